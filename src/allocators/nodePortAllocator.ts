@@ -1,0 +1,57 @@
+import { AllocationError, BandedAllocator, staticBandSize, type Owner } from './bandedAllocator.js';
+import { PortRange } from './ipRange.js';
+import type { ObjectStore, WriteTx } from '../storage/objectStore.js';
+
+/** Node ports (and health-check node ports) from one pool, as pkg/registry/core/service/portallocator. */
+export class NodePortAllocator {
+  private readonly core: BandedAllocator;
+
+  constructor(readonly range: PortRange, random: () => number = Math.random) {
+    // Static band: min(max(16, size/32), 128): 30000-30085 for the default range.
+    this.core = new BandedAllocator('node-port', range, staticBandSize(range.size, 16, 32, 128), random);
+  }
+
+  get pool(): string {
+    return this.core.pool;
+  }
+
+  load(store: ObjectStore): void {
+    this.core.load(store.allocations(this.core.pool));
+  }
+
+  allocate(tx: WriteTx, port: number, owner: Owner): void {
+    try {
+      this.core.allocate(tx, String(port), owner);
+    } catch (err) {
+      throw this.describe(err);
+    }
+  }
+
+  allocateNext(tx: WriteTx, owner: Owner): number {
+    try {
+      return Number(this.core.allocateNext(tx, owner));
+    } catch (err) {
+      throw this.describe(err);
+    }
+  }
+
+  release(tx: WriteTx, port: number): void {
+    this.core.release(tx, String(port));
+  }
+
+  stats(): { size: number; used: number } {
+    return { size: this.range.size, used: this.core.usedCount };
+  }
+
+  private describe(err: unknown): unknown {
+    if (!(err instanceof AllocationError)) return err;
+    switch (err.failure) {
+      case 'allocated':
+        return new AllocationError('allocated', 'provided port is already allocated');
+      case 'notInRange':
+        return new AllocationError('notInRange', `provided port is not in the valid range. The range of valid ports is ${this.range}`);
+      case 'full':
+        return new AllocationError('full', `range is full (${this.range})`);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+// Request decoding as kube-apiserver's codecs do it: bodies may be JSON or YAML; a value of the
+// wrong JSON type is a 400 BadRequest, but an unknown enum value decodes fine (validation
+// reports it as a 422 field error), so the schemas are relaxed before compiling.
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+import { parse as parseYaml } from 'yaml';
+import { badRequest } from '../registry/errors.js';
+import { sharedSchemas } from '../model/definitions.js';
+
+type Schema = Record<string, unknown>;
+
+/** Turns a union of string literals into a plain string, recursively. */
+export function relaxEnums(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(relaxEnums);
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = schema as Schema;
+  if (Array.isArray(s.anyOf) && s.anyOf.every((b: Schema) => typeof b.const === 'string')) {
+    const { anyOf: _anyOf, ...rest } = s;
+    return { ...rest, type: 'string' };
+  }
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(s)) out[k] = k === 'const' || k === 'enum' ? v : relaxEnums(v);
+  return out;
+}
+
+/** Describes the first schema violation the way Go's JSON decoder would name it. */
+function describe(kind: string, errors: ValidateFunction['errors']): string {
+  const e = errors?.[0];
+  const path = (e?.instancePath ?? '').replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.');
+  const want = (e?.params as { type?: string } | undefined)?.type ?? 'a valid value';
+  return `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${path ? `field ${path}` : 'object'}: expected ${want}`;
+}
+
+/** Checks a value (a patched object) against a named definition; throws a 400 BadRequest. */
+export type ShapeCheck = (value: unknown) => void;
+
+export function installDecoding(app: FastifyInstance): { shapeCheck(definition: string): ShapeCheck } {
+  const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: false, removeAdditional: false });
+  ajv.addFormat('date-time', true);
+  ajv.addFormat('int-or-string', true);
+  for (const schema of sharedSchemas()) ajv.addSchema(relaxEnums(schema) as Schema);
+  const kindOf = (schema: Schema) => String(schema.$ref ?? schema.$id ?? 'Object').replace(/#$/, '').split('.').pop();
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    if (httpPart !== 'body') {
+      // Query strings are validated by the handlers, which know Kubernetes' own messages.
+      return () => true;
+    }
+    const validate = ajv.compile(relaxEnums(schema) as Schema);
+    const kind = kindOf(schema as Schema) ?? 'Object';
+    return (data: unknown) => {
+      if (validate(data)) return { value: data };
+      return { error: badRequest(describe(kind, validate.errors)) };
+    };
+  });
+
+  const parseJson = (body: string): unknown => {
+    try {
+      return JSON.parse(body);
+    } catch (err) {
+      throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
+  };
+  app.removeContentTypeParser(['application/json']);
+  const jsonTypes = ['application/json', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json'];
+  app.addContentTypeParser(jsonTypes, { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? undefined : parseJson(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser(['application/yaml', 'application/apply-patch+yaml'], { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
+    try {
+      done(null, parseYaml(body as string));
+    } catch (err) {
+      done(badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`), undefined);
+    }
+  });
+
+  return {
+    shapeCheck(definition: string): ShapeCheck {
+      const validate = ajv.compile({ $ref: `${definition}#` });
+      const kind = definition.split('.').pop() ?? 'Object';
+      return (value) => {
+        if (!validate(value)) throw badRequest(describe(kind, validate.errors));
+      };
+    },
+  };
+}

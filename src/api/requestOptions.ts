@@ -1,0 +1,85 @@
+// Query parameters every write or list accepts, read and checked as kube-apiserver does.
+import type { FastifyReply } from 'fastify';
+import type { TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { canonicalize } from '../model/canonical.js';
+import { badRequest, invalid } from '../registry/errors.js';
+import { notSupported } from '../registry/validation/fieldErrors.js';
+import { SelectorParseError, parseFieldSelector, parseLabelSelector } from '../registry/selectors.js';
+
+export type Query = Record<string, string | string[] | undefined>;
+
+const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[v.length - 1] : v);
+
+/** dryRun=All, or absent; anything else is refused like metav1 option validation does. */
+export function dryRun(query: Query, optionsKind: string): boolean {
+  const raw = query.dryRun;
+  if (raw === undefined) return false;
+  const values = Array.isArray(raw) ? raw : [raw];
+  if (values.every((v) => v === 'All')) return true;
+  throw invalid(optionsKind, '', [notSupported('dryRun', values, ['All'])], 'meta.k8s.io');
+}
+
+/**
+ * Decodes a body against its schema as Go's decoder would: unknown fields are dropped, and
+ * reported per fieldValidation (Warn, the default: a Warning header; Strict: a 400; Ignore).
+ */
+export function decodeBody<T>(schema: TSchema, body: unknown, query: Query, reply: FastifyReply): T {
+  const unknown: string[] = [];
+  const value = canonicalize(schema, body as T, unknown);
+  const mode = one(query.fieldValidation) ?? 'Warn';
+  if (!['Ignore', 'Warn', 'Strict'].includes(mode)) {
+    throw badRequest(`fieldValidation ${mode} is invalid, valid values are: Ignore, Warn, Strict`);
+  }
+  if (unknown.length && mode === 'Strict') {
+    throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
+  }
+  if (unknown.length && mode === 'Warn') {
+    reply.header('Warning', unknown.map((f) => `299 - ${JSON.stringify(`unknown field ${JSON.stringify(f)}`)}`).join(', '));
+  }
+  return value;
+}
+
+/** labelSelector and fieldSelector as one predicate; a malformed selector is a 400. */
+export function selectorFilter<T extends { metadata?: { labels?: Record<string, string> } }>(
+  query: Query,
+  fieldLabels: readonly string[],
+  fieldsOf: (obj: T) => Record<string, string>,
+): ((obj: T) => boolean) | undefined {
+  const ls = one(query.labelSelector);
+  const fs = one(query.fieldSelector);
+  if (!ls && !fs) return undefined;
+  try {
+    const labels = ls ? parseLabelSelector(ls) : undefined;
+    const fields = fs ? parseFieldSelector(fs, fieldLabels) : undefined;
+    return (obj: T) => (!labels || labels.matches(obj.metadata?.labels ?? {})) && (!fields || fields.matches(fieldsOf(obj)));
+  } catch (err) {
+    if (err instanceof SelectorParseError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+const str = (description: string) => Type.Optional(Type.String({ description }));
+export const writeQuery = Type.Object({
+  pretty: str("If 'true', the output is pretty printed."),
+  dryRun: str('When present (value All), the request is validated and answered but nothing is persisted.'),
+  fieldManager: str('A name associated with the actor or entity that is making these changes.'),
+  fieldValidation: str('Ignore, Warn (default) or Strict: what to do with unknown fields in the body.'),
+});
+export const readQuery = Type.Object({ pretty: str("If 'true', the output is pretty printed.") });
+export const listQuery = Type.Object({
+  pretty: str("If 'true', the output is pretty printed."),
+  labelSelector: str('A selector to restrict the list of returned objects by their labels.'),
+  fieldSelector: str('A selector to restrict the list of returned objects by their fields.'),
+  limit: str('Maximum number of items to return.'),
+  continue: str('The continue token of a previous list call.'),
+  resourceVersion: str('Which version of the data to list.'),
+  resourceVersionMatch: str('How resourceVersion is applied: NotOlderThan or Exact.'),
+  timeoutSeconds: str('Timeout for the list call.'),
+});
+export const deleteQuery = Type.Object({
+  pretty: str("If 'true', the output is pretty printed."),
+  dryRun: str('When present (value All), the request is validated and answered but nothing is persisted.'),
+  gracePeriodSeconds: str('Ignored for Services, which have no graceful deletion.'),
+  propagationPolicy: str('Orphan, Background or Foreground.'),
+});

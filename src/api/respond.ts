@@ -1,0 +1,19 @@
+// Response encoding. kube-apiserver indents JSON for ?pretty=true and for clients whose
+// User-Agent starts with curl, Wget or Mozilla (negotiation.isPrettyPrint), with no trailing
+// newline; everyone else gets compact JSON.
+import type { FastifyReply } from 'fastify';
+
+export function wantsPretty(query: Record<string, unknown> | undefined, userAgent: string | undefined): boolean {
+  const p = query?.pretty;
+  if (p !== undefined) return p === 'true' || p === '1' || p === '';
+  return !!userAgent && (userAgent.startsWith('curl') || userAgent.startsWith('Wget') || userAgent.startsWith('Mozilla/'));
+}
+
+/** Sends an object, or an already-serialised JSON string (stored bodies are served as they are). */
+export function sendJson(reply: FastifyReply, value: unknown): FastifyReply {
+  const pretty = wantsPretty(reply.request.query as Record<string, unknown>, reply.request.headers['user-agent']);
+  let text: string;
+  if (typeof value === 'string') text = pretty ? JSON.stringify(JSON.parse(value), null, 2) : value;
+  else text = JSON.stringify(value, null, pretty ? 2 : undefined);
+  return reply.type('application/json').serializer((s: unknown) => s as string).send(text);
+}

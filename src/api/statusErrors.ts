@@ -1,0 +1,38 @@
+// One error handler: every failure leaves as a Kubernetes Status object. Typed StatusErrors go
+// out as they are; framework errors are mapped to the code a real apiserver would give; any
+// other error is a bug, logged here and answered with a 500 that reveals nothing internal.
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { StatusError, badRequest, internalError, methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
+import { sendJson } from './respond.js';
+
+const acceptedBodies = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
+export function sendStatus(reply: FastifyReply, err: StatusError): FastifyReply {
+  return sendJson(reply.code(err.code), err.status);
+}
+
+export function installStatusErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | StatusError, request, reply) => {
+    if (error instanceof StatusError) return sendStatus(reply, error);
+    const fe = error as FastifyError;
+    if (fe.validation && (fe as unknown as { cause?: unknown }).cause instanceof StatusError) return sendStatus(reply, (fe as unknown as { cause: StatusError }).cause);
+    switch (fe.code) {
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendStatus(reply, unsupportedMediaType(acceptedBodies));
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendStatus(reply, new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request body is too large', reason: 'RequestEntityTooLarge', code: 413 }));
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return sendStatus(reply, badRequest('the request body is empty or malformed'));
+    }
+    if (fe.validation) return sendStatus(reply, badRequest(fe.message));
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return sendStatus(reply, fe.statusCode === 405 ? methodNotAllowed() : badRequest(fe.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendStatus(reply, internalError('an unexpected error occurred; see the server log'));
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    return sendStatus(reply, new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }));
+  });
+}

@@ -1,0 +1,69 @@
+// The named definitions of the API, under the names Kubernetes gives them, so that the OpenAPI
+// document and the SDKs generated from it read like Kubernetes'. A definition used inside
+// another becomes a $ref to it.
+import type { TSchema } from 'typebox';
+import { DeleteOptions, ListMeta, ObjectMeta, OwnerReference, ManagedFieldsEntry, Status, StatusCause, StatusDetails } from './meta.js';
+import { Namespace, NamespaceList, NamespaceSpec, NamespaceStatus } from './namespace.js';
+import {
+  ClientIPConfig, Condition, LoadBalancerIngress, LoadBalancerStatus, PortStatus, Service, ServiceList, ServicePort,
+  ServiceSpec, ServiceStatus, SessionAffinityConfig,
+} from './service.js';
+
+const core = 'io.k8s.api.core.v1.';
+const meta = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
+
+export const definitions: Record<string, TSchema> = {
+  [`${meta}ObjectMeta`]: ObjectMeta,
+  [`${meta}ListMeta`]: ListMeta,
+  [`${meta}OwnerReference`]: OwnerReference,
+  [`${meta}ManagedFieldsEntry`]: ManagedFieldsEntry,
+  [`${meta}Status`]: Status,
+  [`${meta}StatusDetails`]: StatusDetails,
+  [`${meta}StatusCause`]: StatusCause,
+  [`${meta}DeleteOptions`]: DeleteOptions,
+  [`${meta}Condition`]: Condition,
+  [`${core}ServicePort`]: ServicePort,
+  [`${core}ServiceSpec`]: ServiceSpec,
+  [`${core}ServiceStatus`]: ServiceStatus,
+  [`${core}SessionAffinityConfig`]: SessionAffinityConfig,
+  [`${core}ClientIPConfig`]: ClientIPConfig,
+  [`${core}LoadBalancerStatus`]: LoadBalancerStatus,
+  [`${core}LoadBalancerIngress`]: LoadBalancerIngress,
+  [`${core}PortStatus`]: PortStatus,
+  [`${core}Service`]: Service,
+  [`${core}ServiceList`]: ServiceList,
+  [`${core}Namespace`]: Namespace,
+  [`${core}NamespaceSpec`]: NamespaceSpec,
+  [`${core}NamespaceStatus`]: NamespaceStatus,
+  [`${core}NamespaceList`]: NamespaceList,
+};
+
+export const ref = (name: string) => ({ $ref: `${name}#` });
+export const refs = {
+  Service: ref(`${core}Service`),
+  ServiceList: ref(`${core}ServiceList`),
+  Namespace: ref(`${core}Namespace`),
+  NamespaceList: ref(`${core}NamespaceList`),
+  Status: ref(`${meta}Status`),
+  DeleteOptions: ref(`${meta}DeleteOptions`),
+};
+
+type Node = Record<string, unknown>;
+
+/** Each definition with nested definitions replaced by $refs, carrying its name as $id. */
+export function sharedSchemas(): Node[] {
+  const byShape = new Map<string, string>();
+  for (const [name, schema] of Object.entries(definitions)) byShape.set(JSON.stringify(schema), name);
+  const replace = (node: unknown, top: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((n) => replace(n, false));
+    if (!node || typeof node !== 'object') return node;
+    if (!top) {
+      const name = byShape.get(JSON.stringify(node));
+      if (name) return ref(name);
+    }
+    const out: Node = {};
+    for (const [k, v] of Object.entries(node as Node)) out[k] = replace(v, false);
+    return out;
+  };
+  return Object.entries(definitions).map(([name, schema]) => ({ $id: name, ...(replace(schema, true) as Node) }));
+}

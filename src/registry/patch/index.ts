@@ -1,0 +1,53 @@
+// The three patch types kube-apiserver accepts for Services, with its error codes: a patch
+// document that cannot be read is a 400; a JSON patch whose operation cannot apply is a 422.
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import { StatusError, badRequest } from '../errors.js';
+import { PatchError, applyStrategicMergePatch, type PatchMeta } from './strategicMerge.js';
+
+export type PatchType = 'json' | 'merge' | 'strategic';
+
+export const patchContentTypes: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+};
+
+/** RFC 7386: objects merge recursively, null deletes, anything else (lists too) replaces. */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === null) delete out[k];
+    else out[k] = applyMergePatch(out[k], v);
+  }
+  return out;
+}
+
+export function applyPatch(type: PatchType, current: unknown, patch: unknown, meta: PatchMeta): unknown {
+  switch (type) {
+    case 'merge':
+      if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('the patch must be a JSON object');
+      return applyMergePatch(current, patch);
+    case 'strategic':
+      if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('the patch must be a JSON object');
+      try {
+        return applyStrategicMergePatch(current, patch, meta);
+      } catch (err) {
+        if (err instanceof PatchError) throw badRequest(err.message);
+        throw err;
+      }
+    case 'json': {
+      if (!Array.isArray(patch)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+      const invalidOp = fastJsonPatch.validate(patch as Operation[]);
+      if (invalidOp) throw badRequest(invalidOp.message.split('\n')[0]);
+      try {
+        return fastJsonPatch.applyPatch(structuredClone(current), patch as Operation[], true, false).newDocument;
+      } catch (err) {
+        throw new StatusError({
+          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+          message: (err as Error).message.split('\n')[0], reason: 'Invalid', code: 422,
+        });
+      }
+    }
+  }
+}

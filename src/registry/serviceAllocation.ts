@@ -1,0 +1,230 @@
+// The allocation hook kube-apiserver runs before validation (pkg/registry/core/service/storage/
+// alloc.go): IP family fields, cluster IPs, node ports and the health-check node port. It runs
+// inside the write transaction, so a later failure (validation, a name clash) rolls the
+// allocations back with the object.
+import { AllocationError, type Owner } from '../allocators/bandedAllocator.js';
+import type { NodePortAllocator } from '../allocators/nodePortAllocator.js';
+import type { ServiceIPAllocator } from '../allocators/serviceIPAllocator.js';
+import type { Service } from '../model/service.js';
+import type { WriteTx } from '../storage/objectStore.js';
+import { internalError, invalid, type StatusError } from './errors.js';
+import { needsClusterIP, needsHealthCheckNodePort, needsNodePort, serviceNodePorts } from './serviceStrategy.js';
+import { invalid as invalidField, type FieldError } from './validation/fieldErrors.js';
+import { validateClusterIPFields, type IPFamily, type ServiceValidationContext } from './validation/service.js';
+
+export class ServiceAllocation {
+  constructor(
+    private readonly ips: ServiceIPAllocator,
+    private readonly ports: NodePortAllocator,
+  ) {}
+
+  get context(): ServiceValidationContext {
+    return { clusterFamilies: [this.ips.range.family] };
+  }
+
+  private familyOf(ip: string): IPFamily {
+    return ip.includes(':') ? 'IPv6' : 'IPv4';
+  }
+
+  private fail(svc: Service, errs: FieldError[]): StatusError {
+    return invalid('Service', svc.metadata?.name ?? '', errs);
+  }
+
+  /** initIPFamilyFields: defaults ipFamilyPolicy/ipFamilies and checks what this cluster serves. */
+  initIPFamilyFields(svc: Service, old: Service | undefined): void {
+    const spec = (svc.spec ??= {});
+    if (spec.type === 'ExternalName') return;
+    const clusterFamilies = this.context.clusterFamilies;
+    const dualStack = clusterFamilies.length > 1;
+    const headless = spec.clusterIP === 'None';
+    const selectorless = Object.keys(spec.selector ?? {}).length === 0;
+    if (!spec.ipFamilyPolicy) {
+      if (old?.spec?.ipFamilyPolicy) spec.ipFamilyPolicy = old.spec.ipFamilyPolicy;
+      else if (headless && selectorless) spec.ipFamilyPolicy = 'RequireDualStack';
+      else spec.ipFamilyPolicy = 'SingleStack';
+    }
+    const early = validateClusterIPFields(svc, old, this.context);
+    if (early.length) throw this.fail(svc, early);
+
+    const errs: FieldError[] = [];
+    const families = (spec.ipFamilies ??= []);
+    (spec.clusterIPs ?? []).forEach((ip, i) => {
+      if (ip === 'None' || i < families.length) return;
+      const fam = this.familyOf(ip);
+      if (!clusterFamilies.includes(fam)) errs.push(invalidField(`spec.clusterIPs[${i}]`, spec.clusterIPs, `${fam} is not configured on this cluster`));
+      else families.push(fam);
+    });
+    if (errs.length) throw this.fail(svc, errs);
+
+    if (headless) {
+      if (families.length === 0) families.push(clusterFamilies[0]);
+      if (selectorless) {
+        // Headless and selectorless services may hold both families even on a single-stack
+        // cluster: they carry no IP, only DNS records.
+        if (spec.ipFamilyPolicy !== 'SingleStack' && families.length === 1) families.push(families[0] === 'IPv4' ? 'IPv6' : 'IPv4');
+        return;
+      }
+    }
+    families.forEach((fam, i) => {
+      if (!clusterFamilies.includes(fam)) errs.push(invalidField(`spec.ipFamilies[${i}]`, fam, 'not configured on this cluster'));
+    });
+    if (spec.ipFamilyPolicy === 'RequireDualStack' && !dualStack) {
+      errs.push(invalidField('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
+    }
+    if (errs.length) throw this.fail(svc, errs);
+    if (families.length === 0) families.push(clusterFamilies[0]);
+    if (spec.ipFamilyPolicy !== 'SingleStack' && dualStack && families.length === 1) {
+      families.push(clusterFamilies.find((f) => f !== families[0])!);
+    }
+  }
+
+  private allocateClusterIPs(tx: WriteTx, svc: Service, owner: Owner): void {
+    const spec = svc.spec!;
+    if (spec.clusterIP === 'None') return;
+    const requested = spec.clusterIPs ?? [];
+    const allocated: string[] = [];
+    for (let i = 0; i < (spec.ipFamilies ?? []).length; i++) {
+      const ip = requested[i];
+      if (!ip) {
+        try {
+          allocated.push(this.ips.allocateNext(tx, owner));
+        } catch (err) {
+          throw err instanceof AllocationError ? internalError(`failed to allocate a serviceIP: ${err.message}`) : err;
+        }
+      } else {
+        try {
+          this.ips.allocate(tx, ip, owner);
+        } catch (err) {
+          if (!(err instanceof AllocationError)) throw err;
+          throw this.fail(svc, [invalidField('spec.clusterIPs', spec.clusterIPs, `failed to allocate IP ${ip}: ${err.message}`)]);
+        }
+        allocated.push(ip);
+      }
+    }
+    spec.clusterIPs = allocated;
+    spec.clusterIP = allocated[0];
+  }
+
+  private allocateNodePort(tx: WriteTx, svc: Service, index: number, port: number, owner: Owner): void {
+    try {
+      this.ports.allocate(tx, port, owner);
+    } catch (err) {
+      if (!(err instanceof AllocationError)) throw err;
+      throw this.fail(svc, [invalidField(`spec.ports[${index}].nodePort`, port, err.message)]);
+    }
+  }
+
+  private allocateNextNodePort(tx: WriteTx, owner: Owner): number {
+    try {
+      return this.ports.allocateNext(tx, owner);
+    } catch (err) {
+      throw err instanceof AllocationError ? internalError(`failed to allocate a nodePort: ${err.message}`) : err;
+    }
+  }
+
+  private shouldAllocateNodePorts(svc: Service): boolean {
+    return svc.spec?.type === 'NodePort' || (svc.spec?.type === 'LoadBalancer' && svc.spec.allocateLoadBalancerNodePorts !== false);
+  }
+
+  /** initNodePorts: ports sharing a port number (53/TCP, 53/UDP) share one node port. */
+  private initNodePorts(tx: WriteTx, svc: Service, owner: Owner): void {
+    const ports = svc.spec?.ports ?? [];
+    const byPort = new Map<number, number>();
+    ports.forEach((p, i) => {
+      if (!p.nodePort && !this.shouldAllocateNodePorts(svc)) return;
+      const shared = byPort.get(p.port);
+      if (shared === undefined) {
+        const requested = ports.find((q) => q.port === p.port && q.nodePort)?.nodePort;
+        if (requested) {
+          this.allocateNodePort(tx, svc, i, requested, owner);
+          p.nodePort = requested;
+        } else {
+          p.nodePort = this.allocateNextNodePort(tx, owner);
+        }
+        byPort.set(p.port, p.nodePort);
+      } else if (p.nodePort !== shared) {
+        if (!p.nodePort) p.nodePort = shared;
+        else this.allocateNodePort(tx, svc, i, p.nodePort, owner);
+      }
+    });
+  }
+
+  private allocateHealthCheckNodePort(tx: WriteTx, svc: Service, owner: Owner): void {
+    const spec = svc.spec!;
+    const requested = spec.healthCheckNodePort;
+    try {
+      if (requested) this.ports.allocate(tx, requested, owner);
+      else spec.healthCheckNodePort = this.ports.allocateNext(tx, owner);
+    } catch (err) {
+      if (!(err instanceof AllocationError)) throw err;
+      throw internalError(requested
+        ? `failed to allocate requested HealthCheck NodePort ${requested}: ${err.message}`
+        : `failed to allocate a HealthCheck NodePort 0: ${err.message}`);
+    }
+  }
+
+  allocateCreate(tx: WriteTx, svc: Service, owner: Owner): void {
+    this.initIPFamilyFields(svc, undefined);
+    if (needsClusterIP(svc)) this.allocateClusterIPs(tx, svc, owner);
+    if (needsNodePort(svc)) this.initNodePorts(tx, svc, owner);
+    if (needsHealthCheckNodePort(svc)) this.allocateHealthCheckNodePort(tx, svc, owner);
+  }
+
+  allocateUpdate(tx: WriteTx, svc: Service, old: Service, owner: Owner): void {
+    this.initIPFamilyFields(svc, old);
+    const spec = svc.spec!;
+    const oldSpec = old.spec ?? {};
+    // Cluster IPs: allocated when leaving ExternalName, released when entering it.
+    if (!needsClusterIP(old) && needsClusterIP(svc)) {
+      this.allocateClusterIPs(tx, svc, owner);
+    } else if (needsClusterIP(old) && !needsClusterIP(svc)) {
+      for (const ip of oldSpec.clusterIPs ?? []) if (ip !== 'None') this.ips.release(tx, ip);
+    }
+    // Node ports.
+    if (needsNodePort(old) && !needsNodePort(svc)) {
+      for (const port of serviceNodePorts(old)) this.ports.release(tx, port);
+    }
+    if (needsNodePort(svc)) this.updateNodePorts(tx, svc, old, owner);
+    // Health-check node port.
+    const needed = needsHealthCheckNodePort(old);
+    const needs = needsHealthCheckNodePort(svc);
+    if (!needed && needs) this.allocateHealthCheckNodePort(tx, svc, owner);
+    else if (needed && !needs && oldSpec.healthCheckNodePort) this.ports.release(tx, oldSpec.healthCheckNodePort);
+    void spec;
+  }
+
+  /** updateNodePorts: new explicit values are reserved, missing ones allocated, dropped ones released. */
+  private updateNodePorts(tx: WriteTx, svc: Service, old: Service, owner: Owner): void {
+    const oldPorts = needsNodePort(old) ? serviceNodePorts(old) : [];
+    const taken = new Set<number>();
+    const seen = new Set<string>();
+    (svc.spec?.ports ?? []).forEach((p, i) => {
+      if (!p.nodePort && !this.shouldAllocateNodePorts(svc)) return;
+      if (p.nodePort) {
+        if (!oldPorts.includes(p.nodePort) && !taken.has(p.nodePort)) {
+          this.allocateNodePort(tx, svc, i, p.nodePort, owner);
+          taken.add(p.nodePort);
+        }
+      } else {
+        p.nodePort = this.allocateNextNodePort(tx, owner);
+      }
+      const key = `${p.protocol}/${p.nodePort}`;
+      if (seen.has(key)) {
+        // kube-apiserver answers this with a bare 500; the same pair twice is bad input, so it is
+        // reported as the Duplicate that validation would give.
+        throw this.fail(svc, [{ type: 'FieldValueDuplicate', field: `spec.ports[${i}].nodePort`, value: p.nodePort, detail: '' }]);
+      }
+      seen.add(key);
+    });
+    const kept = new Set(serviceNodePorts(svc));
+    for (const port of oldPorts) if (!kept.has(port)) this.ports.release(tx, port);
+  }
+
+  /** Everything the service holds, released when the deletion commits. */
+  releaseAll(tx: WriteTx, svc: Service): void {
+    const spec = svc.spec ?? {};
+    if (needsClusterIP(svc)) for (const ip of spec.clusterIPs ?? []) if (ip !== 'None') this.ips.release(tx, ip);
+    for (const port of serviceNodePorts(svc)) this.ports.release(tx, port);
+    if (spec.healthCheckNodePort) this.ports.release(tx, spec.healthCheckNodePort);
+  }
+}

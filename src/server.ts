@@ -1,0 +1,102 @@
+// Assembles one svcplane instance with no global state: storage, allocators, registries, then
+// the HTTP plugins (third-party first, then ours), as fastify's reference application does.
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { NodePortAllocator } from './allocators/nodePortAllocator.js';
+import { PortRange } from './allocators/ipRange.js';
+import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
+import { installDecoding } from './api/decoding.js';
+import { discoveryRoutes } from './api/discovery.js';
+import { healthRoutes } from './api/health.js';
+import { namespaceRoutes } from './api/namespaces.js';
+import { openapiRoutes } from './api/openapi.js';
+import { serviceRoutes } from './api/services.js';
+import { installStatusErrors } from './api/statusErrors.js';
+import { resolveOptions, type SvcplaneOptions } from './config.js';
+import { sharedSchemas } from './model/definitions.js';
+import { NamespaceRegistry } from './registry/namespaceRegistry.js';
+import { ServiceAllocation } from './registry/serviceAllocation.js';
+import { ServiceRegistry } from './registry/serviceRegistry.js';
+import { openDatabase, type SqliteDatabase } from './storage/database.js';
+import { ObjectStore } from './storage/objectStore.js';
+
+export interface Svcplane {
+  readonly app: FastifyInstance;
+  readonly options: SvcplaneOptions;
+  readonly store: ObjectStore;
+  readonly services: ServiceRegistry;
+  readonly namespaces: NamespaceRegistry;
+  readonly allocators: { serviceIPs: ServiceIPAllocator; nodePorts: NodePortAllocator };
+  /** Listens on host:port and resolves to the base URL (with the real port when port is 0). */
+  start(): Promise<string>;
+  /** Finishes in-flight requests, then closes the database. */
+  close(): Promise<void>;
+  readonly url: string | undefined;
+}
+
+export async function createServer(input: Partial<SvcplaneOptions> = {}): Promise<Svcplane> {
+  const options = resolveOptions(input);
+  const db: SqliteDatabase = openDatabase(options.db);
+  const store = new ObjectStore(db, { historySize: options.watchHistory });
+  const serviceIPs = new ServiceIPAllocator(options.serviceCidr);
+  const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange));
+  serviceIPs.load(store);
+  nodePorts.load(store);
+  const namespaces = new NamespaceRegistry(store);
+  const services = new ServiceRegistry(store, new ServiceAllocation(serviceIPs, nodePorts), namespaces);
+  namespaces.bootstrap();
+
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    disableRequestLogging: !['debug', 'trace'].includes(options.logLevel),
+    bodyLimit: 3 * 1024 * 1024,
+    forceCloseConnections: false,
+    return503OnClosing: false,
+  });
+  for (const schema of sharedSchemas()) app.addSchema(schema);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.0',
+      info: { title: 'Kubernetes', version: options.kubernetesVersion, description: 'svcplane: the Kubernetes core/v1 Services API' },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String((json as { $id?: string }).$id ?? `def-${i}`) },
+  });
+  const decoding = installDecoding(app);
+  installStatusErrors(app);
+
+  let ready = false;
+  await app.register(healthRoutes, { ready: () => ready });
+  await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion });
+  await app.register(namespaceRoutes, { namespaces });
+  await app.register(serviceRoutes, { services, checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service') });
+  await app.register(openapiRoutes);
+  await app.ready();
+
+  let url: string | undefined;
+  let closed = false;
+  return {
+    app, options, store, services, namespaces,
+    allocators: { serviceIPs, nodePorts },
+    get url() {
+      return url;
+    },
+    async start() {
+      await app.listen({ host: options.host, port: options.port });
+      const address = app.server.address() as AddressInfo;
+      // The `kubernetes` Service points at this server, so it is made once the port is known.
+      services.bootstrapKubernetesService(serviceIPs.firstAddress(), address.port);
+      ready = true;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `http://${host}:${address.port}`;
+      return url;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      await app.close();
+      db.close();
+    },
+  };
+}

@@ -1,12 +1,13 @@
 // Assembles one svcplane instance with no global state: storage, allocators, registries, then
 // the HTTP plugins (third-party first, then ours), as fastify's reference application does.
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { NodePortAllocator } from './allocators/nodePortAllocator.js';
 import { PortRange } from './allocators/ipRange.js';
 import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
 import { installDecoding } from './api/decoding.js';
+import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { healthRoutes } from './api/health.js';
 import { namespaceRoutes } from './api/namespaces.js';
@@ -49,7 +50,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
 
   const app = Fastify({
     logger: { level: options.logLevel },
-    disableRequestLogging: !['debug', 'trace'].includes(options.logLevel),
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(options.logLevel) }),
     bodyLimit: 3 * 1024 * 1024,
     forceCloseConnections: false,
     return503OnClosing: false,
@@ -60,6 +61,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       openapi: '3.0.0',
       info: { title: 'Kubernetes', version: options.kubernetesVersion, description: 'svcplane: the Kubernetes core/v1 Services API' },
     },
+    transformObject: (doc) => addKubernetesExtensions((doc as { openapiObject: object }).openapiObject),
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String((json as { $id?: string }).$id ?? `def-${i}`) },
   });
   const decoding = installDecoding(app);

@@ -7,6 +7,8 @@ import type { NamespaceRegistry } from '../registry/namespaceRegistry.js';
 import { namespaceFieldLabels, namespaceFields } from '../registry/selectors.js';
 import { decodeBody, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
 import { sendJson } from './respond.js';
+import { namespaceCells, namespaceColumns } from '../printers/tables.js';
+import { sendTable, tableVersion } from './tableNegotiation.js';
 
 type Req = FastifyRequest<{ Params: { name: string }; Querystring: Query }>;
 const tags = ['core_v1'];
@@ -20,6 +22,8 @@ export async function namespaceRoutes(app: FastifyInstance, opts: { namespaces: 
   }, async (req: Req, reply) => {
     const matches = selectorFilter<Namespace>(req.query, namespaceFieldLabels, namespaceFields);
     const { items, resourceVersion } = namespaces.list();
+    const table = tableVersion(req);
+    if (table) return sendTable(req, reply, table, namespaceColumns, namespaceCells, matches ? items.filter(matches) : items, { resourceVersion }, 'Namespace');
     const kept = (matches ? items.filter(matches) : items).map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
     return sendJson(reply, { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion }, items: kept });
   });
@@ -31,7 +35,11 @@ export async function namespaceRoutes(app: FastifyInstance, opts: { namespaces: 
   });
   app.get('/api/v1/namespaces/:name', {
     schema: { operationId: 'readNamespace', tags, description: 'read the specified Namespace', params, querystring: readQuery, response: { 200: refs.Namespace, ...errors } },
-  }, async (req: Req, reply) => sendJson(reply, namespaces.getBody(req.params.name)));
+  }, async (req: Req, reply) => {
+    const table = tableVersion(req);
+    if (table) return sendTable(req, reply, table, namespaceColumns, namespaceCells, [namespaces.get(req.params.name)], {}, 'Namespace');
+    return sendJson(reply, namespaces.getBody(req.params.name));
+  });
   app.delete('/api/v1/namespaces/:name', {
     schema: { operationId: 'deleteNamespace', tags, description: 'delete a Namespace', params, querystring: deleteQuery, response: { 200: refs.Namespace, ...errors } },
   }, async (req: Req, reply) => sendJson(reply, namespaces.delete(req.params.name, { dryRun: dryRun(req.query, 'DeleteOptions') })));

@@ -13,6 +13,8 @@ import type { ServiceRegistry } from '../registry/serviceRegistry.js';
 import type { ShapeCheck } from './decoding.js';
 import { decodeBody, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
 import { sendJson } from './respond.js';
+import { serviceCells, serviceColumns } from '../printers/tables.js';
+import { sendTable, tableVersion } from './tableNegotiation.js';
 
 export interface ServiceRoutesOptions {
   services: ServiceRegistry;
@@ -45,8 +47,14 @@ export async function serviceRoutes(app: FastifyInstance, opts: ServiceRoutesOpt
   const list = (namespace: string | undefined, req: Req, reply: FastifyReply) => {
     const matches = selectorFilter<Service>(req.query, serviceFieldLabels, serviceFields);
     const { bodies, resourceVersion } = services.listBodies(namespace);
-    const kept = matches ? bodies.filter((b) => matches(JSON.parse(b) as Service)) : bodies;
-    return sendList(reply, kept, resourceVersion);
+    const table = tableVersion(req);
+    if (table || matches) {
+      let items = bodies.map((b) => JSON.parse(b) as Service);
+      if (matches) items = items.filter(matches);
+      if (table) return sendTable(req, reply, table, serviceColumns, serviceCells, items, { resourceVersion }, 'Service');
+      return sendList(reply, items.map((i) => JSON.stringify(i)), resourceVersion);
+    }
+    return sendList(reply, bodies, resourceVersion);
   };
 
   app.get(collection, {
@@ -76,7 +84,11 @@ export async function serviceRoutes(app: FastifyInstance, opts: ServiceRoutesOpt
 
   app.get(item, {
     schema: { operationId: 'readNamespacedService', tags, description: 'read the specified Service', params: itemParams, querystring: readQuery, response: { 200: refs.Service, ...errors } },
-  }, async (req: Req, reply) => sendJson(reply, services.getBody(req.params.namespace, req.params.name)));
+  }, async (req: Req, reply) => {
+    const table = tableVersion(req);
+    if (table) return sendTable(req, reply, table, serviceColumns, serviceCells, [services.get(req.params.namespace, req.params.name)], {}, 'Service');
+    return sendJson(reply, services.getBody(req.params.namespace, req.params.name));
+  });
 
   app.put(item, {
     schema: { operationId: 'replaceNamespacedService', tags, description: 'replace the specified Service', params: itemParams, querystring: writeQuery, body: refs.Service, response: { 200: refs.Service, 201: refs.Service, ...errors } },

@@ -36,8 +36,11 @@ export const ObjectMeta = Type.Object({
   deletionGracePeriodSeconds: Type.Optional(Type.Integer({ description: 'Seconds allowed for graceful termination before the object is removed.' })),
   labels: Type.Optional(StringMap('Map of string keys and values that can be used to organize and select objects.')),
   annotations: Type.Optional(StringMap('Unstructured key value map stored with a resource that may be set by external tools.')),
-  ownerReferences: Type.Optional(Type.Array(OwnerReference, { description: 'Objects depended on by this object.' })),
-  finalizers: Type.Optional(Type.Array(Type.String(), { description: 'Must be empty before the object is deleted from storage.' })),
+  ownerReferences: Type.Optional(Type.Array(OwnerReference, {
+    description: 'Objects depended on by this object.',
+    'x-kubernetes-list-map-keys': ['uid'], 'x-kubernetes-list-type': 'map', 'x-kubernetes-patch-merge-key': 'uid', 'x-kubernetes-patch-strategy': 'merge',
+  })),
+  finalizers: Type.Optional(Type.Array(Type.String(), { description: 'Must be empty before the object is deleted from storage.', 'x-kubernetes-list-type': 'set', 'x-kubernetes-patch-strategy': 'merge' })),
   managedFields: Type.Optional(Type.Array(ManagedFieldsEntry, { description: 'Field ownership bookkeeping.' })),
 }, { description: 'ObjectMeta is metadata that all persisted resources must have.' });
 export type ObjectMeta = Static<typeof ObjectMeta>;

@@ -31,21 +31,25 @@ export const SessionAffinityConfig = Type.Object({
 }, { description: 'SessionAffinityConfig represents the configurations of session affinity.' });
 
 export const ServiceSpec = Type.Object({
-  ports: Type.Optional(Type.Array(ServicePort, { description: 'The list of ports that are exposed by this service.' })),
-  selector: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Route service traffic to pods with label keys and values matching this selector.' })),
+  ports: Type.Optional(Type.Array(ServicePort, {
+    description: 'The list of ports that are exposed by this service.',
+    'x-kubernetes-list-map-keys': ['port', 'protocol'], 'x-kubernetes-list-type': 'map',
+    'x-kubernetes-patch-merge-key': 'port', 'x-kubernetes-patch-strategy': 'merge',
+  })),
+  selector: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Route service traffic to pods with label keys and values matching this selector.', 'x-kubernetes-map-type': 'atomic' })),
   clusterIP: Type.Optional(Type.String({ description: 'The IP address of the service, usually assigned randomly; "None" makes a headless service. Immutable once set.' })),
-  clusterIPs: Type.Optional(Type.Array(Type.String(), { description: 'The IP addresses of the service, one per IP family; clusterIPs[0] equals clusterIP.' })),
+  clusterIPs: Type.Optional(Type.Array(Type.String(), { description: 'The IP addresses of the service, one per IP family; clusterIPs[0] equals clusterIP.', 'x-kubernetes-list-type': 'atomic' })),
   type: Type.Optional(Enum(['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'], 'How the Service is exposed. Defaults to ClusterIP.')),
-  externalIPs: Type.Optional(Type.Array(Type.String(), { description: 'IP addresses for which nodes in the cluster will also accept traffic for this service.' })),
+  externalIPs: Type.Optional(Type.Array(Type.String(), { description: 'IP addresses for which nodes in the cluster will also accept traffic for this service.', 'x-kubernetes-list-type': 'atomic' })),
   sessionAffinity: Type.Optional(Enum(['ClientIP', 'None'], 'ClientIP enables client IP based session affinity. Defaults to None.')),
   loadBalancerIP: Type.Optional(Type.String({ description: 'Deprecated: the IP to request from the load balancer implementation.' })),
-  loadBalancerSourceRanges: Type.Optional(Type.Array(Type.String(), { description: 'CIDRs allowed to reach a cloud load balancer.' })),
+  loadBalancerSourceRanges: Type.Optional(Type.Array(Type.String(), { description: 'CIDRs allowed to reach a cloud load balancer.', 'x-kubernetes-list-type': 'atomic' })),
   externalName: Type.Optional(Type.String({ description: 'The DNS name this ExternalName service aliases (a CNAME).' })),
   externalTrafficPolicy: Type.Optional(Enum(['Cluster', 'Local'], 'How nodes distribute traffic received on external addresses.')),
   healthCheckNodePort: Type.Optional(Type.Integer({ description: 'The health check node port, for LoadBalancer services with externalTrafficPolicy Local.' })),
   publishNotReadyAddresses: Type.Optional(Type.Boolean({ description: 'Publish endpoints of pods that are not ready.' })),
   sessionAffinityConfig: Type.Optional(SessionAffinityConfig),
-  ipFamilies: Type.Optional(Type.Array(Enum(['IPv4', 'IPv6'], 'An IP family.'), { description: 'The IP families assigned to this service.' })),
+  ipFamilies: Type.Optional(Type.Array(Enum(['IPv4', 'IPv6'], 'An IP family.'), { description: 'The IP families assigned to this service.', 'x-kubernetes-list-type': 'atomic' })),
   ipFamilyPolicy: Type.Optional(Enum(['SingleStack', 'PreferDualStack', 'RequireDualStack'], 'The dual-stack-ness requested or required by this Service.')),
   allocateLoadBalancerNodePorts: Type.Optional(Type.Boolean({ description: 'Whether NodePorts are allocated for a LoadBalancer service. Defaults to true.' })),
   loadBalancerClass: Type.Optional(Type.String({ description: 'The class of the load balancer implementation this Service belongs to.' })),
@@ -68,7 +72,7 @@ export const LoadBalancerIngress = Type.Object({
 }, { description: 'LoadBalancerIngress represents the status of a load-balancer ingress point.' });
 
 export const LoadBalancerStatus = Type.Object({
-  ingress: Type.Optional(Type.Array(LoadBalancerIngress, { description: 'Ingress points of the load balancer.' })),
+  ingress: Type.Optional(Type.Array(LoadBalancerIngress, { description: 'Ingress points of the load balancer.', 'x-kubernetes-list-type': 'atomic' })),
 }, { description: 'LoadBalancerStatus represents the status of a load-balancer.' });
 
 export const Condition = Type.Object({
@@ -82,7 +86,11 @@ export const Condition = Type.Object({
 
 export const ServiceStatus = Type.Object({
   loadBalancer: Type.Optional(LoadBalancerStatus),
-  conditions: Type.Optional(Type.Array(Condition)),
+  conditions: Type.Optional(Type.Array(Condition, {
+    description: 'Current service state.',
+    'x-kubernetes-list-map-keys': ['type'], 'x-kubernetes-list-type': 'map',
+    'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge',
+  })),
 }, { description: 'ServiceStatus represents the current status of a service.' });
 export type ServiceStatus = Static<typeof ServiceStatus>;
 

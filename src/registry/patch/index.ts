@@ -33,7 +33,9 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, me
       try {
         return applyStrategicMergePatch(current, patch, meta);
       } catch (err) {
-        if (err instanceof PatchError) throw badRequest(err.message);
+        // kube-apiserver answers some malformed patches with a 500; a bad patch is bad input, so
+        // only the 422 class keeps its code and the rest are 400s.
+        if (err instanceof PatchError) throw err.status === 422 ? new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'Invalid', code: 422 }) : badRequest(err.message);
         throw err;
       }
     case 'json': {

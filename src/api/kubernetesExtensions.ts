@@ -1,0 +1,44 @@
+// Kubernetes' vendor extensions on the OpenAPI document. kubectl reads them: it sends
+// fieldValidation=Strict (server-side validation) only when it finds a PATCH operation tagged
+// with the object's x-kubernetes-group-version-kind that lists that parameter, and otherwise
+// insists on downloading the v2 document for client-side validation.
+type Doc = { paths?: Record<string, Record<string, Record<string, unknown>>>; components?: { schemas?: Record<string, Record<string, unknown>> } };
+
+const actions: [prefix: string, action: string][] = [
+  ['deleteCollection', 'deletecollection'], ['create', 'post'], ['list', 'list'], ['read', 'get'],
+  ['replace', 'put'], ['patch', 'patch'], ['delete', 'delete'], ['watch', 'watch'],
+];
+
+/** Kinds named in operationIds (createNamespacedService, listNamespace, ...) to their GVK. */
+const kinds = ['Service', 'Namespace'];
+
+function gvkOf(operationId: string): { group: string; kind: string; version: string } | undefined {
+  const base = operationId.replace(/(Status|ForAllNamespaces)$/g, '').replace(/ForAllNamespaces$/, '');
+  const kind = kinds.find((k) => base.endsWith(k));
+  return kind ? { group: '', kind, version: 'v1' } : undefined;
+}
+
+const schemaKinds: Record<string, string> = {
+  'io.k8s.api.core.v1.Service': 'Service', 'io.k8s.api.core.v1.ServiceList': 'ServiceList',
+  'io.k8s.api.core.v1.Namespace': 'Namespace', 'io.k8s.api.core.v1.NamespaceList': 'NamespaceList',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Status': 'Status', 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': 'DeleteOptions',
+};
+
+export function addKubernetesExtensions<T>(doc: T): T {
+  const d = doc as Doc;
+  for (const ops of Object.values(d.paths ?? {})) {
+    for (const op of Object.values(ops)) {
+      const id = op.operationId as string | undefined;
+      if (!id) continue;
+      const action = actions.find(([p]) => id.startsWith(p))?.[1];
+      if (action) op['x-kubernetes-action'] = action;
+      const gvk = gvkOf(id);
+      if (gvk) op['x-kubernetes-group-version-kind'] = gvk;
+    }
+  }
+  for (const [name, kind] of Object.entries(schemaKinds)) {
+    const schema = d.components?.schemas?.[name];
+    if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: '', kind, version: 'v1' }];
+  }
+  return doc;
+}

@@ -1,0 +1,40 @@
+// Content negotiation for server-side printing: kubectl asks for
+// `application/json;as=Table;v=v1;g=meta.k8s.io` (and v1beta1) before plain JSON.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ObjectMeta } from '../model/meta.js';
+import { badRequest } from '../registry/errors.js';
+import type { TableColumn } from '../printers/tables.js';
+import { sendJson } from './respond.js';
+
+export function tableVersion(req: FastifyRequest): 'v1' | 'v1beta1' | undefined {
+  const accept = req.headers.accept ?? '';
+  for (const part of accept.split(',')) {
+    const params = new Map(part.split(';').slice(1).map((p) => p.trim().split('=') as [string, string]));
+    if (params.get('as') === 'Table' && params.get('g') === 'meta.k8s.io') {
+      const v = params.get('v');
+      if (v === 'v1' || v === 'v1beta1') return v;
+    }
+    if (part.trim().split(';')[0] === 'application/json' && !part.includes('as=')) return undefined;
+  }
+  return undefined;
+}
+
+interface Printable {
+  metadata?: ObjectMeta;
+}
+
+export function sendTable<T extends Printable>(
+  req: FastifyRequest, reply: FastifyReply, version: 'v1' | 'v1beta1', columns: TableColumn[], cells: (obj: T) => unknown[],
+  objects: T[], listMeta: { resourceVersion?: string; continue?: string }, kind: string,
+): FastifyReply {
+  const include = ((req.query as Record<string, string | undefined>).includeObject ?? 'Metadata');
+  if (!['None', 'Metadata', 'Object'].includes(include)) throw badRequest(`includeObject must be one of None, Metadata, Object`);
+  const apiVersion = `meta.k8s.io/${version}`;
+  const rows = objects.map((obj) => {
+    const row: Record<string, unknown> = { cells: cells(obj) };
+    if (include === 'Object') row.object = { kind, apiVersion: 'v1', ...obj };
+    else if (include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion, metadata: obj.metadata };
+    return row;
+  });
+  return sendJson(reply, { kind: 'Table', apiVersion, metadata: listMeta, columnDefinitions: columns, rows });
+}

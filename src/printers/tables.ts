@@ -1,0 +1,111 @@
+// Server-side printing (pkg/printers/internalversion): the meta.k8s.io Table kubectl asks for
+// on every `get`. Cells are computed as kube-apiserver computes them, wide, so nothing is
+// truncated server-side.
+import type { Namespace } from '../model/namespace.js';
+import type { Service } from '../model/service.js';
+
+export interface TableColumn {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+
+/** duration.HumanDuration from k8s.io/apimachinery. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const days = Math.floor(hours / 24) % 365;
+    const years = Math.floor(hours / 24 / 365);
+    return days === 0 ? `${years}y` : `${years}y${days}d`;
+  }
+  return `${Math.floor(hours / 24 / 365)}y`;
+}
+
+export function age(creationTimestamp: string | undefined, now = Date.now()): string {
+  if (!creationTimestamp) return '<unknown>';
+  return humanDuration(now - Date.parse(creationTimestamp));
+}
+
+const col = (name: string, description: string, extra: Partial<TableColumn> = {}): TableColumn =>
+  ({ name, type: 'string', format: '', description, priority: 0, ...extra });
+
+const nameDoc = 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated.';
+const ageDoc = 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.';
+
+export const serviceColumns: TableColumn[] = [
+  col('Name', nameDoc, { format: 'name' }),
+  col('Type', 'type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer.'),
+  col('Cluster-IP', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
+  col('External-IP', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+  col('Port(s)', 'The list of ports that are exposed by this service.'),
+  col('Age', ageDoc),
+  col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', { priority: 1 }),
+];
+
+export const namespaceColumns: TableColumn[] = [
+  col('Name', nameDoc, { format: 'name' }),
+  col('Status', 'The status of the namespace'),
+  col('Age', ageDoc),
+];
+
+function formatLabels(labels: Record<string, string> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(',') : '<none>';
+}
+
+function externalIP(svc: Service): string {
+  const spec = svc.spec ?? {};
+  const external = spec.externalIPs ?? [];
+  switch (spec.type) {
+    case 'ClusterIP':
+    case 'NodePort':
+      return external.length ? external.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const set = new Set<string>();
+      for (const ing of svc.status?.loadBalancer?.ingress ?? []) {
+        if (ing.ip) set.add(ing.ip);
+        else if (ing.hostname) set.add(ing.hostname);
+      }
+      const lb = [...set].sort();
+      const all = [...lb, ...external];
+      return all.length ? all.join(',') : '<pending>';
+    }
+    case 'ExternalName':
+      return spec.externalName ?? '';
+  }
+  return '<unknown>';
+}
+
+function ports(svc: Service): string {
+  const p = (svc.spec?.ports ?? []).map((port) => (port.nodePort ? `${port.port}:${port.nodePort}/${port.protocol}` : `${port.port}/${port.protocol}`));
+  return p.length ? p.join(',') : '<none>';
+}
+
+export function serviceCells(svc: Service, now = Date.now()): unknown[] {
+  return [
+    svc.metadata?.name ?? '',
+    svc.spec?.type ?? '',
+    svc.spec?.clusterIPs?.[0] ?? '<none>',
+    externalIP(svc),
+    ports(svc),
+    age(svc.metadata?.creationTimestamp, now),
+    formatLabels(svc.spec?.selector),
+  ];
+}
+
+export function namespaceCells(ns: Namespace, now = Date.now()): unknown[] {
+  return [ns.metadata?.name ?? '', ns.status?.phase ?? '', age(ns.metadata?.creationTimestamp, now)];
+}

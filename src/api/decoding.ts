@@ -60,7 +60,8 @@ export function installDecoding(app: FastifyInstance): { shapeCheck(definition: 
       throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
   };
-  app.removeContentTypeParser(['application/json']);
+  // Only the media types kube-apiserver decodes; anything else is a 415.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   const jsonTypes = ['application/json', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json'];
   app.addContentTypeParser(jsonTypes, { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
     try {

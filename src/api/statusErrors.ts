@@ -8,7 +8,7 @@ import { sendJson } from './respond.js';
 const acceptedBodies = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
 export function sendStatus(reply: FastifyReply, err: StatusError): FastifyReply {
-  return sendJson(reply.code(err.code), err.status);
+  return sendJson(reply.code(err.status.code), err.status);
 }
 
 export function installStatusErrors(app: FastifyInstance): void {

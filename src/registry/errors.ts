@@ -5,11 +5,11 @@ import type { Status, StatusDetails } from '../model/meta.js';
 import { errorBody, errorText, type FieldError } from './validation/fieldErrors.js';
 
 export class StatusError extends Error {
+  /** The HTTP status, under the name fastify reads. */
+  readonly statusCode: number;
   constructor(readonly status: Status & { code: number }) {
     super(status.message);
-  }
-  get code(): number {
-    return this.status.code;
+    this.statusCode = status.code;
   }
 }
 

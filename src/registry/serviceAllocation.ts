@@ -10,7 +10,7 @@ import type { WriteTx } from '../storage/objectStore.js';
 import { internalError, invalid, type StatusError } from './errors.js';
 import { needsClusterIP, needsHealthCheckNodePort, needsNodePort, serviceNodePorts } from './serviceStrategy.js';
 import { invalid as invalidField, type FieldError } from './validation/fieldErrors.js';
-import { validateClusterIPFields, type IPFamily, type ServiceValidationContext } from './validation/service.js';
+import { initIPFamilyFields, type ServiceValidationContext } from './validation/service.js';
 
 export class ServiceAllocation {
   constructor(
@@ -22,60 +22,14 @@ export class ServiceAllocation {
     return { clusterFamilies: [this.ips.range.family] };
   }
 
-  private familyOf(ip: string): IPFamily {
-    return ip.includes(':') ? 'IPv6' : 'IPv4';
-  }
-
   private fail(svc: Service, errs: FieldError[]): StatusError {
     return invalid('Service', svc.metadata?.name ?? '', errs);
   }
 
-  /** initIPFamilyFields: defaults ipFamilyPolicy/ipFamilies and checks what this cluster serves. */
+  /** initIPFamilyFields (a port of alloc.go): defaults ipFamilyPolicy/ipFamilies, checks what this cluster serves. */
   initIPFamilyFields(svc: Service, old: Service | undefined): void {
-    const spec = (svc.spec ??= {});
-    if (spec.type === 'ExternalName') return;
-    const clusterFamilies = this.context.clusterFamilies;
-    const dualStack = clusterFamilies.length > 1;
-    const headless = spec.clusterIP === 'None';
-    const selectorless = Object.keys(spec.selector ?? {}).length === 0;
-    if (!spec.ipFamilyPolicy) {
-      if (old?.spec?.ipFamilyPolicy) spec.ipFamilyPolicy = old.spec.ipFamilyPolicy;
-      else if (headless && selectorless) spec.ipFamilyPolicy = 'RequireDualStack';
-      else spec.ipFamilyPolicy = 'SingleStack';
-    }
-    const early = validateClusterIPFields(svc, old, this.context);
-    if (early.length) throw this.fail(svc, early);
-
-    const errs: FieldError[] = [];
-    const families = (spec.ipFamilies ??= []);
-    (spec.clusterIPs ?? []).forEach((ip, i) => {
-      if (ip === 'None' || i < families.length) return;
-      const fam = this.familyOf(ip);
-      if (!clusterFamilies.includes(fam)) errs.push(invalidField(`spec.clusterIPs[${i}]`, spec.clusterIPs, `${fam} is not configured on this cluster`));
-      else families.push(fam);
-    });
+    const errs = initIPFamilyFields(svc, old, this.context);
     if (errs.length) throw this.fail(svc, errs);
-
-    if (headless) {
-      if (families.length === 0) families.push(clusterFamilies[0]);
-      if (selectorless) {
-        // Headless and selectorless services may hold both families even on a single-stack
-        // cluster: they carry no IP, only DNS records.
-        if (spec.ipFamilyPolicy !== 'SingleStack' && families.length === 1) families.push(families[0] === 'IPv4' ? 'IPv6' : 'IPv4');
-        return;
-      }
-    }
-    families.forEach((fam, i) => {
-      if (!clusterFamilies.includes(fam)) errs.push(invalidField(`spec.ipFamilies[${i}]`, fam, 'not configured on this cluster'));
-    });
-    if (spec.ipFamilyPolicy === 'RequireDualStack' && !dualStack) {
-      errs.push(invalidField('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
-    }
-    if (errs.length) throw this.fail(svc, errs);
-    if (families.length === 0) families.push(clusterFamilies[0]);
-    if (spec.ipFamilyPolicy !== 'SingleStack' && dualStack && families.length === 1) {
-      families.push(clusterFamilies.find((f) => f !== families[0])!);
-    }
   }
 
   private allocateClusterIPs(tx: WriteTx, svc: Service, owner: Owner): void {

@@ -13,7 +13,6 @@ import type { NamespaceRegistry } from './namespaceRegistry.js';
 import type { ServiceAllocation } from './serviceAllocation.js';
 import { dropTypeDependentFields, normalizeClusterIPs, patchAllocatedValues } from './serviceStrategy.js';
 import { validateService, validateServiceStatusUpdate, validateServiceUpdate } from './validation/service.js';
-import { validateObjectMetaUpdate } from './validation/objectMeta.js';
 
 const resource = 'services';
 
@@ -219,7 +218,7 @@ export class ServiceRegistry {
         if (oldMeta[k] === undefined) delete meta[k];
         else (meta as Record<string, unknown>)[k] = oldMeta[k];
       }
-      errs = [...validateObjectMetaUpdate(meta, oldMeta), ...validateServiceStatusUpdate(svc, old)];
+      errs = validateServiceStatusUpdate(svc, old);
     } else {
       svc.status = old.status;
       patchAllocatedValues(svc, old);

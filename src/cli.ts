@@ -27,9 +27,8 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const server = await createServer(parsed.options as never);
-  const url = await server.start();
-  process.stdout.write(`svcplane serving the Kubernetes Services API at ${url} (database ${server.options.db})\n`);
-  await new Promise<void>((resolve) => {
+  // Handlers go in before the URL is printed: whoever reads that line may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       server.app.log.info(`${signal} received, shutting down`);
       server.close().then(resolve, (err) => {
@@ -40,6 +39,9 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  const url = await server.start();
+  process.stdout.write(`svcplane serving the Kubernetes Services API at ${url} (database ${server.options.db})\n`);
+  await stopped;
   return 0;
 }
 

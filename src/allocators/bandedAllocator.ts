@@ -74,9 +74,10 @@ export class BandedAllocator {
   }
 
   /** Frees a value when the transaction commits; until then it stays held (a deferred release). */
-  release(tx: WriteTx, value: string): void {
-    tx.release(this.pool, value);
-    tx.onCommit(() => this.used.delete(value));
+  release(tx: WriteTx, value: string, owner: Owner): void {
+    // Only what the owner holds is freed: an object may carry a value it never held (a nodePort
+    // on an ExternalName service), and that value may belong to someone else.
+    if (tx.release(this.pool, value, owner.uid)) tx.onCommit(() => this.used.delete(value));
   }
 
   private take(tx: WriteTx, value: string, owner: Owner): void {

@@ -35,8 +35,8 @@ export class NodePortAllocator {
     }
   }
 
-  release(tx: WriteTx, port: number): void {
-    this.core.release(tx, String(port));
+  release(tx: WriteTx, port: number, owner: Owner): void {
+    this.core.release(tx, String(port), owner);
   }
 
   stats(): { size: number; used: number } {

@@ -42,8 +42,8 @@ export class ServiceIPAllocator {
     }
   }
 
-  release(tx: WriteTx, ip: string): void {
-    this.core.release(tx, ip);
+  release(tx: WriteTx, ip: string, owner: Owner): void {
+    this.core.release(tx, ip, owner);
   }
 
   stats(): { size: number; used: number } {

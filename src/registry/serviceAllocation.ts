@@ -132,18 +132,18 @@ export class ServiceAllocation {
     if (!needsClusterIP(old) && needsClusterIP(svc)) {
       this.allocateClusterIPs(tx, svc, owner);
     } else if (needsClusterIP(old) && !needsClusterIP(svc)) {
-      for (const ip of oldSpec.clusterIPs ?? []) if (ip !== 'None') this.ips.release(tx, ip);
+      for (const ip of oldSpec.clusterIPs ?? []) if (ip !== 'None') this.ips.release(tx, ip, owner);
     }
     // Node ports.
     if (needsNodePort(old) && !needsNodePort(svc)) {
-      for (const port of serviceNodePorts(old)) this.ports.release(tx, port);
+      for (const port of serviceNodePorts(old)) this.ports.release(tx, port, owner);
     }
     if (needsNodePort(svc)) this.updateNodePorts(tx, svc, old, owner);
     // Health-check node port.
     const needed = needsHealthCheckNodePort(old);
     const needs = needsHealthCheckNodePort(svc);
     if (!needed && needs) this.allocateHealthCheckNodePort(tx, svc, owner);
-    else if (needed && !needs && oldSpec.healthCheckNodePort) this.ports.release(tx, oldSpec.healthCheckNodePort);
+    else if (needed && !needs && oldSpec.healthCheckNodePort) this.ports.release(tx, oldSpec.healthCheckNodePort, owner);
     void spec;
   }
 
@@ -171,14 +171,14 @@ export class ServiceAllocation {
       seen.add(key);
     });
     const kept = new Set(serviceNodePorts(svc));
-    for (const port of oldPorts) if (!kept.has(port)) this.ports.release(tx, port);
+    for (const port of oldPorts) if (!kept.has(port)) this.ports.release(tx, port, owner);
   }
 
   /** Everything the service holds, released when the deletion commits. */
-  releaseAll(tx: WriteTx, svc: Service): void {
+  releaseAll(tx: WriteTx, svc: Service, owner: Owner): void {
     const spec = svc.spec ?? {};
-    if (needsClusterIP(svc)) for (const ip of spec.clusterIPs ?? []) if (ip !== 'None') this.ips.release(tx, ip);
-    for (const port of serviceNodePorts(svc)) this.ports.release(tx, port);
-    if (spec.healthCheckNodePort) this.ports.release(tx, spec.healthCheckNodePort);
+    if (needsClusterIP(svc)) for (const ip of spec.clusterIPs ?? []) if (ip !== 'None') this.ips.release(tx, ip, owner);
+    for (const port of serviceNodePorts(svc)) this.ports.release(tx, port, owner);
+    if (spec.healthCheckNodePort) this.ports.release(tx, spec.healthCheckNodePort, owner);
   }
 }

@@ -246,7 +246,8 @@ export class ServiceRegistry {
     const final = structuredClone(svc);
     final.metadata!.resourceVersion = String(rv);
     tx.remove(current, rv, this.serialize(final));
-    this.allocation.releaseAll(tx, JSON.parse(current.body) as Service);
+    const held = JSON.parse(current.body) as Service;
+    this.allocation.releaseAll(tx, held, this.owner(held));
     this.namespaces.contentRemoved(tx, current.namespace, this.store.count(resource, current.namespace));
     return JSON.parse(this.serialize(svc)) as Service;
   }

@@ -51,7 +51,8 @@ export interface WriteTx {
   update(obj: StoredObject): void;
   remove(key: ObjectKey, resourceVersion: number, finalBody: string): void;
   allocate(row: AllocationRow): void;
-  release(pool: string, value: string): void;
+  /** Frees a value held by `uid`; false when that owner does not hold it. */
+  release(pool: string, value: string, uid: string): boolean;
   /** Runs after the transaction commits (in-memory bookkeeping that must follow the database). */
   onCommit(fn: () => void): void;
   /** Runs if the transaction rolls back, to undo in-memory bookkeeping done inside it. */
@@ -82,7 +83,7 @@ export class ObjectStore {
       maxRevision: db.prepare('SELECT max(m) FROM (SELECT max(revision) AS m FROM change_log UNION ALL SELECT max(resource_version) FROM objects)').pluck(),
       prune: db.prepare('DELETE FROM change_log WHERE revision <= ?'),
       allocate: db.prepare('INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES (?, ?, ?, ?, ?, ?)'),
-      release: db.prepare('DELETE FROM allocations WHERE pool = ? AND value = ?'),
+      release: db.prepare('DELETE FROM allocations WHERE pool = ? AND value = ? AND uid = ?'),
       allocations: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = ?'),
       changesSince: db.prepare('SELECT revision, resource, namespace, name, event, body FROM change_log WHERE revision > ? ORDER BY revision'),
       oldestRevision: db.prepare('SELECT min(revision) FROM change_log').pluck(),
@@ -167,9 +168,7 @@ export class ObjectStore {
           throw translate(err, 'allocation', `${row.pool} ${row.value} is already allocated`);
         }
       },
-      release: (pool, value) => {
-        s.release.run(pool, value);
-      },
+      release: (pool, value, uid) => s.release.run(pool, value, uid).changes === 1,
       onCommit: (fn) => commitHooks.push(fn),
       onRollback: (fn) => rollbackHooks.push(fn),
     };

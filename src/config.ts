@@ -19,7 +19,7 @@ export const defaults: SvcplaneOptions = {
   db: './svcplane.db',
   serviceCidr: '10.96.0.0/12',
   nodePortRange: '30000-32767',
-  logLevel: 'info',
+  logLevel: 'warn',
   kubernetesVersion: 'v1.33.0',
   watchHistory: 10_000,
 };

@@ -23,6 +23,15 @@ export function relaxEnums(schema: unknown): unknown {
   return out;
 }
 
+/** Go decodes a JSON null into a field's zero value, so a null is as good as an absent field. */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNulls(v);
+  return out;
+}
+
 /** Describes the first schema violation the way Go's JSON decoder would name it. */
 function describe(kind: string, errors: ValidateFunction['errors']): string {
   const e = errors?.[0];
@@ -47,7 +56,11 @@ export function installDecoding(app: FastifyInstance): { shapeCheck(definition: 
     }
     const validate = ajv.compile(relaxEnums(schema) as Schema);
     const kind = kindOf(schema as Schema) ?? 'Object';
-    return (data: unknown) => {
+    // Object bodies (a $ref to a definition) lose their nulls; patch documents keep them, since
+    // a null there means "delete this field".
+    const objectBody = typeof (schema as Schema).$ref === 'string';
+    return (input: unknown) => {
+      const data = objectBody ? dropNulls(input) : input;
       if (validate(data)) return { value: data };
       return { error: badRequest(describe(kind, validate.errors)) };
     };

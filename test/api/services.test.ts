@@ -375,3 +375,9 @@ describe('namespaces and discovery', () => {
     assert.equal(res.body.spec.ports[0].name, 'https');
   });
 });
+
+test('null fields decode as absent, as Go decodes them (kubectl create --dry-run=client -o json output)', async () => {
+  const body = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nulls', creationTimestamp: null, labels: { app: 'nulls' } }, spec: { ports: [{ port: 80 }], selector: null }, status: { loadBalancer: {} } };
+  const res = await request(t.url).post('/api/v1/namespaces/default/services').send(body).expect(201);
+  assert.match(res.body.metadata.creationTimestamp, /Z$/);
+});

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../registry/errors.js';
 import { sharedSchemas } from '../model/definitions.js';
+import { ProtobufDecodeError, decodeKubernetesProtobuf, protobufContentType } from './protobuf.js';
 
 type Schema = Record<string, unknown>;
 
@@ -88,6 +89,16 @@ export function installDecoding(app: FastifyInstance): { shapeCheck(definition: 
       done(null, parseYaml(body as string));
     } catch (err) {
       done(badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`), undefined);
+    }
+  });
+
+  // kubectl create service and typed clients send protobuf bodies; answers stay JSON, which
+  // their Accept header also allows.
+  app.addContentTypeParser(protobufContentType, { parseAs: 'buffer', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
+    try {
+      done(null, decodeKubernetesProtobuf(body as Buffer));
+    } catch (err) {
+      done(err instanceof ProtobufDecodeError ? badRequest(`failed to decode protobuf body: ${err.message}`) : (err as Error), undefined);
     }
   });
 

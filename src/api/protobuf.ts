@@ -654,9 +654,11 @@ function decodeEnvelope(body: Buffer): Record<string, unknown> {
 /** Decodes a full request body (magic + runtime.Unknown). Throws ProtobufDecodeError. */
 export function decodeKubernetesProtobuf(body: Buffer): Record<string, unknown> {
   try {
-    const buf = Buffer.isBuffer(body) ? body : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined;
-    if (!buf) throw new ProtobufDecodeError('protobuf body must be a Buffer');
-    return decodeEnvelope(buf);
+    // Callers are typed, but a body parser may still hand over a plain Uint8Array (or nothing).
+    const input: unknown = body;
+    if (Buffer.isBuffer(input)) return decodeEnvelope(input);
+    if (input instanceof Uint8Array) return decodeEnvelope(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+    throw new ProtobufDecodeError('protobuf body must be a Buffer');
   } catch (err) {
     if (err instanceof ProtobufDecodeError) throw err;
     throw new ProtobufDecodeError(`proto: ${err instanceof Error ? err.message : String(err)}`);

@@ -126,7 +126,6 @@ export class ServiceAllocation {
 
   allocateUpdate(tx: WriteTx, svc: Service, old: Service, owner: Owner): void {
     this.initIPFamilyFields(svc, old);
-    const spec = svc.spec!;
     const oldSpec = old.spec ?? {};
     // Cluster IPs: allocated when leaving ExternalName, released when entering it.
     if (!needsClusterIP(old) && needsClusterIP(svc)) {
@@ -144,7 +143,6 @@ export class ServiceAllocation {
     const needs = needsHealthCheckNodePort(svc);
     if (!needed && needs) this.allocateHealthCheckNodePort(tx, svc, owner);
     else if (needed && !needs && oldSpec.healthCheckNodePort) this.ports.release(tx, oldSpec.healthCheckNodePort, owner);
-    void spec;
   }
 
   /** updateNodePorts: new explicit values are reserved, missing ones allocated, dropped ones released. */

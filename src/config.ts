@@ -11,6 +11,8 @@ export interface SvcplaneOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   kubernetesVersion: string;
   watchHistory: number;
+  /** Milliseconds between BOOKMARK events to watchers that allow them. */
+  watchBookmarkInterval: number;
 }
 
 export const defaults: SvcplaneOptions = {
@@ -22,6 +24,7 @@ export const defaults: SvcplaneOptions = {
   logLevel: 'warn',
   kubernetesVersion: 'v1.33.0',
   watchHistory: 10_000,
+  watchBookmarkInterval: 60_000,
 };
 
 interface Flag {
@@ -40,6 +43,7 @@ export const flags: Flag[] = [
   { key: 'logLevel', flag: '--log-level', env: 'SVCPLANE_LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'kubernetesVersion', flag: '--kubernetes-version', env: 'SVCPLANE_KUBERNETES_VERSION', help: 'the Kubernetes version /version reports (kubectl picks its client by it)' },
   { key: 'watchHistory', flag: '--watch-history', env: 'SVCPLANE_WATCH_HISTORY', help: 'how many changes the change log keeps for resuming watchers' },
+  { key: 'watchBookmarkInterval', flag: '--watch-bookmark-interval', env: 'SVCPLANE_WATCH_BOOKMARK_INTERVAL', help: 'how often watchers that allow bookmarks get one (a duration: 500ms, 60s, 1m)' },
 ];
 
 export class ConfigError extends Error {}
@@ -58,6 +62,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   };
   const port = int('port', 0, 65535);
   const watchHistory = int('watchHistory', 1, 10_000_000);
+  const watchBookmarkInterval = durationOption('watchBookmarkInterval', o.watchBookmarkInterval, 10, 3_600_000);
   const serviceCidr = String(o.serviceCidr);
   try {
     new IPv4Range(serviceCidr);
@@ -76,7 +81,23 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   if (!/^v1\.\d+\.\d+$/.test(kubernetesVersion)) throw new ConfigError(`invalid --kubernetes-version ${JSON.stringify(kubernetesVersion)}: expected v1.MINOR.PATCH, e.g. v1.33.0`);
   const db = String(o.db);
   if (!db) throw new ConfigError('invalid --db: must be a file path or :memory:');
-  return { host: String(o.host), port, db, serviceCidr, nodePortRange, logLevel: logLevel as SvcplaneOptions['logLevel'], kubernetesVersion, watchHistory };
+  return { host: String(o.host), port, db, serviceCidr, nodePortRange, logLevel: logLevel as SvcplaneOptions['logLevel'], kubernetesVersion, watchHistory, watchBookmarkInterval };
+}
+
+/** A Go-style duration (300ms, 1.5s, 2m, 1h) in milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']);
+}
+
+/** Library callers may pass milliseconds as a number; flags and env give a duration string. */
+function durationOption(key: keyof SvcplaneOptions, value: unknown, min: number, max: number): number {
+  const ms = typeof value === 'number' ? value : parseDuration(String(value));
+  if (ms === undefined || !Number.isFinite(ms) || ms < min || ms > max) {
+    throw new ConfigError(`invalid ${flagOf(key)} ${JSON.stringify(String(value))}: must be a duration from ${min}ms to ${max / 60_000}m, e.g. 500ms, 60s, 1m`);
+  }
+  return ms;
 }
 
 const flagOf = (key: keyof SvcplaneOptions) => flags.find((f) => f.key === key)!.flag;
@@ -118,7 +139,7 @@ export function usage(): string {
     'Flags (each also read from its environment variable):',
   ];
   for (const f of flags) {
-    lines.push(`  ${`${f.flag} (${f.env})`.padEnd(52)} ${f.help} [default: ${String(defaults[f.key])}]`);
+    lines.push(`  ${`${f.flag} (${f.env})`.padEnd(52)} ${f.help} [default: ${f.key === 'watchBookmarkInterval' ? `${defaults.watchBookmarkInterval / 1000}s` : String(defaults[f.key])}]`);
   }
   lines.push('  --help'.padEnd(55) + 'show this help');
   return lines.join('\n');

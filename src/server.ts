@@ -10,9 +10,10 @@ import { installDecoding } from './api/decoding.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { healthRoutes } from './api/health.js';
-import { namespaceRoutes } from './api/namespaces.js';
+import { namespaceResource, namespaceRoutes } from './api/namespaces.js';
+import { legacyWatchRoutes, type ListWatchContext } from './api/listWatch.js';
 import { openapiRoutes } from './api/openapi.js';
-import { serviceRoutes } from './api/services.js';
+import { serviceResource, serviceRoutes } from './api/services.js';
 import { installStatusErrors } from './api/statusErrors.js';
 import { resolveOptions, type SvcplaneOptions } from './config.js';
 import { sharedSchemas } from './model/definitions.js';
@@ -21,11 +22,13 @@ import { ServiceAllocation } from './registry/serviceAllocation.js';
 import { ServiceRegistry } from './registry/serviceRegistry.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { ObjectStore } from './storage/objectStore.js';
+import { WatchHub } from './watch/watchHub.js';
 
 export interface Svcplane {
   readonly app: FastifyInstance;
   readonly options: SvcplaneOptions;
   readonly store: ObjectStore;
+  readonly hub: WatchHub;
   readonly services: ServiceRegistry;
   readonly namespaces: NamespaceRegistry;
   readonly allocators: { serviceIPs: ServiceIPAllocator; nodePorts: NodePortAllocator };
@@ -40,6 +43,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const options = resolveOptions(input);
   const db: SqliteDatabase = openDatabase(options.db);
   const store = new ObjectStore(db, { historySize: options.watchHistory });
+  const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });
+  const listWatch: ListWatchContext = { store, hub };
   const serviceIPs = new ServiceIPAllocator(options.serviceCidr);
   const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange));
   serviceIPs.load(store);
@@ -70,15 +75,21 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   let ready = false;
   await app.register(healthRoutes, { ready: () => ready });
   await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion });
-  await app.register(namespaceRoutes, { namespaces });
-  await app.register(serviceRoutes, { services, checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service') });
+  await app.register(namespaceRoutes, { namespaces, listWatch });
+  await app.register(serviceRoutes, { services, checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service'), listWatch });
+  await app.register(async (scope) => {
+    legacyWatchRoutes(scope, listWatch, serviceResource, { plural: 'services', singular: 'service' });
+    legacyWatchRoutes(scope, listWatch, namespaceResource, { plural: 'namespaces', singular: 'namespace' });
+  });
+  // Watch streams never end by themselves; closing them first lets close() finish in-flight work.
+  app.addHook('preClose', async () => hub.closeAll());
   await app.register(openapiRoutes);
   await app.ready();
 
   let url: string | undefined;
   let closed = false;
   return {
-    app, options, store, services, namespaces,
+    app, options, store, hub, services, namespaces,
     allocators: { serviceIPs, nodePorts },
     get url() {
       return url;

@@ -7,14 +7,14 @@ export interface DiscoveryOptions {
   kubernetesVersion: string;
 }
 
-const serviceVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update'];
+const serviceVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export function apiResourceList() {
   return {
     kind: 'APIResourceList',
     groupVersion: 'v1',
     resources: [
-      { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['create', 'delete', 'get', 'list'], shortNames: ['ns'] },
+      { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['create', 'delete', 'get', 'list', 'watch'], shortNames: ['ns'] },
       { name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs: serviceVerbs, shortNames: ['svc'], categories: ['all'] },
       { name: 'services/status', singularName: '', namespaced: true, kind: 'Service', verbs: ['get', 'patch', 'update'] },
     ],

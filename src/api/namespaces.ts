@@ -5,7 +5,8 @@ import { Namespace } from '../model/namespace.js';
 import { methodNotAllowed } from '../registry/errors.js';
 import type { NamespaceRegistry } from '../registry/namespaceRegistry.js';
 import { namespaceFieldLabels, namespaceFields } from '../registry/selectors.js';
-import { decodeBody, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
+import { decodeBody, deleteQuery, dryRun, listQuery, readQuery, writeQuery, type Query } from './requestOptions.js';
+import { listOrWatch, type CollectionResource, type ListWatchContext } from './listWatch.js';
 import { sendJson } from './respond.js';
 import { namespaceCells, namespaceColumns } from '../printers/tables.js';
 import { sendTable, tableVersion } from './tableNegotiation.js';
@@ -15,18 +16,16 @@ const tags = ['core_v1'];
 const params = Type.Object({ name: Type.String({ description: 'name of the Namespace' }) });
 const errors = { 400: refs.Status, 403: refs.Status, 404: refs.Status, 409: refs.Status, 422: refs.Status };
 
-export async function namespaceRoutes(app: FastifyInstance, opts: { namespaces: NamespaceRegistry }): Promise<void> {
+export const namespaceResource: CollectionResource<Namespace> = {
+  resource: 'namespaces', kind: 'Namespace', listKind: 'NamespaceList', namespaced: false,
+  fieldLabels: namespaceFieldLabels, fieldsOf: namespaceFields, columns: namespaceColumns, cells: namespaceCells,
+};
+
+export async function namespaceRoutes(app: FastifyInstance, opts: { namespaces: NamespaceRegistry; listWatch: ListWatchContext }): Promise<void> {
   const { namespaces } = opts;
   app.get('/api/v1/namespaces', {
     schema: { operationId: 'listNamespace', tags, description: 'list or watch objects of kind Namespace', querystring: listQuery, response: { 200: refs.NamespaceList, ...errors } },
-  }, async (req: Req, reply) => {
-    const matches = selectorFilter<Namespace>(req.query, namespaceFieldLabels, namespaceFields);
-    const { items, resourceVersion } = namespaces.list();
-    const table = tableVersion(req);
-    if (table) return sendTable(req, reply, table, namespaceColumns, namespaceCells, matches ? items.filter(matches) : items, { resourceVersion }, 'Namespace');
-    const kept = (matches ? items.filter(matches) : items).map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
-    return sendJson(reply, { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion }, items: kept });
-  });
+  }, async (req: Req, reply) => listOrWatch(opts.listWatch, namespaceResource, undefined, req, reply));
   app.post('/api/v1/namespaces', {
     schema: { operationId: 'createNamespace', tags, description: 'create a Namespace', querystring: writeQuery, body: refs.Namespace, response: { 201: refs.Namespace, ...errors } },
   }, async (req: Req, reply) => {
@@ -37,7 +36,10 @@ export async function namespaceRoutes(app: FastifyInstance, opts: { namespaces: 
     schema: { operationId: 'readNamespace', tags, description: 'read the specified Namespace', params, querystring: readQuery, response: { 200: refs.Namespace, ...errors } },
   }, async (req: Req, reply) => {
     const table = tableVersion(req);
-    if (table) return sendTable(req, reply, table, namespaceColumns, namespaceCells, [namespaces.get(req.params.name)], {}, 'Namespace');
+    if (table) {
+      const ns = namespaces.get(req.params.name);
+      return sendTable(req, reply, table, namespaceResource, [ns], { resourceVersion: ns.metadata?.resourceVersion });
+    }
     return sendJson(reply, namespaces.getBody(req.params.name));
   });
   app.delete('/api/v1/namespaces/:name', {

@@ -75,7 +75,10 @@ export const listQuery = Type.Object({
   continue: str('The continue token of a previous list call.'),
   resourceVersion: str('Which version of the data to list.'),
   resourceVersionMatch: str('How resourceVersion is applied: NotOlderThan or Exact.'),
-  timeoutSeconds: str('Timeout for the list call.'),
+  timeoutSeconds: str('Timeout for the list/watch call, in seconds.'),
+  watch: str('Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.'),
+  allowWatchBookmarks: str('Requests watch events with type BOOKMARK, sent periodically with the current resourceVersion.'),
+  sendInitialEvents: str('With watch and resourceVersionMatch=NotOlderThan: begin with synthetic ADDED events for the current state, then a bookmark annotated k8s.io/initial-events-end.'),
 });
 export const deleteQuery = Type.Object({
   pretty: str("If 'true', the output is pretty printed."),

@@ -12,6 +12,7 @@ import { serviceFieldLabels, serviceFields } from '../registry/selectors.js';
 import type { ServiceRegistry } from '../registry/serviceRegistry.js';
 import type { ShapeCheck } from './decoding.js';
 import { decodeBody, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
+import { listOrWatch, type CollectionResource, type ListWatchContext } from './listWatch.js';
 import { sendJson } from './respond.js';
 import { serviceCells, serviceColumns } from '../printers/tables.js';
 import { sendTable, tableVersion } from './tableNegotiation.js';
@@ -19,6 +20,7 @@ import { sendTable, tableVersion } from './tableNegotiation.js';
 export interface ServiceRoutesOptions {
   services: ServiceRegistry;
   checkService: ShapeCheck;
+  listWatch: ListWatchContext;
 }
 
 const collection = '/api/v1/namespaces/:namespace/services';
@@ -34,28 +36,15 @@ const patchTypes = Object.keys(patchContentTypes);
 
 type Req = FastifyRequest<{ Params: { namespace: string; name: string }; Querystring: Query }>;
 
-/** Lists go out as ServiceList with items stripped of kind/apiVersion, as the real server writes them. */
-function sendList(reply: FastifyReply, bodies: string[], resourceVersion: string): FastifyReply {
-  const prefix = '{"kind":"Service","apiVersion":"v1",';
-  const items = bodies.map((b) => (b.startsWith(prefix) ? `{${b.slice(prefix.length)}` : b));
-  return sendJson(reply, `{"kind":"ServiceList","apiVersion":"v1","metadata":{"resourceVersion":${JSON.stringify(resourceVersion)}},"items":[${items.join(',')}]}`);
-}
+export const serviceResource: CollectionResource<Service> = {
+  resource: 'services', kind: 'Service', listKind: 'ServiceList', namespaced: true,
+  fieldLabels: serviceFieldLabels, fieldsOf: serviceFields, columns: serviceColumns, cells: serviceCells,
+};
 
 export async function serviceRoutes(app: FastifyInstance, opts: ServiceRoutesOptions): Promise<void> {
   const { services, checkService } = opts;
 
-  const list = (namespace: string | undefined, req: Req, reply: FastifyReply) => {
-    const matches = selectorFilter<Service>(req.query, serviceFieldLabels, serviceFields);
-    const { bodies, resourceVersion } = services.listBodies(namespace);
-    const table = tableVersion(req);
-    if (table || matches) {
-      let items = bodies.map((b) => JSON.parse(b) as Service);
-      if (matches) items = items.filter(matches);
-      if (table) return sendTable(req, reply, table, serviceColumns, serviceCells, items, { resourceVersion }, 'Service');
-      return sendList(reply, items.map((i) => JSON.stringify(i)), resourceVersion);
-    }
-    return sendList(reply, bodies, resourceVersion);
-  };
+  const list = (namespace: string | undefined, req: Req, reply: FastifyReply) => listOrWatch(opts.listWatch, serviceResource, namespace, req, reply);
 
   app.get(collection, {
     schema: { operationId: 'listNamespacedService', tags, description: 'list or watch objects of kind Service', params: nsParams, querystring: listQuery, response: { 200: refs.ServiceList, ...errors } },
@@ -86,7 +75,10 @@ export async function serviceRoutes(app: FastifyInstance, opts: ServiceRoutesOpt
     schema: { operationId: 'readNamespacedService', tags, description: 'read the specified Service', params: itemParams, querystring: readQuery, response: { 200: refs.Service, ...errors } },
   }, async (req: Req, reply) => {
     const table = tableVersion(req);
-    if (table) return sendTable(req, reply, table, serviceColumns, serviceCells, [services.get(req.params.namespace, req.params.name)], {}, 'Service');
+    if (table) {
+      const svc = services.get(req.params.namespace, req.params.name);
+      return sendTable(req, reply, table, serviceResource, [svc], { resourceVersion: svc.metadata?.resourceVersion });
+    }
     return sendJson(reply, services.getBody(req.params.namespace, req.params.name));
   });
 

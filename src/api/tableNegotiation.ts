@@ -6,7 +6,7 @@ import { badRequest } from '../registry/errors.js';
 import type { TableColumn } from '../printers/tables.js';
 import { sendJson } from './respond.js';
 
-export function tableVersion(req: FastifyRequest): 'v1' | 'v1beta1' | undefined {
+export function tableVersion(req: FastifyRequest): TableVersion | undefined {
   const accept = req.headers.accept ?? '';
   for (const part of accept.split(',')) {
     const params = new Map(part.split(';').slice(1).map((p) => p.trim().split('=') as [string, string]));
@@ -23,18 +23,38 @@ interface Printable {
   metadata?: ObjectMeta;
 }
 
-export function sendTable<T extends Printable>(
-  req: FastifyRequest, reply: FastifyReply, version: 'v1' | 'v1beta1', columns: TableColumn[], cells: (obj: T) => unknown[],
-  objects: T[], listMeta: { resourceVersion?: string; continue?: string }, kind: string,
-): FastifyReply {
-  const include = ((req.query as Record<string, string | undefined>).includeObject ?? 'Metadata');
-  if (!['None', 'Metadata', 'Object'].includes(include)) throw badRequest(`includeObject must be one of None, Metadata, Object`);
+export type TableVersion = 'v1' | 'v1beta1';
+
+export function includeObject(req: FastifyRequest): 'None' | 'Metadata' | 'Object' {
+  const include = (req.query as Record<string, string | undefined>).includeObject ?? 'Metadata';
+  if (include !== 'None' && include !== 'Metadata' && include !== 'Object') throw badRequest('includeObject must be one of None, Metadata, Object');
+  return include;
+}
+
+export interface TableShape<T> {
+  kind: string;
+  columns: TableColumn[];
+  cells: (obj: T) => unknown[];
+}
+
+/** A meta.k8s.io Table; `columns: false` is a watch event after the first (NoHeaders). */
+export function buildTable<T extends Printable>(
+  shape: TableShape<T>, version: TableVersion, include: 'None' | 'Metadata' | 'Object', objects: T[],
+  listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number }, columns = true,
+): Record<string, unknown> {
   const apiVersion = `meta.k8s.io/${version}`;
   const rows = objects.map((obj) => {
-    const row: Record<string, unknown> = { cells: cells(obj) };
-    if (include === 'Object') row.object = { kind, apiVersion: 'v1', ...obj };
+    const row: Record<string, unknown> = { cells: shape.cells(obj) };
+    if (include === 'Object') row.object = { kind: shape.kind, apiVersion: 'v1', ...obj };
     else if (include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion, metadata: obj.metadata };
     return row;
   });
-  return sendJson(reply, { kind: 'Table', apiVersion, metadata: listMeta, columnDefinitions: columns, rows });
+  return { kind: 'Table', apiVersion, metadata: listMeta, columnDefinitions: columns ? shape.columns : null, rows };
+}
+
+export function sendTable<T extends Printable>(
+  req: FastifyRequest, reply: FastifyReply, version: TableVersion, shape: TableShape<T>,
+  objects: T[], listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number },
+): FastifyReply {
+  return sendJson(reply, buildTable(shape, version, includeObject(req), objects, listMeta));
 }

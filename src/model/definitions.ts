@@ -2,7 +2,7 @@
 // document and the SDKs generated from it read like Kubernetes'. A definition used inside
 // another becomes a $ref to it.
 import type { TSchema } from 'typebox';
-import { DeleteOptions, ListMeta, ObjectMeta, OwnerReference, ManagedFieldsEntry, Status, StatusCause, StatusDetails } from './meta.js';
+import { DeleteOptions, ListMeta, ObjectMeta, OwnerReference, ManagedFieldsEntry, Status, StatusCause, StatusDetails, WatchEvent } from './meta.js';
 import { Namespace, NamespaceList, NamespaceSpec, NamespaceStatus } from './namespace.js';
 import {
   ClientIPConfig, Condition, LoadBalancerIngress, LoadBalancerStatus, PortStatus, Service, ServiceList, ServicePort,
@@ -22,6 +22,7 @@ export const definitions: Record<string, TSchema> = {
   [`${meta}StatusCause`]: StatusCause,
   [`${meta}DeleteOptions`]: DeleteOptions,
   [`${meta}Condition`]: Condition,
+  [`${meta}WatchEvent`]: WatchEvent,
   [`${core}ServicePort`]: ServicePort,
   [`${core}ServiceSpec`]: ServiceSpec,
   [`${core}ServiceStatus`]: ServiceStatus,
@@ -46,6 +47,7 @@ export const refs = {
   NamespaceList: ref(`${core}NamespaceList`),
   Status: ref(`${meta}Status`),
   DeleteOptions: ref(`${meta}DeleteOptions`),
+  WatchEvent: ref(`${meta}WatchEvent`),
 };
 
 type Node = Record<string, unknown>;

@@ -96,3 +96,11 @@ export const DeleteOptions = Type.Object({
   dryRun: Type.Optional(Type.Array(Type.String())),
 }, { description: 'DeleteOptions may be provided when deleting an API object.' });
 export type DeleteOptions = Static<typeof DeleteOptions>;
+
+export const WatchEvent = Type.Object({
+  type: Type.String({ description: 'ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.' }),
+  object: Type.Object({}, {
+    additionalProperties: true,
+    description: 'For ADDED and MODIFIED the new state of the object; for DELETED its last state; for BOOKMARK only kind, apiVersion and metadata.resourceVersion; for ERROR a Status.',
+  }),
+}, { description: 'One event of a watch stream; the stream is a sequence of these, one JSON object per line.' });

@@ -84,3 +84,13 @@ export function invalid(kind: string, name: string, errs: FieldError[], group = 
   if (!name) delete d.name;
   return status(422, 'Invalid', `${group ? `${kind}.${group}` : kind} ${JSON.stringify(name)} is invalid: ${aggregate}`, d);
 }
+
+/** An expired paginated list: a fresh token that continues at the newest revision rides along. */
+export const expiredContinue = (message: string, token: string) => status(410, 'Expired', message, undefined, { continue: token });
+
+/** storage.NewTooLargeResourceVersionError: a 504 the client retries after a second. */
+export const tooLargeResourceVersion = (requested: number, current: number) =>
+  status(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });

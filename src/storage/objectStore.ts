@@ -28,6 +28,34 @@ export interface Change extends ObjectKey {
   revision: number;
   event: ChangeType;
   body: string;
+  /** The object before this change; null for ADDED. */
+  prevBody: string | null;
+}
+
+/** A read needs history that pruning has removed (kube-apiserver: etcd compaction). */
+export class CompactedError extends Error {
+  constructor(readonly requested: number, readonly compacted: number) {
+    super(`revision ${requested} is compacted (history starts after ${compacted})`);
+  }
+}
+
+export interface ListPageOptions {
+  /** The snapshot to read; the current revision when absent. */
+  revision?: number;
+  /** Start after this key (exclusive), for the next page. */
+  after?: { namespace: string; name: string };
+  limit?: number;
+  /** Keeps an object (selectors); the store only sees bodies. */
+  accept?: (body: string) => boolean;
+}
+
+export interface ListPage {
+  bodies: string[];
+  revision: number;
+  /** Key of the last item returned when more objects follow it. */
+  more?: { namespace: string; name: string };
+  /** How many objects follow the page, when no `accept` filter makes that unknowable cheaply. */
+  remaining?: number;
 }
 
 /** A write lost a race for a unique key: the object name or an allocated value. */
@@ -69,6 +97,7 @@ export class ObjectStore {
   private readonly stmts;
   private committedListeners: ((changes: Change[]) => void)[] = [];
   private writesSincePrune = 0;
+  private compacted: number;
 
   constructor(private readonly db: SqliteDatabase, private readonly options: ObjectStoreOptions = { historySize: 10_000 }) {
     this.stmts = {
@@ -79,16 +108,31 @@ export class ObjectStore {
       insert: db.prepare('INSERT INTO objects (resource, namespace, name, uid, resource_version, body) VALUES (?, ?, ?, ?, ?, ?)'),
       update: db.prepare('UPDATE objects SET uid = ?, resource_version = ?, body = ? WHERE resource = ? AND namespace = ? AND name = ?'),
       remove: db.prepare('DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
-      log: db.prepare('INSERT INTO change_log (revision, resource, namespace, name, event, body) VALUES (?, ?, ?, ?, ?, ?)'),
+      body: db.prepare('SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?').pluck(),
+      log: db.prepare('INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       maxRevision: db.prepare('SELECT max(m) FROM (SELECT max(revision) AS m FROM change_log UNION ALL SELECT max(resource_version) FROM objects)').pluck(),
       prune: db.prepare('DELETE FROM change_log WHERE revision <= ?'),
       allocate: db.prepare('INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES (?, ?, ?, ?, ?, ?)'),
       release: db.prepare('DELETE FROM allocations WHERE pool = ? AND value = ? AND uid = ?'),
       allocations: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = ?'),
-      changesSince: db.prepare('SELECT revision, resource, namespace, name, event, body FROM change_log WHERE revision > ? ORDER BY revision'),
-      oldestRevision: db.prepare('SELECT min(revision) FROM change_log').pluck(),
+      changesSince: db.prepare('SELECT revision, resource, namespace, name, event, body, prev_body AS prevBody FROM change_log WHERE resource = ? AND revision > ? ORDER BY revision'),
+      // The earliest change after a revision of each key is the one whose prev_body is the key's state at that revision.
+      undo: db.prepare(`SELECT namespace, name, event, prev_body AS prevBody FROM change_log WHERE revision IN (
+        SELECT min(revision) FROM change_log WHERE resource = ? AND revision > ? GROUP BY namespace, name) ORDER BY namespace, name`),
+      pageAll: db.prepare('SELECT namespace, name, body FROM objects WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name'),
+      pageNs: db.prepare('SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? AND name > ? ORDER BY name'),
+      countAfterAll: db.prepare('SELECT count(*) FROM objects WHERE resource = ? AND (namespace, name) > (?, ?)').pluck(),
+      countAfterNs: db.prepare('SELECT count(*) FROM objects WHERE resource = ? AND namespace = ? AND name > ?').pluck(),
+      getSetting: db.prepare('SELECT value FROM settings WHERE key = ?').pluck(),
+      setSetting: db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)'),
     };
     this.revision = Number(this.stmts.maxRevision.get() ?? 0);
+    this.compacted = Number(this.stmts.getSetting.get('compacted_revision') ?? 0);
+  }
+
+  /** The newest revision pruned from the change log: history is complete for revisions after it. */
+  compactedRevision(): number {
+    return this.compacted;
   }
 
   currentRevision(): number {
@@ -113,12 +157,82 @@ export class ObjectStore {
     return this.stmts.allocations.all(pool) as AllocationRow[];
   }
 
-  changesSince(revision: number): Change[] {
-    return this.stmts.changesSince.all(revision) as Change[];
+  /** Changes to one resource after `revision`, oldest first; CompactedError when some were pruned. */
+  changesSince(resource: string, revision: number): Change[] {
+    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
+    return this.stmts.changesSince.all(resource, revision) as Change[];
   }
 
-  oldestRevision(): number {
-    return Number(this.stmts.oldestRevision.get() ?? this.revision);
+  /**
+   * One page of a list as it was at `options.revision`, in key order. Past states come from
+   * undoing the changes made since (each logged change keeps the previous body), so a page
+   * sequence at one revision lists every object exactly once however many writes happen between
+   * pages, as etcd's MVCC reads do for kube-apiserver.
+   */
+  listPage(resource: string, namespace: string | undefined, options: ListPageOptions = {}): ListPage {
+    const revision = options.revision ?? this.revision;
+    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
+    const s = this.stmts;
+    const after = options.after ?? { namespace: namespace ?? '', name: '' };
+    const afterKey = (ns: string, name: string) => ns > after.namespace || (ns === after.namespace && name > after.name);
+    // Keys changed since the snapshot, with their state at it (null: did not exist yet).
+    const undone: { namespace: string; name: string; body: string | null }[] = [];
+    if (revision < this.revision) {
+      for (const row of s.undo.all(resource, revision) as { namespace: string; name: string; event: ChangeType; prevBody: string | null }[]) {
+        if (namespace !== undefined && row.namespace !== namespace) continue;
+        if (!afterKey(row.namespace, row.name)) continue;
+        undone.push({ namespace: row.namespace, name: row.name, body: row.event === 'ADDED' ? null : row.prevBody });
+      }
+    }
+    const current = (namespace === undefined
+      ? s.pageAll.iterate(resource, after.namespace, after.name)
+      : s.pageNs.iterate(resource, namespace, after.namespace === namespace ? after.name : '')) as IterableIterator<{ namespace: string; name: string; body: string }>;
+    const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
+    const bodies: string[] = [];
+    let last: { namespace: string; name: string } | undefined;
+    let more = false;
+    let u = 0;
+    const cmp = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
+      a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    const take = (key: { namespace: string; name: string }, body: string | null): boolean => {
+      if (body === null) return true;
+      if (bodies.length >= limit) {
+        more = true;
+        return false;
+      }
+      if (!options.accept || options.accept(body)) {
+        bodies.push(body);
+        last = { namespace: key.namespace, name: key.name };
+      }
+      return true;
+    };
+    let going = true;
+    for (const row of current) {
+      while (going && u < undone.length && cmp(undone[u], row) < 0) going = take(undone[u], undone[u++].body);
+      if (!going) break;
+      if (u < undone.length && cmp(undone[u], row) === 0) going = take(row, undone[u++].body);
+      else going = take(row, row.body);
+      if (!going) break;
+    }
+    while (going && u < undone.length) going = take(undone[u], undone[u++].body);
+    const page: ListPage = { bodies, revision };
+    if (more && last) {
+      page.more = last;
+      if (!options.accept) page.remaining = this.countAfter(resource, namespace, last, undone);
+    }
+    return page;
+  }
+
+  private countAfter(resource: string, namespace: string | undefined, last: { namespace: string; name: string },
+    undone: { namespace: string; name: string; body: string | null }[]): number {
+    const s = this.stmts;
+    let n = Number(namespace === undefined ? s.countAfterAll.get(resource, last.namespace, last.name) : s.countAfterNs.get(resource, namespace, last.name));
+    for (const k of undone) {
+      if (k.namespace < last.namespace || (k.namespace === last.namespace && k.name <= last.name)) continue;
+      const existsNow = s.body.get(resource, k.namespace, k.name) !== undefined;
+      n += (k.body !== null ? 1 : 0) - (existsNow ? 1 : 0);
+    }
+    return n;
   }
 
   /** Listeners see each committed transaction's changes, in revision order (the watch hub). */
@@ -139,10 +253,11 @@ export class ObjectStore {
     const rollbackHooks: (() => void)[] = [];
     const changes: Change[] = [];
     const s = this.stmts;
-    const log = (key: ObjectKey, revision: number, event: ChangeType, body: string) => {
-      s.log.run(revision, key.resource, key.namespace, key.name, event, body);
-      changes.push({ ...key, revision, event, body });
+    const log = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) => {
+      s.log.run(revision, key.resource, key.namespace, key.name, event, body, prevBody);
+      changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
     };
+    const previous = (key: ObjectKey) => (s.body.get(key.resource, key.namespace, key.name) as string | undefined) ?? null;
     const tx: WriteTx = {
       nextRevision: () => ++this.revision,
       insert: (obj) => {
@@ -151,15 +266,17 @@ export class ObjectStore {
         } catch (err) {
           throw translate(err, 'object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
         }
-        log(obj, obj.resourceVersion, 'ADDED', obj.body);
+        log(obj, obj.resourceVersion, 'ADDED', obj.body, null);
       },
       update: (obj) => {
+        const prev = previous(obj);
         s.update.run(obj.uid, obj.resourceVersion, obj.body, obj.resource, obj.namespace, obj.name);
-        log(obj, obj.resourceVersion, 'MODIFIED', obj.body);
+        log(obj, obj.resourceVersion, 'MODIFIED', obj.body, prev);
       },
       remove: (key, resourceVersion, finalBody) => {
+        const prev = previous(key);
         s.remove.run(key.resource, key.namespace, key.name);
-        log(key, resourceVersion, 'DELETED', finalBody);
+        log(key, resourceVersion, 'DELETED', finalBody, prev);
       },
       allocate: (row) => {
         try {
@@ -194,7 +311,13 @@ export class ObjectStore {
     this.writesSincePrune += written;
     if (this.writesSincePrune < 256) return;
     this.writesSincePrune = 0;
-    this.stmts.prune.run(this.revision - this.options.historySize);
+    const horizon = this.revision - this.options.historySize;
+    if (horizon <= this.compacted) return;
+    this.db.transaction(() => {
+      this.stmts.prune.run(horizon);
+      this.stmts.setSetting.run('compacted_revision', String(horizon));
+    })();
+    this.compacted = horizon;
   }
 }
 

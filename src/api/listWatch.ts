@@ -1,0 +1,176 @@
+// GET on a collection: a list (JSON or Table, paginated) or, with ?watch, a stream of
+// newline-delimited WatchEvents. One implementation for every resource, as kube-apiserver's
+// generic handlers are; the resource contributes its kind, selectable fields and table.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { refs } from '../model/definitions.js';
+import { readCollection, awaitRevision } from '../registry/collectionReader.js';
+import { parseListOptions, parseResourceVersion, type ListOptions, type Query } from '../registry/listOptions.js';
+import type { ObjectStore } from '../storage/objectStore.js';
+import { CompactedError, type WatchEvent, type WatchHub, type WatchRequest } from '../watch/watchHub.js';
+import type { ObjectMeta } from '../model/meta.js';
+import { listQuery, selectorFilter } from './requestOptions.js';
+import { sendJson } from './respond.js';
+import { buildTable, includeObject, sendTable, tableVersion, type TableShape, type TableVersion } from './tableNegotiation.js';
+
+interface Listable {
+  metadata?: ObjectMeta;
+}
+
+export interface CollectionResource<T extends Listable> extends TableShape<T> {
+  resource: string;
+  listKind: string;
+  namespaced: boolean;
+  fieldLabels: readonly string[];
+  fieldsOf: (obj: T) => Record<string, string>;
+}
+
+export interface ListWatchContext {
+  store: ObjectStore;
+  hub: WatchHub;
+  /** kube-apiserver's --min-request-timeout: a watch without timeoutSeconds lasts 1 to 2 times this. */
+  minRequestTimeoutMs?: number;
+}
+
+/** A watcher whose unread output passes this (beyond its initial burst) is too slow and is ended. */
+const slowWatcherBytes = 8 * 1024 * 1024;
+
+export async function listOrWatch<T extends Listable>(
+  ctx: ListWatchContext, desc: CollectionResource<T>, namespace: string | undefined,
+  req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, extraMatch?: (obj: T) => boolean,
+): Promise<FastifyReply> {
+  const options = parseListOptions(req.query);
+  const selected = selectorFilter<T>(req.query, desc.fieldLabels, desc.fieldsOf);
+  const matches = selected && extraMatch ? (o: T) => selected(o) && extraMatch(o) : selected ?? extraMatch;
+  if (options.watch) {
+    await serveWatch(ctx, desc, namespace, options, matches, req, reply);
+    return reply;
+  }
+  const accept = matches ? (body: string) => matches(JSON.parse(body) as T) : undefined;
+  const list = await readCollection(ctx.store, ctx.hub, { resource: desc.resource, namespaced: desc.namespaced, namespace }, options, accept);
+  const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: list.resourceVersion };
+  if (list.continue) meta.continue = list.continue;
+  if (list.remainingItemCount !== undefined) meta.remainingItemCount = list.remainingItemCount;
+  const table = tableVersion(req);
+  if (table) return sendTable(req, reply, table, desc, list.bodies.map((b) => JSON.parse(b) as T), meta);
+  // Items go out as stored, minus kind/apiVersion, which the real server omits inside lists.
+  const prefix = `{"kind":"${desc.kind}","apiVersion":"v1",`;
+  const items = list.bodies.map((b) => (b.startsWith(prefix) ? `{${b.slice(prefix.length)}` : b));
+  return sendJson(reply, `{"kind":"${desc.listKind}","apiVersion":"v1","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
+}
+
+async function serveWatch<T extends Listable>(
+  ctx: ListWatchContext, desc: CollectionResource<T>, namespace: string | undefined, options: ListOptions,
+  matches: ((obj: T) => boolean) | undefined, req: FastifyRequest, reply: FastifyReply,
+): Promise<void> {
+  const table = tableVersion(req);
+  const include = table ? includeObject(req) : 'Metadata';
+  const rv = parseResourceVersion(options.resourceVersion);
+  // Everything that can fail with an HTTP error happens before the 200 goes out.
+  if (rv > 0) await awaitRevision(ctx.store, ctx.hub, rv);
+  const request: WatchRequest = {
+    resource: desc.resource,
+    kind: desc.kind,
+    namespace,
+    matches: matches as ((obj: unknown) => boolean) | undefined,
+    bookmarks: options.allowWatchBookmarks,
+    timeoutMs: options.timeoutSeconds !== undefined ? options.timeoutSeconds * 1000 : defaultTimeout(ctx),
+  };
+  if (options.sendInitialEvents === true) request.initialEventsEnd = true;
+  else if (options.sendInitialEvents === false) request.sinceRevision = rv > 0 ? rv : ctx.store.currentRevision();
+  else if (rv > 0) request.sinceRevision = rv;
+
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  let live = false;
+  let allowance = slowWatcherBytes;
+  let headers = true;
+  const encode = (event: WatchEvent): string => {
+    if (!table) return (event.encoded ??= `{"type":"${event.type}","object":${event.object}}\n`);
+    return encodeTableEvent(desc, table, include, event, headers && event.type !== 'BOOKMARK' ? (headers = false, true) : false);
+  };
+  let ended = false;
+  const sink = {
+    send: (event: WatchEvent) => {
+      if (ended) return false;
+      const line = encode(event);
+      if (!live) allowance += line.length;
+      res.write(line);
+      return !live || res.writableLength <= allowance;
+    },
+    end: () => {
+      if (ended) return;
+      ended = true;
+      res.end();
+    },
+  };
+  try {
+    const handle = ctx.hub.watch(request, sink);
+    live = true;
+    res.on('close', () => {
+      ended = true;
+      handle.stop();
+    });
+  } catch (err) {
+    if (!(err instanceof CompactedError)) throw err;
+    // The stream has started, so "too old" travels as an ERROR event, as kube-apiserver's watch cache sends it.
+    const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${err.requested} (${err.compacted})`, reason: 'Expired', code: 410 };
+    res.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+  }
+}
+
+function defaultTimeout(ctx: ListWatchContext): number {
+  const min = ctx.minRequestTimeoutMs ?? 1800_000;
+  return Math.round(min * (1 + Math.random()));
+}
+
+/** A watch event whose object is a one-row Table; only the first carries the column definitions. */
+function encodeTableEvent<T extends Listable>(
+  desc: CollectionResource<T>, version: TableVersion, include: 'None' | 'Metadata' | 'Object', event: WatchEvent, columns: boolean,
+): string {
+  const obj = JSON.parse(event.object) as T;
+  const rows = event.type === 'BOOKMARK' ? [] : [obj];
+  const table = buildTable(desc, version, include, rows, { resourceVersion: obj.metadata?.resourceVersion ?? String(event.revision) }, columns);
+  return `{"type":"${event.type}","object":${JSON.stringify(table)}}\n`;
+}
+
+/**
+ * The deprecated /api/v1/watch/... paths, still served by kube-apiserver and used by older
+ * clients: the same stream as ?watch=true on the list path, one object by name or a collection.
+ */
+export function legacyWatchRoutes<T extends Listable>(
+  app: FastifyInstance, ctx: ListWatchContext, desc: CollectionResource<T>, names: { plural: string; singular: string },
+): void {
+  const tags = ['core_v1'];
+  const response = { 200: refs.WatchEvent };
+  const querystring = listQuery;
+  const watchQuery = (req: FastifyRequest<{ Querystring: Query }>) => ({ ...req.query, watch: 'true' });
+  type Req = FastifyRequest<{ Params: { namespace?: string; name?: string }; Querystring: Query }>;
+  const run = (req: Req, reply: FastifyReply, namespace: string | undefined, name?: string) => {
+    (req as { query: Query }).query = watchQuery(req);
+    return listOrWatch(ctx, desc, namespace, req, reply, name === undefined ? undefined : (o) => o.metadata?.name === name).then(() => reply);
+  };
+  const ns = { namespace: Type.String({ description: 'object name and auth scope, such as for teams and projects' }) };
+  const name = { name: Type.String({ description: `name of the ${desc.kind}` }) };
+  const watchDesc = (what: string) => `watch ${what}. deprecated: use the 'watch' parameter with a list operation instead${what.startsWith('changes to an') ? ', filtered to a single item with the \'fieldSelector\' parameter' : ''}.`;
+  if (desc.namespaced) {
+    app.get(`/api/v1/watch/namespaces/:namespace/${names.plural}`, {
+      schema: { operationId: `watchNamespaced${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), params: Type.Object(ns), querystring, response },
+    }, async (req: Req, reply) => run(req, reply, req.params.namespace));
+    app.get(`/api/v1/watch/namespaces/:namespace/${names.plural}/:name`, {
+      schema: { operationId: `watchNamespaced${desc.kind}`, tags, description: watchDesc(`changes to an object of kind ${desc.kind}`), params: Type.Object({ ...ns, ...name }), querystring, response },
+    }, async (req: Req, reply) => run(req, reply, req.params.namespace, req.params.name));
+    app.get(`/api/v1/watch/${names.plural}`, {
+      schema: { operationId: `watch${desc.kind}ListForAllNamespaces`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
+    }, async (req: Req, reply) => run(req, reply, undefined));
+  } else {
+    app.get(`/api/v1/watch/${names.plural}`, {
+      schema: { operationId: `watch${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
+    }, async (req: Req, reply) => run(req, reply, undefined));
+    app.get(`/api/v1/watch/${names.plural}/:name`, {
+      schema: { operationId: `watch${desc.kind}`, tags, description: watchDesc(`changes to an object of kind ${desc.kind}`), params: Type.Object(name), querystring, response },
+    }, async (req: Req, reply) => run(req, reply, undefined, req.params.name));
+  }
+}

@@ -1,6 +1,7 @@
 // Server-side printing (pkg/printers/internalversion): the meta.k8s.io Table kubectl asks for
 // on every `get`. Cells are computed as kube-apiserver computes them, wide, so nothing is
 // truncated server-side.
+import type { Event } from '../model/event.js';
 import type { Namespace } from '../model/namespace.js';
 import type { Service } from '../model/service.js';
 
@@ -108,4 +109,45 @@ export function serviceCells(svc: Service, now = Date.now()): unknown[] {
 
 export function namespaceCells(ns: Namespace, now = Date.now()): unknown[] {
   return [ns.metadata?.name ?? '', ns.status?.phase ?? '', age(ns.metadata?.creationTimestamp, now)];
+}
+
+// Column descriptions are the swagger docs of the core/v1 Event fields, as printers.go takes them.
+export const eventColumns: TableColumn[] = [
+  col('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),
+  col('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
+  col('Reason', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+  col('Object', 'The object that this event is about.'),
+  col('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.', { priority: 1 }),
+  col('Source', 'The component reporting this event. Should be a short machine understandable string.', { priority: 1 }),
+  col('Message', 'A human-readable description of the status of this operation.'),
+  col('First Seen', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', { priority: 1 }),
+  col('Count', 'The number of times this event has occurred.', { priority: 1 }),
+  col('Name', nameDoc, { priority: 1, format: 'name' }),
+];
+
+/** metav1.Time.IsZero: unset, null, or Go's zero time 0001-01-01T00:00:00Z spelled out. */
+const isZeroTime = (ts: string | null | undefined): boolean => !ts || Date.parse(ts) === -62135596800000;
+
+/** printersutil.TranslateTimestampSince / TranslateMicroTimestampSince. */
+const since = (ts: string | null | undefined, now: number): string => (isZeroTime(ts) ? '<unknown>' : humanDuration(now - Date.parse(ts!)));
+
+/** printEvent, wide: new-style events (eventTime, series) fill in for the legacy timestamps and count. */
+export function eventCells(ev: Event, now = Date.now()): unknown[] {
+  const first = isZeroTime(ev.firstTimestamp) ? since(ev.eventTime, now) : since(ev.firstTimestamp, now);
+  let last = isZeroTime(ev.lastTimestamp) ? first : since(ev.lastTimestamp, now);
+  let count = ev.count ?? 0;
+  if (ev.series) {
+    last = since(ev.series.lastObservedTime, now);
+    count = ev.series.count ?? 0;
+  } else if (count === 0) {
+    count = 1;
+  }
+  const io = ev.involvedObject ?? {};
+  const kind = (io.kind ?? '').toLowerCase();
+  const target = io.name ? `${kind}/${io.name}` : kind;
+  // formatEventSource: component (or reportingComponent), then ", host" (or reportingInstance) when there is one.
+  const component = ev.source?.component || ev.reportingComponent || '';
+  const instance = ev.source?.host || ev.reportingInstance || '';
+  const source = instance ? `${component}, ${instance}` : component;
+  return [last, ev.type ?? '', ev.reason ?? '', target, io.fieldPath ?? '', source, (ev.message ?? '').trim(), first, count, ev.metadata?.name ?? ''];
 }

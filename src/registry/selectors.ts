@@ -711,3 +711,33 @@ export function namespaceFields(ns: { metadata?: { name?: string }; status?: { p
     name: ns.metadata?.name ?? '',
   };
 }
+
+/**
+ * pkg/registry/core/event/strategy.go ToSelectableFields: `source` falls back to the
+ * reportingComponent for events written through events.k8s.io, which set no source.
+ */
+export function eventFields(ev: {
+  metadata?: { name?: string; namespace?: string };
+  involvedObject?: { kind?: string; namespace?: string; name?: string; uid?: string; apiVersion?: string; resourceVersion?: string; fieldPath?: string };
+  reason?: string;
+  source?: { component?: string };
+  reportingComponent?: string;
+  type?: string;
+}): Record<string, string> {
+  const io = ev.involvedObject ?? {};
+  return {
+    'involvedObject.kind': io.kind ?? '',
+    'involvedObject.namespace': io.namespace ?? '',
+    'involvedObject.name': io.name ?? '',
+    'involvedObject.uid': io.uid ?? '',
+    'involvedObject.apiVersion': io.apiVersion ?? '',
+    'involvedObject.resourceVersion': io.resourceVersion ?? '',
+    'involvedObject.fieldPath': io.fieldPath ?? '',
+    reason: ev.reason ?? '',
+    reportingComponent: ev.reportingComponent ?? '',
+    source: ev.source?.component || ev.reportingComponent || '',
+    type: ev.type ?? '',
+    'metadata.name': ev.metadata?.name ?? '',
+    'metadata.namespace': ev.metadata?.namespace ?? '',
+  };
+}

@@ -1,0 +1,115 @@
+// The fake cloud's tables (migrations/003_fake_cloud.sql). All of the fake cloud's SQL is here,
+// as all of the object store's is in storage/objectStore.ts.
+import type { SqliteDatabase } from '../storage/database.js';
+import type { CloudProfile, Listener } from './cloudProvider.js';
+
+export interface LoadBalancerRow {
+  uid: string;
+  namespace: string;
+  name: string;
+  profile: CloudProfile;
+  addressKind: 'hostname' | 'ip';
+  address: string;
+  ports: Listener[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface RawRow extends Omit<LoadBalancerRow, 'ports'> {
+  ports: string;
+}
+
+export interface AddressHolder {
+  uid: string;
+  namespace: string;
+  name: string;
+}
+
+/** An insert or update lost a race for an address (the UNIQUE index on address). */
+export class AddressTaken extends Error {}
+
+const columns = `uid, namespace, name, profile, address_kind AS addressKind, address, ports,
+  created_at AS createdAt, updated_at AS updatedAt`;
+
+export class LoadBalancerStore {
+  private readonly stmts;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.stmts = {
+      get: db.prepare(`SELECT ${columns} FROM fake_cloud_load_balancers WHERE uid = ?`),
+      list: db.prepare(`SELECT ${columns} FROM fake_cloud_load_balancers ORDER BY namespace, name, uid`),
+      holder: db.prepare('SELECT uid, namespace, name FROM fake_cloud_load_balancers WHERE address = ?'),
+      ips: db.prepare("SELECT address FROM fake_cloud_load_balancers WHERE address_kind = 'ip'").pluck(),
+      insert: db.prepare(`INSERT INTO fake_cloud_load_balancers
+        (uid, namespace, name, profile, address_kind, address, ports, created_at, updated_at)
+        VALUES (@uid, @namespace, @name, @profile, @addressKind, @address, @ports, @createdAt, @updatedAt)`),
+      update: db.prepare('UPDATE fake_cloud_load_balancers SET address = ?, ports = ?, updated_at = ? WHERE uid = ?'),
+      remove: db.prepare('DELETE FROM fake_cloud_load_balancers WHERE uid = ?'),
+      failures: db.prepare('SELECT failures FROM fake_cloud_injected_failures WHERE uid = ?').pluck(),
+      countFailure: db.prepare(`INSERT INTO fake_cloud_injected_failures (uid, failures) VALUES (?, 1)
+        ON CONFLICT (uid) DO UPDATE SET failures = failures + 1 RETURNING failures`).pluck(),
+      forgetFailures: db.prepare('DELETE FROM fake_cloud_injected_failures WHERE uid = ?'),
+    };
+  }
+
+  get(uid: string): LoadBalancerRow | undefined {
+    const raw = this.stmts.get.get(uid) as RawRow | undefined;
+    return raw && decode(raw);
+  }
+
+  list(): LoadBalancerRow[] {
+    return (this.stmts.list.all() as RawRow[]).map(decode);
+  }
+
+  holderOf(address: string): AddressHolder | undefined {
+    return this.stmts.holder.get(address) as AddressHolder | undefined;
+  }
+
+  ipAddresses(): string[] {
+    return this.stmts.ips.all() as string[];
+  }
+
+  insert(row: LoadBalancerRow): void {
+    try {
+      this.stmts.insert.run({ ...row, ports: JSON.stringify(row.ports) });
+    } catch (err) {
+      throw translate(err, row.address);
+    }
+  }
+
+  update(uid: string, address: string, ports: Listener[], updatedAt: string): void {
+    try {
+      this.stmts.update.run(address, JSON.stringify(ports), updatedAt, uid);
+    } catch (err) {
+      throw translate(err, address);
+    }
+  }
+
+  /** Removes a uid's load balancer and its injected-failure count; false when it had no load balancer. */
+  remove(uid: string): boolean {
+    return this.db.transaction(() => {
+      this.stmts.forgetFailures.run(uid);
+      return this.stmts.remove.run(uid).changes === 1;
+    })();
+  }
+
+  injectedFailures(uid: string): number {
+    return Number(this.stmts.failures.get(uid) ?? 0);
+  }
+
+  /** Counts one more injected failure and returns the new count. */
+  countInjectedFailure(uid: string): number {
+    return Number(this.stmts.countFailure.get(uid));
+  }
+}
+
+function decode(raw: RawRow): LoadBalancerRow {
+  return { ...raw, ports: JSON.parse(raw.ports) as Listener[] };
+}
+
+function translate(err: unknown, address: string): unknown {
+  const code = (err as { code?: string }).code;
+  // Only the address column is UNIQUE; a second row for one uid would be a bug, left as is.
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE') return new AddressTaken(`${address} is already held by another load balancer`);
+  return err;
+}

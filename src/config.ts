@@ -1,6 +1,7 @@
 // Options shared by the CLI and the library: each flag has an environment twin, and every
 // value is checked before anything starts, so a bad one is one clear line and exit code 2.
 import { IPv4Range, PortRange } from './allocators/ipRange.js';
+import { parseGoDuration } from './goDuration.js';
 
 export interface SvcplaneOptions {
   host: string;
@@ -13,6 +14,18 @@ export interface SvcplaneOptions {
   watchHistory: number;
   /** Milliseconds between BOOKMARK events to watchers that allow them. */
   watchBookmarkInterval: number;
+  cloudProfile: 'aws' | 'gcp' | 'azure' | 'metallb';
+  cloudRegion: string;
+  lbIpPool: string;
+  /** Milliseconds the fake cloud takes to provision a load balancer. */
+  lbProvisionDelay: number;
+  lbFailureRate: number;
+  /** Milliseconds before the first retry of a failed load balancer sync; doubles to 300 s. */
+  lbRetryDelay: number;
+  /** Makes cluster IPs, node ports and cloud addresses reproducible; undefined: random. */
+  seed: number | undefined;
+  /** Milliseconds an event lives after its last occurrence (kube-apiserver's --event-ttl). */
+  eventTtl: number;
 }
 
 export const defaults: SvcplaneOptions = {
@@ -25,6 +38,14 @@ export const defaults: SvcplaneOptions = {
   kubernetesVersion: 'v1.33.0',
   watchHistory: 10_000,
   watchBookmarkInterval: 60_000,
+  cloudProfile: 'aws',
+  cloudRegion: 'us-east-1',
+  lbIpPool: '203.0.113.0/24',
+  lbProvisionDelay: 2000,
+  lbFailureRate: 0,
+  lbRetryDelay: 5000,
+  seed: undefined,
+  eventTtl: 3_600_000,
 };
 
 interface Flag {
@@ -43,6 +64,14 @@ export const flags: Flag[] = [
   { key: 'logLevel', flag: '--log-level', env: 'SVCPLANE_LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'kubernetesVersion', flag: '--kubernetes-version', env: 'SVCPLANE_KUBERNETES_VERSION', help: 'the Kubernetes version /version reports (kubectl picks its client by it)' },
   { key: 'watchHistory', flag: '--watch-history', env: 'SVCPLANE_WATCH_HISTORY', help: 'how many changes the change log keeps for resuming watchers' },
+  { key: 'cloudProfile', flag: '--cloud-profile', env: 'SVCPLANE_CLOUD_PROFILE', help: 'the fake cloud: aws (hostnames), gcp, azure or metallb (IPs from --lb-ip-pool)' },
+  { key: 'cloudRegion', flag: '--cloud-region', env: 'SVCPLANE_CLOUD_REGION', help: 'region in aws load balancer hostnames' },
+  { key: 'lbIpPool', flag: '--lb-ip-pool', env: 'SVCPLANE_LB_IP_POOL', help: 'IPv4 CIDR load balancer IPs come from (gcp, azure, metallb)' },
+  { key: 'lbProvisionDelay', flag: '--lb-provision-delay', env: 'SVCPLANE_LB_PROVISION_DELAY', help: 'how long provisioning a load balancer takes, with jitter (a duration)' },
+  { key: 'lbFailureRate', flag: '--lb-failure-rate', env: 'SVCPLANE_LB_FAILURE_RATE', help: 'probability from 0 to 1 that a load balancer create or update fails' },
+  { key: 'lbRetryDelay', flag: '--lb-retry-delay', env: 'SVCPLANE_LB_RETRY_DELAY', help: 'first retry delay after a failed sync, doubling up to 5m (a duration)' },
+  { key: 'seed', flag: '--seed', env: 'SVCPLANE_SEED', help: 'makes allocations and generated addresses reproducible from run to run' },
+  { key: 'eventTtl', flag: '--event-ttl', env: 'SVCPLANE_EVENT_TTL', help: 'how long events are kept after their last occurrence (a duration)' },
   { key: 'watchBookmarkInterval', flag: '--watch-bookmark-interval', env: 'SVCPLANE_WATCH_BOOKMARK_INTERVAL', help: 'how often watchers that allow bookmarks get one (a duration: 500ms, 60s, 1m)' },
 ];
 
@@ -63,6 +92,24 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const port = int('port', 0, 65535);
   const watchHistory = int('watchHistory', 1, 10_000_000);
   const watchBookmarkInterval = durationOption('watchBookmarkInterval', o.watchBookmarkInterval, 10, 3_600_000);
+  const lbProvisionDelay = durationOption('lbProvisionDelay', o.lbProvisionDelay, 0, 3_600_000);
+  const eventTtl = durationOption('eventTtl', o.eventTtl, 1000, 30 * 24 * 3_600_000);
+  const lbRetryDelay = durationOption('lbRetryDelay', o.lbRetryDelay, 1, 300_000);
+  const cloudProfile = String(o.cloudProfile);
+  if (!['aws', 'gcp', 'azure', 'metallb'].includes(cloudProfile)) throw new ConfigError(`invalid --cloud-profile ${JSON.stringify(cloudProfile)}: must be one of aws, gcp, azure, metallb`);
+  const cloudRegion = String(o.cloudRegion);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(cloudRegion)) throw new ConfigError(`invalid --cloud-region ${JSON.stringify(cloudRegion)}: expected a region such as us-east-1`);
+  const lbIpPool = String(o.lbIpPool);
+  try {
+    new IPv4Range(lbIpPool);
+  } catch (err) {
+    throw new ConfigError(`invalid --lb-ip-pool: ${(err as Error).message}`);
+  }
+  const lbFailureRate = Number(o.lbFailureRate);
+  if (String(o.lbFailureRate).trim() === '' || !Number.isFinite(lbFailureRate) || lbFailureRate < 0 || lbFailureRate > 1) {
+    throw new ConfigError(`invalid --lb-failure-rate ${JSON.stringify(String(o.lbFailureRate))}: must be a number from 0 to 1`);
+  }
+  const seed = o.seed === undefined || o.seed === '' ? undefined : int('seed', 0, 2 ** 32 - 1);
   const serviceCidr = String(o.serviceCidr);
   try {
     new IPv4Range(serviceCidr);
@@ -81,19 +128,14 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   if (!/^v1\.\d+\.\d+$/.test(kubernetesVersion)) throw new ConfigError(`invalid --kubernetes-version ${JSON.stringify(kubernetesVersion)}: expected v1.MINOR.PATCH, e.g. v1.33.0`);
   const db = String(o.db);
   if (!db) throw new ConfigError('invalid --db: must be a file path or :memory:');
-  return { host: String(o.host), port, db, serviceCidr, nodePortRange, logLevel: logLevel as SvcplaneOptions['logLevel'], kubernetesVersion, watchHistory, watchBookmarkInterval };
-}
-
-/** A Go-style duration (300ms, 1.5s, 2m, 1h) in milliseconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']);
+  return { host: String(o.host), port, db, serviceCidr, nodePortRange, logLevel: logLevel as SvcplaneOptions['logLevel'], kubernetesVersion, watchHistory, watchBookmarkInterval,
+    cloudProfile: cloudProfile as SvcplaneOptions['cloudProfile'], cloudRegion, lbIpPool, lbProvisionDelay, lbFailureRate, lbRetryDelay, seed, eventTtl,
+  };
 }
 
 /** Library callers may pass milliseconds as a number; flags and env give a duration string. */
 function durationOption(key: keyof SvcplaneOptions, value: unknown, min: number, max: number): number {
-  const ms = typeof value === 'number' ? value : parseDuration(String(value));
+  const ms = typeof value === 'number' ? value : parseGoDuration(String(value));
   if (ms === undefined || !Number.isFinite(ms) || ms < min || ms > max) {
     throw new ConfigError(`invalid ${flagOf(key)} ${JSON.stringify(String(value))}: must be a duration from ${min}ms to ${max / 60_000}m, e.g. 500ms, 60s, 1m`);
   }
@@ -131,6 +173,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): { options: Pa
   return { options, help, rest };
 }
 
+function defaultText(key: keyof SvcplaneOptions): string {
+  const value = defaults[key];
+  if (key === 'eventTtl') return '1h';
+  if (key === 'watchBookmarkInterval' || key === 'lbProvisionDelay' || key === 'lbRetryDelay') return `${Number(value) / 1000}s`;
+  return value === undefined ? 'none' : String(value);
+}
+
 export function usage(): string {
   const lines = [
     'Usage: svcplane [flags]            serve the Kubernetes Services API',
@@ -139,7 +188,7 @@ export function usage(): string {
     'Flags (each also read from its environment variable):',
   ];
   for (const f of flags) {
-    lines.push(`  ${`${f.flag} (${f.env})`.padEnd(52)} ${f.help} [default: ${f.key === 'watchBookmarkInterval' ? `${defaults.watchBookmarkInterval / 1000}s` : String(defaults[f.key])}]`);
+    lines.push(`  ${`${f.flag} (${f.env})`.padEnd(52)} ${f.help} [default: ${defaultText(f.key)}]`);
   }
   lines.push('  --help'.padEnd(55) + 'show this help');
   return lines.join('\n');

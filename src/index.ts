@@ -4,3 +4,4 @@ export { defaults, resolveOptions, ConfigError, type SvcplaneOptions } from './c
 export type { Service, ServiceList, ServicePort, ServiceSpec, ServiceStatus } from './model/service.js';
 export type { Namespace } from './model/namespace.js';
 export type { Status } from './model/meta.js';
+export type { Event, EventList, ObjectReference } from './model/event.js';

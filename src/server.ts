@@ -9,6 +9,7 @@ import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
 import { installDecoding } from './api/decoding.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
 import { discoveryRoutes } from './api/discovery.js';
+import { eventRoutes } from './api/events.js';
 import { healthRoutes } from './api/health.js';
 import { namespaceResource, namespaceRoutes } from './api/namespaces.js';
 import { legacyWatchRoutes, type ListWatchContext } from './api/listWatch.js';
@@ -17,12 +18,16 @@ import { serviceResource, serviceRoutes } from './api/services.js';
 import { installStatusErrors } from './api/statusErrors.js';
 import { resolveOptions, type SvcplaneOptions } from './config.js';
 import { sharedSchemas } from './model/definitions.js';
+import { EventRegistry } from './registry/eventRegistry.js';
 import { NamespaceRegistry } from './registry/namespaceRegistry.js';
 import { ServiceAllocation } from './registry/serviceAllocation.js';
 import { ServiceRegistry } from './registry/serviceRegistry.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { ObjectStore } from './storage/objectStore.js';
 import { WatchHub } from './watch/watchHub.js';
+import { FakeCloud, type CloudProvider } from './cloud/fakeCloud.js';
+import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
+import { childRandom, createRandom } from './random.js';
 
 export interface Svcplane {
   readonly app: FastifyInstance;
@@ -30,8 +35,11 @@ export interface Svcplane {
   readonly store: ObjectStore;
   readonly hub: WatchHub;
   readonly services: ServiceRegistry;
+  readonly events: EventRegistry;
   readonly namespaces: NamespaceRegistry;
   readonly allocators: { serviceIPs: ServiceIPAllocator; nodePorts: NodePortAllocator };
+  readonly cloud: CloudProvider;
+  readonly cloudController: ServiceController;
   /** Listens on host:port and resolves to the base URL (with the real port when port is 0). */
   start(): Promise<string>;
   /** Finishes in-flight requests, then closes the database. */
@@ -45,8 +53,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const store = new ObjectStore(db, { historySize: options.watchHistory });
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });
   const listWatch: ListWatchContext = { store, hub };
-  const serviceIPs = new ServiceIPAllocator(options.serviceCidr);
-  const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange));
+  // One seeded root, and a stream per consumer, so that one consumer's draws never shift another's.
+  const random = createRandom(options.seed);
+  const serviceIPs = new ServiceIPAllocator(options.serviceCidr, childRandom(random, 'service-ip').float);
+  const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange), childRandom(random, 'node-port').float);
   serviceIPs.load(store);
   nodePorts.load(store);
   const namespaces = new NamespaceRegistry(store);
@@ -77,6 +87,24 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion });
   await app.register(namespaceRoutes, { namespaces, listWatch });
   await app.register(serviceRoutes, { services, checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service'), listWatch });
+
+  // --- Events (core/v1) ---------------------------------------------------------------------
+  // The registry wraps namespaces.deleteContents, so it comes after ServiceRegistry: deleting a
+  // namespace removes its events first, then its services. Expiry stands in for etcd's lease on
+  // each event (kube-apiserver's --event-ttl); the sweep timer is unref'd and stops on close.
+  const events = new EventRegistry(store, namespaces, { ttlMs: options.eventTtl });
+  await app.register(eventRoutes, { events, checkEvent: decoding.shapeCheck('io.k8s.api.core.v1.Event'), listWatch });
+  const eventExpiry = setInterval(() => {
+    try {
+      events.expire();
+    } catch (err) {
+      app.log.error(err, 'expiring events failed');
+    }
+  }, 60_000);
+  eventExpiry.unref();
+  app.addHook('onClose', async () => clearInterval(eventExpiry));
+  // --- end Events ---------------------------------------------------------------------------
+
   await app.register(async (scope) => {
     legacyWatchRoutes(scope, listWatch, serviceResource, { plural: 'services', singular: 'service' });
     legacyWatchRoutes(scope, listWatch, namespaceResource, { plural: 'namespaces', singular: 'namespace' });
@@ -86,10 +114,19 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   await app.register(openapiRoutes);
   await app.ready();
 
+  // The fake cloud and its service controller: a client of the watch hub and the registries, as
+  // the real one is of the API server. It starts once the server is serving.
+  const cloud = new FakeCloud(db, {
+    profile: options.cloudProfile, region: options.cloudRegion, ipPool: options.lbIpPool,
+    provisionDelayMs: options.lbProvisionDelay, failureRate: options.lbFailureRate,
+  }, childRandom(random, 'cloud'));
+  const cloudController = new ServiceController(hub, services, events, cloud,
+    { retryBaseMs: options.lbRetryDelay, retryMaxMs: serviceControllerDefaults.retryMaxMs }, (msg) => app.log.warn(msg));
+
   let url: string | undefined;
   let closed = false;
   return {
-    app, options, store, hub, services, namespaces,
+    app, options, store, hub, services, namespaces, events, cloud, cloudController,
     allocators: { serviceIPs, nodePorts },
     get url() {
       return url;
@@ -99,6 +136,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       const address = app.server.address() as AddressInfo;
       // The `kubernetes` Service points at this server, so it is made once the port is known.
       services.bootstrapKubernetesService(serviceIPs.firstAddress(), address.port);
+      cloudController.start();
       ready = true;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;
@@ -108,6 +146,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       if (closed) return;
       closed = true;
       ready = false;
+      // Provisioning in flight is abandoned (it resumes at the next start), then HTTP, then the database.
+      const stopping = cloudController.stop();
+      await cloud.close();
+      await stopping;
       await app.close();
       db.close();
     },

@@ -25,7 +25,7 @@ export function relaxEnums(schema: unknown): unknown {
 }
 
 /** Go decodes a JSON null into a field's zero value, so a null is as good as an absent field. */
-function dropNulls(value: unknown): unknown {
+export function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};

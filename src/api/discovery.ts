@@ -8,12 +8,14 @@ export interface DiscoveryOptions {
 }
 
 const serviceVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const eventVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export function apiResourceList() {
   return {
     kind: 'APIResourceList',
     groupVersion: 'v1',
     resources: [
+      { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: eventVerbs, shortNames: ['ev'] },
       { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['create', 'delete', 'get', 'list', 'watch'], shortNames: ['ns'] },
       { name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs: serviceVerbs, shortNames: ['svc'], categories: ['all'] },
       { name: 'services/status', singularName: '', namespaced: true, kind: 'Service', verbs: ['get', 'patch', 'update'] },

@@ -10,7 +10,7 @@ const actions: [prefix: string, action: string][] = [
 ];
 
 /** Kinds named in operationIds (createNamespacedService, listNamespace, ...) to their GVK. */
-const kinds = ['Service', 'Namespace'];
+const kinds = ['Service', 'Namespace', 'Event'];
 
 function gvkOf(operationId: string): { group: string; kind: string; version: string } | undefined {
   const base = operationId.replace(/(Status|ForAllNamespaces)$/g, '').replace(/ForAllNamespaces$/, '');
@@ -21,6 +21,7 @@ function gvkOf(operationId: string): { group: string; kind: string; version: str
 const schemaKinds: Record<string, string> = {
   'io.k8s.api.core.v1.Service': 'Service', 'io.k8s.api.core.v1.ServiceList': 'ServiceList',
   'io.k8s.api.core.v1.Namespace': 'Namespace', 'io.k8s.api.core.v1.NamespaceList': 'NamespaceList',
+  'io.k8s.api.core.v1.Event': 'Event', 'io.k8s.api.core.v1.EventList': 'EventList',
   'io.k8s.apimachinery.pkg.apis.meta.v1.Status': 'Status', 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': 'DeleteOptions',
 };
 

@@ -12,7 +12,7 @@ import {
   type CloudProfile, type CloudProvider, type EnsureResult, type Listener, type LoadBalancer,
   type LoadBalancerIngress, type LoadBalancerRequest, type Protocol,
 } from './cloudProvider.js';
-import { parseGoDuration } from './goDuration.js';
+import { parseGoDuration } from '../goDuration.js';
 import { AddressTaken, LoadBalancerStore, type AddressHolder, type LoadBalancerRow } from './loadBalancerStore.js';
 
 export * from './cloudProvider.js';

@@ -2,6 +2,7 @@
 // document and the SDKs generated from it read like Kubernetes'. A definition used inside
 // another becomes a $ref to it.
 import type { TSchema } from 'typebox';
+import { eventDefinitions } from './event.js';
 import { DeleteOptions, ListMeta, ObjectMeta, OwnerReference, ManagedFieldsEntry, Status, StatusCause, StatusDetails, WatchEvent } from './meta.js';
 import { Namespace, NamespaceList, NamespaceSpec, NamespaceStatus } from './namespace.js';
 import {
@@ -37,6 +38,7 @@ export const definitions: Record<string, TSchema> = {
   [`${core}NamespaceSpec`]: NamespaceSpec,
   [`${core}NamespaceStatus`]: NamespaceStatus,
   [`${core}NamespaceList`]: NamespaceList,
+  ...eventDefinitions,
 };
 
 export const ref = (name: string) => ({ $ref: `${name}#` });
@@ -45,6 +47,8 @@ export const refs = {
   ServiceList: ref(`${core}ServiceList`),
   Namespace: ref(`${core}Namespace`),
   NamespaceList: ref(`${core}NamespaceList`),
+  Event: ref(`${core}Event`),
+  EventList: ref(`${core}EventList`),
   Status: ref(`${meta}Status`),
   DeleteOptions: ref(`${meta}DeleteOptions`),
   WatchEvent: ref(`${meta}WatchEvent`),

@@ -731,3 +731,13 @@ export const namespacePatchMeta: PatchMeta = deepFreeze({
     status: { fields: { conditions } },
   },
 } satisfies PatchMeta);
+
+/**
+ * core/v1 Event. Its own fields carry no patch tags (involvedObject, source, series and related
+ * are plain structs, merged field by field), so only metadata's merge keys matter.
+ */
+export const eventPatchMeta: PatchMeta = deepFreeze({
+  fields: {
+    metadata: objectMetaPatchMeta,
+  },
+} satisfies PatchMeta);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseGoDuration } from '../../src/cloud/goDuration.js';
+import { parseGoDuration } from '../src/goDuration.js';
 
 test('Go durations parse to milliseconds', () => {
   const cases: [string, number][] = [

@@ -28,6 +28,7 @@ import { WatchHub } from './watch/watchHub.js';
 import { FakeCloud, type CloudProvider } from './cloud/fakeCloud.js';
 import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
 import { childRandom, createRandom } from './random.js';
+import { randomIdentities, seededIdentities } from './registry/metadata.js';
 
 export interface Svcplane {
   readonly app: FastifyInstance;
@@ -59,8 +60,11 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange), childRandom(random, 'node-port').float);
   serviceIPs.load(store);
   nodePorts.load(store);
-  const namespaces = new NamespaceRegistry(store);
-  const services = new ServiceRegistry(store, new ServiceAllocation(serviceIPs, nodePorts), namespaces);
+  // Keyed by the revision the database starts at: a fresh database replays exactly, and a restart
+  // with the same seed does not hand out UIDs the first run already used.
+  const ids = options.seed === undefined ? randomIdentities : seededIdentities(childRandom(random, `identities@${store.currentRevision()}`));
+  const namespaces = new NamespaceRegistry(store, ids);
+  const services = new ServiceRegistry(store, new ServiceAllocation(serviceIPs, nodePorts), namespaces, ids);
   namespaces.bootstrap();
 
   const app = Fastify({
@@ -92,7 +96,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   // The registry wraps namespaces.deleteContents, so it comes after ServiceRegistry: deleting a
   // namespace removes its events first, then its services. Expiry stands in for etcd's lease on
   // each event (kube-apiserver's --event-ttl); the sweep timer is unref'd and stops on close.
-  const events = new EventRegistry(store, namespaces, { ttlMs: options.eventTtl });
+  const events = new EventRegistry(store, namespaces, { ttlMs: options.eventTtl, identities: ids });
   await app.register(eventRoutes, { events, checkEvent: decoding.shapeCheck('io.k8s.api.core.v1.Event'), listWatch });
   const eventExpiry = setInterval(() => {
     try {

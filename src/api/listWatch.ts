@@ -76,7 +76,9 @@ async function serveWatch<T extends Listable>(
     bookmarks: options.allowWatchBookmarks,
     timeoutMs: options.timeoutSeconds !== undefined ? options.timeoutSeconds * 1000 : defaultTimeout(ctx),
   };
-  if (options.sendInitialEvents === true) request.initialEventsEnd = true;
+  // The initial-events-end bookmark is a bookmark: only for a watcher that allows them
+  // (kube-apiserver's isInitialEventsEndBookmarkRequired).
+  if (options.sendInitialEvents === true) request.initialEventsEnd = options.allowWatchBookmarks;
   else if (options.sendInitialEvents === false) request.sinceRevision = rv > 0 ? rv : ctx.store.currentRevision();
   else if (rv > 0) request.sinceRevision = rv;
 

@@ -1,6 +1,7 @@
 // Reading a collection as kube-apiserver's list does: which revision a list is served at
-// (resourceVersion, resourceVersionMatch), pagination with limit and continue over one
-// consistent snapshot, and the 410 and 504 answers at the edges of the history.
+// (resourceVersion, resourceVersionMatch, and limit, which makes a resourceVersion exact),
+// pagination with limit and continue over one consistent snapshot, and the 410 and 504 answers
+// at the edges of the history.
 import { CompactedError, type ListPage, type ObjectStore } from '../storage/objectStore.js';
 import { ContinueTokenError, decodeContinue, encodeContinue } from '../storage/continueToken.js';
 import type { WatchHub } from '../watch/watchHub.js';
@@ -59,7 +60,10 @@ export async function readCollection(
   } else {
     const rv = parseResourceVersion(options.resourceVersion);
     if (rv > 0) await awaitRevision(store, hub, rv);
-    if (options.resourceVersionMatch === 'Exact') revision = rv;
+    // Exact: asked for, or the legacy reading of a paginated list at a version (limit with a
+    // resourceVersion other than 0 and no resourceVersionMatch), as etcd3's store reads it.
+    // client-go's reflector relies on this: it drops limit when it means "not older than".
+    if (options.resourceVersionMatch === 'Exact' || (!options.resourceVersionMatch && options.limit !== undefined && rv > 0)) revision = rv;
   }
   let page: ListPage;
   try {

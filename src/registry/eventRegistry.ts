@@ -8,7 +8,7 @@ import { Event, type ObjectReference } from '../model/event.js';
 import type { ObjectStore, StoredObject, WriteTx } from '../storage/objectStore.js';
 import { Rollback, UniqueViolation } from '../storage/objectStore.js';
 import { alreadyExists, badRequest, conflict, invalid, notFound, staleResourceVersion, unknownError } from './errors.js';
-import { generateName, newUID, timestamp } from './metadata.js';
+import { randomIdentities, timestamp, type Identities } from './metadata.js';
 import { AggregationIndex, aggregationKey, lastTouched } from './eventAggregation.js';
 import type { NamespaceRegistry } from './namespaceRegistry.js';
 import { validateEvent, validateEventMeta, validateEventMetaUpdate } from './validation/event.js';
@@ -20,6 +20,7 @@ const namespacedResources = ['events', 'services'];
 export interface EventRegistryOptions {
   /** How long an event lives after its last write; kube-apiserver's --event-ttl defaults to 1h. */
   ttlMs?: number;
+  identities?: Identities;
 }
 
 export interface WriteOptions {
@@ -71,6 +72,7 @@ function serialize(ev: Event): string {
 
 export class EventRegistry {
   private readonly ttlMs: number;
+  private readonly ids: Identities;
   private readonly aggregation = new AggregationIndex(() => this.store.list(resource).map((b) => JSON.parse(b) as Event));
 
   constructor(
@@ -79,6 +81,7 @@ export class EventRegistry {
     options: EventRegistryOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 60 * 60 * 1000;
+    this.ids = options.identities ?? randomIdentities;
     // Deleting a namespace deletes its events first, then whatever was registered before.
     const previous = namespaces.deleteContents;
     namespaces.deleteContents = (tx, ns) => this.deleteNamespaceContents(tx, ns) + previous(tx, ns);
@@ -148,10 +151,10 @@ export class EventRegistry {
       throw unknownError('resourceVersion should not be set on objects to be created');
     }
     if (!meta.name && meta.generateName) {
-      do meta.name = generateName(meta.generateName);
+      do meta.name = this.ids.name(meta.generateName);
       while (this.row(namespace, meta.name));
     }
-    meta.uid = newUID();
+    meta.uid = this.ids.uid();
     meta.creationTimestamp = timestamp(now);
     for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields'] as const) delete meta[k];
     // rest.BeforeCreate: the strategy's validation first, then the generic metadata checks, each

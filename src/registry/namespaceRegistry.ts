@@ -7,7 +7,7 @@ import type { ObjectStore, WriteTx } from '../storage/objectStore.js';
 import { UniqueViolation, Rollback } from '../storage/objectStore.js';
 import { setNamespaceDefaults } from './defaults.js';
 import { alreadyExists, badRequest, forbidden, invalid, notFound } from './errors.js';
-import { generateName, newUID, timestamp } from './metadata.js';
+import { randomIdentities, timestamp, type Identities } from './metadata.js';
 import { validateNamespace } from './validation/service.js';
 
 export const systemNamespaces = ['default', 'kube-node-lease', 'kube-public', 'kube-system'] as const;
@@ -22,7 +22,7 @@ export class NamespaceRegistry {
   /** Deletes a namespace's contents inside the transaction; returns how many objects remain. */
   deleteContents: (tx: WriteTx, namespace: string) => number = () => 0;
 
-  constructor(private readonly store: ObjectStore) {}
+  constructor(private readonly store: ObjectStore, private readonly ids: Identities = randomIdentities) {}
 
   private serialize(ns: Namespace): string {
     return JSON.stringify(canonicalize(Namespace, { ...ns, kind: 'Namespace', apiVersion: 'v1' }));
@@ -62,8 +62,8 @@ export class NamespaceRegistry {
     const ns = structuredClone(input);
     if (ns.kind && ns.kind !== 'Namespace') throw badRequest(`the object provided is unrecognized (must be of type Namespace): ${ns.kind}`);
     const meta = (ns.metadata ??= {});
-    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
-    meta.uid = newUID();
+    if (!meta.name && meta.generateName) meta.name = this.ids.name(meta.generateName);
+    meta.uid = this.ids.uid();
     meta.creationTimestamp = timestamp();
     delete meta.deletionTimestamp;
     delete meta.namespace;

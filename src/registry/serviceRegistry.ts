@@ -8,7 +8,7 @@ import type { ObjectStore, StoredObject, WriteTx } from '../storage/objectStore.
 import { Rollback, UniqueViolation } from '../storage/objectStore.js';
 import { setServiceDefaults } from './defaults.js';
 import { alreadyExists, badRequest, conflict, invalid, notFound, staleResourceVersion, unknownError, type StatusError } from './errors.js';
-import { generateName, newUID, timestamp } from './metadata.js';
+import { randomIdentities, timestamp, type Identities } from './metadata.js';
 import type { NamespaceRegistry } from './namespaceRegistry.js';
 import type { ServiceAllocation } from './serviceAllocation.js';
 import { dropTypeDependentFields, normalizeClusterIPs, patchAllocatedValues } from './serviceStrategy.js';
@@ -36,6 +36,7 @@ export class ServiceRegistry {
     private readonly store: ObjectStore,
     private readonly allocation: ServiceAllocation,
     private readonly namespaces: NamespaceRegistry,
+    private readonly ids: Identities = randomIdentities,
   ) {
     namespaces.deleteContents = (tx, ns) => this.deleteNamespaceContents(tx, ns);
   }
@@ -117,10 +118,10 @@ export class ServiceRegistry {
     }
     if (!meta.name && meta.generateName) {
       // RetryGenerateName: a clash with an existing name draws a new suffix.
-      do meta.name = generateName(meta.generateName);
+      do meta.name = this.ids.name(meta.generateName);
       while (this.row(namespace, meta.name));
     }
-    meta.uid = newUID();
+    meta.uid = this.ids.uid();
     meta.creationTimestamp = timestamp();
     for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink', 'managedFields'] as const) delete meta[k];
     svc.status = { loadBalancer: {} };

@@ -1,14 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { decodeKubernetesProtobuf, ProtobufDecodeError, protobufContentType } from '../../src/api/protobuf.js';
+import { kubectlBinary, kubectlHome, runKubectl, showRun } from '../support/kubectl.js';
 
 // ---------------------------------------------------------------------------------------------
 // A tiny protobuf encoder. The per-type encoders below write what Go's gogo-generated Marshal
@@ -474,24 +471,8 @@ describe('protobuf: malformed input', () => {
 // ---------------------------------------------------------------------------------------------
 // A real kubectl request, captured by a minimal fake API server.
 
-function findOnPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-const kubectl = findOnPath('kubectl');
-
 describe('protobuf: kubectl', () => {
-  it('decodes the body of `kubectl create service nodeport`', { skip: kubectl ? false : 'kubectl not found on PATH', timeout: 120_000 }, async () => {
+  it('decodes the body of `kubectl create service nodeport`', { skip: kubectlBinary ? false : 'kubectl not found on PATH', timeout: 120_000 }, async () => {
     let captured: { contentType: string | undefined; body: Buffer } | undefined;
     const send = (res: ServerResponse, code: number, value: unknown) => {
       res.writeHead(code, { 'Content-Type': 'application/json' });
@@ -523,17 +504,16 @@ describe('protobuf: kubectl', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const home = mkdtempSync(join(tmpdir(), 'svcplane-kubectl-'));
+    const home = kubectlHome();
     try {
       const { port } = server.address() as AddressInfo;
       // A child process, run asynchronously so this process's event loop can answer it.
-      await promisify(execFile)(kubectl as string, [
-        '-s', `http://127.0.0.1:${port}`, '--cache-dir', join(home, 'cache'),
-        'create', 'service', 'nodeport', 'np1', '--tcp=80:8080', '--node-port=30080',
-      ], { env: { ...process.env, HOME: home, KUBECONFIG: join(home, 'no-kubeconfig') }, timeout: 90_000 });
+      const args = ['--cache-dir', join(home.dir, 'cache'), 'create', 'service', 'nodeport', 'np1', '--tcp=80:8080', '--node-port=30080'];
+      const run = await runKubectl(`http://127.0.0.1:${port}`, args, { env: home.env, timeoutMs: 90_000 });
+      assert.equal(run.code, 0, showRun(args, run));
     } finally {
       server.close();
-      rmSync(home, { recursive: true, force: true });
+      home.remove();
     }
     assert.ok(captured, 'kubectl did not POST the service');
     assert.equal(captured.contentType, protobufContentType);

@@ -110,6 +110,10 @@ describe('watch', () => {
       // A list at an exact, compacted version is refused the same way.
       const exact = await request(small.url).get('/api/v1/services?resourceVersion=2&resourceVersionMatch=Exact').expect(410);
       assert.equal(exact.body.message, 'The resourceVersion for the provided list is too old.');
+      // So is a paginated one (limit makes the version exact); without limit it means "not older than".
+      const paged = await request(small.url).get('/api/v1/services?resourceVersion=2&limit=5').expect(410);
+      assert.equal(paged.body.message, 'The resourceVersion for the provided list is too old.');
+      await request(small.url).get('/api/v1/services?resourceVersion=2').expect(200);
     } finally {
       await small.stop();
     }
@@ -134,6 +138,11 @@ describe('watch', () => {
     assert.equal(end.type, 'BOOKMARK');
     assert.deepEqual(end.object.metadata.annotations, { 'k8s.io/initial-events-end': 'true' });
     w.close();
+    // The end marker is a bookmark, so a watcher that does not allow bookmarks gets the state only.
+    const plain = await openWatch(`${t.url}/api/v1/namespaces/w5/services?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1`);
+    assert.equal((await plain.next()).object.metadata.name, 'one');
+    await plain.ended;
+    assert.deepEqual(plain.events.map((e) => e.type), ['ADDED']);
     const bad = await api().get('/api/v1/namespaces/w5/services?watch=true&sendInitialEvents=true').expect(422);
     assert.equal(bad.body.details.causes[0].message, 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
   });
@@ -210,6 +219,27 @@ describe('list', () => {
     const res = await api().get(`/api/v1/namespaces/p2/services?resourceVersion=${a.metadata.resourceVersion}&resourceVersionMatch=Exact`).expect(200);
     assert.equal(res.body.metadata.resourceVersion, a.metadata.resourceVersion);
     assert.deepEqual(res.body.items.map((i: { metadata: { name: string; labels?: object } }) => [i.metadata.name, i.metadata.labels ?? {}]), [['a', {}]]);
+  });
+
+  test('limit with a resourceVersion (and no resourceVersionMatch) lists exactly at that version, as etcd3\'s legacy reading does', async () => {
+    await mkns('p3');
+    const a = await create('p3', 'a');
+    await create('p3', 'b');
+    await mergePatch('p3', 'a', { metadata: { labels: { later: 'yes' } } });
+    const rv = a.metadata.resourceVersion;
+    const paged = await api().get(`/api/v1/namespaces/p3/services?resourceVersion=${rv}&limit=10`).expect(200);
+    assert.equal(paged.body.metadata.resourceVersion, rv);
+    assert.deepEqual(paged.body.items.map((i: { metadata: { name: string; labels?: object } }) => [i.metadata.name, i.metadata.labels ?? {}]), [['a', {}]]);
+    // A continued page stays at that version too.
+    const first = await api().get(`/api/v1/namespaces/p3/services?resourceVersion=${rv}&limit=1`).expect(200);
+    assert.equal(first.body.metadata.resourceVersion, rv);
+    assert.equal(first.body.metadata.continue, undefined, 'one object at that version: no more pages');
+    // Without limit, or with NotOlderThan, or at 0, the same version means "at least this new".
+    for (const query of [`resourceVersion=${rv}`, `resourceVersion=${rv}&limit=10&resourceVersionMatch=NotOlderThan`, 'resourceVersion=0&limit=10']) {
+      const res = await api().get(`/api/v1/namespaces/p3/services?${query}`).expect(200);
+      assert.ok(Number(res.body.metadata.resourceVersion) > Number(rv), query);
+      assert.deepEqual(res.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['a', 'b'], query);
+    }
   });
 
   test('an expired continue token is a 410 carrying a fresh token that continues at the newest version', async () => {

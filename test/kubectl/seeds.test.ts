@@ -7,33 +7,13 @@
 // Run: npm run build && node --import tsx --test test/kubectl/seeds.test.ts
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { kubectlHome, kubectlSkip, repoRoot, runKubectl, showRun as show, startServerProcess, type KubectlHome, type Run, type ServerProcess } from '../support/kubectl.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const examplesDir = join(root, 'examples');
-const cliPath = join(root, 'dist', 'cli.js');
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-const kubectlBinary = onPath('kubectl');
-const skip = kubectlBinary ? false : 'kubectl not found on PATH';
-if (skip) console.log(`# skipping the kubectl end-to-end suite: ${skip}`);
+const examplesDir = join(repoRoot, 'examples');
+const skip = kubectlSkip('the kubectl end-to-end suite');
 
 // ---------------------------------------------------------------------------------------------
 // What each example must become. Every file in examples/ needs an entry (checked below), so a new
@@ -92,71 +72,11 @@ const expectations: Record<string, Expected> = {
 // ---------------------------------------------------------------------------------------------
 // The server and kubectl
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-let server: ChildProcess | undefined;
-let serverLog = '';
-let baseUrl = '';
+let server: ServerProcess | undefined;
 let workDir = '';
-let kubectlEnv: NodeJS.ProcessEnv = {};
+let home: KubectlHome | undefined;
 
-async function startServer(dbFile: string): Promise<string> {
-  assert.ok(existsSync(cliPath), `${cliPath} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [cliPath, '--port', '0', '--db', dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server = child;
-  return new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`svcplane did not print its URL within 15s; output:\n${serverLog}`)), 15_000);
-    let pending = '';
-    child.stdout!.setEncoding('utf8');
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      serverLog += chunk;
-    });
-    child.stdout!.on('data', (chunk: string) => {
-      serverLog += chunk;
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /^svcplane serving the Kubernetes Services API at (http:\/\/\S+) \(database /.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolveUrl(m[1]);
-        }
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`svcplane exited (code ${code}, signal ${signal}) before serving; output:\n${serverLog}`));
-    });
-  });
-}
-
-async function stopServer(): Promise<void> {
-  const child = server;
-  server = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function kubectl(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(kubectlBinary!, ['-s', baseUrl, ...args], { env: kubectlEnv, timeout: 30_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : err.killed ? -1 : 1) : 0;
-      done({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-const show = (args: string[], r: Run) => `$ kubectl ${args.join(' ')}\n[exit ${r.code}]\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
+const kubectl = (...args: string[]): Promise<Run> => runKubectl(server!.url, args, { env: home!.env });
 
 /** Runs kubectl and asserts it succeeded with exactly `stdout` and nothing on stderr. */
 async function expectSuccess(args: string[], stdout: string): Promise<Run> {
@@ -322,17 +242,15 @@ async function checkTable(want: Expected, svc: ServiceJson): Promise<void> {
 
 describe('kubectl against svcplane: the seed manifests and the transcript errors', { skip }, () => {
   before(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'svcplane-kubectl-'));
-    const home = join(workDir, 'home');
-    // A HOME of our own keeps kubectl's discovery cache (~/.kube/cache) out of other runs, and
-    // dropping KUBECONFIG keeps a developer's real cluster credentials away from our server.
-    const { KUBECONFIG: _ignored, ...env } = process.env;
-    kubectlEnv = { ...env, HOME: home };
-    baseUrl = await startServer(join(workDir, 'svcplane.db'));
+    workDir = mkdtempSync(join(tmpdir(), 'svcplane-kubectl-db-'));
+    home = kubectlHome();
+    server = await startServerProcess(join(workDir, 'svcplane.db'));
   });
 
   after(async () => {
-    await stopServer();
+    await server?.stop();
+    server = undefined;
+    home?.remove();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 

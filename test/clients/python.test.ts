@@ -2,9 +2,10 @@
 // a child process against a real svcplane. Skipped, with the reason printed, when
 // `/usr/bin/python3 -c 'import kubernetes'` fails (apt-get install python3-kubernetes provides it).
 //
-// What the client sends: `Accept: application/json` (it picks JSON from the accept list of the
-// OpenAPI operation), booleans as Python prints them (`watch=True`, `allowWatchBookmarks=True`),
-// `timeoutSeconds` when given timeout_seconds. Watch.stream() deserialises each event's object into
+// What the client (22.6) sends: `Accept: application/json` (it picks JSON from the accept list of
+// the OpenAPI operation), `User-Agent: OpenAPI-Generator/22.6.0/python`, booleans as Python prints
+// them (`watch=True`, `allowWatchBookmarks=True`: kube-apiserver, and svcplane, take anything but
+// "false" and "0" as true), `timeoutSeconds` when given timeout_seconds. Watch.stream() deserialises each event's object into
 // the model named by the list operation's docstring (V1Service); with timeout_seconds it does not
 // retry, and an ERROR event is raised as ApiException(status=code, reason="Reason: message").
 import assert from 'node:assert/strict';

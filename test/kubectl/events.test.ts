@@ -2,51 +2,17 @@
 // server-side Table, and `kubectl describe svc` finds a Service's events with its involvedObject
 // field selector. Skipped (with the reason printed) when kubectl is not on PATH.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { startServer, type TestServer } from '../support/server.js';
+import { kubectlHome, kubectlSkip, runKubectl, showRun as show, tableCells as columnsOf, type KubectlHome, type Run } from '../support/kubectl.js';
 
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return join(dir, command);
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-const kubectlBinary = onPath('kubectl');
-const skip = kubectlBinary ? false : 'kubectl not found on PATH';
-if (skip) console.log(`# skipping the kubectl events suite: ${skip}`);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const skip = kubectlSkip('the kubectl events suite');
 
 let t: TestServer;
-let env: NodeJS.ProcessEnv = {};
+let home: KubectlHome | undefined;
 
-function kubectl(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(kubectlBinary!, ['-s', t.url, ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      done({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-const show = (args: string[], r: Run) => `$ kubectl ${args.join(' ')}\n[exit ${r.code}]\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
-/** kubectl's tabwriter pads with at least three spaces between columns. */
-const columnsOf = (line: string) => line.trim().split(/ {3,}/);
+const kubectl = (...args: string[]): Promise<Run> => runKubectl(t.url, args, { env: home!.env });
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
 
 describe('kubectl and events', { skip }, () => {
@@ -55,11 +21,7 @@ describe('kubectl and events', { skip }, () => {
 
   before(async () => {
     t = await startServer();
-    // Our own HOME keeps kubectl's discovery cache apart; no KUBECONFIG keeps real clusters away.
-    const { KUBECONFIG: _ignored, ...rest } = process.env;
-    const home = join(t.dir, 'home');
-    mkdirSync(home);
-    env = { ...rest, HOME: home };
+    home = kubectlHome();
     await request(t.url).post('/api/v1/namespaces').send({ metadata: { name: ns } }).expect(201);
     const svc = await request(t.url).post(`/api/v1/namespaces/${ns}/services`).send({ metadata: { name: 'web' }, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } }).expect(201);
     serviceUid = svc.body.metadata.uid;
@@ -78,7 +40,10 @@ describe('kubectl and events', { skip }, () => {
     }
   });
 
-  after(async () => t?.stop());
+  after(async () => {
+    await t?.stop();
+    home?.remove();
+  });
 
   test('kubectl get events prints the event table', async () => {
     const args = ['get', 'events', '-n', ns];

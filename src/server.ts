@@ -110,8 +110,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   // --- end Events ---------------------------------------------------------------------------
 
   await app.register(async (scope) => {
-    legacyWatchRoutes(scope, listWatch, serviceResource, { plural: 'services', singular: 'service' });
-    legacyWatchRoutes(scope, listWatch, namespaceResource, { plural: 'namespaces', singular: 'namespace' });
+    legacyWatchRoutes(scope, listWatch, serviceResource, 'services');
+    legacyWatchRoutes(scope, listWatch, namespaceResource, 'namespaces');
   });
   // Watch streams never end by themselves; closing them first lets close() finish in-flight work.
   app.addHook('preClose', async () => hub.closeAll());

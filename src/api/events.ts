@@ -134,7 +134,7 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
     return sendJson(reply, deleteAnswer(events.delete(req.params.namespace, req.params.name, { dryRun: dry || dryFromBody, preconditions: options.preconditions })));
   });
 
-  legacyWatchRoutes(app, opts.listWatch, eventResource, { plural: 'events', singular: 'event' });
+  legacyWatchRoutes(app, opts.listWatch, eventResource, 'events');
 
   // Verbs the resource does not have answer 405, as kube-apiserver does, not 404.
   const notAllowed = async () => {

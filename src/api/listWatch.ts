@@ -143,7 +143,7 @@ function encodeTableEvent<T extends Listable>(
  * clients: the same stream as ?watch=true on the list path, one object by name or a collection.
  */
 export function legacyWatchRoutes<T extends Listable>(
-  app: FastifyInstance, ctx: ListWatchContext, desc: CollectionResource<T>, names: { plural: string; singular: string },
+  app: FastifyInstance, ctx: ListWatchContext, desc: CollectionResource<T>, plural: string,
 ): void {
   const tags = ['core_v1'];
   const response = { 200: refs.WatchEvent };
@@ -158,20 +158,20 @@ export function legacyWatchRoutes<T extends Listable>(
   const name = { name: Type.String({ description: `name of the ${desc.kind}` }) };
   const watchDesc = (what: string) => `watch ${what}. deprecated: use the 'watch' parameter with a list operation instead${what.startsWith('changes to an') ? ', filtered to a single item with the \'fieldSelector\' parameter' : ''}.`;
   if (desc.namespaced) {
-    app.get(`/api/v1/watch/namespaces/:namespace/${names.plural}`, {
+    app.get(`/api/v1/watch/namespaces/:namespace/${plural}`, {
       schema: { operationId: `watchNamespaced${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), params: Type.Object(ns), querystring, response },
     }, async (req: Req, reply) => run(req, reply, req.params.namespace));
-    app.get(`/api/v1/watch/namespaces/:namespace/${names.plural}/:name`, {
+    app.get(`/api/v1/watch/namespaces/:namespace/${plural}/:name`, {
       schema: { operationId: `watchNamespaced${desc.kind}`, tags, description: watchDesc(`changes to an object of kind ${desc.kind}`), params: Type.Object({ ...ns, ...name }), querystring, response },
     }, async (req: Req, reply) => run(req, reply, req.params.namespace, req.params.name));
-    app.get(`/api/v1/watch/${names.plural}`, {
+    app.get(`/api/v1/watch/${plural}`, {
       schema: { operationId: `watch${desc.kind}ListForAllNamespaces`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
     }, async (req: Req, reply) => run(req, reply, undefined));
   } else {
-    app.get(`/api/v1/watch/${names.plural}`, {
+    app.get(`/api/v1/watch/${plural}`, {
       schema: { operationId: `watch${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
     }, async (req: Req, reply) => run(req, reply, undefined));
-    app.get(`/api/v1/watch/${names.plural}/:name`, {
+    app.get(`/api/v1/watch/${plural}/:name`, {
       schema: { operationId: `watch${desc.kind}`, tags, description: watchDesc(`changes to an object of kind ${desc.kind}`), params: Type.Object(name), querystring, response },
     }, async (req: Req, reply) => run(req, reply, undefined, req.params.name));
   }

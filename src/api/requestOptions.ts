@@ -9,7 +9,8 @@ import { SelectorParseError, parseFieldSelector, parseLabelSelector } from '../r
 
 export type Query = Record<string, string | string[] | undefined>;
 
-const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[v.length - 1] : v);
+// A repeated parameter counts by its first value, as kube-apiserver's query decoding reads it.
+const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /** dryRun=All, or absent; anything else is refused like metav1 option validation does. */
 export function dryRun(query: Query, optionsKind: string): boolean {

@@ -44,10 +44,6 @@ export class NamespaceRegistry {
     return JSON.parse(this.getBody(name)) as Namespace;
   }
 
-  list(): { items: Namespace[]; resourceVersion: string } {
-    return { items: this.store.list(resource).map((b) => JSON.parse(b) as Namespace), resourceVersion: String(this.store.currentRevision()) };
-  }
-
   /** NamespaceLifecycle admission: content may only be created in an existing, active namespace. */
   assertAcceptsContent(name: string, contentResource: string, contentName: string): void {
     const row = this.store.get({ resource, namespace: '', name });

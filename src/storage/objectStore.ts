@@ -172,6 +172,8 @@ export class ObjectStore {
   listPage(resource: string, namespace: string | undefined, options: ListPageOptions = {}): ListPage {
     const revision = options.revision ?? this.revision;
     if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
+    // The common case, a whole current list, is one statement with no merging.
+    if (revision === this.revision && !options.after && !options.limit && !options.accept) return { bodies: this.list(resource, namespace), revision };
     const s = this.stmts;
     const after = options.after ?? { namespace: namespace ?? '', name: '' };
     const afterKey = (ns: string, name: string) => ns > after.namespace || (ns === after.namespace && name > after.name);

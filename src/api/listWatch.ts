@@ -11,6 +11,7 @@ import { CompactedError, type WatchEvent, type WatchHub, type WatchRequest } fro
 import type { ObjectMeta } from '../model/meta.js';
 import { listQuery, selectorFilter } from './requestOptions.js';
 import { sendJson } from './respond.js';
+import { chunkFrame, WatchStream } from './watchStream.js';
 import { buildTable, includeObject, sendTable, tableVersion, type TableShape, type TableVersion } from './tableNegotiation.js';
 
 interface Listable {
@@ -83,43 +84,37 @@ async function serveWatch<T extends Listable>(
   else if (rv > 0) request.sinceRevision = rv;
 
   reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-  res.flushHeaders();
+  reply.raw.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  const stream = new WatchStream(reply.raw);
   let live = false;
   let allowance = slowWatcherBytes;
   let headers = true;
-  const encode = (event: WatchEvent): string => {
-    if (!table) return (event.encoded ??= `{"type":"${event.type}","object":${event.object}}\n`);
-    return encodeTableEvent(desc, table, include, event, headers && event.type !== 'BOOKMARK' ? (headers = false, true) : false);
-  };
-  let ended = false;
   const sink = {
     send: (event: WatchEvent) => {
-      if (ended) return false;
-      const line = encode(event);
-      if (!live) allowance += line.length;
-      res.write(line);
-      return !live || res.writableLength <= allowance;
+      if (stream.isClosed) return false;
+      if (table) {
+        const line = encodeTableEvent(desc, table, include, event, headers && event.type !== 'BOOKMARK' ? (headers = false, true) : false);
+        stream.write(line, () => chunkFrame(line));
+        if (!live) allowance += line.length;
+      } else {
+        // Every plain watcher of this event shares one line and one framed chunk.
+        const line = (event.encoded ??= `{"type":"${event.type}","object":${event.object}}\n`);
+        stream.write(line, () => (event.frame ??= chunkFrame(line)));
+        if (!live) allowance += line.length;
+      }
+      return !live || stream.backlog <= allowance;
     },
-    end: () => {
-      if (ended) return;
-      ended = true;
-      res.end();
-    },
+    end: () => stream.end(),
   };
   try {
     const handle = ctx.hub.watch(request, sink);
     live = true;
-    res.on('close', () => {
-      ended = true;
-      handle.stop();
-    });
+    reply.raw.on('close', () => handle.stop());
   } catch (err) {
     if (!(err instanceof CompactedError)) throw err;
     // The stream has started, so "too old" travels as an ERROR event, as kube-apiserver's watch cache sends it.
     const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${err.requested} (${err.compacted})`, reason: 'Expired', code: 410 };
-    res.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+    stream.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
   }
 }
 

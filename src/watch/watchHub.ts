@@ -15,6 +15,8 @@ export interface WatchEvent {
   revision: number;
   /** Sinks may memoise their encoding of the event here, so fan-out encodes it once. */
   encoded?: string;
+  /** ...and that encoding framed as an HTTP chunk. */
+  frame?: Buffer;
 }
 
 export interface WatchSink {

@@ -6,7 +6,7 @@
 //
 // The SQLite allocations table is the truth (its primary key forbids a double allocation); the
 // in-memory set mirrors it for fast scans and follows the surrounding transaction.
-import type { AllocationRow, ObjectKey, WriteTx } from '../storage/objectStore.js';
+import type { ObjectKey, WriteTx } from '../storage/objectStore.js';
 
 export type AllocationFailure = 'allocated' | 'notInRange' | 'full';
 
@@ -47,8 +47,8 @@ export class BandedAllocator {
   ) {}
 
   /** Fills the in-memory view from the table; values outside the range are kept (still held). */
-  load(rows: Iterable<AllocationRow>): void {
-    for (const row of rows) this.used.add(row.value);
+  load(values: Iterable<string>): void {
+    for (const value of values) this.used.add(value);
   }
 
   has(value: string): boolean {

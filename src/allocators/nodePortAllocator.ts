@@ -16,7 +16,7 @@ export class NodePortAllocator {
   }
 
   load(store: ObjectStore): void {
-    this.core.load(store.allocations(this.core.pool));
+    this.core.load(store.allocatedValues(this.core.pool));
   }
 
   allocate(tx: WriteTx, port: number, owner: Owner): void {

@@ -18,7 +18,7 @@ export class ServiceIPAllocator {
   }
 
   load(store: ObjectStore): void {
-    this.core.load(store.allocations(this.core.pool));
+    this.core.load(store.allocatedValues(this.core.pool));
   }
 
   /** The first address, which every cluster gives to the `kubernetes` Service. */

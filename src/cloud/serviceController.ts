@@ -73,21 +73,30 @@ export class ServiceController {
 
   /** Starts watching; every existing Service arrives first, as an informer's initial list does. */
   start(): void {
-    const seen = new Set<string>();
-    let initial = true;
-    this.handle = this.hub.watch({ resource: 'services', kind: 'Service' }, {
+    // Most Services never concern this controller, and at start there may be 100,000 of them: the
+    // initial state holds only those that are LoadBalancers or carry the finalizer (a prefilter
+    // the database applies; observe decides). One that only still holds a load balancer is found
+    // from the cloud's side below.
+    this.handle = this.hub.watch({ resource: 'services', kind: 'Service', initialContains: ['"LoadBalancer"', cleanupFinalizer] }, {
       send: (event) => {
-        if (initial) seen.add(JSON.parse(event.object).metadata.uid);
         this.observe(event);
         return true;
       },
       end: () => {},
     });
-    initial = false;
-    // Load balancers whose Service is gone entirely (deleted while the finalizer was missing, or
-    // the database replaced): the real controller's cleanup of orphans.
     for (const lb of this.cloud.listLoadBalancers()) {
-      if (!seen.has(lb.uid)) void this.cloud.deleteLoadBalancer(lb.uid).catch((err) => this.log(`deleting orphaned load balancer ${lb.cloudName}: ${(err as Error).message}`));
+      const key = `${lb.namespace}/${lb.name}`;
+      if (this.keys.has(key)) continue;
+      const svc = this.read(lb.namespace, lb.name);
+      if (svc?.metadata?.uid === lb.uid) {
+        // Its Service changed type while no controller ran: the sync releases the load balancer.
+        this.keys.set(key, { failures: 0 });
+        this.observe({ type: 'ADDED', object: JSON.stringify(svc), revision: 0 });
+        continue;
+      }
+      // Its Service is gone entirely (deleted while the finalizer was missing, or the database
+      // replaced): the real controller's cleanup of orphans.
+      void this.cloud.deleteLoadBalancer(lb.uid).catch((err) => this.log(`deleting orphaned load balancer ${lb.cloudName}: ${(err as Error).message}`));
     }
   }
 
@@ -118,8 +127,10 @@ export class ServiceController {
       if (state && !state.running) this.keys.delete(key);
       return;
     }
-    const relevant = wantsLoadBalancer(svc) || hasFinalizer(svc) || (svc.metadata?.uid !== undefined && this.cloud.getLoadBalancer(svc.metadata.uid) !== undefined);
-    if (!relevant && !state) return;
+    // A Service that holds a load balancer always has a key here: it got one when it was a
+    // LoadBalancer, or at start from the cloud's list. So other Services, nearly every write on a
+    // busy server, are dismissed without asking the cloud.
+    if (!state && !wantsLoadBalancer(svc) && !hasFinalizer(svc)) return;
     if (!state) this.keys.set(key, (state = { failures: 0 }));
     const print = fingerprint(svc);
     if (state.fingerprint === print) return;

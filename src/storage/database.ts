@@ -2,14 +2,25 @@
 // files in migrations/ at the package root; each runs once, in its own transaction, and is
 // recorded, so a database written by an older svcplane opens with a newer one.
 import Database from 'better-sqlite3';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type SqliteDatabase = Database.Database;
 
-/** migrations/ sits two levels above both src/storage and dist/storage. */
-export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+/**
+ * migrations/ at the package root: the nearest one above this module, which is src/storage or
+ * dist/storage, or dist/ when the CLI runs as one bundled file (scripts/bundle.mjs).
+ */
+export const migrationsDir = findUp(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+function findUp(from: string, name: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, name);
+    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return join(from, '..', '..', name);
+  }
+}
 
 export function openDatabase(path: string): SqliteDatabase {
   const db = new Database(path);

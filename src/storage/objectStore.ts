@@ -47,6 +47,11 @@ export interface ListPageOptions {
   limit?: number;
   /** Keeps an object (selectors); the store only sees bodies. */
   accept?: (body: string) => boolean;
+  /**
+   * Keeps only bodies that contain one of these strings, a prefilter evaluated inside SQLite, so a
+   * reader that wants a few objects out of 100,000 does not turn every row into a JS string.
+   */
+  containsAny?: string[];
 }
 
 export interface ListPage {
@@ -92,14 +97,27 @@ export interface ObjectStoreOptions {
   historySize: number;
 }
 
+/** How many objects the read cache holds (about 1 KiB each). */
+const recentObjects = 10_000;
+
 export class ObjectStore {
   private revision: number;
   private readonly stmts;
   private committedListeners: ((changes: Change[]) => void)[] = [];
   private writesSincePrune = 0;
   private compacted: number;
+  /**
+   * Objects read recently, so that a GET of a hot object skips SQLite (a fifth of a GET's time).
+   * Filled only outside transactions, so never with uncommitted state, and every key a commit
+   * changes is dropped from it before anyone can read again.
+   */
+  private readonly recent = new Map<string, StoredObject>();
+  /** better-sqlite3's BEGIN/COMMIT wrapper, made once rather than per write. */
+  private readonly inTransaction: (fn: () => unknown) => unknown;
+  private readonly containing = new Map<string, { all(...params: unknown[]): unknown[] }>();
 
   constructor(private readonly db: SqliteDatabase, private readonly options: ObjectStoreOptions = { historySize: 10_000 }) {
+    this.inTransaction = db.transaction((fn: () => unknown) => fn());
     this.stmts = {
       get: db.prepare('SELECT uid, resource_version AS resourceVersion, body FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
       listAll: db.prepare('SELECT body FROM objects WHERE resource = ? ORDER BY namespace, name').pluck(),
@@ -115,6 +133,7 @@ export class ObjectStore {
       allocate: db.prepare('INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES (?, ?, ?, ?, ?, ?)'),
       release: db.prepare('DELETE FROM allocations WHERE pool = ? AND value = ? AND uid = ?'),
       allocations: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = ?'),
+      allocatedValues: db.prepare('SELECT value FROM allocations WHERE pool = ?').pluck(),
       changesSince: db.prepare('SELECT revision, resource, namespace, name, event, body, prev_body AS prevBody FROM change_log WHERE resource = ? AND revision > ? ORDER BY revision'),
       // The earliest change after a revision of each key is the one whose prev_body is the key's state at that revision.
       undo: db.prepare(`SELECT namespace, name, event, prev_body AS prevBody FROM change_log WHERE revision IN (
@@ -140,6 +159,19 @@ export class ObjectStore {
   }
 
   get(key: ObjectKey): StoredObject | undefined {
+    // Inside a transaction the caller may have written this key already: only SQLite knows.
+    if (this.db.inTransaction) return this.read(key);
+    const id = `${key.resource}\0${key.namespace}\0${key.name}`;
+    const hit = this.recent.get(id);
+    if (hit) return { ...hit };
+    const obj = this.read(key);
+    if (!obj) return undefined;
+    if (this.recent.size >= recentObjects) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(id, obj);
+    return { ...obj };
+  }
+
+  private read(key: ObjectKey): StoredObject | undefined {
     const row = this.stmts.get.get(key.resource, key.namespace, key.name) as { uid: string; resourceVersion: number; body: string } | undefined;
     return row && { ...key, ...row };
   }
@@ -149,8 +181,26 @@ export class ObjectStore {
     return (namespace === undefined ? this.stmts.listAll.all(resource) : this.stmts.listNs.all(resource, namespace)) as string[];
   }
 
+  private listContaining(resource: string, namespace: string | undefined, needles: string[]): string[] {
+    const key = `${namespace === undefined ? 'all' : 'ns'}:${needles.length}`;
+    let stmt = this.containing.get(key);
+    if (!stmt) {
+      const any = needles.map(() => 'instr(body, ?) > 0').join(' OR ');
+      stmt = this.db.prepare(namespace === undefined
+        ? `SELECT body FROM objects WHERE resource = ? AND (${any}) ORDER BY namespace, name`
+        : `SELECT body FROM objects WHERE resource = ? AND namespace = ? AND (${any}) ORDER BY name`).pluck();
+      this.containing.set(key, stmt);
+    }
+    return (namespace === undefined ? stmt.all(resource, ...needles) : stmt.all(resource, namespace, ...needles)) as string[];
+  }
+
   count(resource: string, namespace: string): number {
     return Number(this.stmts.countNs.get(resource, namespace));
+  }
+
+  /** The values held in a pool, without their holders: what an allocator needs at start. */
+  allocatedValues(pool: string): string[] {
+    return this.stmts.allocatedValues.all(pool) as string[];
   }
 
   allocations(pool: string): AllocationRow[] {
@@ -173,7 +223,14 @@ export class ObjectStore {
     const revision = options.revision ?? this.revision;
     if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
     // The common case, a whole current list, is one statement with no merging.
-    if (revision === this.revision && !options.after && !options.limit && !options.accept) return { bodies: this.list(resource, namespace), revision };
+    if (revision === this.revision && !options.after && !options.limit && !options.accept) {
+      return { bodies: options.containsAny ? this.listContaining(resource, namespace, options.containsAny) : this.list(resource, namespace), revision };
+    }
+    if (options.containsAny) {
+      const needles = options.containsAny;
+      const accept = options.accept;
+      options = { ...options, containsAny: undefined, accept: (body) => needles.some((n) => body.includes(n)) && (!accept || accept(body)) };
+    }
     const s = this.stmts;
     const after = options.after ?? { namespace: namespace ?? '', name: '' };
     const afterKey = (ns: string, name: string) => ns > after.namespace || (ns === after.namespace && name > after.name);
@@ -293,12 +350,13 @@ export class ObjectStore {
     };
     let result: T;
     try {
-      result = this.db.transaction(() => fn(tx))();
+      result = this.inTransaction(() => fn(tx)) as T;
     } catch (err) {
       this.revision = startRevision;
       for (const hook of rollbackHooks.reverse()) hook();
       throw err;
     }
+    for (const c of changes) this.recent.delete(`${c.resource}\0${c.namespace}\0${c.name}`);
     for (const hook of commitHooks) hook();
     if (changes.length > 0) {
       this.maybePrune(changes.length);

@@ -33,6 +33,8 @@ export interface WatchRequest {
   namespace?: string;
   /** Only objects it accepts are seen; one that stops matching is DELETED, one that starts is ADDED. */
   matches?: (obj: unknown) => boolean;
+  /** With the current state: only objects whose stored JSON contains one of these (see ListPageOptions). */
+  initialContains?: string[];
   /** Stream the changes after this revision; undefined: start with the current state. */
   sinceRevision?: number;
   /** With the current state: end it with a bookmark annotated k8s.io/initial-events-end. */
@@ -139,7 +141,10 @@ export class WatchHub {
     let ok = true;
     if (req.sinceRevision === undefined) {
       const matches = req.matches;
-      const page = this.store.listPage(req.resource, req.namespace, matches ? { accept: (body) => matches(JSON.parse(body)) } : {});
+      const page = this.store.listPage(req.resource, req.namespace, {
+        accept: matches ? (body) => matches(JSON.parse(body)) : undefined,
+        containsAny: req.initialContains,
+      });
       for (const body of page.bodies) ok &&= sink.send({ type: 'ADDED', object: body, revision: page.revision });
       if (req.initialEventsEnd) ok &&= sink.send({ type: 'BOOKMARK', object: bookmarkObject(req.kind, 'v1', page.revision, true), revision: page.revision });
     } else {

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import request from 'supertest';
 import { createServer, type Svcplane } from '../../src/index.js';
 import { startServer, tempDir, type TestServer } from '../support/server.js';
@@ -162,6 +163,39 @@ describe('restarts', () => {
     const got = (await request(url).get('/api/v1/namespaces/default/services/stable').expect(200)).body;
     assert.equal(got.status.loadBalancer.ingress[0].hostname, before);
     assert.equal(s.cloud.getLoadBalancer(got.metadata.uid)!.address, before);
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('at start, load balancers left behind by a Service that is gone or no longer a LoadBalancer are released', async () => {
+    // The controller's initial list only holds LoadBalancers and finalizer holders (a prefilter in
+    // the database), so these two are found from the cloud's side.
+    const dir = tempDir();
+    const db = join(dir, 'svcplane.db');
+    const open = async () => {
+      const s = await createServer({ port: 0, db, logLevel: 'silent', lbProvisionDelay: 10 });
+      return { s, url: await s.start() };
+    };
+    let { s, url } = await open();
+    for (const name of ['gone', 'changed']) await request(url).post('/api/v1/namespaces/default/services').send(lb(name)).expect(201);
+    await s.cloudController.idle();
+    const uid = (name: string) => s.services.get('default', name).metadata!.uid!;
+    const [gone, changed] = [uid('gone'), uid('changed')];
+    assert.ok(s.cloud.getLoadBalancer(gone) && s.cloud.getLoadBalancer(changed));
+    await s.close();
+    // What a controller that was not running would miss: a row removed outright, and a type
+    // change that also dropped the finalizer, written straight into the database.
+    const raw = new Database(db);
+    raw.prepare("DELETE FROM objects WHERE resource = 'services' AND name = 'gone'").run();
+    raw.prepare(`UPDATE objects SET body = json_remove(json_set(body, '$.spec.type', 'ClusterIP'), '$.metadata.finalizers', '$.status.loadBalancer.ingress')
+      WHERE resource = 'services' AND name = 'changed'`).run();
+    raw.close();
+    ({ s, url } = await open());
+    await s.cloudController.idle();
+    for (let i = 0; i < 100 && (s.cloud.getLoadBalancer(gone) || s.cloud.getLoadBalancer(changed)); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(s.cloud.getLoadBalancer(gone), undefined, 'the orphan is deleted');
+    assert.equal(s.cloud.getLoadBalancer(changed), undefined, 'the ClusterIP Service no longer holds a load balancer');
+    assert.deepEqual(await reasons(url, 'default', 'changed'), ['Normal/EnsuringLoadBalancer', 'Normal/EnsuredLoadBalancer', 'Normal/DeletingLoadBalancer', 'Normal/DeletedLoadBalancer']);
     await s.close();
     rmSync(dir, { recursive: true, force: true });
   });

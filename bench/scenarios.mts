@@ -1,0 +1,644 @@
+// The scenarios. Each returns one or more rows of results; run.mts prints and stores them.
+import type autocannon from 'autocannon';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import {
+  benchDir, freePort, load, log, machineBusySeconds, median, processCpuSeconds, quantile, removeTempDir, repoRoot, requestOk,
+  round, rssKiB, spawnNode, startServer, stopChild, svcplaneArgs, tempDir, tsxArgs, type Measurement, type Server,
+} from './lib.mjs';
+
+export interface Config {
+  quick: boolean;
+  /** Connections of the HTTP scenarios (list uses 1: it measures one request's latency). */
+  connections: number;
+  /** Seconds of unmeasured load before the rounds, per server. */
+  warmupSec: number;
+  /** Seconds of unmeasured load on each fresh server of the create scenarios. */
+  processWarmupSec: number;
+  rounds: number;
+  roundSec: number;
+  listSizes: number[];
+  listRoundSec: number;
+  watch: { watchers: number; rate: number; seconds: number };
+  startSizes: number[];
+  startRounds: number;
+}
+
+export interface Side {
+  rps: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  [key: string]: unknown;
+}
+
+export interface Row {
+  key: string;
+  svcplane: Side;
+  baseline: Side | null;
+  /** What the baseline is. */
+  baseline_is: string | null;
+  ratio: number | null;
+  ratio_means: string | null;
+  target: string;
+  met: boolean | null;
+  notes: string[];
+  [key: string]: unknown;
+}
+
+const NS = '/api/v1/namespaces/default/services';
+const JSON_TYPE = { 'content-type': 'application/json' };
+const RATIO_RPS = 'svcplane rps / baseline rps (higher is better)';
+
+// --- helpers ------------------------------------------------------------------------------
+
+interface Summary extends Side {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  rounds_rps: number[];
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** Median CPU use in cores during the rounds: the server, and the load generator (this process). */
+  server_cpu: number | null;
+  client_cpu: number;
+  /** Worst round's CPU (cores) used by other processes on the machine. */
+  other_cpu_max: number | null;
+  other_cpu_rounds: (number | null)[];
+}
+
+function summarize(ms: Measurement[]): Summary {
+  const statusCodes: Record<string, number> = {};
+  for (const m of ms) for (const [k, v] of Object.entries(m.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
+  return {
+    rps: round(median(ms.map((m) => m.rps)), 0),
+    p50_ms: round(median(ms.map((m) => m.p50_ms)), 3),
+    p99_ms: round(median(ms.map((m) => m.p99_ms)), 3),
+    rounds_rps: ms.map((m) => round(m.rps, 0)),
+    requests: ms.reduce((a, m) => a + m.ok, 0),
+    non2xx: ms.reduce((a, m) => a + m.non2xx, 0),
+    errors: ms.reduce((a, m) => a + m.errors, 0),
+    timeouts: ms.reduce((a, m) => a + m.timeouts, 0),
+    statusCodes,
+    server_cpu: ms.some((m) => m.server_cpu === null) ? null : round(median(ms.map((m) => m.server_cpu!)), 2),
+    client_cpu: round(median(ms.map((m) => m.client_cpu)), 2),
+    other_cpu_max: ms.some((m) => m.other_cpu === null) ? null : round(Math.max(...ms.map((m) => m.other_cpu!)), 2),
+    other_cpu_rounds: ms.map((m) => (m.other_cpu === null ? null : round(m.other_cpu, 2))),
+  };
+}
+
+const OTHER_CPU_WARN = 0.15;
+
+const pct = (n: number | null) => (n === null ? '?' : `${Math.round(n * 100)}%`);
+
+/** Other processes busy during a round take CPU from the server or the load generator. */
+function disturbance(key: string, ...sides: (Summary | null)[]): string[] {
+  const worst = Math.max(...sides.map((s) => s?.other_cpu_max ?? 0));
+  if (worst < OTHER_CPU_WARN) return [];
+  const disturbed = sides.reduce((n, s) => n + (s?.other_cpu_rounds.filter((c) => (c ?? 0) >= OTHER_CPU_WARN).length ?? 0), 0);
+  log(`WARNING ${key}: other processes used up to ${pct(worst)} of a core in ${disturbed} round(s)`);
+  return [`DISTURBED: other processes used up to ${pct(worst)} of a core in ${disturbed} round(s)`];
+}
+
+/** Where the CPU went: a server below ~100% was not the bottleneck (the load generator or waits were). */
+function cpuNote(s: Summary, b: Summary | null): string {
+  return b
+    ? `CPU server ${pct(s.server_cpu)}/${pct(b.server_cpu)}, load gen ${pct(s.client_cpu)}/${pct(b.client_cpu)} (svcplane/baseline)`
+    : `CPU server ${pct(s.server_cpu)}, load gen ${pct(s.client_cpu)}`;
+}
+
+/** Any response that is not 2xx, or a connection error, makes a measurement suspect: say so. */
+function problems(label: string, s: { non2xx: number; errors: number; timeouts: number; statusCodes: Record<string, number> }): string[] {
+  if (s.non2xx === 0 && s.errors === 0 && s.timeouts === 0) return [];
+  const codes = Object.entries(s.statusCodes).filter(([c]) => !c.startsWith('2')).map(([c, n]) => `${n}x${c}`).join(' ');
+  const msg = `${label}: ${s.non2xx} non-2xx (${codes || '-'}), ${s.errors} errors, ${s.timeouts} timeouts - INVALID`;
+  log(`WARNING ${msg}`);
+  return [msg];
+}
+
+/** svcplane, baseline, svcplane, baseline, ... for cfg.rounds rounds; returns both sides' rounds. */
+async function alternate(cfg: Config, label: string, svc: () => Promise<Measurement>, base: () => Promise<Measurement>) {
+  const s: Measurement[] = [];
+  const b: Measurement[] = [];
+  for (let r = 0; r < cfg.rounds; r++) {
+    s.push(await svc());
+    b.push(await base());
+    log(`${label} round ${r + 1}/${cfg.rounds}: svcplane ${round(s[r].rps, 0)} rps, baseline ${round(b[r].rps, 0)} rps`);
+  }
+  return { svcplane: summarize(s), baseline: summarize(b) };
+}
+
+interface Target {
+  text: string;
+  /** Judged on unrounded values. */
+  met: (m: { ratio: number; rps: number }) => boolean | null;
+}
+
+function httpRow(key: string, baselineIs: string, result: { svcplane: Summary; baseline: Summary }, target: Target, extra: Partial<Row> = {}): Row {
+  const ratio = result.svcplane.rps / result.baseline.rps;
+  const row: Row = {
+    key,
+    svcplane: result.svcplane,
+    baseline: result.baseline,
+    baseline_is: baselineIs,
+    ratio: round(ratio, 3),
+    ratio_means: RATIO_RPS,
+    target: target.text,
+    met: null,
+    ...extra,
+    notes: [],
+  };
+  row.notes = [...problems(`${key} svcplane`, result.svcplane), ...problems(`${key} baseline`, result.baseline), ...(extra.notes ?? []),
+    cpuNote(result.svcplane, result.baseline), ...disturbance(key, result.svcplane, result.baseline)];
+  row.met = target.met({ ratio, rps: result.svcplane.rps });
+  return row;
+}
+
+const noTarget: Target = { text: '-', met: () => null };
+
+async function startSvcplane(extra: string[] = []): Promise<Server & { dir: string }> {
+  const dir = tempDir();
+  const server = await startServer('svcplane', svcplaneArgs(join(dir, 'svcplane.db'), extra));
+  return { ...server, dir, stop: async () => { await server.stop(); removeTempDir(dir); } };
+}
+
+async function startBaseline(script: string, arg: (dir: string) => string): Promise<Server & { dir: string }> {
+  const dir = tempDir();
+  const server = await startServer(script, tsxArgs(`baselines/${script}.mts`, [arg(dir)]));
+  return { ...server, dir, stop: async () => { await server.stop(); removeTempDir(dir); } };
+}
+
+const startSqliteBaseline = () => startBaseline('fastify-sqlite', (dir) => join(dir, 'baseline.db'));
+
+// --- get ----------------------------------------------------------------------------------
+
+export async function getScenario(cfg: Config): Promise<Row[]> {
+  const svc = await startSvcplane();
+  await requestOk(`${svc.url}${NS}`, 'POST', { metadata: { name: 'bench-get' }, spec: { ports: [{ port: 80 }] } });
+  const path = `${NS}/bench-get`;
+  const bytes = await requestOk(`${svc.url}${path}`);
+  const bodyFile = join(svc.dir, 'body.json');
+  writeFileSync(bodyFile, bytes);
+  const base = await startBaseline('bare-fastify', () => bodyFile);
+  try {
+    const same = (await requestOk(`${base.url}${path}`)) === bytes;
+    if (!same) throw new Error('bare-fastify baseline does not answer the same bytes');
+    const run = (s: Server, duration: number) => load({ url: `${s.url}${path}`, connections: cfg.connections, duration, pid: s.child.pid });
+    await run(svc, cfg.warmupSec);
+    await run(base, cfg.warmupSec);
+    const result = await alternate(cfg, 'get', () => run(svc, cfg.roundSec), () => run(base, cfg.roundSec));
+    return [httpRow('get', `bare fastify, same route shape, same ${Buffer.byteLength(bytes)} bytes`, result, {
+      text: 'ratio >= 0.5', met: (m) => m.ratio >= 0.5,
+    })];
+  } finally {
+    await svc.stop();
+    await base.stop();
+  }
+}
+
+// --- create, create-nodeport --------------------------------------------------------------
+
+/** POSTs with a unique name per request. */
+function createRequests(prefix: string, type: 'ClusterIP' | 'NodePort'): autocannon.Request[] {
+  let n = 0;
+  const spec = type === 'NodePort' ? '"type":"NodePort",' : '';
+  return [{
+    method: 'POST',
+    path: NS,
+    headers: JSON_TYPE,
+    setupRequest: (req) => ({ ...req, body: `{"metadata":{"name":"${prefix}-${n++}"},"spec":{${spec}"ports":[{"port":80}]}}` }),
+  }];
+}
+
+async function svcplaneCount(url: string): Promise<number> {
+  const list = JSON.parse(await requestOk(`${url}${NS}?limit=1`)) as { metadata: { remainingItemCount?: number }; items: unknown[] };
+  return list.items.length + (list.metadata.remainingItemCount ?? 0) - 1; // minus the built-in `kubernetes` Service
+}
+
+async function baselineCount(url: string): Promise<number> {
+  return (JSON.parse(await requestOk(`${url}/count`)) as { count: number }).count;
+}
+
+export async function createScenario(cfg: Config, type: 'ClusterIP' | 'NodePort'): Promise<Row[]> {
+  const key = type === 'NodePort' ? 'create-nodeport' : 'create';
+  // Full mode: a fresh server and database for every round on both sides, so each round starts
+  // from an empty table. Quick mode: one server per side for all rounds (fewer process starts).
+  // The node-port range is widened to 1024-65535 so that it cannot run out.
+  const fresh = !cfg.quick;
+  const extra = type === 'NodePort' ? ['--node-port-range', '1024-65535'] : [];
+  const sanity: string[] = [];
+  let prefixes = 0;
+  interface State { server: Server; requests: autocannon.Request[]; ok: number; runs: number }
+  const states: Partial<Record<'svcplane' | 'baseline', State>> = {};
+  const open = async (side: 'svcplane' | 'baseline'): Promise<State> => {
+    const server = side === 'svcplane' ? await startSvcplane(extra) : await startSqliteBaseline();
+    const st: State = { server, requests: createRequests(`c${prefixes++}`, type), ok: 0, runs: 0 };
+    states[side] = st;
+    const warm = await load({ url: server.url, connections: cfg.connections, duration: fresh ? cfg.processWarmupSec : cfg.warmupSec, requests: st.requests, pid: server.child.pid });
+    st.ok += warm.ok;
+    st.runs++;
+    return st;
+  };
+  const check = async (side: 'svcplane' | 'baseline', st: State) => {
+    // Requests in flight when a run stops may still commit: up to one per connection per run.
+    const url = st.server.url;
+    const count = side === 'svcplane' ? await svcplaneCount(url) : await baselineCount(url);
+    if (count < st.ok || count > st.ok + st.runs * cfg.connections) {
+      sanity.push(`${side}: ${st.ok} 2xx responses but ${count} objects stored`);
+      log(`WARNING ${key} ${side}: ${st.ok} 2xx responses but ${count} objects stored`);
+    }
+    if (type === 'NodePort' && side === 'svcplane') {
+      const list = JSON.parse(await requestOk(`${url}${NS}`)) as { items: { spec: { type: string; ports: { nodePort?: number }[] } }[] };
+      const ports = list.items.filter((s) => s.spec.type === 'NodePort').map((s) => s.spec.ports[0].nodePort);
+      if (ports.length !== count || new Set(ports).size !== ports.length || ports.some((p) => !p)) {
+        sanity.push(`svcplane: node ports not unique or missing (${ports.length} NodePort services, ${new Set(ports).size} distinct ports)`);
+      }
+    }
+  };
+  const round1 = async (side: 'svcplane' | 'baseline'): Promise<Measurement> => {
+    const st = states[side] ?? (await open(side));
+    const m = await load({ url: st.server.url, connections: cfg.connections, duration: cfg.roundSec, requests: st.requests, pid: st.server.child.pid });
+    st.ok += m.ok;
+    st.runs++;
+    await check(side, st);
+    if (fresh) {
+      delete states[side];
+      await st.server.stop();
+    }
+    return m;
+  };
+  try {
+    if (!fresh) {
+      await open('svcplane');
+      await open('baseline');
+    }
+    const result = await alternate(cfg, key, () => round1('svcplane'), () => round1('baseline'));
+    const target: Target = type === 'ClusterIP' ? { text: 'ratio >= 0.5 and >= 3000 rps', met: (m) => m.ratio >= 0.5 && m.rps >= 3000 } : noTarget;
+    const row = httpRow(key, 'fastify + better-sqlite3: parse the body, insert one row (WAL, synchronous=NORMAL)', result, target, { notes: sanity });
+    row.sanity = sanity.length === 0 ? 'stored object counts match 2xx responses' : sanity;
+    row.fresh_server_per_round = fresh;
+    return [row];
+  } finally {
+    for (const st of Object.values(states)) await st.server.stop();
+  }
+}
+
+// --- update, patch ------------------------------------------------------------------------
+
+interface PoolEntry {
+  name: string;
+  body: string;
+  busy: boolean;
+}
+
+const POOL = 64;
+
+/** The same objects on both sides: svcplane's created object is what the baseline stores. */
+async function preloadPool(svc: Server, base: Server, prefix: string): Promise<{ svcplane: PoolEntry[]; baseline: PoolEntry[] }> {
+  const s: PoolEntry[] = [];
+  const b: PoolEntry[] = [];
+  for (let i = 0; i < POOL; i++) {
+    const name = `${prefix}-${i}`;
+    const created = await requestOk(`${svc.url}${NS}`, 'POST', { metadata: { name, labels: { app: 'bench' } }, spec: { ports: [{ port: 80 }] } });
+    s.push({ name, body: created, busy: false });
+    const copy = JSON.parse(created) as { metadata: Record<string, unknown> };
+    for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'namespace']) delete copy.metadata[k];
+    b.push({ name, body: await requestOk(`${base.url}${NS}`, 'POST', copy), busy: false });
+  }
+  return { svcplane: s, baseline: b };
+}
+
+/** Requests in flight when a run stops leave entries busy and maybe stale: reread them. */
+async function refreshPool(server: Server, pool: PoolEntry[]): Promise<void> {
+  for (const e of pool) {
+    e.body = await requestOk(`${server.url}${NS}/${e.name}`);
+    e.busy = false;
+  }
+}
+
+/**
+ * PUT of the whole object as last returned, one label changed, with its resourceVersion.
+ * Each request takes an object no other connection is updating, so no request conflicts (409).
+ */
+function updateRequests(pool: PoolEntry[]): autocannon.Request[] {
+  let next = 0;
+  let n = 0;
+  return [{
+    method: 'PUT',
+    headers: JSON_TYPE,
+    setupRequest: (req, context) => {
+      let entry: PoolEntry | undefined;
+      for (let k = 0; k < pool.length && !entry; k++) {
+        const e = pool[(next + k) % pool.length];
+        if (!e.busy) {
+          entry = e;
+          next = (next + k + 1) % pool.length;
+        }
+      }
+      if (!entry) throw new Error('update pool exhausted');
+      entry.busy = true;
+      context.entry = entry;
+      const obj = JSON.parse(entry.body) as { metadata: { labels?: Record<string, string> } };
+      obj.metadata.labels = { ...obj.metadata.labels, bench: String(n++) };
+      return { ...req, path: `${NS}/${entry.name}`, body: JSON.stringify(obj) };
+    },
+    onResponse: (status, body, context) => {
+      const entry = context.entry as PoolEntry;
+      entry.busy = false;
+      if (status === 200) entry.body = body;
+    },
+  }];
+}
+
+/** Merge patch of one label, round-robin over the pool. */
+function patchRequests(pool: PoolEntry[]): autocannon.Request[] {
+  let n = 0;
+  return [{
+    method: 'PATCH',
+    headers: { 'content-type': 'application/merge-patch+json' },
+    setupRequest: (req) => {
+      const i = n++;
+      return { ...req, path: `${NS}/${pool[i % pool.length].name}`, body: `{"metadata":{"labels":{"bench":"${i}"}}}` };
+    },
+  }];
+}
+
+export async function writeScenario(cfg: Config, kind: 'update' | 'patch'): Promise<Row[]> {
+  const svc = await startSvcplane();
+  const base = await startSqliteBaseline();
+  try {
+    const pools = await preloadPool(svc, base, kind === 'update' ? 'u' : 'p');
+    const requests = { svcplane: kind === 'update' ? updateRequests(pools.svcplane) : patchRequests(pools.svcplane),
+      baseline: kind === 'update' ? updateRequests(pools.baseline) : patchRequests(pools.baseline) };
+    const run = async (side: 'svcplane' | 'baseline', duration: number) => {
+      const server = side === 'svcplane' ? svc : base;
+      await refreshPool(server, pools[side]);
+      return load({ url: server.url, connections: cfg.connections, duration, requests: requests[side], pid: server.child.pid });
+    };
+    await run('svcplane', cfg.warmupSec);
+    await run('baseline', cfg.warmupSec);
+    const result = await alternate(cfg, kind, () => run('svcplane', cfg.roundSec), () => run('baseline', cfg.roundSec));
+    const baselineIs = kind === 'update'
+      ? 'fastify + better-sqlite3: parse the body, compare resourceVersion, update one row'
+      : 'fastify + better-sqlite3: read the row, RFC 7386 merge, update it';
+    return [httpRow(kind, baselineIs, result, noTarget, { objects: POOL })];
+  } finally {
+    await svc.stop();
+    await base.stop();
+  }
+}
+
+// --- list ---------------------------------------------------------------------------------
+
+/** JSON.stringify of the parsed list, in this process: what serialising it costs at least. */
+function stringifyRound(list: unknown, seconds: number): Measurement {
+  const times: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const end = performance.now() + seconds * 1000;
+  let t0 = performance.now();
+  const start = t0;
+  while (t0 < end || times.length < 5) {
+    JSON.stringify(list);
+    const t1 = performance.now();
+    times.push(t1 - t0);
+    t0 = t1;
+  }
+  const sorted = Float64Array.from(times).sort();
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    rps: times.length / ((t0 - start) / 1000), p50_ms: quantile(sorted, 0.5), p99_ms: quantile(sorted, 0.99),
+    ok: times.length, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, duration_s: (t0 - start) / 1000,
+    server_cpu: null, client_cpu: (cpu.user + cpu.system) / 1e6 / ((t0 - start) / 1000), other_cpu: null,
+  };
+}
+
+export async function listScenario(cfg: Config): Promise<Row[]> {
+  const svc = await startSvcplane();
+  const rows: Row[] = [];
+  try {
+    let have = 1; // the built-in `kubernetes` Service
+    for (const size of cfg.listSizes) {
+      // The list holds exactly `size` Services, `kubernetes` included; created over HTTP.
+      const add = size - have;
+      if (add > 0) {
+        const m = await load({ url: svc.url, connections: cfg.connections, amount: add, requests: createRequests(`l${size}`, 'ClusterIP') });
+        if (m.ok !== add || m.non2xx || m.errors) throw new Error(`list preload: ${m.ok}/${add} created, ${m.non2xx} non-2xx, ${m.errors} errors`);
+        have = size;
+      }
+      const text = await requestOk(`${svc.url}${NS}`);
+      const list = JSON.parse(text) as { items: unknown[] };
+      if (list.items.length !== size) throw new Error(`list has ${list.items.length} items, expected ${size}`);
+      const sameBytes = JSON.stringify(list) === text;
+      const run = (duration: number) => load({ url: `${svc.url}${NS}`, connections: 1, duration, pid: svc.child.pid });
+      await run(Math.min(cfg.warmupSec, 2));
+      stringifyRound(list, Math.min(cfg.warmupSec, 1) / 2);
+      const result = await alternate(cfg, `list-${size}`, () => run(cfg.listRoundSec), async () => stringifyRound(list, cfg.listRoundSec / 2));
+      const s = result.svcplane;
+      const b = result.baseline;
+      const rawRatio = s.p50_ms / b.p50_ms;
+      const ratio = round(rawRatio, 2);
+      const target = size === 10_000 ? 'p50 < 150 ms and ratio <= 3' : '-';
+      rows.push({
+        key: `list-${size}`,
+        svcplane: s,
+        baseline: { ...b, rps: round(b.rps, 0) },
+        baseline_is: `JSON.stringify of the same ${size}-item list in-process (${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB)`,
+        ratio,
+        ratio_means: 'svcplane p50 / stringify p50: x times the serialization (lower is better)',
+        target,
+        met: size === 10_000 ? s.p50_ms < 150 && rawRatio <= 3 : null,
+        notes: [...problems(`list-${size} svcplane`, s), ...(sameBytes ? [] : ['stringify output differs from the HTTP body']), cpuNote(s, null), ...disturbance(`list-${size}`, s)],
+        objects: size,
+        connections: 1,
+        bytes: Buffer.byteLength(text),
+      });
+    }
+  } finally {
+    await svc.stop();
+  }
+  return rows;
+}
+
+// --- watch --------------------------------------------------------------------------------
+
+/** The last complete JSON object in `text` (the script may print other things before it). */
+export function lastJsonObject(text: string): Record<string, unknown> | undefined {
+  const end = text.lastIndexOf('}');
+  if (end < 0) return undefined;
+  for (let start = text.lastIndexOf('{', end); start >= 0; start = text.lastIndexOf('{', start - 1)) {
+    try {
+      const value = JSON.parse(text.slice(start, end + 1)) as unknown;
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // not a whole object yet: widen
+    }
+    if (start === 0) break;
+  }
+  return undefined;
+}
+
+export async function watchScenario(cfg: Config): Promise<Row[]> {
+  const { watchers, rate, seconds } = cfg.watch;
+  // watch.mts starts its own svcplane: its own process group, so that killing it kills that too.
+  // Its temp files go under a dir of ours (TMPDIR), removed even when it is killed.
+  const tmp = tempDir();
+  const child = spawnNode(tsxArgs('watch.mts', [String(watchers), String(rate), String(seconds)]), { group: true, env: { TMPDIR: tmp } });
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (c: string) => (out += c));
+  const code = await new Promise<number | null>((resolveExit, reject) => {
+    const timer = setTimeout(() => {
+      void stopChild(child);
+      reject(new Error(`bench/watch.mts did not finish within ${seconds + 120} s`));
+    }, (seconds + 120) * 1000);
+    child.once('exit', (c) => {
+      clearTimeout(timer);
+      resolveExit(c);
+    });
+  });
+  removeTempDir(tmp);
+  const r = lastJsonObject(out);
+  if (code !== 0 || !r) throw new Error(`bench/watch.mts exited ${code}; output: ${out.slice(-500)}`);
+  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : null);
+  const every = num('watchersWithEveryEvent');
+  const notes = [`${watchers} watchers, ${rate} writes/s for ${seconds} s (rps = writes/s achieved; latency = write sent -> event received)`,
+    `${num('KiB_per_idle_watcher')} KiB per idle watcher`, `${every}/${watchers} watchers got every event`];
+  if (num('achievedWritesPerSecond') !== null && num('achievedWritesPerSecond')! < rate * 0.95) notes.push(`writer reached only ${num('achievedWritesPerSecond')} writes/s`);
+  return [{
+    key: 'watch',
+    svcplane: { ...r, rps: num('achievedWritesPerSecond'), p50_ms: num('p50_ms'), p99_ms: num('p99_ms'), KiB_per_watcher: num('KiB_per_idle_watcher') },
+    baseline: null,
+    baseline_is: null,
+    ratio: null,
+    ratio_means: null,
+    target: '-',
+    met: null,
+    notes,
+  }];
+}
+
+// --- start --------------------------------------------------------------------------------
+
+const cacheDir = join(benchDir, '.cache');
+
+/** Cached databases are keyed by what decides their content: migrations and the write path. */
+function schemaHash(): string {
+  const h = createHash('sha256');
+  const add = (dir: string, ext: string) => {
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(ext)).sort()) {
+      h.update(f);
+      h.update(readFileSync(join(dir, f)));
+    }
+  };
+  add(join(repoRoot, 'migrations'), '.sql');
+  for (const d of ['storage', 'registry', 'model', 'allocators']) add(join(repoRoot, 'dist', d), '.js');
+  h.update(readFileSync(join(benchDir, 'build-db.mts')));
+  return h.digest('hex').slice(0, 12);
+}
+
+/** The database for each count, from bench/.cache/ or built there in one pass (creating up to each count in turn). */
+async function cachedDatabases(counts: number[]): Promise<Map<number, string>> {
+  mkdirSync(cacheDir, { recursive: true });
+  const hash = schemaHash();
+  const fileFor = (count: number) => join(cacheDir, `services-${count}-${hash}.db`);
+  const missing = counts.filter((c) => !existsSync(fileFor(c)));
+  if (missing.length) {
+    for (const old of readdirSync(cacheDir).filter((f) => !f.includes(hash))) rmSync(join(cacheDir, old), { force: true });
+    log(`start: building databases with ${missing.join(', ')} Services (cached in bench/.cache/)`);
+    const prefix = join(cacheDir, `building-${process.pid}`);
+    const child = spawnNode(tsxArgs('build-db.mts', [prefix, ...missing.map(String)]));
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => (out += c));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    if (code !== 0) throw new Error(`build-db.mts failed (${code}): ${out}`);
+    for (const c of missing) renameSync(`${prefix}-${c}.db`, fileFor(c));
+    log(`start: built (ms to each count: ${JSON.stringify(lastJsonObject(out)?.ms ?? '?')})`);
+  }
+  return new Map(counts.map((c) => [c, fileFor(c)]));
+}
+
+/** Polls /readyz every 5 ms until it answers 200; resolves with the time of that answer. */
+function pollReady(port: number, deadline: number): Promise<number> {
+  return new Promise((resolveReady, reject) => {
+    const attempt = () => {
+      if (performance.now() > deadline) return reject(new Error('server not ready in time'));
+      const req = http.get({ host: '127.0.0.1', port, path: '/readyz', agent: false }, (res) => {
+        res.resume();
+        if (res.statusCode === 200) resolveReady(performance.now());
+        else setTimeout(attempt, 5);
+      });
+      req.on('error', () => setTimeout(attempt, 5));
+    };
+    attempt();
+  });
+}
+
+async function timeStart(db: string): Promise<{ ms: number; rssMB: number; other: number | null }> {
+  const dir = tempDir();
+  try {
+    const copy = join(dir, 'svcplane.db');
+    copyFileSync(db, copy);
+    const port = await freePort();
+    const busy0 = machineBusySeconds();
+    const client0 = process.cpuUsage();
+    const t0 = performance.now();
+    const child = spawnNode(['dist/cli.js', '--port', String(port), '--db', copy, '--log-level', 'error']);
+    child.stdout!.resume();
+    try {
+      const t1 = await pollReady(port, t0 + 60_000);
+      const rss = rssKiB(child.pid!);
+      const server = processCpuSeconds(child.pid!);
+      const busy = machineBusySeconds();
+      const client = process.cpuUsage(client0);
+      const wall = (t1 - t0) / 1000;
+      const other = busy === null || busy0 === null || server === null ? null
+        : Math.max(0, (busy - busy0 - server - (client.user + client.system) / 1e6) / wall);
+      return { ms: t1 - t0, rssMB: (rss * 1024) / 1e6, other };
+    } finally {
+      await stopChild(child, 'SIGKILL'); // the database is a throwaway copy
+    }
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+export async function startScenario(cfg: Config): Promise<Row[]> {
+  const dbs = await cachedDatabases(cfg.startSizes);
+  await timeStart(dbs.get(cfg.startSizes[0])!); // warms the page cache for node and dist/
+  const times = new Map<number, { ms: number; rssMB: number; other: number | null }[]>(cfg.startSizes.map((s) => [s, []]));
+  // Sizes interleave within each round, so drift on the machine hits all of them alike.
+  for (let r = 0; r < cfg.startRounds; r++) {
+    for (const size of cfg.startSizes) times.get(size)!.push(await timeStart(dbs.get(size)!));
+    log(`start round ${r + 1}/${cfg.startRounds}: ${cfg.startSizes.map((s) => `${s}: ${round(times.get(s)![r].ms, 0)} ms`).join(', ')}`);
+  }
+  return cfg.startSizes.map((size) => {
+    const t = times.get(size)!;
+    const ms = round(median(t.map((x) => x.ms)), 1);
+    const rss = round(median(t.map((x) => x.rssMB)), 1);
+    const big = size === 100_000;
+    return {
+      key: `start-${size}`,
+      svcplane: {
+        rps: null, p50_ms: ms, p99_ms: round(Math.max(...t.map((x) => x.ms)), 1),
+        ready_ms: ms, ready_ms_rounds: t.map((x) => round(x.ms, 1)), rss_MB: rss, rss_MB_rounds: t.map((x) => round(x.rssMB, 1)),
+        other_cpu_rounds: t.map((x) => (x.other === null ? null : round(x.other, 2))),
+      },
+      baseline: null,
+      baseline_is: null,
+      ratio: null,
+      ratio_means: null,
+      target: big ? 'ready < 1000 ms and RSS < 250 MB' : '-',
+      met: big ? ms < 1000 && rss < 250 : null,
+      notes: [`RSS ${rss} MB at ready`, 'p50 = median, p99 = slowest round', ...disturbance(`start-${size}`, {
+        other_cpu_max: Math.max(...t.map((x) => x.other ?? 0)), other_cpu_rounds: t.map((x) => x.other),
+      } as Summary)],
+      objects: size,
+    };
+  });
+}

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseArgs, resolveOptions, usage } from './config.js';
-import { openapiDocument } from './api/openapi.js';
+import { openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -51,9 +51,11 @@ async function writeOpenapi(args: string[]): Promise<number> {
   if (!out) throw new ConfigError('openapi --out needs a directory');
   const server = await createServer({ db: ':memory:', logLevel: 'silent' });
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'v3-api-v1.json'), `${JSON.stringify(openapiDocument(server.app), null, 2)}\n`);
+  // The two documents kube-apiserver serves: /openapi/v3/api/v1 and /openapi/v2 (Swagger 2.0).
+  const files: [string, unknown][] = [['v3-api-v1.json', openapiDocument(server.app)], ['swagger.json', swaggerV2Document(server.app)]];
+  for (const [name, doc] of files) writeFileSync(join(out, name), `${JSON.stringify(doc, null, 2)}\n`);
   await server.close();
-  process.stdout.write(`wrote ${join(out, 'v3-api-v1.json')}\n`);
+  for (const [name] of files) process.stdout.write(`wrote ${join(out, name)}\n`);
   return 0;
 }
 

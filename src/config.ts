@@ -183,7 +183,7 @@ function defaultText(key: keyof SvcplaneOptions): string {
 export function usage(): string {
   const lines = [
     'Usage: svcplane [flags]            serve the Kubernetes Services API',
-    '       svcplane openapi --out DIR  write the OpenAPI document to DIR',
+    '       svcplane openapi --out DIR  write the OpenAPI documents (v3 and Swagger 2.0) to DIR',
     '',
     'Flags (each also read from its environment variable):',
   ];

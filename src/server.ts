@@ -9,6 +9,7 @@ import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
 import { installDecoding } from './api/decoding.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
 import { discoveryRoutes } from './api/discovery.js';
+import { endpointSliceRoutes } from './api/endpointSlices.js';
 import { eventRoutes } from './api/events.js';
 import { healthRoutes } from './api/health.js';
 import { namespaceResource, namespaceRoutes } from './api/namespaces.js';
@@ -95,6 +96,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion });
   await app.register(namespaceRoutes, { namespaces, listWatch });
   await app.register(serviceRoutes, { services, checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service'), listWatch });
+  await app.register(endpointSliceRoutes, { store });
 
   // --- Events (core/v1) ---------------------------------------------------------------------
   // The registry wraps namespaces.deleteContents, so it comes after ServiceRegistry: deleting a

@@ -1,6 +1,6 @@
 // Request decoding as kube-apiserver's codecs do it: bodies may be JSON or YAML; a value of the
 // wrong JSON type is a 400 BadRequest, but an unknown enum value decodes fine (validation
-// reports it as a 422 field error), so the schemas are relaxed before compiling.
+// reports it as a 422 field error), so the schemas' string enums are dropped before compiling.
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
@@ -10,17 +10,16 @@ import { ProtobufDecodeError, decodeKubernetesProtobuf, protobufContentType } fr
 
 type Schema = Record<string, unknown>;
 
-/** Turns a union of string literals into a plain string, recursively. */
+/** Turns every string enum into a plain string, recursively. */
 export function relaxEnums(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(relaxEnums);
   if (!schema || typeof schema !== 'object') return schema;
-  const s = schema as Schema;
-  if (Array.isArray(s.anyOf) && s.anyOf.every((b: Schema) => typeof b.const === 'string')) {
-    const { anyOf: _anyOf, ...rest } = s;
-    return { ...rest, type: 'string' };
-  }
   const out: Schema = {};
-  for (const [k, v] of Object.entries(s)) out[k] = k === 'const' || k === 'enum' ? v : relaxEnums(v);
+  const isStringEnum = (schema as Schema).type === 'string';
+  for (const [k, v] of Object.entries(schema as Schema)) {
+    if (k === 'enum' && isStringEnum) continue;
+    out[k] = k === 'const' || k === 'enum' ? v : relaxEnums(v);
+  }
   return out;
 }
 

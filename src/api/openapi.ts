@@ -1,24 +1,89 @@
-// The OpenAPI v3 document, built by @fastify/swagger from the route schemas. It is served as
-// kube-apiserver serves it: /openapi/v3 is an index of group-versions with a content hash, and
-// /openapi/v3/api/v1 is the document for the core group.
+// The OpenAPI documents, built by @fastify/swagger from the route schemas and served as
+// kube-apiserver (kube-openapi's handlers) serves them: /openapi/v3 is an index of
+// group-versions with a content hash, /openapi/v3/api/v1 is the document for the core group,
+// and /openapi/v2 is the whole API as Swagger 2.0, in JSON or in gnostic's protobuf form.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sendJson } from './respond.js';
+import { swaggerV2 } from './swaggerV2.js';
+import { encodeSwaggerV2 } from './swaggerV2Protobuf.js';
 
 export function openapiDocument(app: FastifyInstance): unknown {
   return (app as unknown as { swagger(): unknown }).swagger();
 }
 
-export async function openapiRoutes(app: FastifyInstance): Promise<void> {
-  let cached: { text: string; hash: string } | undefined;
-  const doc = () => {
-    if (!cached) {
-      const text = JSON.stringify(openapiDocument(app));
-      cached = { text, hash: createHash('sha512').update(text).digest('hex').toUpperCase().slice(0, 128) };
+export function swaggerV2Document(app: FastifyInstance): unknown {
+  return swaggerV2(openapiDocument(app));
+}
+
+/** kube-openapi's ETag: the SHA-512 of the served bytes in upper-case hex. */
+const etagOf = (data: string | Buffer) => createHash('sha512').update(data).digest('hex').toUpperCase();
+
+const protobufV2 = 'com.github.proto-openapi.spec.v2@v1.0+protobuf';
+// kube-openapi's v2 handler: what it answers for each media type it accepts, in this order.
+const v2Formats = [
+  { subtype: 'json', contentType: 'application/json', format: 'json' },
+  { subtype: protobufV2, contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', format: 'protobuf' },
+  { subtype: 'com.github.proto-openapi.spec.v2.v1.0+protobuf', contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', format: 'protobuf' },
+] as const;
+
+/** goautoneg: clauses by descending q, then the more specific first; the first one we serve wins. */
+export function negotiateV2(accept: string | undefined): (typeof v2Formats)[number] | undefined {
+  const clauses = (accept?.trim() ? accept : '*/*').split(',').map((raw, i) => {
+    const [range, ...params] = raw.trim().split(';');
+    const [type = '', subtype = ''] = range.trim().split('/');
+    const q = params.map((p) => p.trim().split('=')).find(([k]) => k === 'q')?.[1];
+    return { type, subtype, q: q === undefined ? 1 : Number(q), specificity: (type === '*' ? 0 : 1) + (subtype === '*' ? 0 : 1), i };
+  }).filter((c) => c.q > 0).sort((a, b) => b.q - a.q || b.specificity - a.specificity || a.i - b.i);
+  for (const c of clauses) {
+    for (const f of v2Formats) {
+      if ((c.type === 'application' || c.type === '*') && (c.subtype === f.subtype || c.subtype === '*')) return f;
     }
-    return cached;
+  }
+  return undefined;
+}
+
+export async function openapiRoutes(app: FastifyInstance): Promise<void> {
+  let v3: { text: string; hash: string } | undefined;
+  const v3Doc = () => {
+    if (!v3) {
+      const text = JSON.stringify(openapiDocument(app));
+      v3 = { text, hash: etagOf(text).slice(0, 128) };
+    }
+    return v3;
   };
+  const v2: { json?: { body: string; etag: string }; protobuf?: { body: Buffer; etag: string } } = {};
+  const v2Json = () => {
+    if (!v2.json) {
+      const body = JSON.stringify(swaggerV2Document(app));
+      v2.json = { body, etag: etagOf(body) };
+    }
+    return v2.json;
+  };
+  const v2Protobuf = () => {
+    if (!v2.protobuf) {
+      const body = encodeSwaggerV2(JSON.parse(v2Json().body));
+      v2.protobuf = { body, etag: etagOf(body) };
+    }
+    return v2.protobuf;
+  };
+
   app.get('/openapi/v3', { schema: { hide: true } }, async (_req, reply) =>
-    sendJson(reply, { paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${doc().hash}` } } }));
-  app.get('/openapi/v3/api/v1', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, doc().text));
+    sendJson(reply, { paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${v3Doc().hash}` } } }));
+  app.get('/openapi/v3/api/v1', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, v3Doc().text));
+
+  app.get('/openapi/v2', { schema: { hide: true } }, async (req, reply: FastifyReply) => {
+    reply.header('Vary', 'Accept');
+    const format = negotiateV2(req.headers.accept);
+    // kube-openapi answers a media type it cannot produce with a bare 406.
+    if (!format) return reply.code(406).send();
+    reply.header('Cache-Control', 'no-cache, private');
+    if (format.format === 'json') {
+      const { body, etag } = v2Json();
+      reply.header('Etag', `"${etag}"`);
+      return sendJson(reply, body);
+    }
+    const { body, etag } = v2Protobuf();
+    return reply.header('Etag', `"${etag}"`).type(format.contentType).send(body);
+  });
 }

@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ObjectMeta } from '../model/meta.js';
 import { badRequest } from '../registry/errors.js';
+import { errorText, invalid } from '../registry/validation/fieldErrors.js';
 import type { TableColumn } from '../printers/tables.js';
 import { sendJson } from './respond.js';
 
@@ -25,9 +26,12 @@ interface Printable {
 
 export type TableVersion = 'v1' | 'v1beta1';
 
+/** metav1.TableOptions.includeObject, checked as optionsForTransform checks it (empty is Metadata). */
 export function includeObject(req: FastifyRequest): 'None' | 'Metadata' | 'Object' {
-  const include = (req.query as Record<string, string | undefined>).includeObject ?? 'Metadata';
-  if (include !== 'None' && include !== 'Metadata' && include !== 'Object') throw badRequest('includeObject must be one of None, Metadata, Object');
+  const include = (req.query as Record<string, string | undefined>).includeObject || 'Metadata';
+  if (include !== 'None' && include !== 'Metadata' && include !== 'Object') {
+    throw badRequest(`Unable to convert to Table as requested: ${errorText(invalid('includeObject', include, "must be 'Metadata', 'Object', 'None', or empty"))}`);
+  }
   return include;
 }
 
@@ -47,6 +51,8 @@ export function buildTable<T extends Printable>(
     const row: Record<string, unknown> = { cells: shape.cells(obj) };
     if (include === 'Object') row.object = { kind: shape.kind, apiVersion: 'v1', ...obj };
     else if (include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion, metadata: obj.metadata };
+    // None: asTable sets the row's RawExtension to nil, which encoding/json writes as null.
+    else row.object = null;
     return row;
   });
   return { kind: 'Table', apiVersion, metadata: listMeta, columnDefinitions: columns ? shape.columns : null, rows };

@@ -1,9 +1,11 @@
 // The named definitions of the API, under the names Kubernetes gives them, so that the OpenAPI
 // document and the SDKs generated from it read like Kubernetes'. A definition used inside
-// another becomes a $ref to it.
+// another becomes a $ref to it, or, where the field has a description of its own (see
+// fieldTypes.Described), `{allOf: [{$ref}], description}` as kube-openapi writes it.
 import type { TSchema } from 'typebox';
 import { eventDefinitions } from './event.js';
-import { DeleteOptions, ListMeta, ObjectMeta, OwnerReference, ManagedFieldsEntry, Status, StatusCause, StatusDetails, WatchEvent } from './meta.js';
+import { IntOrString } from './fieldTypes.js';
+import { DeleteOptions, ListMeta, ObjectMeta, OwnerReference, ManagedFieldsEntry, Preconditions, Status, StatusCause, StatusDetails, WatchEvent } from './meta.js';
 import { Namespace, NamespaceList, NamespaceSpec, NamespaceStatus } from './namespace.js';
 import {
   ClientIPConfig, Condition, LoadBalancerIngress, LoadBalancerStatus, PortStatus, Service, ServiceList, ServicePort,
@@ -22,8 +24,10 @@ export const definitions: Record<string, TSchema> = {
   [`${meta}StatusDetails`]: StatusDetails,
   [`${meta}StatusCause`]: StatusCause,
   [`${meta}DeleteOptions`]: DeleteOptions,
+  [`${meta}Preconditions`]: Preconditions,
   [`${meta}Condition`]: Condition,
   [`${meta}WatchEvent`]: WatchEvent,
+  ['io.k8s.apimachinery.pkg.util.intstr.IntOrString']: IntOrString,
   [`${core}ServicePort`]: ServicePort,
   [`${core}ServiceSpec`]: ServiceSpec,
   [`${core}ServiceStatus`]: ServiceStatus,
@@ -56,16 +60,30 @@ export const refs = {
 
 type Node = Record<string, unknown>;
 
+/** A schema's shape: everything but its own description, which a field may override. */
+function shapeOf(node: object): string {
+  const { description: _description, ...rest } = node as Node;
+  return JSON.stringify(rest);
+}
+
 /** Each definition with nested definitions replaced by $refs, carrying its name as $id. */
 export function sharedSchemas(): Node[] {
   const byShape = new Map<string, string>();
-  for (const [name, schema] of Object.entries(definitions)) byShape.set(JSON.stringify(schema), name);
+  for (const [name, schema] of Object.entries(definitions)) {
+    const shape = shapeOf(schema);
+    const twin = byShape.get(shape);
+    if (twin) throw new Error(`definitions ${twin} and ${name} have the same shape; a field of either would refer to one of them at random`);
+    byShape.set(shape, name);
+  }
   const replace = (node: unknown, top: boolean): unknown => {
     if (Array.isArray(node)) return node.map((n) => replace(n, false));
     if (!node || typeof node !== 'object') return node;
     if (!top) {
-      const name = byShape.get(JSON.stringify(node));
-      if (name) return ref(name);
+      const name = byShape.get(shapeOf(node));
+      if (name) {
+        const own = (node as Node).description;
+        return own === undefined || own === (definitions[name] as Node).description ? ref(name) : { allOf: [ref(name)], description: own };
+      }
     }
     const out: Node = {};
     for (const [k, v] of Object.entries(node as Node)) out[k] = replace(v, false);

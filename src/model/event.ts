@@ -2,6 +2,7 @@
 // canonical encoder writes fields in schema order). The legacy core/v1 Event is what
 // client-go's EventRecorder writes and what `kubectl describe` reads.
 import { Type, type Static, type TSchema } from 'typebox';
+import { Described, apiVersionField, kindField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
 
 // Go writes a zero metav1.Time / metav1.MicroTime as null rather than leaving it out, so stored
@@ -33,31 +34,31 @@ export const EventSeries = Type.Object({
 export type EventSeries = Static<typeof EventSeries>;
 
 export const Event = Type.Object({
-  kind: Type.Optional(Type.String({ description: 'Event' })),
-  apiVersion: Type.Optional(Type.String({ description: 'v1' })),
-  metadata: Type.Optional(ObjectMeta),
-  involvedObject: Type.Optional(ObjectReference),
+  kind: kindField(),
+  apiVersion: apiVersionField(),
+  metadata: Type.Optional(Described(ObjectMeta, 'Standard object metadata.')),
+  involvedObject: Type.Optional(Described(ObjectReference, 'The object the event is about.')),
   reason: Type.Optional(Type.String({ description: 'A short, machine-readable word for why the event happened, e.g. EnsuringLoadBalancer.' })),
   message: Type.Optional(Type.String({ description: 'A human-readable account of what happened.' })),
-  source: Type.Optional(EventSource),
+  source: Type.Optional(Described(EventSource, 'The component that reported the event; empty for events written by events.k8s.io clients.')),
   firstTimestamp: Type.Optional(Time('When the event was first recorded.')),
   lastTimestamp: Type.Optional(Time('When the event was most recently recorded.')),
   count: Type.Optional(Type.Integer({ description: 'How many times the event has been recorded.' })),
   type: Type.Optional(Type.String({ description: 'Normal or Warning; other types may appear later.' })),
   eventTime: Type.Optional(Time('When the event was first observed, with microsecond precision; set by events.k8s.io clients.')),
-  series: Type.Optional(EventSeries),
+  series: Type.Optional(Described(EventSeries, 'For an event that keeps happening: how often, and when last.')),
   action: Type.Optional(Type.String({ description: 'What was done, or failed to be done, to the object.' })),
-  related: Type.Optional(ObjectReference),
+  related: Type.Optional(Described(ObjectReference, 'A second object the event concerns, if any.')),
   reportingComponent: Type.Optional(Type.String({ description: 'The controller that emitted the event, e.g. kubernetes.io/kubelet.' })),
   reportingInstance: Type.Optional(Type.String({ description: 'Which instance of the controller emitted the event.' })),
 }, { description: 'Event is a report of something that happened in the cluster, usually a change of state. Events are kept for a limited time and are informative, not a record to rely on.' });
 export type Event = Static<typeof Event>;
 
 export const EventList = Type.Object({
-  kind: Type.Optional(Type.String()),
-  apiVersion: Type.Optional(Type.String()),
-  metadata: Type.Optional(ListMeta),
-  items: Type.Array(Event),
+  kind: kindField(),
+  apiVersion: apiVersionField(),
+  metadata: Type.Optional(Described(ListMeta, 'Standard list metadata.')),
+  items: Type.Array(Event, { description: 'The events.' }),
 }, { description: 'EventList is a list of events.' });
 export type EventList = Static<typeof EventList>;
 

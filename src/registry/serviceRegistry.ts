@@ -81,9 +81,27 @@ export class ServiceRegistry {
         return result;
       });
     } catch (err) {
-      if (err instanceof Rollback) return err.value as T;
+      if (err instanceof Rollback) return this.dryRunAnswer(err.value as T);
       throw err;
     }
+  }
+
+  /**
+   * A dry run answers with the object as it would be stored but with the resourceVersion it has
+   * now (none for a create): kube-apiserver's DryRunnableStorage writes nothing, so no revision
+   * is taken. `kubectl diff` compares exactly this answer with the live object.
+   */
+  private dryRunAnswer<T>(value: T): T {
+    const restore = (svc: Service) => {
+      const stored = this.row(svc.metadata!.namespace!, svc.metadata!.name!);
+      if (stored) svc.metadata!.resourceVersion = String(stored.resourceVersion);
+      else delete svc.metadata!.resourceVersion;
+    };
+    const v = value as { object?: Service; items?: Service[]; metadata?: unknown };
+    if (v.object) restore(v.object);
+    else if (v.items) v.items.forEach(restore);
+    else if (v.metadata) restore(value as Service);
+    return value;
   }
 
   private owner(svc: Service) {

@@ -137,8 +137,16 @@ describe('create', () => {
   test('dryRun=All answers like a create and persists nothing', async () => {
     const res = await api().post(`${ns}?dryRun=All`).send(svc('dry', { type: 'NodePort', ports: [{ port: 80, nodePort: 30200 }] })).expect(201);
     assert.equal(res.body.spec.ports[0].nodePort, 30200);
+    assert.equal(res.body.metadata.resourceVersion, undefined, 'nothing was stored, so there is no resourceVersion');
     await api().get(`${ns}/dry`).expect(404);
-    await api().post(ns).send(svc('wet', { type: 'NodePort', ports: [{ port: 80, nodePort: 30200 }] })).expect(201);
+    const wet = await api().post(ns).send(svc('wet', { type: 'NodePort', ports: [{ port: 80, nodePort: 30200 }] })).expect(201);
+    // A dry-run update shows the change at the live resourceVersion (kubectl diff prints no resourceVersion line).
+    const patched = await api().patch(`${ns}/wet?dryRun=All`).set('Content-Type', 'application/merge-patch+json').send({ metadata: { labels: { dry: 'yes' } } }).expect(200);
+    assert.deepEqual(patched.body.metadata.labels, { dry: 'yes' });
+    assert.equal(patched.body.metadata.resourceVersion, wet.body.metadata.resourceVersion);
+    const deleted = await api().delete(`${ns}/wet?dryRun=All`).expect(200);
+    assert.equal(deleted.body.metadata.resourceVersion, wet.body.metadata.resourceVersion);
+    assert.equal((await api().get(`${ns}/wet`).expect(200)).body.metadata.labels, undefined);
     const bad = await api().post(`${ns}?dryRun=Some`).send(svc('dry2', { ports: [{ port: 80 }] })).expect(422);
     assert.equal(bad.body.details.causes[0].field, 'dryRun');
   });
@@ -285,7 +293,8 @@ describe('update and patch', () => {
     const j = await api().patch(`${ns}/upd`).set('Content-Type', 'application/json-patch+json').send([{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }]).expect(200);
     assert.deepEqual(j.body.metadata.labels, { a: 'b' });
     const bad = await api().patch(`${ns}/upd`).set('Content-Type', 'application/json-patch+json').send([{ op: 'remove', path: '/spec/nothing' }]).expect(422);
-    assert.equal(bad.body.kind, 'Status');
+    assert.deepEqual(bad.body, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422 });
+    await api().patch(`${ns}/upd`).set('Content-Type', 'application/json-patch+json').send([{ op: 'test', path: '/spec/type', value: 'ExternalName' }]).expect(422);
     const s = await api().patch(`${ns}/upd`).set('Content-Type', 'application/strategic-merge-patch+json').send({ spec: { ports: [{ name: 'https', port: 443 }] } }).expect(200);
     assert.deepEqual(s.body.spec.ports.map((p: { port: number }) => p.port).sort(), [443, 80]);
   });

@@ -44,10 +44,13 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, me
       if (invalidOp) throw badRequest(invalidOp.message.split('\n')[0]);
       try {
         return fastJsonPatch.applyPatch(structuredClone(current), patch as Operation[], true, false).newDocument;
-      } catch (err) {
+      } catch {
+        // kube-apiserver's jsonPatcher answers a failed Apply (a `test` that does not hold, a path
+        // that does not exist) with NewGenericServerResponse(422, ...), whose fixed message
+        // replaces the patch library's; kubectl prints "The request is invalid: <message>".
         throw new StatusError({
           kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
-          message: (err as Error).message.split('\n')[0], reason: 'Invalid', code: 422,
+          message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422,
         });
       }
     }

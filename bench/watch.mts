@@ -7,7 +7,7 @@
 // (1000 sockets, 200,000 events a second) does not sit in the writer's event loop and skew its
 // timing. Send and receive times come from process.hrtime, the system's monotonic clock, which
 // all processes share. The last line printed is the result as JSON.
-// Run: npm run build && node --import tsx bench/watch.mts [watchers=1000] [writesPerSecond=200] [seconds=10] [receivers=2]
+// Run: npm run build && node --import tsx bench/watch.mts [watchers=1000] [writesPerSecond=200] [seconds=10] [receivers=2] [warmupSeconds=2]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -99,8 +99,8 @@ function cpuOf(p: ChildProcess): number {
 }
 
 async function main(): Promise<void> {
-  const [watchers, rate, seconds, receivers] = [
-    Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 200), Number(process.argv[4] ?? 10), Number(process.argv[5] ?? 2),
+  const [watchers, rate, seconds, receivers, warmupSeconds] = [
+    Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 200), Number(process.argv[4] ?? 10), Number(process.argv[5] ?? 2), Number(process.argv[6] ?? 2),
   ];
   const dir = mkdtempSync(join(tmpdir(), 'svcplane-bench-'));
   const server = spawn(process.execPath, [...(process.env.SVCPLANE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/cli.js', '--port', '0', '--db', join(dir, 'bench.db'), '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -155,16 +155,22 @@ async function main(): Promise<void> {
 
   const total = rate * seconds;
   let failed = 0;
-  const cpu0 = cpuSeconds();
-  const receiverCpu0 = procs.map(cpuOf);
-  const t0 = performance.now();
-  for (let i = 0; i < total; i++) {
+  // Warm-up at the same rate first (JIT, socket buffers, heap growth), under an annotation the
+  // receivers do not count; then the measured window.
+  const write = async (i: number, key: string, t0: number) => {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    call('PATCH', `/api/v1/namespaces/default/services/t${i % targets}`, { metadata: { annotations: { 'svcplane.dev/sent': String(nowMs()) } } }, 'application/merge-patch+json')
+    call('PATCH', `/api/v1/namespaces/default/services/t${i % targets}`, { metadata: { annotations: { [key]: String(nowMs()) } } }, 'application/merge-patch+json')
       .catch(() => failed++);
-  }
+  };
+  const warm0 = performance.now();
+  for (let i = 0; i < rate * warmupSeconds; i++) await write(i, 'svcplane.dev/warm-up', warm0);
+  await new Promise((r) => setTimeout(r, 1000 / rate));
+  const cpu0 = cpuSeconds();
+  const receiverCpu0 = procs.map(cpuOf);
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) await write(i, 'svcplane.dev/sent', t0);
   const sendSeconds = (performance.now() - t0) / 1000;
   const serverCpu = (cpuSeconds() - cpu0) / sendSeconds;
   const receiverCpu = procs.map(cpuOf).reduce((a, b, i) => a + b - receiverCpu0[i], 0) / sendSeconds;
@@ -198,7 +204,7 @@ async function main(): Promise<void> {
   const q = (p: number) => (all.length ? all[Math.min(all.length - 1, Math.floor(p * all.length))] : NaN);
   const complete = received.filter((n) => n === total).length;
   console.log(JSON.stringify({
-    watchers, writesPerSecond: rate, writes: total, failedWrites: failed, achievedWritesPerSecond: Math.round(total / sendSeconds),
+    watchers, writesPerSecond: rate, writes: total, warmupSeconds, failedWrites: failed, achievedWritesPerSecond: Math.round(total / sendSeconds),
     watchersWithEveryEvent: complete,
     deliveries: all.length, expectedDeliveries: total * watchers,
     p50_ms: Number(q(0.5).toFixed(1)), p99_ms: Number(q(0.99).toFixed(1)), max_ms: Number(q(1).toFixed(1)),

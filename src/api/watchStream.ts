@@ -20,7 +20,7 @@ export function chunkFrame(line: string): Buffer {
 /**
  * Streams with something to write. One flush writes them all after the current I/O phase, so
  * what arrives together goes out together. Under load the flushes are also spaced: after a flush
- * that took d ms the next waits d ms, so writing takes at most half the event loop and each
+ * that took d ms the next waits d ms (10 at most), so writing takes about half the event loop and each
  * stream gathers more events into its next write. One watcher (kubectl get -w) is written at
  * once; with a thousand informers the syscalls, and the wake-ups of every reader, stay bounded
  * whatever the write rate, while each event still goes out within a few flush times.
@@ -48,9 +48,12 @@ class FlushQueue {
     const joined = new Map<Buffer, Joined>();
     for (const s of streams) s.flush(joined);
     const ended = performance.now();
-    this.nextFlushAt = ended + (ended - started);
+    this.nextFlushAt = ended + Math.min(ended - started, maxSpacingMs);
   }
 }
+
+/** A slow flush (a GC pause in it) must not hold the next one back for as long. */
+const maxSpacingMs = 10;
 
 const queue = new FlushQueue();
 

@@ -26,6 +26,10 @@ export interface SvcplaneOptions {
   seed: number | undefined;
   /** Milliseconds an event lives after its last occurrence (kube-apiserver's --event-ttl). */
   eventTtl: number;
+  /** A manifest file or folder applied before the server is ready; undefined: none. */
+  load: string | undefined;
+  /** Where audit events go, one JSON line each ('-': stdout); undefined: no audit log. */
+  auditLogPath: string | undefined;
 }
 
 export const defaults: SvcplaneOptions = {
@@ -46,6 +50,8 @@ export const defaults: SvcplaneOptions = {
   lbRetryDelay: 5000,
   seed: undefined,
   eventTtl: 3_600_000,
+  load: undefined,
+  auditLogPath: undefined,
 };
 
 interface Flag {
@@ -72,6 +78,8 @@ export const flags: Flag[] = [
   { key: 'lbRetryDelay', flag: '--lb-retry-delay', env: 'SVCPLANE_LB_RETRY_DELAY', help: 'first retry delay after a failed sync, doubling up to 5m (a duration)' },
   { key: 'seed', flag: '--seed', env: 'SVCPLANE_SEED', help: 'makes allocations and generated addresses reproducible from run to run' },
   { key: 'eventTtl', flag: '--event-ttl', env: 'SVCPLANE_EVENT_TTL', help: 'how long events are kept after their last occurrence (a duration)' },
+  { key: 'load', flag: '--load', env: 'SVCPLANE_LOAD', help: 'a YAML/JSON manifest file or folder whose Services and Namespaces are applied at start' },
+  { key: 'auditLogPath', flag: '--audit-log-path', env: 'SVCPLANE_AUDIT_LOG_PATH', help: 'write an audit.k8s.io/v1 Event per request to this file as JSON lines (- for stdout)' },
   { key: 'watchBookmarkInterval', flag: '--watch-bookmark-interval', env: 'SVCPLANE_WATCH_BOOKMARK_INTERVAL', help: 'how often watchers that allow bookmarks get one (a duration: 500ms, 60s, 1m)' },
 ];
 
@@ -128,8 +136,11 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   if (!/^v1\.\d+\.\d+$/.test(kubernetesVersion)) throw new ConfigError(`invalid --kubernetes-version ${JSON.stringify(kubernetesVersion)}: expected v1.MINOR.PATCH, e.g. v1.33.0`);
   const db = String(o.db);
   if (!db) throw new ConfigError('invalid --db: must be a file path or :memory:');
+  const load = o.load === undefined || o.load === '' ? undefined : String(o.load);
+  const auditLogPath = o.auditLogPath === undefined || o.auditLogPath === '' ? undefined : String(o.auditLogPath);
   return { host: String(o.host), port, db, serviceCidr, nodePortRange, logLevel: logLevel as SvcplaneOptions['logLevel'], kubernetesVersion, watchHistory, watchBookmarkInterval,
     cloudProfile: cloudProfile as SvcplaneOptions['cloudProfile'], cloudRegion, lbIpPool, lbProvisionDelay, lbFailureRate, lbRetryDelay, seed, eventTtl,
+    load, auditLogPath,
   };
 }
 

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { NodePortAllocator } from './allocators/nodePortAllocator.js';
 import { PortRange } from './allocators/ipRange.js';
 import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
+import { installAuditLog } from './api/audit.js';
 import { installDecoding } from './api/decoding.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
 import { discoveryRoutes } from './api/discovery.js';
@@ -30,6 +31,7 @@ import { FakeCloud, type CloudProvider } from './cloud/fakeCloud.js';
 import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
 import { childRandom, createRandom } from './random.js';
 import { randomIdentities, seededIdentities } from './registry/metadata.js';
+import { describeSummary, loadFixtures } from './fixtures/load.js';
 
 export interface Svcplane {
   readonly app: FastifyInstance;
@@ -90,6 +92,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   });
   const decoding = installDecoding(app);
   installStatusErrors(app);
+  if (options.auditLogPath !== undefined) installAuditLog(app, options.auditLogPath);
 
   let ready = false;
   await app.register(healthRoutes, { ready: () => ready });
@@ -123,6 +126,21 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   app.addHook('preClose', async () => hub.closeAll());
   await app.register(openapiRoutes);
   await app.ready();
+
+  // --load: fixtures go in before the server listens; a bad one fails the start (FixtureError).
+  if (options.load !== undefined) {
+    try {
+      const summary = loadFixtures(options.load, {
+        services, namespaces, warn: (msg) => app.log.warn(msg),
+        checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service'), checkNamespace: decoding.shapeCheck('io.k8s.api.core.v1.Namespace'),
+      });
+      app.log.info(describeSummary(options.load, summary));
+    } catch (err) {
+      await app.close();
+      db.close();
+      throw err;
+    }
+  }
 
   // The fake cloud and its service controller: a client of the watch hub and the registries, as
   // the real one is of the API server. It starts once the server is serving.

@@ -84,6 +84,31 @@ export class NamespaceRegistry {
     }
   }
 
+  /**
+   * Replaces a namespace's labels and annotations (what a fixture manifest declares), with
+   * defaulting and validation as on create. Nothing changed: no write, same resourceVersion.
+   */
+  updateMetadata(name: string, labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): Namespace {
+    return this.store.transaction((tx) => {
+      const row = this.store.get({ resource, namespace: '', name });
+      if (!row) throw notFound(resource, name);
+      const ns = JSON.parse(row.body) as Namespace;
+      const meta = ns.metadata!;
+      if (labels) meta.labels = { ...labels };
+      else delete meta.labels;
+      if (annotations) meta.annotations = { ...annotations };
+      else delete meta.annotations;
+      setNamespaceDefaults(ns);
+      const errs = validateNamespace(ns);
+      if (errs.length) throw invalid('Namespace', name, errs);
+      if (this.serialize(ns) === row.body) return JSON.parse(row.body) as Namespace;
+      meta.resourceVersion = String(tx.nextRevision());
+      const body = this.serialize(ns);
+      tx.update({ resource, namespace: '', name, uid: row.uid, resourceVersion: Number(meta.resourceVersion), body });
+      return JSON.parse(body) as Namespace;
+    });
+  }
+
   delete(name: string, options: WriteOptions = {}): Namespace {
     if (undeletable.has(name)) throw forbidden(resource, name, 'this namespace may not be deleted');
     try {

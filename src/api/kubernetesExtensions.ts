@@ -25,14 +25,24 @@ const schemaKinds: Record<string, string> = {
   'io.k8s.apimachinery.pkg.apis.meta.v1.Status': 'Status', 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': 'DeleteOptions',
 };
 
+const statusRef = '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status';
+
 export function addKubernetesExtensions<T>(doc: T): T {
   const d = doc as Doc;
+  const statusDescription = d.components?.schemas?.['io.k8s.apimachinery.pkg.apis.meta.v1.Status']?.description;
   for (const ops of Object.values(d.paths ?? {})) {
     for (const op of Object.values(ops)) {
       const id = op.operationId as string | undefined;
       if (!id) continue;
       const action = actions.find(([p]) => id.startsWith(p))?.[1];
       if (action) op['x-kubernetes-action'] = action;
+      // A watch that cannot start (a bad selector or resourceVersion) is refused with a Status
+      // before the stream begins. The legacy /watch/ routes declare only the stream; say so here,
+      // so that generated clients type that error as a Status rather than as unknown.
+      const responses = op.responses as Record<string, unknown> | undefined;
+      if (action === 'watch' && responses && !Object.keys(responses).some((code) => code.startsWith('4'))) {
+        responses['400'] = { description: statusDescription ?? 'Status', content: { 'application/json': { schema: { $ref: statusRef } } } };
+      }
       const gvk = gvkOf(id);
       if (gvk) op['x-kubernetes-group-version-kind'] = gvk;
     }

@@ -1,6 +1,7 @@
 // Assembles one svcplane instance with no global state: storage, allocators, registries, then
 // the HTTP plugins (third-party first, then ours), as fastify's reference application does.
 import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { NodePortAllocator } from './allocators/nodePortAllocator.js';
@@ -8,6 +9,8 @@ import { PortRange } from './allocators/ipRange.js';
 import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
 import { installAuditLog } from './api/audit.js';
 import { installDecoding } from './api/decoding.js';
+import { docsOptions } from './api/docs.js';
+import { Metrics } from './api/metrics.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { endpointSliceRoutes } from './api/endpointSlices.js';
@@ -93,6 +96,15 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const decoding = installDecoding(app);
   installStatusErrors(app);
   if (options.auditLogPath !== undefined) installAuditLog(app, options.auditLogPath);
+  const metrics = new Metrics({
+    allocators: () => [
+      { range: 'service-ip', family: serviceIPs.range.family, ...serviceIPs.stats() },
+      { range: 'node-port', family: '', ...nodePorts.stats() },
+    ],
+    watcherCount: () => hub.watcherCount,
+  });
+  metrics.install(app);
+  await app.register(fastifySwaggerUi, await docsOptions());
 
   let ready = false;
   await app.register(healthRoutes, { ready: () => ready });
@@ -150,6 +162,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   }, childRandom(random, 'cloud'));
   const cloudController = new ServiceController(hub, services, events, cloud,
     { retryBaseMs: options.lbRetryDelay, retryMaxMs: serviceControllerDefaults.retryMaxMs }, (msg) => app.log.warn(msg));
+  cloudController.onProvisioned = (seconds) => metrics.lbProvision.observe(seconds);
 
   let url: string | undefined;
   let closed = false;

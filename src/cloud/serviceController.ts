@@ -61,6 +61,8 @@ export class ServiceController {
   private readonly keys = new Map<string, KeyState>();
   private handle?: WatchHandle;
   private stopped = false;
+  /** Told how long each new load balancer took, in seconds, once its address is written (metrics). */
+  onProvisioned?: (seconds: number) => void;
 
   constructor(
     private readonly hub: WatchHub,
@@ -198,10 +200,13 @@ export class ServiceController {
       const changed = !existing || JSON.stringify(existing.ports.map((p) => [p.protocol, p.port, p.nodePort])) !== JSON.stringify(request.ports.map((p) => [p.protocol, p.port, p.nodePort]));
       if (changed) record('Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
       let ingress: LoadBalancerIngress[];
+      let created = false;
+      const started = performance.now();
       try {
         const result = await this.cloud.ensureLoadBalancer(request);
         ingress = result.ingress;
-        if (result.action === 'created') record('Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
+        created = result.action === 'created';
+        if (created) record('Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
         else if (result.action === 'updated') {
           record('Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
           record('Normal', 'UpdatedLoadBalancer', 'Updated load balancer with new ports');
@@ -217,6 +222,7 @@ export class ServiceController {
       if (JSON.stringify(now.status?.loadBalancer?.ingress ?? []) !== JSON.stringify(ingress)) {
         this.patch(namespace, name, 'status', (s) => ({ ...s, status: { ...s.status, loadBalancer: { ingress } } }));
       }
+      if (created) this.onProvisioned?.((performance.now() - started) / 1000);
       return;
     }
 

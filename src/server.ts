@@ -75,7 +75,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
 
   const app = Fastify({
     logger: { level: options.logLevel },
-    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(options.logLevel) }),
+    // fastify's own request logging writes two info lines per request; we write one, below.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 3 * 1024 * 1024,
     forceCloseConnections: false,
     return503OnClosing: false,
@@ -95,6 +96,14 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   });
   const decoding = installDecoding(app);
   installStatusErrors(app);
+  // One line per request at debug, carrying the request id that error lines carry too. Only
+  // installed when it would print, so the default request path pays nothing for it.
+  if (options.logLevel === 'debug' || options.logLevel === 'trace') {
+    app.addHook('onResponse', (req, reply, done) => {
+      req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request');
+      done();
+    });
+  }
   if (options.auditLogPath !== undefined) installAuditLog(app, options.auditLogPath);
   const metrics = new Metrics({
     allocators: () => [

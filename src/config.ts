@@ -1,6 +1,6 @@
 // Options shared by the CLI and the library: each flag has an environment twin, and every
 // value is checked before anything starts, so a bad one is one clear line and exit code 2.
-import { IPv4Range, PortRange } from './allocators/ipRange.js';
+import { IPRange, parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
 import { parseGoDuration } from './goDuration.js';
 
 export interface SvcplaneOptions {
@@ -65,7 +65,7 @@ export const flags: Flag[] = [
   { key: 'host', flag: '--host', env: 'SVCPLANE_HOST', help: 'address to listen on' },
   { key: 'port', flag: '--port', env: 'SVCPLANE_PORT', help: 'port to listen on; 0 picks a free port and prints it' },
   { key: 'db', flag: '--db', env: 'SVCPLANE_DB', help: 'SQLite database file, or :memory:' },
-  { key: 'serviceCidr', flag: '--service-cidr', env: 'SVCPLANE_SERVICE_CIDR', help: 'IPv4 CIDR that cluster IPs are allocated from' },
+  { key: 'serviceCidr', flag: '--service-cidr', env: 'SVCPLANE_SERVICE_CIDR', help: 'CIDRs cluster IPs are allocated from: one IPv4 and/or one IPv6, comma-separated, primary family first (e.g. 10.96.0.0/12,fd00:10:96::/108)' },
   { key: 'nodePortRange', flag: '--node-port-range', env: 'SVCPLANE_NODE_PORT_RANGE', help: 'inclusive range node ports are allocated from' },
   { key: 'logLevel', flag: '--log-level', env: 'SVCPLANE_LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'kubernetesVersion', flag: '--kubernetes-version', env: 'SVCPLANE_KUBERNETES_VERSION', help: 'the Kubernetes version /version reports (kubectl picks its client by it)' },
@@ -109,7 +109,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(cloudRegion)) throw new ConfigError(`invalid --cloud-region ${JSON.stringify(cloudRegion)}: expected a region such as us-east-1`);
   const lbIpPool = String(o.lbIpPool);
   try {
-    new IPv4Range(lbIpPool);
+    if (new IPRange(lbIpPool).family !== 'IPv4') throw new Error(`${lbIpPool} is not an IPv4 CIDR`);
   } catch (err) {
     throw new ConfigError(`invalid --lb-ip-pool: ${(err as Error).message}`);
   }
@@ -120,7 +120,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const seed = o.seed === undefined || o.seed === '' ? undefined : int('seed', 0, 2 ** 32 - 1);
   const serviceCidr = String(o.serviceCidr);
   try {
-    new IPv4Range(serviceCidr);
+    parseServiceCIDRs(serviceCidr);
   } catch (err) {
     throw new ConfigError(`invalid --service-cidr: ${(err as Error).message}`);
   }

@@ -5,7 +5,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { NodePortAllocator } from './allocators/nodePortAllocator.js';
-import { PortRange } from './allocators/ipRange.js';
+import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
 import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
 import { installAuditLog } from './api/audit.js';
 import { installDecoding } from './api/decoding.js';
@@ -44,7 +44,8 @@ export interface Svcplane {
   readonly services: ServiceRegistry;
   readonly events: EventRegistry;
   readonly namespaces: NamespaceRegistry;
-  readonly allocators: { serviceIPs: ServiceIPAllocator; nodePorts: NodePortAllocator };
+  /** One cluster-IP allocator per configured family, primary first, and the node ports. */
+  readonly allocators: { serviceIPs: ServiceIPAllocator[]; nodePorts: NodePortAllocator };
   readonly cloud: CloudProvider;
   readonly cloudController: ServiceController;
   /** Listens on host:port and resolves to the base URL (with the real port when port is 0). */
@@ -62,9 +63,12 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const listWatch: ListWatchContext = { store, hub };
   // One seeded root, and a stream per consumer, so that one consumer's draws never shift another's.
   const random = createRandom(options.seed);
-  const serviceIPs = new ServiceIPAllocator(options.serviceCidr, childRandom(random, 'service-ip').float);
+  // The primary family keeps the stream it had before dual-stack, so a seed gives the same IPv4s.
+  const serviceIPRanges = parseServiceCIDRs(options.serviceCidr);
+  const serviceIPs = serviceIPRanges.map((range, i) =>
+    new ServiceIPAllocator(range, childRandom(random, i === 0 ? 'service-ip' : `service-ip/${range.family}`).float));
   const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange), childRandom(random, 'node-port').float);
-  serviceIPs.load(store);
+  for (const a of serviceIPs) a.load(store);
   nodePorts.load(store);
   // Keyed by the revision the database starts at: a fresh database replays exactly, and a restart
   // with the same seed does not hand out UIDs the first run already used.
@@ -107,7 +111,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   if (options.auditLogPath !== undefined) installAuditLog(app, options.auditLogPath);
   const metrics = new Metrics({
     allocators: () => [
-      { range: 'service-ip', family: serviceIPs.range.family, ...serviceIPs.stats() },
+      ...serviceIPs.map((a) => ({ range: 'service-ip', family: a.family, ...a.stats() })),
       { range: 'node-port', family: '', ...nodePorts.stats() },
     ],
     watcherCount: () => hub.watcherCount,
@@ -185,7 +189,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       await app.listen({ host: options.host, port: options.port });
       const address = app.server.address() as AddressInfo;
       // The `kubernetes` Service points at this server, so it is made once the port is known.
-      services.bootstrapKubernetesService(serviceIPs.firstAddress(), address.port);
+      services.bootstrapKubernetesService(serviceIPs[0].firstAddress(), address.port);
       cloudController.start();
       ready = true;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -22,22 +22,35 @@ export interface Owner extends ObjectKey {
 
 /** A contiguous range of allocatable values, addressed by offset 0..size-1. */
 export interface ValueRange {
-  readonly size: number;
-  /** Offset of a canonical value, or undefined when it lies outside the range. */
-  offsetOf(value: string): number | undefined;
-  valueAt(offset: number): string;
+  readonly size: bigint;
+  /** Offset of a value, or undefined when it lies outside the range. */
+  offsetOf(value: string): bigint | undefined;
+  valueAt(offset: bigint): string;
+  /** The one spelling of a value, which is its key in the allocations table. */
+  canonical(value: string): string;
   /** What kube-apiserver prints as "the range of valid ..." */
   toString(): string;
 }
 
 /** min(max(min, size/step), max), or 0 for tiny ranges: calculateRangeOffset in kube-apiserver. */
-export function staticBandSize(size: number, min: number, step: number, max: number): number {
-  if (size <= min) return 0;
-  return Math.min(Math.max(min, Math.floor(size / step)), max);
+export function staticBandSize(size: bigint, min: number, step: number, max: number): number {
+  if (size <= BigInt(min)) return 0;
+  const perStep = size / BigInt(step);
+  return perStep > BigInt(max) ? max : Math.max(min, Number(perStep));
+}
+
+/** A uniform draw from [0, n) for any n, from a source of floats in [0, 1). */
+function randomBelow(random: () => number, n: bigint): bigint {
+  if (n <= 2n ** 53n) return BigInt(Math.floor(random() * Number(n)));
+  let r = 0n;
+  for (let bits = 0n; bits < BigInt(n.toString(2).length) + 32n; bits += 32n) r = (r << 32n) | BigInt(Math.floor(random() * 2 ** 32));
+  return r % n;
 }
 
 export class BandedAllocator {
   private readonly used = new Set<string>();
+  /** Held values outside the range (left over from an earlier configuration). */
+  private readonly outside = new Set<string>();
 
   constructor(
     readonly pool: string,
@@ -46,23 +59,45 @@ export class BandedAllocator {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Fills the in-memory view from the table; values outside the range are kept (still held). */
-  load(values: Iterable<string>): void {
-    for (const value of values) this.used.add(value);
+  /**
+   * Fills the in-memory view from the table. Values outside the range are kept, and returned:
+   * a Service keeps what it holds after the range changes, and nobody else gets it.
+   */
+  load(values: Iterable<string>): string[] {
+    this.used.clear();
+    this.outside.clear();
+    for (const value of values) {
+      this.used.add(value);
+      if (this.range.offsetOf(value) === undefined) this.outside.add(value);
+    }
+    return [...this.outside];
+  }
+
+  inRange(value: string): boolean {
+    return this.range.offsetOf(value) !== undefined;
   }
 
   has(value: string): boolean {
     return this.used.has(value);
   }
 
+  /** Values held inside the range. */
   get usedCount(): number {
-    return this.used.size;
+    return this.used.size - this.outside.size;
   }
 
-  allocate(tx: WriteTx, value: string, owner: Owner): void {
+  /** Values held outside the range: still held, never handed out. */
+  get outsideCount(): number {
+    return this.outside.size;
+  }
+
+  /** Reserves a requested value; returns its canonical spelling, which is what is stored. */
+  allocate(tx: WriteTx, value: string, owner: Owner): string {
     if (this.range.offsetOf(value) === undefined) throw new AllocationError('notInRange', value);
-    if (this.used.has(value)) throw new AllocationError('allocated', value);
-    this.take(tx, value, owner);
+    const key = this.range.canonical(value);
+    if (this.used.has(key)) throw new AllocationError('allocated', value);
+    this.take(tx, key, owner);
+    return key;
   }
 
   allocateNext(tx: WriteTx, owner: Owner): string {
@@ -75,9 +110,13 @@ export class BandedAllocator {
 
   /** Frees a value when the transaction commits; until then it stays held (a deferred release). */
   release(tx: WriteTx, value: string, owner: Owner): void {
+    const key = this.range.canonical(value);
     // Only what the owner holds is freed: an object may carry a value it never held (a nodePort
     // on an ExternalName service), and that value may belong to someone else.
-    if (tx.release(this.pool, value, owner.uid)) tx.onCommit(() => this.used.delete(value));
+    if (tx.release(this.pool, key, owner.uid)) tx.onCommit(() => {
+      this.used.delete(key);
+      this.outside.delete(key);
+    });
   }
 
   private take(tx: WriteTx, value: string, owner: Owner): void {
@@ -86,18 +125,22 @@ export class BandedAllocator {
     tx.onRollback(() => this.used.delete(value));
   }
 
-  private pickFreeOffset(): number | undefined {
+  private pickFreeOffset(): bigint | undefined {
     const { size } = this.range;
-    const band = this.staticBand;
+    const band = BigInt(this.staticBand);
     const upper = size - band;
-    const scan = (from: number, length: number): number | undefined => {
-      const start = Math.floor(this.random() * length);
-      for (let i = 0; i < length; i++) {
+    const scan = (from: bigint, length: bigint): bigint | undefined => {
+      const start = randomBelow(this.random, length);
+      // At most `used` values are taken, so any used+1 consecutive offsets hold a free one: the
+      // scan is bounded by what is held, never by the size of the range (2^64 for an IPv6 /64).
+      const held = BigInt(this.used.size) + 1n;
+      const steps = held < length ? held : length;
+      for (let i = 0n; i < steps; i++) {
         const at = from + ((start + i) % length);
         if (!this.used.has(this.range.valueAt(at))) return at;
       }
       return undefined;
     };
-    return (upper > 0 ? scan(band, upper) : undefined) ?? (band > 0 ? scan(0, band) : undefined);
+    return (upper > 0n ? scan(band, upper) : undefined) ?? (band > 0n ? scan(0n, band) : undefined);
   }
 }

@@ -2,21 +2,32 @@ import { AllocationError, BandedAllocator, staticBandSize, type Owner } from './
 import { PortRange } from './ipRange.js';
 import type { ObjectStore, WriteTx } from '../storage/objectStore.js';
 
+export const nodePortPool = 'node-port';
+
 /** Node ports (and health-check node ports) from one pool, as pkg/registry/core/service/portallocator. */
 export class NodePortAllocator {
   private readonly core: BandedAllocator;
 
   constructor(readonly range: PortRange, random: () => number = Math.random) {
     // Static band: min(max(16, size/32), 128): 30000-30085 for the default range.
-    this.core = new BandedAllocator('node-port', range, staticBandSize(range.size, 16, 32, 128), random);
+    this.core = new BandedAllocator(nodePortPool, range, staticBandSize(range.size, 16, 32, 128), random);
   }
 
   get pool(): string {
     return this.core.pool;
   }
 
-  load(store: ObjectStore): void {
-    this.core.load(store.allocatedValues(this.core.pool));
+  get staticBand(): number {
+    return this.core.staticBand;
+  }
+
+  /** Loads what the table holds; returns the held ports outside the configured range. */
+  load(store: ObjectStore): number[] {
+    return this.core.load(store.allocatedValues(this.core.pool)).map(Number);
+  }
+
+  has(port: number): boolean {
+    return this.core.has(String(port));
   }
 
   allocate(tx: WriteTx, port: number, owner: Owner): void {
@@ -39,8 +50,8 @@ export class NodePortAllocator {
     this.core.release(tx, String(port), owner);
   }
 
-  stats(): { size: number; used: number } {
-    return { size: this.range.size, used: this.core.usedCount };
+  stats(): { size: bigint; used: number; outside: number } {
+    return { size: this.range.size, used: this.core.usedCount, outside: this.core.outsideCount };
   }
 
   private describe(err: unknown): unknown {

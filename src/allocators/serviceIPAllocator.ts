@@ -1,34 +1,55 @@
 import { AllocationError, BandedAllocator, staticBandSize, type Owner } from './bandedAllocator.js';
-import { IPv4Range } from './ipRange.js';
+import { IPRange, type IPFamily } from './ipRange.js';
 import type { ObjectStore, WriteTx } from '../storage/objectStore.js';
 
-/** Cluster IPs from the service CIDR, with kube-apiserver's error texts (pkg/registry/core/service/ipallocator). */
+/** The allocations-table pool of one family's cluster IPs. */
+export const serviceIPPool = (family: IPFamily) => `service-ip/${family}`;
+
+/**
+ * Cluster IPs of one family from its service CIDR, with kube-apiserver's error texts
+ * (pkg/registry/core/service/ipallocator). A dual-stack cluster has one of these per family.
+ */
 export class ServiceIPAllocator {
   private readonly core: BandedAllocator;
-  readonly range: IPv4Range;
+  readonly range: IPRange;
 
-  constructor(cidr: string, random: () => number = Math.random) {
-    this.range = new IPv4Range(cidr);
-    // Static band: min(max(16, size/16), 256), as ipallocator.calculateRangeOffset.
-    this.core = new BandedAllocator(`service-ip/${this.range.family}`, this.range, staticBandSize(this.range.size + 2, 16, 16, 256), random);
+  constructor(cidr: string | IPRange, random: () => number = Math.random) {
+    this.range = typeof cidr === 'string' ? new IPRange(cidr) : cidr;
+    // Static band: min(max(16, cidrSize/16), 256), as ipallocator.calculateRangeOffset, where
+    // cidrSize is 2^hostBits (capped at MaxInt64, which the cap of 256 makes moot).
+    this.core = new BandedAllocator(serviceIPPool(this.range.family), this.range, staticBandSize(1n << BigInt(this.range.hostBits), 16, 16, 256), random);
+  }
+
+  get family(): IPFamily {
+    return this.range.family;
   }
 
   get pool(): string {
     return this.core.pool;
   }
 
-  load(store: ObjectStore): void {
-    this.core.load(store.allocatedValues(this.core.pool));
+  get staticBand(): number {
+    return this.core.staticBand;
+  }
+
+  /** Loads what the table holds; returns the held values outside the configured CIDR. */
+  load(store: ObjectStore): string[] {
+    return this.core.load(store.allocatedValues(this.core.pool));
   }
 
   /** The first address, which every cluster gives to the `kubernetes` Service. */
   firstAddress(): string {
-    return this.range.valueAt(0);
+    return this.range.valueAt(0n);
   }
 
-  allocate(tx: WriteTx, ip: string, owner: Owner): void {
+  has(ip: string): boolean {
+    return this.core.has(this.range.canonical(ip));
+  }
+
+  /** Reserves a requested IP; returns it in the canonical spelling it is stored under. */
+  allocate(tx: WriteTx, ip: string, owner: Owner): string {
     try {
-      this.core.allocate(tx, ip, owner);
+      return this.core.allocate(tx, ip, owner);
     } catch (err) {
       throw this.describe(err, ip);
     }
@@ -46,8 +67,8 @@ export class ServiceIPAllocator {
     this.core.release(tx, ip, owner);
   }
 
-  stats(): { size: number; used: number } {
-    return { size: this.range.size, used: this.core.usedCount };
+  stats(): { size: bigint; used: number; outside: number } {
+    return { size: this.range.size, used: this.core.usedCount, outside: this.core.outsideCount };
   }
 
   private describe(err: unknown, ip: string): unknown {
@@ -62,4 +83,3 @@ export class ServiceIPAllocator {
     }
   }
 }
-

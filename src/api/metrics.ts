@@ -13,7 +13,7 @@ import { requestInfo } from './audit.js';
 export interface AllocatorStats {
   range: string;
   family: string;
-  size: number;
+  size: bigint;
   used: number;
 }
 
@@ -100,7 +100,7 @@ export class Metrics {
       name: 'svcplane_allocator_size', registers, labelNames: ['range', 'family'],
       help: 'Values each range can allocate (cluster IPs, node ports).',
       collect() {
-        for (const a of sources.allocators()) this.set({ range: a.range, family: a.family }, a.size);
+        for (const a of sources.allocators()) this.set({ range: a.range, family: a.family }, Number(a.size));
       },
     });
     new Gauge({

@@ -3,7 +3,7 @@
 // Refusals that the in-tree providers make (legacy-cloud-providers/aws) keep their texts, so a
 // `kubectl describe` shows what it would on that cloud.
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { CIDRError, IPv4Range, parseIPv4 } from '../allocators/ipRange.js';
+import { CIDRError, IPRange, parseIPv4 } from '../allocators/ipRange.js';
 import { Protocols } from '../model/service.js';
 import { childRandom, type Random } from '../random.js';
 import type { SqliteDatabase } from '../storage/database.js';
@@ -58,7 +58,7 @@ const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export class FakeCloud implements CloudProvider {
   readonly profile: CloudProfile;
   private readonly options: FakeCloudOptions;
-  private readonly pool: IPv4Range;
+  private readonly pool: IPRange;
   private readonly store: LoadBalancerStore;
   // One stream each, so that jitter and injected failures never shift the addresses a seed gives.
   private readonly addressRandom: Random;
@@ -84,7 +84,8 @@ export class FakeCloud implements CloudProvider {
     if (!(provisionDelayMs >= 0 && provisionDelayMs <= maxDelayMs)) throw new RangeError(`invalid provisioning delay ${provisionDelayMs} ms: expected 0 to ${maxDelayMs}`);
     if (!(failureRate >= 0 && failureRate <= 1)) throw new RangeError(`invalid failure rate ${failureRate}: expected a number from 0 to 1`);
     try {
-      this.pool = new IPv4Range(ipPool);
+      this.pool = new IPRange(ipPool);
+      if (this.pool.family !== 'IPv4') throw new CIDRError('not IPv4');
     } catch (err) {
       if (!(err instanceof CIDRError)) throw err;
       throw new RangeError(`invalid load balancer IP pool ${JSON.stringify(ipPool)}: expected an IPv4 CIDR of /30 or wider, such as 203.0.113.0/24`);
@@ -191,8 +192,8 @@ export class FakeCloud implements CloudProvider {
     const n = parseIPv4(ip);
     if (n === undefined) throw new CloudError('InvalidIP', `failed to allocate IP ${JSON.stringify(ip)} for load balancer ${describe(request)}: not a valid IPv4 address`);
     if (!this.pool.contains(ip)) {
-      const first = parseIPv4(this.pool.valueAt(0))!;
-      const edge = n === first - 1 || n === first + this.pool.size;
+      const first = parseIPv4(this.pool.valueAt(0n))!;
+      const edge = n === first - 1 || n === first + Number(this.pool.size);
       throw new CloudError('IPNotInPool', `${failed}: ${edge ? 'it is the network or broadcast address of' : 'not in'} the address pool ${this.pool.cidr}`);
     }
     const holder = this.reserved.get(ip) ?? this.store.holderOf(ip);
@@ -202,10 +203,10 @@ export class FakeCloud implements CloudProvider {
   /** A random free address, found by kube's own random-start scan (randomScanStrategy). */
   private pickFreeIP(request: LoadBalancerRequest): string {
     const used = new Set([...this.store.ipAddresses(), ...this.reserved.keys()]);
-    const { size } = this.pool;
+    const size = Number(this.pool.size);
     const start = this.addressRandom.int(size);
     for (let i = 0; i < size; i++) {
-      const ip = this.pool.valueAt((start + i) % size);
+      const ip = this.pool.valueAt(BigInt((start + i) % size));
       if (!used.has(ip)) return ip;
     }
     throw new CloudError('PoolExhausted', `failed to allocate an IP for load balancer ${describe(request)}: no free address in the pool ${this.pool.cidr} (${size} of ${size} in use)`);

@@ -3,8 +3,9 @@
 // inside the write transaction, so a later failure (validation, a name clash) rolls the
 // allocations back with the object.
 import { AllocationError, type Owner } from '../allocators/bandedAllocator.js';
+import { canonicalIP, familyOfIP, type IPFamily } from '../allocators/ipRange.js';
 import type { NodePortAllocator } from '../allocators/nodePortAllocator.js';
-import type { ServiceIPAllocator } from '../allocators/serviceIPAllocator.js';
+import { serviceIPPool, type ServiceIPAllocator } from '../allocators/serviceIPAllocator.js';
 import type { Service } from '../model/service.js';
 import type { WriteTx } from '../storage/objectStore.js';
 import { internalError, invalid, type StatusError } from './errors.js';
@@ -12,14 +13,34 @@ import { needsClusterIP, needsHealthCheckNodePort, needsNodePort, serviceNodePor
 import { invalid as invalidField, type FieldError } from './validation/fieldErrors.js';
 import { initIPFamilyFields, type ServiceValidationContext } from './validation/service.js';
 
-export class ServiceAllocation {
-  constructor(
-    private readonly ips: ServiceIPAllocator,
-    private readonly ports: NodePortAllocator,
-  ) {}
+const sameList = (a: readonly unknown[] | undefined, b: readonly unknown[] | undefined) =>
+  (a?.length ?? 0) === (b?.length ?? 0) && (a ?? []).every((v, i) => v === b?.[i]);
 
-  get context(): ServiceValidationContext {
-    return { clusterFamilies: [this.ips.range.family] };
+/**
+ * A PreferDualStack service whose IP fields are unchanged is left alone, so that a cluster
+ * gaining or losing a family never upgrades or downgrades it behind its owner's back.
+ */
+function isMatchingPreferDualStack(svc: Service, old: Service): boolean {
+  const spec = svc.spec ?? {};
+  const oldSpec = old.spec ?? {};
+  if (!spec.ipFamilyPolicy || spec.type !== oldSpec.type) return false;
+  if (spec.type !== 'ClusterIP' && spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') return false;
+  if (spec.ipFamilyPolicy !== 'PreferDualStack') return false;
+  if (oldSpec.ipFamilyPolicy && oldSpec.ipFamilyPolicy !== 'PreferDualStack') return false;
+  return sameList(oldSpec.clusterIPs, spec.clusterIPs) && sameList(oldSpec.ipFamilies, spec.ipFamilies);
+}
+
+export class ServiceAllocation {
+  private readonly byFamily: Map<IPFamily, ServiceIPAllocator>;
+  readonly context: ServiceValidationContext;
+
+  /** `ips` holds one allocator per configured family, the primary (default) family first. */
+  constructor(
+    ips: readonly ServiceIPAllocator[],
+    private readonly ports: NodePortAllocator,
+  ) {
+    this.byFamily = new Map(ips.map((a) => [a.family, a]));
+    this.context = { clusterFamilies: ips.map((a) => a.family) };
   }
 
   private fail(svc: Service, errs: FieldError[]): StatusError {
@@ -32,31 +53,74 @@ export class ServiceAllocation {
     if (errs.length) throw this.fail(svc, errs);
   }
 
-  private allocateClusterIPs(tx: WriteTx, svc: Service, owner: Owner): void {
+  /**
+   * allocClusterIPs: one IP per entry of spec.ipFamilies from `from` on (1 when upgrading a
+   * single-stack service), either the one requested at the same index or a free one.
+   */
+  private allocateClusterIPs(tx: WriteTx, svc: Service, owner: Owner, from = 0): void {
     const spec = svc.spec!;
-    if (spec.clusterIP === 'None') return;
-    const requested = spec.clusterIPs ?? [];
-    const allocated: string[] = [];
-    for (let i = 0; i < (spec.ipFamilies ?? []).length; i++) {
-      const ip = requested[i];
+    if (spec.clusterIP === 'None' || spec.clusterIPs?.[0] === 'None') return;
+    const families = (spec.ipFamilies ?? []) as IPFamily[];
+    const ips = [...(spec.clusterIPs ?? [])];
+    for (let i = from; i < families.length; i++) {
+      // initIPFamilyFields has already refused families this cluster does not serve.
+      const allocator = this.byFamily.get(families[i])!;
+      const ip = ips[i];
       if (!ip) {
         try {
-          allocated.push(this.ips.allocateNext(tx, owner));
+          ips[i] = allocator.allocateNext(tx, owner);
         } catch (err) {
           throw err instanceof AllocationError ? internalError(`failed to allocate a serviceIP: ${err.message}`) : err;
         }
       } else {
         try {
-          this.ips.allocate(tx, ip, owner);
+          allocator.allocate(tx, ip, owner);
         } catch (err) {
           if (!(err instanceof AllocationError)) throw err;
           throw this.fail(svc, [invalidField('spec.clusterIPs', spec.clusterIPs, `failed to allocate IP ${ip}: ${err.message}`)]);
         }
-        allocated.push(ip);
       }
     }
-    spec.clusterIPs = allocated;
-    spec.clusterIP = allocated[0];
+    spec.clusterIPs = ips.slice(0, families.length);
+    spec.clusterIP = spec.clusterIPs[0];
+  }
+
+  /**
+   * Frees a cluster IP from its family's pool. The family may no longer be configured (the
+   * cluster went back to single-stack): the row is still dropped, so nothing leaks.
+   */
+  private releaseIP(tx: WriteTx, ip: string, owner: Owner): void {
+    if (!ip || ip === 'None') return;
+    const family = familyOfIP(ip);
+    if (!family) return;
+    const allocator = this.byFamily.get(family);
+    if (allocator) allocator.release(tx, ip, owner);
+    else tx.release(serviceIPPool(family), canonicalIP(ip), owner.uid);
+  }
+
+  /**
+   * updateClusterIPs (alloc.go): allocate all when leaving ExternalName, release all when
+   * entering it, allocate the secondary on a dual-stack upgrade, release it on a downgrade.
+   */
+  private updateClusterIPs(tx: WriteTx, svc: Service, old: Service, owner: Owner): void {
+    const spec = svc.spec!;
+    const oldSpec = old.spec ?? {};
+    if (isMatchingPreferDualStack(svc, old)) return;
+    if (!needsClusterIP(old) && needsClusterIP(svc)) return this.allocateClusterIPs(tx, svc, owner);
+    if (oldSpec.clusterIPs?.[0] === 'None') return;
+    if (needsClusterIP(old) && !needsClusterIP(svc)) {
+      for (const ip of oldSpec.clusterIPs ?? []) this.releaseIP(tx, ip, owner);
+      return;
+    }
+    if (!needsClusterIP(svc)) return;
+    const oldFamilies = oldSpec.ipFamilies?.length ?? 0;
+    const newFamilies = spec.ipFamilies?.length ?? 0;
+    if (oldFamilies === 1 && newFamilies === 2) {
+      this.allocateClusterIPs(tx, svc, owner, 1);
+    } else if (oldFamilies === 2 && newFamilies === 1) {
+      // initIPFamilyFields has already trimmed spec.clusterIPs to the primary.
+      this.releaseIP(tx, oldSpec.clusterIPs?.[1] ?? '', owner);
+    }
   }
 
   private allocateNodePort(tx: WriteTx, svc: Service, index: number, port: number, owner: Owner): void {
@@ -127,12 +191,7 @@ export class ServiceAllocation {
   allocateUpdate(tx: WriteTx, svc: Service, old: Service, owner: Owner): void {
     this.initIPFamilyFields(svc, old);
     const oldSpec = old.spec ?? {};
-    // Cluster IPs: allocated when leaving ExternalName, released when entering it.
-    if (!needsClusterIP(old) && needsClusterIP(svc)) {
-      this.allocateClusterIPs(tx, svc, owner);
-    } else if (needsClusterIP(old) && !needsClusterIP(svc)) {
-      for (const ip of oldSpec.clusterIPs ?? []) if (ip !== 'None') this.ips.release(tx, ip, owner);
-    }
+    this.updateClusterIPs(tx, svc, old, owner);
     // Node ports.
     if (needsNodePort(old) && !needsNodePort(svc)) {
       for (const port of serviceNodePorts(old)) this.ports.release(tx, port, owner);
@@ -175,7 +234,7 @@ export class ServiceAllocation {
   /** Everything the service holds, released when the deletion commits. */
   releaseAll(tx: WriteTx, svc: Service, owner: Owner): void {
     const spec = svc.spec ?? {};
-    if (needsClusterIP(svc)) for (const ip of spec.clusterIPs ?? []) if (ip !== 'None') this.ips.release(tx, ip, owner);
+    if (needsClusterIP(svc)) for (const ip of spec.clusterIPs ?? []) this.releaseIP(tx, ip, owner);
     for (const port of serviceNodePorts(svc)) this.ports.release(tx, port, owner);
     if (spec.healthCheckNodePort) this.ports.release(tx, spec.healthCheckNodePort, owner);
   }

@@ -66,9 +66,9 @@ function checkInvariants(server: Svcplane): void {
   for (const r of rows) assert.equal(`${r.namespace}/${r.name}`, held.get(`${r.pool}/${r.value}`));
   for (const r of rows) {
     if (r.pool === 'node-port') assert.ok(Number(r.value) >= 30000 && Number(r.value) <= 30015);
-    else assert.ok(server.allocators.serviceIPs.range.contains(r.value), `${r.value} in range`);
+    else assert.ok(server.allocators.serviceIPs[0].range.contains(r.value), `${r.value} in range`);
   }
-  assert.equal(server.allocators.serviceIPs.stats().used, server.store.allocations('service-ip/IPv4').length);
+  assert.equal(server.allocators.serviceIPs[0].stats().used, server.store.allocations('service-ip/IPv4').length);
   assert.equal(server.allocators.nodePorts.stats().used, server.store.allocations('node-port').length);
 }
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // The command line: a thin shell around createServer that owns process concerns (flags,
 // signals, exit codes).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseArgs, resolveOptions, usage } from './config.js';
+import { applyRepair, configuredPools, planRepair, type Finding } from './allocators/repair.js';
+import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
+import { ConfigError, parseArgs, resolveOptions, usage, type SvcplaneOptions } from './config.js';
+import { openDatabase } from './storage/database.js';
+import { ObjectStore } from './storage/objectStore.js';
 import { openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
 
@@ -17,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const [command, ...extra] = parsed.rest;
     if (command === 'openapi') return await writeOpenapi(extra);
+    if (command === 'repair') return repairDatabase(extra, resolveOptions(parsed.options));
     if (command !== undefined) throw new ConfigError(`unknown argument ${JSON.stringify(command)} (see svcplane --help)`);
     resolveOptions(parsed.options);
   } catch (err) {
@@ -43,6 +48,33 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`svcplane serving the Kubernetes Services API at ${url} (database ${server.options.db})\n`);
   await stopped;
   return 0;
+}
+
+/**
+ * svcplane repair: the repair controller's pass over a database, for a server that is not
+ * running (a running server repairs its own database after start and every --repair-interval).
+ */
+function repairDatabase(args: string[], options: SvcplaneOptions): number {
+  const unknown = args.filter((a) => a !== '--dry-run');
+  if (unknown.length) throw new ConfigError(`unknown argument ${JSON.stringify(unknown[0])} for repair (see svcplane --help)`);
+  const dryRun = args.includes('--dry-run');
+  if (options.db === ':memory:' || !existsSync(options.db)) throw new ConfigError(`repair needs an existing database: ${options.db} not found`);
+  const db = openDatabase(options.db);
+  try {
+    const store = new ObjectStore(db);
+    const findings = planRepair(store, configuredPools(parseServiceCIDRs(options.serviceCidr), PortRange.parse(options.nodePortRange)));
+    const applied = dryRun ? new Set<Finding>() : new Set(applyRepair(store, findings));
+    const fixable = (f: Finding) => f.type === 'leak' || f.type === 'repair';
+    for (const f of findings) {
+      const note = fixable(f) ? (dryRun ? ' (dry run: not fixed)' : applied.has(f) ? '' : ' (changed meanwhile: not fixed)') : '';
+      process.stdout.write(`${f.type}: ${f.message}${note}\n`);
+    }
+    const count = (t: string) => findings.filter((f) => f.type === t).length;
+    process.stdout.write(`checked ${options.db}: ${count('leak')} leaked, ${count('repair')} to repair, ${count('duplicate')} duplicate, ${count('outOfRange')} out of range; ${dryRun ? 'dry run, nothing changed' : `${applied.size} fixed`}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
 }
 
 async function writeOpenapi(args: string[]): Promise<number> {

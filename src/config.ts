@@ -30,6 +30,8 @@ export interface SvcplaneOptions {
   load: string | undefined;
   /** Where audit events go, one JSON line each ('-': stdout); undefined: no audit log. */
   auditLogPath: string | undefined;
+  /** Milliseconds between allocation repair runs after the one at start; 0: only at start. */
+  repairInterval: number;
 }
 
 export const defaults: SvcplaneOptions = {
@@ -52,6 +54,7 @@ export const defaults: SvcplaneOptions = {
   eventTtl: 3_600_000,
   load: undefined,
   auditLogPath: undefined,
+  repairInterval: 180_000,
 };
 
 interface Flag {
@@ -80,6 +83,7 @@ export const flags: Flag[] = [
   { key: 'eventTtl', flag: '--event-ttl', env: 'SVCPLANE_EVENT_TTL', help: 'how long events are kept after their last occurrence (a duration)' },
   { key: 'load', flag: '--load', env: 'SVCPLANE_LOAD', help: 'a YAML/JSON manifest file or folder whose Services and Namespaces are applied at start' },
   { key: 'auditLogPath', flag: '--audit-log-path', env: 'SVCPLANE_AUDIT_LOG_PATH', help: 'write an audit.k8s.io/v1 Event per request to this file as JSON lines (- for stdout)' },
+  { key: 'repairInterval', flag: '--repair-interval', env: 'SVCPLANE_REPAIR_INTERVAL', help: 'how often allocations are checked against the Services that hold them, after the check at start (a duration; 0 turns the timer off)' },
   { key: 'watchBookmarkInterval', flag: '--watch-bookmark-interval', env: 'SVCPLANE_WATCH_BOOKMARK_INTERVAL', help: 'how often watchers that allow bookmarks get one (a duration: 500ms, 60s, 1m)' },
 ];
 
@@ -101,6 +105,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const watchHistory = int('watchHistory', 1, 10_000_000);
   const watchBookmarkInterval = durationOption('watchBookmarkInterval', o.watchBookmarkInterval, 10, 3_600_000);
   const lbProvisionDelay = durationOption('lbProvisionDelay', o.lbProvisionDelay, 0, 3_600_000);
+  const repairInterval = o.repairInterval === 0 || o.repairInterval === '0' ? 0 : durationOption('repairInterval', o.repairInterval, 1000, 24 * 3_600_000);
   const eventTtl = durationOption('eventTtl', o.eventTtl, 1000, 30 * 24 * 3_600_000);
   const lbRetryDelay = durationOption('lbRetryDelay', o.lbRetryDelay, 1, 300_000);
   const cloudProfile = String(o.cloudProfile);
@@ -140,7 +145,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const auditLogPath = o.auditLogPath === undefined || o.auditLogPath === '' ? undefined : String(o.auditLogPath);
   return { host: String(o.host), port, db, serviceCidr, nodePortRange, logLevel: logLevel as SvcplaneOptions['logLevel'], kubernetesVersion, watchHistory, watchBookmarkInterval,
     cloudProfile: cloudProfile as SvcplaneOptions['cloudProfile'], cloudRegion, lbIpPool, lbProvisionDelay, lbFailureRate, lbRetryDelay, seed, eventTtl,
-    load, auditLogPath,
+    load, auditLogPath, repairInterval,
   };
 }
 
@@ -187,6 +192,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): { options: Pa
 function defaultText(key: keyof SvcplaneOptions): string {
   const value = defaults[key];
   if (key === 'eventTtl') return '1h';
+  if (key === 'repairInterval') return '3m';
   if (key === 'watchBookmarkInterval' || key === 'lbProvisionDelay' || key === 'lbRetryDelay') return `${Number(value) / 1000}s`;
   return value === undefined ? 'none' : String(value);
 }
@@ -195,6 +201,8 @@ export function usage(): string {
   const lines = [
     'Usage: svcplane [flags]            serve the Kubernetes Services API',
     '       svcplane openapi --out DIR  write the OpenAPI documents (v3 and Swagger 2.0) to DIR',
+    '       svcplane repair --db PATH [--dry-run] [--service-cidr ...] [--node-port-range ...]',
+    '                                   check the allocations against the Services holding them, and fix them',
     '',
     'Flags (each also read from its environment variable):',
   ];

@@ -62,6 +62,7 @@ function dryRun(url: string): string {
 export class Metrics {
   readonly registry = new Registry();
   readonly lbProvision: Histogram;
+  private readonly repairErrors: Record<'clusterIP' | 'nodePort', Counter>;
   private readonly requests: Counter;
   private readonly durations: Histogram;
   private readonly cache = new Map<string, RequestLabels>();
@@ -110,10 +111,25 @@ export class Metrics {
         this.set(sources.watcherCount());
       },
     });
+    // kube-apiserver's repair controllers' counters, with their names and `type` label values.
+    this.repairErrors = {
+      clusterIP: new Counter({
+        name: 'apiserver_clusterip_repair_ip_errors_total', registers, labelNames: ['type'],
+        help: 'Number of errors detected on clusterips by the repair loop broken down by type of error: leak, repair, full, outOfRange, duplicate, unknown, invalid',
+      }),
+      nodePort: new Counter({
+        name: 'apiserver_nodeport_repair_port_errors_total', registers, labelNames: ['type'],
+        help: 'Number of errors detected on ports by the repair loop broken down by type of error: leak, repair, full, outOfRange, duplicate, unknown',
+      }),
+    };
     this.lbProvision = new Histogram({
       name: 'svcplane_lb_provision_seconds', registers, buckets: provisionBuckets,
       help: 'Time the service controller took to get a new load balancer from the fake cloud, until it has its address.',
     });
+  }
+
+  repairError(kind: 'clusterIP' | 'nodePort', type: string): void {
+    this.repairErrors[kind].inc({ type });
   }
 
   private labelsFor(req: FastifyRequest): RequestLabels {

@@ -134,6 +134,10 @@ export class ObjectStore {
       release: db.prepare('DELETE FROM allocations WHERE pool = ? AND value = ? AND uid = ?'),
       allocations: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = ?'),
       allocatedValues: db.prepare('SELECT value FROM allocations WHERE pool = ?').pluck(),
+      allocationPools: db.prepare('SELECT DISTINCT pool FROM allocations').pluck(),
+      allocation: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = ? AND value = ?'),
+      scanObjects: db.prepare('SELECT namespace, name, uid, body FROM objects WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name LIMIT ?').raw(),
+      scanAllocations: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE (pool, value) > (?, ?) ORDER BY pool, value LIMIT ?'),
       changesSince: db.prepare('SELECT revision, resource, namespace, name, event, body, prev_body AS prevBody FROM change_log WHERE resource = ? AND revision > ? ORDER BY revision'),
       // The earliest change after a revision of each key is the one whose prev_body is the key's state at that revision.
       undo: db.prepare(`SELECT namespace, name, event, prev_body AS prevBody FROM change_log WHERE revision IN (
@@ -201,6 +205,29 @@ export class ObjectStore {
   /** The values held in a pool, without their holders: what an allocator needs at start. */
   allocatedValues(pool: string): string[] {
     return this.stmts.allocatedValues.all(pool) as string[];
+  }
+
+  allocation(pool: string, value: string): AllocationRow | undefined {
+    return this.stmts.allocation.get(pool, value) as AllocationRow | undefined;
+  }
+
+  /**
+   * A page of objects after (namespace, name) in key order, for passes over a whole resource
+   * that must not hold the event loop (the allocation repair). Not a snapshot.
+   */
+  scanObjects(resource: string, after: { namespace: string; name: string }, limit: number): { namespace: string; name: string; uid: string; body: string }[] {
+    return (this.stmts.scanObjects.all(resource, after.namespace, after.name, limit) as [string, string, string, string][])
+      .map(([namespace, name, uid, body]) => ({ namespace, name, uid, body }));
+  }
+
+  /** A page of allocation rows after (pool, value) in key order. Not a snapshot. */
+  scanAllocations(after: { pool: string; value: string }, limit: number): AllocationRow[] {
+    return this.stmts.scanAllocations.all(after.pool, after.value, limit) as AllocationRow[];
+  }
+
+  /** Every pool with a row, including pools of ranges no longer configured. */
+  allocationPools(): string[] {
+    return this.stmts.allocationPools.all() as string[];
   }
 
   allocations(pool: string): AllocationRow[] {

@@ -1,0 +1,259 @@
+// The allocation repair controller, as kube-apiserver's (pkg/registry/core/service/
+// ipallocator/controller/repair.go and portallocator/controller/repair.go): compare what the
+// Services hold with the allocations table and make the table agree.
+//
+// Allocations commit with their Service in one SQLite transaction, so a mismatch means
+// someone edited the database, an older build had a bug, or the configured ranges changed.
+// That is also why a leak is cleaned at once: kube waits several runs before freeing a leak
+// because its allocator and etcd can disagree for a moment, ours cannot.
+import type { Service } from '../model/service.js';
+import type { AllocationRow, ObjectStore } from '../storage/objectStore.js';
+import { canonicalIP, familyOfIP, type IPRange, type PortRange } from './ipRange.js';
+import { nodePortPool } from './nodePortAllocator.js';
+import { serviceIPPool } from './serviceIPAllocator.js';
+
+/** One pool the server is configured with: what is in range, and how to name the range. */
+export interface ConfiguredPool {
+  pool: string;
+  kind: 'clusterIP' | 'nodePort';
+  inRange(value: string): boolean;
+  range: string;
+}
+
+/** The pools a configuration serves: one per service CIDR, and the node ports. */
+export function configuredPools(serviceCIDRs: readonly IPRange[], nodePorts: PortRange): ConfiguredPool[] {
+  return [
+    ...serviceCIDRs.map((r) => ({ pool: serviceIPPool(r.family), kind: 'clusterIP' as const, inRange: (v: string) => r.contains(v), range: r.cidr })),
+    { pool: nodePortPool, kind: 'nodePort' as const, inRange: (v: string) => nodePorts.offsetOf(v) !== undefined, range: String(nodePorts) },
+  ];
+}
+
+/**
+ * What a run found, by kube's metric types: `leak` (a row nobody holds, freed), `repair` (a
+ * value a Service holds with no row, or a row under the wrong owner, fixed), `duplicate` (two
+ * Services hold one value: reported, someone must recreate one), `outOfRange` (held outside the
+ * configured range, after a configuration change: reported, kept, never handed out again).
+ */
+export type FindingType = 'leak' | 'repair' | 'duplicate' | 'outOfRange';
+
+export interface Holder {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+export interface Finding {
+  type: FindingType;
+  kind: 'clusterIP' | 'nodePort';
+  pool: string;
+  value: string;
+  message: string;
+  /** The row to delete (leak, or a wrong owner's row) and the one to insert (repair). */
+  remove?: AllocationRow;
+  insert?: AllocationRow;
+}
+
+function claims(svc: Service): { pool: string; value: string }[] {
+  const spec = svc.spec ?? {};
+  const out: { pool: string; value: string }[] = [];
+  if (spec.type !== 'ExternalName' && spec.clusterIPs?.[0] !== 'None') {
+    for (const ip of spec.clusterIPs ?? []) {
+      const family = familyOfIP(ip);
+      if (family) out.push({ pool: serviceIPPool(family), value: canonicalIP(ip) });
+    }
+  }
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
+    for (const port of new Set((spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => Boolean(p)))) {
+      out.push({ pool: nodePortPool, value: String(port) });
+    }
+  }
+  if (spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && spec.healthCheckNodePort) {
+    out.push({ pool: nodePortPool, value: String(spec.healthCheckNodePort) });
+  }
+  return out;
+}
+
+const what = (kind: Finding['kind']) => (kind === 'clusterIP' ? 'cluster IP' : 'node port');
+const rangeWord = (kind: Finding['kind']) => (kind === 'clusterIP' ? 'service CIDR' : 'node port range');
+const kindOf = (pool: string): Finding['kind'] => (pool === nodePortPool ? 'nodePort' : 'clusterIP');
+
+const chunk = 2000;
+const keyOf = (pool: string, value: string) => `${pool}\0${value}`;
+
+/**
+ * Compares the Services with the allocations table, changing nothing, in chunks: it yields
+ * between chunks so that a caller on the event loop can let requests through. The pass is not
+ * a snapshot; applyRepair re-checks each finding against the state at that moment.
+ */
+export function* planRepairSteps(store: ObjectStore, configured: readonly ConfiguredPool[]): Generator<void, Finding[]> {
+  const pools = new Map(configured.map((p) => [p.pool, p]));
+  const holders = new Map<string, Holder[]>();
+  for (let after = { namespace: '', name: '' }; ;) {
+    const page = store.scanObjects('services', after, chunk);
+    for (const obj of page) {
+      const holder = { namespace: obj.namespace, name: obj.name, uid: obj.uid };
+      for (const c of claims(JSON.parse(obj.body) as Service)) {
+        const k = keyOf(c.pool, c.value);
+        const list = holders.get(k);
+        if (list) list.push(holder);
+        else holders.set(k, [holder]);
+      }
+    }
+    if (page.length < chunk) break;
+    after = page[page.length - 1];
+    yield;
+  }
+  const rows = new Map<string, AllocationRow>();
+  for (let after = { pool: '', value: '' }; ;) {
+    const page = store.scanAllocations(after, chunk);
+    for (const row of page) rows.set(keyOf(row.pool, row.value), row);
+    if (page.length < chunk) break;
+    after = page[page.length - 1];
+    yield;
+  }
+
+  const findings: Finding[] = [];
+  const name = (h: Holder) => `${h.namespace}/${h.name}`;
+  let done = 0;
+  for (const [k, list] of holders) {
+    if (++done % chunk === 0) yield;
+    const [pool, value] = k.split('\0');
+    const kind = kindOf(pool);
+    const config = pools.get(pool);
+    const row = rows.get(k);
+    const first = list[0];
+    if (list.length > 1) {
+      findings.push({ type: 'duplicate', kind, pool, value, message: `the ${what(kind)} ${value} for service ${list.map(name).join(' and service ')} was assigned to multiple services; please recreate` });
+    }
+    if (!config || !config.inRange(value)) {
+      const range = config ? `the ${rangeWord(kind)} ${config.range}` : `any configured ${rangeWord(kind)} (its family is not configured)`;
+      findings.push({ type: 'outOfRange', kind, pool, value, message: `the ${what(kind)} ${value} for service ${name(first)} is not within ${range}; the service keeps it and it will not be handed out again` });
+    }
+    const owner = row && list.find((h) => h.uid === row.uid);
+    if (!row || !owner) {
+      const insert: AllocationRow = { pool, value, resource: 'services', ...first };
+      findings.push(row
+        ? { type: 'repair', kind, pool, value, remove: row, insert, message: `the ${what(kind)} ${value} for service ${name(first)} was recorded for ${row.namespace}/${row.name} (uid ${row.uid}); repairing` }
+        : { type: 'repair', kind, pool, value, insert, message: `the ${what(kind)} ${value} for service ${name(first)} was not allocated; repairing` });
+    }
+  }
+  for (const [k, row] of rows) {
+    if (++done % chunk === 0) yield;
+    if (holders.has(k)) continue;
+    const kind = kindOf(row.pool);
+    findings.push({ type: 'leak', kind, pool: row.pool, value: row.value, remove: row, message: `the ${what(kind)} ${row.value} (recorded for ${row.namespace}/${row.name}) appears to have leaked: cleaning up` });
+  }
+  return findings;
+}
+
+/** The whole comparison at once: for a stopped server's database (svcplane repair). */
+export function planRepair(store: ObjectStore, configured: readonly ConfiguredPool[]): Finding[] {
+  const steps = planRepairSteps(store, configured);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** Whether the Service stored under `holder`'s name is still that Service and still holds the value. */
+function stillHolds(store: ObjectStore, holder: Holder, pool: string, value: string): boolean {
+  const current = store.get({ resource: 'services', namespace: holder.namespace, name: holder.name });
+  if (!current || current.uid !== holder.uid) return false;
+  return claims(JSON.parse(current.body) as Service).some((c) => c.pool === pool && c.value === value);
+}
+
+/**
+ * Applies a plan's fixes in one transaction, each only if it still holds: the plan may be
+ * older than the writes made while it was being drawn up. Returns the fixes made.
+ */
+export function applyRepair(store: ObjectStore, findings: readonly Finding[]): Finding[] {
+  const applied: Finding[] = [];
+  store.transaction((tx) => {
+    for (const f of findings) {
+      if (!f.remove && !f.insert) continue;
+      const row = store.allocation(f.pool, f.value);
+      if (f.type === 'leak') {
+        if (!row || row.uid !== f.remove!.uid || stillHolds(store, row, f.pool, f.value)) continue;
+      } else {
+        const holder = f.insert!;
+        if (!stillHolds(store, holder, f.pool, f.value)) continue;
+        if (f.remove ? row?.uid !== f.remove.uid || stillHolds(store, row, f.pool, f.value) : row) continue;
+      }
+      if (f.remove) tx.release(f.remove.pool, f.remove.value, f.remove.uid);
+      if (f.insert) tx.allocate(f.insert);
+      applied.push(f);
+    }
+  });
+  return applied;
+}
+
+export interface RepairControllerOptions {
+  pools(): ConfiguredPool[];
+  /** Refreshes the in-memory allocators from the table after a fix. */
+  reload(): void;
+  log(finding: Finding): void;
+  count(finding: Finding): void;
+  /** A run that failed (the database went away): logged, and the next run tries again. */
+  error(err: unknown): void;
+}
+
+/** Runs after start and on a timer, as kube-apiserver's repair loops (every 3 minutes by default). */
+export class RepairController {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<Finding[]>;
+  private stopped = false;
+  /** What cannot be fixed is logged once per process, not at every run. */
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly store: ObjectStore, private readonly options: RepairControllerOptions) {}
+
+  /**
+   * One pass: plan in chunks (requests are served between them), then apply what still holds.
+   * A run already under way is shared, not doubled.
+   */
+  run(): Promise<Finding[]> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<Finding[]> {
+    const steps = planRepairSteps(this.store, this.options.pools());
+    let next = steps.next();
+    while (!next.done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.stopped) return [];
+      next = steps.next();
+    }
+    const findings = next.value;
+    const applied = new Set(applyRepair(this.store, findings));
+    for (const f of findings) {
+      const fixable = f.type === 'leak' || f.type === 'repair';
+      if (fixable && !applied.has(f)) continue;
+      this.options.count(f);
+      const key = `${f.type}\0${f.pool}\0${f.value}`;
+      if (fixable || !this.reported.has(key)) this.options.log(f);
+      if (!fixable) this.reported.add(key);
+    }
+    if (applied.size > 0) this.options.reload();
+    return findings.filter((f) => (f.type !== 'leak' && f.type !== 'repair') || applied.has(f));
+  }
+
+  start(intervalMs: number): void {
+    const runLogged = () => {
+      this.run().catch((err: unknown) => this.options.error(err));
+    };
+    runLogged();
+    if (intervalMs <= 0) return;
+    this.timer = setInterval(runLogged, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+}

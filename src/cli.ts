@@ -8,7 +8,7 @@ import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
 import { ConfigError, parseArgs, resolveOptions, usage, type SvcplaneOptions } from './config.js';
 import { openDatabase } from './storage/database.js';
 import { ObjectStore } from './storage/objectStore.js';
-import { openapiDocument, swaggerV2Document } from './api/openapi.js';
+import { groupVersions, openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -83,8 +83,11 @@ async function writeOpenapi(args: string[]): Promise<number> {
   if (!out) throw new ConfigError('openapi --out needs a directory');
   const server = await createServer({ db: ':memory:', logLevel: 'silent' });
   mkdirSync(out, { recursive: true });
-  // The two documents kube-apiserver serves: /openapi/v3/api/v1 and /openapi/v2 (Swagger 2.0).
-  const files: [string, unknown][] = [['v3-api-v1.json', openapiDocument(server.app)], ['swagger.json', swaggerV2Document(server.app)]];
+  // What kube-apiserver serves: a v3 document per group-version and /openapi/v2 (Swagger 2.0).
+  const files: [string, unknown][] = [
+    ...groupVersions.map((gv): [string, unknown] => [`v3-${gv.replaceAll('/', '-')}.json`, openapiDocument(server.app, gv)]),
+    ['swagger.json', swaggerV2Document(server.app)],
+  ];
   for (const [name, doc] of files) writeFileSync(join(out, name), `${JSON.stringify(doc, null, 2)}\n`);
   await server.close();
   for (const [name] of files) process.stdout.write(`wrote ${join(out, name)}\n`);

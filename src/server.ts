@@ -6,7 +6,9 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { NodePortAllocator } from './allocators/nodePortAllocator.js';
 import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
+import { AllocationView } from './allocators/allocationView.js';
 import { configuredPools, RepairController } from './allocators/repair.js';
+import { allocationRoutes } from './api/allocations.js';
 import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
 import { installAuditLog } from './api/audit.js';
 import { installDecoding } from './api/decoding.js';
@@ -137,6 +139,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   await app.register(namespaceRoutes, { namespaces, listWatch });
   await app.register(serviceRoutes, { services, checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service'), listWatch });
   await app.register(endpointSliceRoutes, { store });
+  await app.register(allocationRoutes, { view: new AllocationView(store, serviceIPs, nodePorts, new Date().toISOString().replace(/\.\d+Z$/, 'Z')), revision: () => store.currentRevision() });
 
   // --- Events (core/v1) ---------------------------------------------------------------------
   // The registry wraps namespaces.deleteContents, so it comes after ServiceRegistry: deleting a

@@ -23,6 +23,19 @@ test('the committed openapi/ v3 document is what the server serves (run `npm run
   assert.deepEqual(served, committed('v3-api-v1.json'));
 });
 
+test("svcplane's own group has its own v3 document, with only the schemas its paths reach (run `npm run openapi`)", async () => {
+  const index = (await request(t.url).get('/openapi/v3').expect(200)).body;
+  assert.deepEqual(Object.keys(index.paths), ['api/v1', 'apis/svcplane.dev/v1alpha1']);
+  const served = (await request(t.url).get(index.paths['apis/svcplane.dev/v1alpha1'].serverRelativeURL).expect(200)).body;
+  assert.deepEqual(served, committed('v3-apis-svcplane.dev-v1alpha1.json'));
+  assert.deepEqual(Object.keys(served.paths), ['/apis/svcplane.dev/v1alpha1/allocations', '/apis/svcplane.dev/v1alpha1/allocations/{name}']);
+  assert.ok(served.components.schemas['dev.svcplane.v1alpha1.Allocation']);
+  assert.equal(served.components.schemas['io.k8s.api.core.v1.Service'], undefined, 'core definitions stay in the core document');
+  const core = (await request(t.url).get('/openapi/v3/api/v1').expect(200)).body;
+  assert.ok(Object.keys(core.paths).every((p) => p.startsWith('/api/v1/')));
+  assert.equal(core.components.schemas['dev.svcplane.v1alpha1.Allocation'], undefined);
+});
+
 test('the committed openapi/swagger.json is what /openapi/v2 serves as JSON (run `npm run openapi`)', async () => {
   const res = await request(t.url).get('/openapi/v2').set('Accept', 'application/json').expect(200);
   assert.match(res.headers['content-type'], /^application\/json/);

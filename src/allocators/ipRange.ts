@@ -37,12 +37,28 @@ function bigintToV6(n: bigint): string {
   return new ipaddr.IPv6(parts).toRFC5952String();
 }
 
+const v4SloppyPattern = /^\d{1,3}(\.\d{1,3}){3}$/;
+
 /**
- * An address as a family and a number, or undefined for anything that is not an IP. An
- * IPv4-mapped IPv6 address counts as IPv4, as Go's net.ParseIP treats it.
+ * netutils.ParseIPSloppy's IPv4: leading zeros are allowed and read as decimal ("010.96.0.5" is
+ * 10.96.0.5). kube-apiserver 1.33 accepts such cluster IPs (StrictIPCIDRValidation is off) and
+ * allocates the address they denote.
+ */
+function parseIPv4Sloppy(s: string): number | undefined {
+  if (!v4SloppyPattern.test(s)) return undefined;
+  const octets = s.split('.').map(Number);
+  if (octets.some((o) => o > 255)) return undefined;
+  const [a, b, c, d] = octets;
+  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
+}
+
+/**
+ * An address as a family and a number, or undefined for anything that is not an IP, read as
+ * kube-apiserver's allocators read it (ParseIPSloppy). An IPv4-mapped IPv6 address counts as
+ * IPv4, as Go's net.ParseIP treats it.
  */
 export function parseIP(s: string): { family: IPFamily; n: bigint } | undefined {
-  const v4 = parseIPv4(s);
+  const v4 = parseIPv4Sloppy(s);
   if (v4 !== undefined) return { family: 'IPv4', n: BigInt(v4) };
   if (!s.includes(':') || !ipaddr.IPv6.isValid(s)) return undefined;
   const v6 = ipaddr.IPv6.parse(s);

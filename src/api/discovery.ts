@@ -43,6 +43,17 @@ export async function discoveryRoutes(app: FastifyInstance, opts: DiscoveryOptio
   app.get('/api', { schema: hide }, async (req, reply) =>
     sendJson(reply, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.host }] }));
   app.get('/api/v1', { schema: hide }, async (_req, reply) => sendJson(reply, apiResourceList()));
-  app.get('/apis', { schema: hide }, async (_req, reply) => sendJson(reply, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] }));
+  // svcplane's own group: the read-only view of the allocators (GET allocations).
+  const group = {
+    name: 'svcplane.dev',
+    versions: [{ groupVersion: 'svcplane.dev/v1alpha1', version: 'v1alpha1' }],
+    preferredVersion: { groupVersion: 'svcplane.dev/v1alpha1', version: 'v1alpha1' },
+  };
+  app.get('/apis', { schema: hide }, async (_req, reply) => sendJson(reply, { kind: 'APIGroupList', apiVersion: 'v1', groups: [group] }));
+  app.get('/apis/svcplane.dev', { schema: hide }, async (_req, reply) => sendJson(reply, { kind: 'APIGroup', apiVersion: 'v1', ...group }));
+  app.get('/apis/svcplane.dev/v1alpha1', { schema: hide }, async (_req, reply) => sendJson(reply, {
+    kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'svcplane.dev/v1alpha1',
+    resources: [{ name: 'allocations', singularName: 'allocation', namespaced: false, kind: 'Allocation', verbs: ['get', 'list'] }],
+  }));
   app.get('/version', { schema: hide }, async (_req, reply) => sendJson(reply, versionInfo(opts.kubernetesVersion)));
 }

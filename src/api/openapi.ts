@@ -8,12 +8,52 @@ import { sendJson } from './respond.js';
 import { swaggerV2 } from './swaggerV2.js';
 import { encodeSwaggerV2 } from './swaggerV2Protobuf.js';
 
-export function openapiDocument(app: FastifyInstance): unknown {
-  return (app as unknown as { swagger(): unknown }).swagger();
+/** The whole API as one OpenAPI 3 document, as @fastify/swagger builds it from the routes. */
+function wholeDocument(app: FastifyInstance): OpenAPIDocument {
+  return (app as unknown as { swagger(): OpenAPIDocument }).swagger();
+}
+
+interface OpenAPIDocument {
+  paths: Record<string, unknown>;
+  components?: { schemas?: Record<string, unknown> };
+  [key: string]: unknown;
+}
+
+/** The group-versions served, each with its own v3 document, as kube-openapi splits them. */
+export const groupVersions = ['api/v1', 'apis/svcplane.dev/v1alpha1'] as const;
+export type GroupVersion = (typeof groupVersions)[number];
+
+/** One group-version's v3 document: its paths, and only the schemas they reach. */
+export function openapiDocument(app: FastifyInstance, groupVersion: GroupVersion = 'api/v1'): OpenAPIDocument {
+  const whole = wholeDocument(app);
+  const prefix = `/${groupVersion}/`;
+  const paths = Object.fromEntries(Object.entries(whole.paths).filter(([path]) => path.startsWith(prefix)));
+  const all = whole.components?.schemas ?? {};
+  const reached = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+        const name = v.slice('#/components/schemas/'.length);
+        if (!reached.has(name)) {
+          reached.add(name);
+          visit(all[name]);
+        }
+      } else visit(v);
+    }
+  };
+  visit(paths);
+  // The core document keeps every core and meta definition (DeleteOptions, WatchEvent... are
+  // referenced by no path but SDKs generate types from them); svcplane's own group gets only
+  // what its paths reach.
+  const keep = groupVersion === 'api/v1' ? (name: string) => !name.startsWith('dev.svcplane.') : (name: string) => reached.has(name);
+  const schemas = Object.fromEntries(Object.entries(all).filter(([name]) => keep(name)));
+  return { ...whole, paths, components: { ...whole.components, schemas } };
 }
 
 export function swaggerV2Document(app: FastifyInstance): unknown {
-  return swaggerV2(openapiDocument(app));
+  return swaggerV2(wholeDocument(app));
 }
 
 /** kube-openapi's ETag: the SHA-512 of the served bytes in upper-case hex. */
@@ -44,13 +84,15 @@ export function negotiateV2(accept: string | undefined): (typeof v2Formats)[numb
 }
 
 export async function openapiRoutes(app: FastifyInstance): Promise<void> {
-  let v3: { text: string; hash: string } | undefined;
-  const v3Doc = () => {
-    if (!v3) {
-      const text = JSON.stringify(openapiDocument(app));
-      v3 = { text, hash: etagOf(text).slice(0, 128) };
+  const v3 = new Map<GroupVersion, { text: string; hash: string }>();
+  const v3Doc = (gv: GroupVersion) => {
+    let doc = v3.get(gv);
+    if (!doc) {
+      const text = JSON.stringify(openapiDocument(app, gv));
+      doc = { text, hash: etagOf(text).slice(0, 128) };
+      v3.set(gv, doc);
     }
-    return v3;
+    return doc;
   };
   const v2: { json?: { body: string; etag: string }; protobuf?: { body: Buffer; etag: string } } = {};
   const v2Json = () => {
@@ -69,8 +111,10 @@ export async function openapiRoutes(app: FastifyInstance): Promise<void> {
   };
 
   app.get('/openapi/v3', { schema: { hide: true } }, async (_req, reply) =>
-    sendJson(reply, { paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${v3Doc().hash}` } } }));
-  app.get('/openapi/v3/api/v1', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, v3Doc().text));
+    sendJson(reply, { paths: Object.fromEntries(groupVersions.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${v3Doc(gv).hash}` }])) }));
+  for (const gv of groupVersions) {
+    app.get(`/openapi/v3/${gv}`, { schema: { hide: true } }, async (_req, reply) => sendJson(reply, v3Doc(gv).text));
+  }
 
   app.get('/openapi/v2', { schema: { hide: true } }, async (req, reply: FastifyReply) => {
     reply.header('Vary', 'Accept');

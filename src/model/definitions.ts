@@ -3,6 +3,7 @@
 // another becomes a $ref to it, or, where the field has a description of its own (see
 // fieldTypes.Described), `{allOf: [{$ref}], description}` as kube-openapi writes it.
 import type { TSchema } from 'typebox';
+import { allocationDefinitions } from './allocation.js';
 import { eventDefinitions } from './event.js';
 import { IntOrString } from './fieldTypes.js';
 import { DeleteOptions, ListMeta, ObjectMeta, OwnerReference, ManagedFieldsEntry, Preconditions, Status, StatusCause, StatusDetails, WatchEvent } from './meta.js';
@@ -43,6 +44,7 @@ export const definitions: Record<string, TSchema> = {
   [`${core}NamespaceStatus`]: NamespaceStatus,
   [`${core}NamespaceList`]: NamespaceList,
   ...eventDefinitions,
+  ...allocationDefinitions,
 };
 
 export const ref = (name: string) => ({ $ref: `${name}#` });
@@ -56,6 +58,8 @@ export const refs = {
   Status: ref(`${meta}Status`),
   DeleteOptions: ref(`${meta}DeleteOptions`),
   WatchEvent: ref(`${meta}WatchEvent`),
+  Allocation: ref('dev.svcplane.v1alpha1.Allocation'),
+  AllocationList: ref('dev.svcplane.v1alpha1.AllocationList'),
 };
 
 type Node = Record<string, unknown>;

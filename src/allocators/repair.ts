@@ -201,6 +201,7 @@ export interface RepairControllerOptions {
 export class RepairController {
   private timer?: NodeJS.Timeout;
   private running?: Promise<Finding[]>;
+  private latest?: Promise<Finding[]>;
   private stopped = false;
   /** What cannot be fixed is logged once per process, not at every run. */
   private readonly reported = new Set<string>();
@@ -215,7 +216,13 @@ export class RepairController {
     this.running ??= this.pass().finally(() => {
       this.running = undefined;
     });
+    this.latest = this.running;
     return this.running;
+  }
+
+  /** The most recent run (the one at start, until the timer fires): what it found and fixed. */
+  lastRun(): Promise<Finding[]> | undefined {
+    return this.latest;
   }
 
   private async pass(): Promise<Finding[]> {

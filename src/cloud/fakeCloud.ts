@@ -2,6 +2,7 @@
 // like the real cloud's, remembers them across restarts in its own tables, and fails on demand.
 // Refusals that the in-tree providers make (legacy-cloud-providers/aws) keep their texts, so a
 // `kubectl describe` shows what it would on that cloud.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { CIDRError, IPRange, parseIPv4 } from '../allocators/ipRange.js';
 import { Protocols } from '../model/service.js';
@@ -92,6 +93,9 @@ export class FakeCloud implements CloudProvider {
     }
     this.profile = profile;
     this.store = new LoadBalancerStore(db);
+    // Every provisioning in flight waits on this one signal; more than ten at once is normal,
+    // not the listener leak Node warns about.
+    setMaxListeners(0, this.shutdown.signal);
     this.addressRandom = childRandom(random, 'addresses');
     this.delayRandom = childRandom(random, 'delays');
     this.failureRandom = childRandom(random, 'failures');

@@ -1,11 +1,13 @@
 // Random sequences of creates, updates, type changes, deletes and restarts against small
 // ranges: no value is ever held twice, nothing leaks, everything held is in range, and the
 // allocations table agrees with the objects and with the in-memory allocators.
+// Both for a single-stack cluster and for a dual-stack one (IP family policies, upgrades, downgrades).
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { canonicalIP, familyOfIP } from '../../src/allocators/ipRange.js';
 import { createServer, type Svcplane } from '../../src/index.js';
 import type { Service } from '../../src/model/service.js';
 import { StatusError } from '../../src/registry/errors.js';
@@ -101,5 +103,209 @@ test('random operation sequences never double-allocate or leak', async () => {
       }
     }),
     { numRuns: 150 },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Dual-stack: ipFamilyPolicy and ipFamilies in every combination, explicit cluster IPs of both
+// families (one IPv6 address spelt two ways), upgrades and downgrades of existing Services, and
+// restarts with the same configuration. Both pools are tiny, so clashes are frequent.
+
+const dualCidr = '10.0.0.0/28,fd00::/124';
+const openDual = (db: string) => createServer({ port: 0, db, logLevel: 'silent', serviceCidr: dualCidr, nodePortRange: '30000-30015' });
+
+const policies = ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const;
+type Family = 'IPv4' | 'IPv6';
+const familyLists: (Family[] | undefined)[] = [undefined, ['IPv4'], ['IPv6'], ['IPv4', 'IPv6'], ['IPv6', 'IPv4']];
+// In-range values, fd00::3 spelt two ways; 10.0.0.200 and fd00::1:0 are outside the ranges.
+const v4s = ['10.0.0.3', '10.0.0.9'];
+const v6s = ['fd00::3', 'fd00::0:3', 'fd00::a'];
+const v4Outside = '10.0.0.200';
+const v6Outside = 'fd00::1:0';
+const dualNames = ['a', 'b', 'c', 'd'];
+
+const dualSpec = fc.record({
+  type: fc.constantFrom('ClusterIP', 'ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'),
+  policy: fc.option(fc.constantFrom(...policies), { nil: undefined }),
+  families: fc.constantFrom(...familyLists),
+  // Coherent specs (most) ask for IPs that match their families and policy, so that they mostly
+  // succeed or clash; free ones combine the fields at random and are mostly refused.
+  coherent: fc.integer({ min: 0, max: 3 }).map((n) => n > 0),
+  ipCount: fc.constantFrom(0, 0, 1, 2),
+  v4: fc.constantFrom(...v4s),
+  v6: fc.constantFrom(...v6s),
+  clusterIPs: fc.oneof(
+    fc.constant(undefined),
+    fc.constant(['None']),
+    fc.tuple(fc.constantFrom(...v4s, v4Outside)).map((t) => [...t]),
+    fc.tuple(fc.constantFrom(...v6s, v6Outside)).map((t) => [...t]),
+    fc.tuple(fc.constantFrom(...v4s, v4Outside), fc.constantFrom(...v6s, v6Outside)).map((t) => [...t]),
+    fc.tuple(fc.constantFrom(...v6s, v6Outside), fc.constantFrom(...v4s, v4Outside)).map((t) => [...t]),
+  ),
+  selector: fc.boolean(),
+  nodePort: fc.option(fc.integer({ min: 30000, max: 30015 }), { nil: undefined }),
+  twoPorts: fc.boolean(),
+  local: fc.boolean(),
+});
+type DualSpec = typeof dualSpec extends fc.Arbitrary<infer T> ? T : never;
+
+const dualOp = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('create' as const), name: fc.constantFrom(...dualNames), spec: dualSpec }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('update' as const), name: fc.constantFrom(...dualNames), spec: dualSpec }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('family' as const),
+      // Which existing Service (by position): a family change on a missing one tests nothing.
+      target: fc.nat(),
+      policy: fc.constantFrom(...policies),
+      // keep: only the policy changes; trim: also drop the secondary IP and family (what a client
+      // downgrading by hand sends); add: also append the other family; addIP: append the other
+      // family and an explicit IP of it; swap: reverse the families (the primary may not change).
+      lists: fc.constantFrom('keep', 'keep', 'trim', 'add', 'addIP', 'swap'),
+      v4: fc.constantFrom(...v4s),
+      v6: fc.constantFrom(...v6s),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('type' as const), name: fc.constantFrom(...dualNames), type: fc.constantFrom(...types) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), name: fc.constantFrom(...dualNames) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
+);
+type FamilyOp = Extract<typeof dualOp extends fc.Arbitrary<infer T> ? T : never, { kind: 'family' }>;
+
+function toDualService(name: string, s: DualSpec): Service {
+  const exposesPorts = s.type === 'NodePort' || s.type === 'LoadBalancer';
+  const svc = toService(name, { type: s.type, clusterIP: undefined, nodePort: s.coherent && !exposesPorts ? undefined : s.nodePort, twoPorts: s.twoPorts, local: s.local });
+  const spec = svc.spec!;
+  if (s.selector) spec.selector = { app: name };
+  if (s.type === 'ExternalName') return svc;
+  if (!s.coherent) {
+    if (s.policy) spec.ipFamilyPolicy = s.policy;
+    if (s.families) spec.ipFamilies = [...s.families];
+    if (s.clusterIPs) {
+      spec.clusterIPs = [...s.clusterIPs];
+      spec.clusterIP = s.clusterIPs[0];
+    }
+    return svc;
+  }
+  let policy = s.policy;
+  if ((s.families?.length === 2 || s.ipCount === 2) && (!policy || policy === 'SingleStack')) policy = 'RequireDualStack';
+  if (policy) spec.ipFamilyPolicy = policy;
+  if (s.families) spec.ipFamilies = policy === 'SingleStack' ? s.families.slice(0, 1) : [...s.families];
+  const order: Family[] = s.families ?? ['IPv4', 'IPv6'];
+  const ips = order.slice(0, s.ipCount).map((f) => (f === 'IPv4' ? s.v4 : s.v6));
+  if (ips.length) {
+    spec.clusterIPs = ips;
+    spec.clusterIP = ips[0];
+  }
+  return svc;
+}
+
+const otherFamily = (f: string): Family => (f === 'IPv4' ? 'IPv6' : 'IPv4');
+
+/** A patch of the IP family fields of an existing Service: an upgrade, a downgrade, or neither. */
+function changeFamilies(cur: Service, o: FamilyOp): Service {
+  const spec = { ...cur.spec, ipFamilyPolicy: o.policy };
+  const fams = [...(spec.ipFamilies ?? [])];
+  if (o.lists === 'trim') {
+    if (spec.clusterIPs) spec.clusterIPs = spec.clusterIPs.slice(0, 1);
+    if (fams.length) spec.ipFamilies = fams.slice(0, 1);
+  } else if ((o.lists === 'add' || o.lists === 'addIP') && fams.length === 1) {
+    const other = otherFamily(fams[0]);
+    spec.ipFamilies = [fams[0], other];
+    if (o.lists === 'addIP' && spec.clusterIPs?.length === 1 && spec.clusterIPs[0] !== 'None') {
+      spec.clusterIPs = [spec.clusterIPs[0], other === 'IPv4' ? o.v4 : o.v6];
+    }
+  } else if (o.lists === 'swap' && fams.length === 2) {
+    spec.ipFamilies = [fams[1], fams[0]];
+  }
+  return { ...cur, spec };
+}
+
+function checkDualInvariants(server: Svcplane): void {
+  const held = new Map<string, string>();
+  const hold = (pool: string, value: string, owner: string) => {
+    const key = `${pool}/${value}`;
+    assert.ok(!held.has(key), `${key} held by ${held.get(key)} and ${owner}`);
+    held.set(key, owner);
+  };
+  for (const svc of server.services.list(undefined).items) {
+    const owner = `${svc.metadata!.namespace}/${svc.metadata!.name}`;
+    const spec = svc.spec ?? {};
+    if (spec.type !== 'ExternalName') {
+      const ips = spec.clusterIPs ?? [];
+      assert.equal(spec.clusterIP, ips[0], `${owner}: clusterIP is clusterIPs[0]`);
+      assert.ok(spec.ipFamilyPolicy, `${owner}: ipFamilyPolicy is set`);
+      const fams = spec.ipFamilies ?? [];
+      const want = spec.ipFamilyPolicy === 'SingleStack' ? 1 : 2;
+      assert.equal(fams.length, want, `${owner}: ${spec.ipFamilyPolicy} on a dual-stack cluster has ${want} families, got ${JSON.stringify(fams)}`);
+      assert.equal(new Set(fams).size, fams.length, `${owner}: families differ`);
+      if (ips[0] !== 'None') {
+        assert.deepEqual(ips.map((ip) => familyOfIP(ip)), fams, `${owner}: clusterIPs ${JSON.stringify(ips)} follow ipFamilies ${JSON.stringify(fams)}`);
+        for (const ip of ips) hold(`service-ip/${familyOfIP(ip)}`, canonicalIP(ip), owner);
+      } else {
+        assert.equal(ips.length, 1, `${owner}: headless has one clusterIP`);
+      }
+    }
+    const holdsPorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+    if (holdsPorts) for (const p of new Set((spec.ports ?? []).map((p) => p.nodePort).filter(Boolean))) hold('node-port', String(p), owner);
+    if (spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && spec.healthCheckNodePort) hold('node-port', String(spec.healthCheckNodePort), owner);
+  }
+  const pools = ['service-ip/IPv4', 'service-ip/IPv6', 'node-port'];
+  const rows = pools.flatMap((p) => server.store.allocations(p));
+  assert.deepEqual(new Set(rows.map((r) => `${r.pool}/${r.value}`)), new Set(held.keys()), 'allocation rows equal what objects hold');
+  assert.equal(rows.length, held.size, 'one row per held value');
+  for (const r of rows) assert.equal(`${r.namespace}/${r.name}`, held.get(`${r.pool}/${r.value}`));
+  const byPool = new Map(server.allocators.serviceIPs.map((a) => [a.pool, a]));
+  assert.deepEqual(server.allocators.serviceIPs.map((a) => a.family), ['IPv4', 'IPv6']);
+  for (const r of rows) {
+    if (r.pool === 'node-port') {
+      assert.ok(Number(r.value) >= 30000 && Number(r.value) <= 30015);
+    } else {
+      assert.equal(r.value, canonicalIP(r.value), `${r.pool} row ${r.value} is stored canonically`);
+      assert.ok(byPool.get(r.pool)!.range.contains(r.value), `${r.pool} ${r.value} in range`);
+      assert.ok(byPool.get(r.pool)!.has(r.value), `${r.pool} ${r.value} held in memory`);
+    }
+  }
+  for (const a of server.allocators.serviceIPs) {
+    assert.equal(a.stats().used, server.store.allocations(a.pool).length, `${a.pool}: in-memory count equals rows`);
+    assert.equal(a.stats().outside, 0, `${a.pool}: nothing outside the range`);
+  }
+  assert.equal(server.allocators.nodePorts.stats().used, server.store.allocations('node-port').length);
+}
+
+test('dual-stack: random family policies, family changes and restarts never double-allocate or leak', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(dualOp, { minLength: 1, maxLength: 40 }), async (ops) => {
+      const dir = tempDir();
+      const db = join(dir, 'p.db');
+      let server = await openDual(db);
+      try {
+        for (const o of ops) {
+          try {
+            if (o.kind === 'create') server.services.create('default', toDualService(o.name, o.spec));
+            else if (o.kind === 'update') server.services.update('default', o.name, toDualService(o.name, o.spec));
+            else if (o.kind === 'family') {
+              const existing = server.services.list('default').items;
+              if (existing.length) server.services.patch('default', existing[o.target % existing.length].metadata!.name!, (cur) => changeFamilies(cur, o), 'main');
+            }
+            else if (o.kind === 'type') server.services.patch('default', o.name, (cur) => ({ ...cur, spec: { ...cur.spec, type: o.type, ...(o.type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) } }), 'main');
+            else if (o.kind === 'delete') server.services.delete('default', o.name);
+            else {
+              await server.close();
+              server = await openDual(db);
+            }
+          } catch (err) {
+            if (!(err instanceof StatusError)) throw err;
+            assert.ok(err.status.code < 500 || /range is full/.test(err.status.message ?? ''), `unexpected ${err.status.code}: ${err.status.message}`);
+          }
+          checkDualInvariants(server);
+        }
+      } finally {
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }),
+    { numRuns: 250 },
   );
 });

@@ -375,7 +375,10 @@ describe('namespaces and discovery', () => {
     assert.equal(version.body.gitVersion, 'v1.33.0');
     assert.equal(version.body.minor, '33');
     assert.deepEqual((await api().get('/api').expect(200)).body.versions, ['v1']);
-    assert.deepEqual((await api().get('/apis').expect(200)).body.groups, []);
+    // svcplane's own read-only group (the allocations view) is the only one.
+    assert.deepEqual((await api().get('/apis').expect(200)).body.groups.map((g: { name: string }) => g.name), ['svcplane.dev']);
+    const resources = (await api().get('/apis/svcplane.dev/v1alpha1').expect(200)).body;
+    assert.deepEqual(resources.resources, [{ name: 'allocations', singularName: 'allocation', namespaced: false, kind: 'Allocation', verbs: ['get', 'list'] }]);
     assert.equal((await api().get('/readyz').expect(200)).text, 'ok');
   });
   test('the kubernetes service holds the first address', async () => {

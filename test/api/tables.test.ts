@@ -80,6 +80,6 @@ describe('EndpointSlices for kubectl describe', () => {
 
   test('the group is not advertised in discovery', async () => {
     const res = await request(t.url).get('/apis').expect(200);
-    assert.deepEqual(res.body.groups, []);
+    assert.ok(!res.body.groups.some((g: { name: string }) => g.name === 'discovery.k8s.io'), JSON.stringify(res.body));
   });
 });

@@ -88,16 +88,18 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
       assert.equal(lines.length, 3, showRun(['version'], r));
     });
 
-    test('kubectl api-versions lists v1', async () => {
-      await expectOut(['api-versions'], ['v1']);
+    test('kubectl api-versions lists v1 and svcplane.dev/v1alpha1', async () => {
+      await expectOut(['api-versions'], ['svcplane.dev/v1alpha1', 'v1']);
     });
 
-    test('kubectl api-resources lists events, namespaces and services with their short names', async () => {
+    test('kubectl api-resources lists events, namespaces and services with their short names, and the allocations view', async () => {
       const rows = await table(['api-resources'], ['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
       assert.deepEqual(rows, [
         ['events', 'ev', 'v1', 'true', 'Event'],
         ['namespaces', 'ns', 'v1', 'false', 'Namespace'],
         ['services', 'svc', 'v1', 'true', 'Service'],
+        // No short name: the empty SHORTNAMES cell leaves four cells.
+        ['allocations', 'svcplane.dev/v1alpha1', 'false', 'Allocation'],
       ]);
     });
 

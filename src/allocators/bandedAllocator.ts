@@ -49,8 +49,11 @@ function randomBelow(random: () => number, n: bigint): bigint {
 
 export class BandedAllocator {
   private readonly used = new Set<string>();
-  /** Held values outside the range (left over from an earlier configuration). */
-  private readonly outside = new Set<string>();
+  /**
+   * Held values outside the range (left over from an earlier configuration), found on first
+   * use rather than at load: checking 100,000 values cost start-up a tenth of a second.
+   */
+  private outsideValues: Set<string> | undefined;
 
   constructor(
     readonly pool: string,
@@ -60,17 +63,18 @@ export class BandedAllocator {
   ) {}
 
   /**
-   * Fills the in-memory view from the table. Values outside the range are kept, and returned:
-   * a Service keeps what it holds after the range changes, and nobody else gets it.
+   * Fills the in-memory view from the table. Values outside the range are kept: a Service keeps
+   * what it holds after the range changes, and nobody else gets it.
    */
-  load(values: Iterable<string>): string[] {
+  load(values: Iterable<string>): void {
     this.used.clear();
-    this.outside.clear();
-    for (const value of values) {
-      this.used.add(value);
-      if (this.range.offsetOf(value) === undefined) this.outside.add(value);
-    }
-    return [...this.outside];
+    for (const value of values) this.used.add(value);
+    this.outsideValues = undefined;
+  }
+
+  private get outside(): Set<string> {
+    this.outsideValues ??= new Set([...this.used].filter((v) => this.range.offsetOf(v) === undefined));
+    return this.outsideValues;
   }
 
   inRange(value: string): boolean {
@@ -115,7 +119,7 @@ export class BandedAllocator {
     // on an ExternalName service), and that value may belong to someone else.
     if (tx.release(this.pool, key, owner.uid)) tx.onCommit(() => {
       this.used.delete(key);
-      this.outside.delete(key);
+      this.outsideValues?.delete(key);
     });
   }
 

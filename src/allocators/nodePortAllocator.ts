@@ -21,9 +21,8 @@ export class NodePortAllocator {
     return this.core.staticBand;
   }
 
-  /** Loads what the table holds; returns the held ports outside the configured range. */
-  load(store: ObjectStore): number[] {
-    return this.core.load(store.allocatedValues(this.core.pool)).map(Number);
+  load(store: ObjectStore): void {
+    this.core.load(store.allocatedValues(this.core.pool));
   }
 
   has(port: number): boolean {

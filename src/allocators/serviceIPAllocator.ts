@@ -32,9 +32,8 @@ export class ServiceIPAllocator {
     return this.core.staticBand;
   }
 
-  /** Loads what the table holds; returns the held values outside the configured CIDR. */
-  load(store: ObjectStore): string[] {
-    return this.core.load(store.allocatedValues(this.core.pool));
+  load(store: ObjectStore): void {
+    this.core.load(store.allocatedValues(this.core.pool));
   }
 
   /** The first address, which every cluster gives to the `kubernetes` Service. */

@@ -17,6 +17,10 @@ const tags = ['svcplane_v1alpha1'];
 const params = Type.Object({ name: Type.String({ description: 'name of the Allocation: service-ip-ipv4, service-ip-ipv6 or node-port' }) });
 const errors = { 404: refs.Status, 406: refs.Status };
 const base = `/apis/${allocationGroupVersion}/allocations`;
+const isWatch = (q: Query) => {
+  const w = (q as Record<string, unknown>).watch;
+  return w === 'true' || w === '1' || w === true;
+};
 
 const column = (name: string, description: string, type = 'string'): TableColumn => ({ name, type, format: name === 'Name' ? 'name' : '', description, priority: 0 });
 export const allocationTable: TableShape<Allocation> = {
@@ -38,6 +42,8 @@ export async function allocationRoutes(app: FastifyInstance, opts: { view: Alloc
   app.get(base, {
     schema: { operationId: 'listAllocation', tags, description: 'list the allocation ranges with what each holds', querystring: readQuery, response: { 200: refs.AllocationList, ...errors } },
   }, async (req: Req, reply) => {
+    // get and list only: a watch is refused as kube-apiserver refuses a verb a resource lacks.
+    if (isWatch(req.query)) throw methodNotAllowed();
     const items = opts.view.list();
     const table = tableVersion(req);
     if (table) return sendTable(req, reply, table, allocationTable, items, listMeta());
@@ -46,6 +52,7 @@ export async function allocationRoutes(app: FastifyInstance, opts: { view: Alloc
   app.get(`${base}/:name`, {
     schema: { operationId: 'readAllocation', tags, description: 'read one allocation range with what it holds', params, querystring: readQuery, response: { 200: refs.Allocation, ...errors } },
   }, async (req: Req, reply) => {
+    if (isWatch(req.query)) throw methodNotAllowed();
     const item = opts.view.get(req.params.name);
     if (!item) throw notFound('allocations', req.params.name, 'svcplane.dev');
     const table = tableVersion(req);

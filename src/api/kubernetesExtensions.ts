@@ -10,12 +10,15 @@ const actions: [prefix: string, action: string][] = [
 ];
 
 /** Kinds named in operationIds (createNamespacedService, listNamespace, ...) to their GVK. */
-const kinds = ['Service', 'Namespace', 'Event'];
+const kinds: { kind: string; group: string; version: string }[] = [
+  { kind: 'Service', group: '', version: 'v1' }, { kind: 'Namespace', group: '', version: 'v1' }, { kind: 'Event', group: '', version: 'v1' },
+  { kind: 'Allocation', group: 'svcplane.dev', version: 'v1alpha1' },
+];
 
 function gvkOf(operationId: string): { group: string; kind: string; version: string } | undefined {
   const base = operationId.replace(/(Status|ForAllNamespaces)$/g, '').replace(/ForAllNamespaces$/, '');
-  const kind = kinds.find((k) => base.endsWith(k));
-  return kind ? { group: '', kind, version: 'v1' } : undefined;
+  const found = kinds.find((k) => base.endsWith(k.kind));
+  return found && { group: found.group, kind: found.kind, version: found.version };
 }
 
 const schemaKinds: Record<string, string> = {
@@ -23,6 +26,9 @@ const schemaKinds: Record<string, string> = {
   'io.k8s.api.core.v1.Namespace': 'Namespace', 'io.k8s.api.core.v1.NamespaceList': 'NamespaceList',
   'io.k8s.api.core.v1.Event': 'Event', 'io.k8s.api.core.v1.EventList': 'EventList',
   'io.k8s.apimachinery.pkg.apis.meta.v1.Status': 'Status', 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': 'DeleteOptions',
+};
+const svcplaneKinds: Record<string, string> = {
+  'dev.svcplane.v1alpha1.Allocation': 'Allocation', 'dev.svcplane.v1alpha1.AllocationList': 'AllocationList',
 };
 
 const statusRef = '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status';
@@ -50,6 +56,10 @@ export function addKubernetesExtensions<T>(doc: T): T {
   for (const [name, kind] of Object.entries(schemaKinds)) {
     const schema = d.components?.schemas?.[name];
     if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: '', kind, version: 'v1' }];
+  }
+  for (const [name, kind] of Object.entries(svcplaneKinds)) {
+    const schema = d.components?.schemas?.[name];
+    if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: 'svcplane.dev', kind, version: 'v1alpha1' }];
   }
   return doc;
 }

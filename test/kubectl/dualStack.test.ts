@@ -120,4 +120,23 @@ spec:
     assert.equal(await ok('apply', '-f', file), 'service/again created\n');
     assert.equal(await ok('get', 'svc', 'again', '-o', 'jsonpath={.spec.clusterIPs}'), JSON.stringify([v4, v6]));
   });
+  test('kubectl get allocations shows each range with its use; get -o json lists the holders; explain reads its schema', async () => {
+    const rows = (await ok('get', 'allocations')).trimEnd().split('\n').map(tableCells);
+    assert.deepEqual(rows[0], ['NAME', 'RANGE', 'SIZE', 'USED', 'FREE', 'OUT-OF-RANGE', 'AGE']);
+    const byName = new Map(rows.slice(1).map((r) => [r[0], r]));
+    assert.deepEqual([...byName.keys()], ['service-ip-ipv4', 'service-ip-ipv6', 'node-port']);
+    assert.deepEqual(byName.get('service-ip-ipv6')!.slice(1, 6), ['fd00:10:96::/108', String(2 ** 20 - 1), '1', String(2 ** 20 - 2), '0']);
+    const v6 = JSON.parse(await ok('get', 'allocation', 'service-ip-ipv6', '-o', 'json')) as { status: { holders: { value: string; name: string; inRange: boolean }[] } };
+    // The previous test deleted web and made 'again' on exactly its addresses.
+    assert.deepEqual(v6.status.holders.map((h) => [h.value, h.name, h.inRange]), [[svc.spec.clusterIPs[1], 'again', true]]);
+    const explain = await ok('explain', 'allocations.status');
+    assert.match(explain, /GROUP:\s+svcplane\.dev\nKIND:\s+Allocation\nVERSION:\s+v1alpha1/);
+    assert.match(explain, /holders\s+<\[\]AllocationHolder> -required-/);
+    const missing = await kubectl('get', 'allocation', 'nope');
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'Error from server (NotFound): allocations.svcplane.dev "nope" not found\n');
+    const del = await kubectl('delete', 'allocation', 'node-port');
+    assert.equal(del.code, 1);
+    assert.match(del.stderr, /MethodNotAllowed|does not allow this method/);
+  });
 });

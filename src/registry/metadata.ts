@@ -3,8 +3,17 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Random } from '../random.js';
 
 /** RFC 3339 with second precision, as metav1.Time serialises. */
+let lastSecond = -1;
+let lastText = '';
+
+/** RFC 3339 to the second, as metav1.Time is written; the text is reused within a second (many writes share one). */
 export function timestamp(date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastText;
 }
 
 export const newUID = (): string => randomUUID();

@@ -112,6 +112,11 @@ export class ObjectStore {
    * changes is dropped from it before anyone can read again.
    */
   private readonly recent = new Map<string, StoredObject>();
+  /**
+   * Keys written by the transaction under way: only these may differ from the read cache, which
+   * holds committed state, so every other read inside a transaction may still use the cache.
+   */
+  private written: Set<string> | undefined;
   /** better-sqlite3's BEGIN/COMMIT wrapper, made once rather than per write. */
   private readonly inTransaction: (fn: () => unknown) => unknown;
   private readonly containing = new Map<string, { all(...params: unknown[]): unknown[] }>();
@@ -163,9 +168,10 @@ export class ObjectStore {
   }
 
   get(key: ObjectKey): StoredObject | undefined {
-    // Inside a transaction the caller may have written this key already: only SQLite knows.
-    if (this.db.inTransaction) return this.read(key);
     const id = `${key.resource}\0${key.namespace}\0${key.name}`;
+    // Inside a transaction the caller may have written this key already: then only SQLite
+    // knows. A transaction not begun here (this.written unset) is not tracked: SQLite too.
+    if (this.db.inTransaction && (!this.written || this.written.has(id))) return this.read(key);
     const hit = this.recent.get(id);
     if (hit) return { ...hit };
     const obj = this.read(key);
@@ -344,9 +350,13 @@ export class ObjectStore {
       changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
     };
     const previous = (key: ObjectKey) => (s.body.get(key.resource, key.namespace, key.name) as string | undefined) ?? null;
+    const outer = this.written;
+    const written = (this.written ??= new Set());
+    const mark = (key: ObjectKey) => written.add(`${key.resource}\0${key.namespace}\0${key.name}`);
     const tx: WriteTx = {
       nextRevision: () => ++this.revision,
       insert: (obj) => {
+        mark(obj);
         try {
           s.insert.run(obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body);
         } catch (err) {
@@ -355,11 +365,13 @@ export class ObjectStore {
         log(obj, obj.resourceVersion, 'ADDED', obj.body, null);
       },
       update: (obj) => {
+        mark(obj);
         const prev = previous(obj);
         s.update.run(obj.uid, obj.resourceVersion, obj.body, obj.resource, obj.namespace, obj.name);
         log(obj, obj.resourceVersion, 'MODIFIED', obj.body, prev);
       },
       remove: (key, resourceVersion, finalBody) => {
+        mark(key);
         const prev = previous(key);
         s.remove.run(key.resource, key.namespace, key.name);
         log(key, resourceVersion, 'DELETED', finalBody, prev);
@@ -382,6 +394,8 @@ export class ObjectStore {
       this.revision = startRevision;
       for (const hook of rollbackHooks.reverse()) hook();
       throw err;
+    } finally {
+      if (!outer) this.written = undefined;
     }
     for (const c of changes) this.recent.delete(`${c.resource}\0${c.namespace}\0${c.name}`);
     for (const hook of commitHooks) hook();

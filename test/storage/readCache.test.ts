@@ -33,3 +33,31 @@ test('reads follow commits, never see rolled-back writes, and see their own tran
   store.transaction((tx) => tx.remove(key, tx.nextRevision(), body('2')));
   assert.equal(store.get(key), undefined, 'a delete drops it');
 });
+
+test('inside a transaction, keys it has not written come from the cache; keys it wrote come from SQLite', () => {
+  const store = new ObjectStore(openDatabase(':memory:'));
+  const other = { resource: 'namespaces', namespace: '', name: 'default' };
+  store.transaction((tx) => {
+    tx.insert({ ...key, uid: 'u1', resourceVersion: tx.nextRevision(), body: body('1') });
+    tx.insert({ ...other, uid: 'n1', resourceVersion: tx.nextRevision(), body: '{"ns":1}' });
+  });
+  assert.equal(store.get(other)?.body, '{"ns":1}');
+  store.transaction((tx) => {
+    // Read first (cache), then written: from then on this transaction reads its own write.
+    assert.equal(store.get(key)?.body, body('1'));
+    tx.update({ ...key, uid: 'u1', resourceVersion: tx.nextRevision(), body: body('2') });
+    assert.equal(store.get(key)?.body, body('2'), 'its own write, not the cached copy');
+    assert.equal(store.get(other)?.body, '{"ns":1}', 'an untouched key is the committed value');
+  });
+  assert.equal(store.get(key)?.body, body('2'));
+  // A rolled-back transaction that read a key while writing another leaves both right.
+  assert.throws(() => store.transaction((tx) => {
+    tx.update({ ...other, uid: 'n1', resourceVersion: tx.nextRevision(), body: '{"ns":2}' });
+    assert.equal(store.get(other)?.body, '{"ns":2}');
+    assert.equal(store.get(key)?.body, body('2'));
+    throw new Rollback(null);
+  }), Rollback);
+  assert.equal(store.get(other)?.body, '{"ns":1}', 'the rolled-back write is not cached');
+  // The next transaction starts with nothing written: the key it did not write is cached again.
+  store.transaction(() => assert.equal(store.get(other)?.body, '{"ns":1}'));
+});

@@ -77,10 +77,6 @@ export class BandedAllocator {
     return this.outsideValues;
   }
 
-  inRange(value: string): boolean {
-    return this.range.offsetOf(value) !== undefined;
-  }
-
   has(value: string): boolean {
     return this.used.has(value);
   }

@@ -11,24 +11,7 @@ import type { WriteTx } from '../storage/objectStore.js';
 import { internalError, invalid, type StatusError } from './errors.js';
 import { needsClusterIP, needsHealthCheckNodePort, needsNodePort, serviceNodePorts } from './serviceStrategy.js';
 import { invalid as invalidField, type FieldError } from './validation/fieldErrors.js';
-import { initIPFamilyFields, type ServiceValidationContext } from './validation/service.js';
-
-const sameList = (a: readonly unknown[] | undefined, b: readonly unknown[] | undefined) =>
-  (a?.length ?? 0) === (b?.length ?? 0) && (a ?? []).every((v, i) => v === b?.[i]);
-
-/**
- * A PreferDualStack service whose IP fields are unchanged is left alone, so that a cluster
- * gaining or losing a family never upgrades or downgrades it behind its owner's back.
- */
-function isMatchingPreferDualStack(svc: Service, old: Service): boolean {
-  const spec = svc.spec ?? {};
-  const oldSpec = old.spec ?? {};
-  if (!spec.ipFamilyPolicy || spec.type !== oldSpec.type) return false;
-  if (spec.type !== 'ClusterIP' && spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') return false;
-  if (spec.ipFamilyPolicy !== 'PreferDualStack') return false;
-  if (oldSpec.ipFamilyPolicy && oldSpec.ipFamilyPolicy !== 'PreferDualStack') return false;
-  return sameList(oldSpec.clusterIPs, spec.clusterIPs) && sameList(oldSpec.ipFamilies, spec.ipFamilies);
-}
+import { initIPFamilyFields, isMatchingPreferDualStack, type ServiceValidationContext } from './validation/service.js';
 
 export class ServiceAllocation {
   private readonly byFamily: Map<IPFamily, ServiceIPAllocator>;

@@ -660,6 +660,15 @@ function sameStrings(a: unknown[] | undefined | null, b: unknown[] | undefined |
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
+/**
+ * A PreferDualStack service whose IP fields are unchanged is left alone (alloc.go's
+ * isMatchingPreferDualStackClusterIPFields), so that a cluster gaining or losing a family never
+ * upgrades or downgrades it behind its owner's back.
+ */
+export function isMatchingPreferDualStack(svc: Service, old: Service | undefined): boolean {
+  return isMatchingPreferDualStackClusterIPFields(specOf(svc), old ? specOf(old) : null);
+}
+
 function isMatchingPreferDualStackClusterIPFields(spec: Spec, oldSpec: Spec | null): boolean {
   if (oldSpec === null) return false;
   if (!isSet(spec.ipFamilyPolicy)) return false;

@@ -74,33 +74,48 @@ function checkInvariants(server: Svcplane): void {
   assert.equal(server.allocators.nodePorts.stats().used, server.store.allocations('node-port').length);
 }
 
+/**
+ * Runs one generated sequence against a fresh database: each operation (a restart reopens the
+ * same file), then the invariants. Refusals must be Status errors below 500, or a full range.
+ */
+async function runSequence<O extends { kind: string }>(
+  openDb: (db: string) => Promise<Svcplane>, ops: O[], check: (server: Svcplane) => void, apply: (server: Svcplane, op: O) => void,
+): Promise<void> {
+  const dir = tempDir();
+  const db = join(dir, 'p.db');
+  let server = await openDb(db);
+  try {
+    for (const o of ops) {
+      try {
+        if (o.kind === 'restart') {
+          await server.close();
+          server = await openDb(db);
+        } else apply(server, o);
+      } catch (err) {
+        if (!(err instanceof StatusError)) throw err;
+        assert.ok(err.status.code < 500 || /range is full/.test(err.status.message ?? ''), `unexpected ${err.status.code}: ${err.status.message}`);
+      }
+      check(server);
+    }
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function changeType(server: Svcplane, name: string, type: (typeof types)[number]): void {
+  server.services.patch('default', name, (cur) => ({ ...cur, spec: { ...cur.spec, type, ...(type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) } }), 'main');
+}
+
 test('random operation sequences never double-allocate or leak', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
-      const dir = tempDir();
-      const db = join(dir, 'p.db');
-      let server = await open(db);
-      try {
-        for (const o of ops) {
-          try {
-            if (o.kind === 'create') server.services.create('default', toService(o.name, o.spec));
-            else if (o.kind === 'update') server.services.update('default', o.name, toService(o.name, o.spec));
-            else if (o.kind === 'type') server.services.patch('default', o.name, (cur) => ({ ...cur, spec: { ...cur.spec, type: o.type, ...(o.type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) } }), 'main');
-            else if (o.kind === 'delete') server.services.delete('default', o.name);
-            else {
-              await server.close();
-              server = await open(db);
-            }
-          } catch (err) {
-            if (!(err instanceof StatusError)) throw err;
-            assert.ok(err.status.code < 500 || /range is full/.test(err.status.message ?? ''), `unexpected ${err.status.code}: ${err.status.message}`);
-          }
-          checkInvariants(server);
-        }
-      } finally {
-        await server.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
+      await runSequence(open, ops, checkInvariants, (server, o) => {
+        if (o.kind === 'create') server.services.create('default', toService(o.name, o.spec));
+        else if (o.kind === 'update') server.services.update('default', o.name, toService(o.name, o.spec));
+        else if (o.kind === 'type') changeType(server, o.name, o.type);
+        else if (o.kind === 'delete') server.services.delete('default', o.name);
+      });
     }),
     { numRuns: 150 },
   );
@@ -277,34 +292,15 @@ function checkDualInvariants(server: Svcplane): void {
 test('dual-stack: random family policies, family changes and restarts never double-allocate or leak', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(dualOp, { minLength: 1, maxLength: 40 }), async (ops) => {
-      const dir = tempDir();
-      const db = join(dir, 'p.db');
-      let server = await openDual(db);
-      try {
-        for (const o of ops) {
-          try {
-            if (o.kind === 'create') server.services.create('default', toDualService(o.name, o.spec));
-            else if (o.kind === 'update') server.services.update('default', o.name, toDualService(o.name, o.spec));
-            else if (o.kind === 'family') {
-              const existing = server.services.list('default').items;
-              if (existing.length) server.services.patch('default', existing[o.target % existing.length].metadata!.name!, (cur) => changeFamilies(cur, o), 'main');
-            }
-            else if (o.kind === 'type') server.services.patch('default', o.name, (cur) => ({ ...cur, spec: { ...cur.spec, type: o.type, ...(o.type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) } }), 'main');
-            else if (o.kind === 'delete') server.services.delete('default', o.name);
-            else {
-              await server.close();
-              server = await openDual(db);
-            }
-          } catch (err) {
-            if (!(err instanceof StatusError)) throw err;
-            assert.ok(err.status.code < 500 || /range is full/.test(err.status.message ?? ''), `unexpected ${err.status.code}: ${err.status.message}`);
-          }
-          checkDualInvariants(server);
-        }
-      } finally {
-        await server.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
+      await runSequence(openDual, ops, checkDualInvariants, (server, o) => {
+        if (o.kind === 'create') server.services.create('default', toDualService(o.name, o.spec));
+        else if (o.kind === 'update') server.services.update('default', o.name, toDualService(o.name, o.spec));
+        else if (o.kind === 'family') {
+          const existing = server.services.list('default').items;
+          if (existing.length) server.services.patch('default', existing[o.target % existing.length].metadata!.name!, (cur) => changeFamilies(cur, o), 'main');
+        } else if (o.kind === 'type') changeType(server, o.name, o.type);
+        else if (o.kind === 'delete') server.services.delete('default', o.name);
+      });
     }),
     { numRuns: 250 },
   );

@@ -7,6 +7,7 @@
 // That is also why a leak is cleaned at once: kube waits several runs before freeing a leak
 // because its allocator and etcd can disagree for a moment, ours cannot.
 import type { Service } from '../model/service.js';
+import { needsClusterIP, needsHealthCheckNodePort, needsNodePort, serviceNodePorts } from '../registry/serviceStrategy.js';
 import type { AllocationRow, ObjectStore } from '../storage/objectStore.js';
 import { canonicalIP, familyOfIP, type IPRange, type PortRange } from './ipRange.js';
 import { nodePortPool } from './nodePortAllocator.js';
@@ -53,23 +54,17 @@ export interface Finding {
   insert?: AllocationRow;
 }
 
+/** What a Service holds, by the same rules the allocation hook allocates with. */
 function claims(svc: Service): { pool: string; value: string }[] {
-  const spec = svc.spec ?? {};
   const out: { pool: string; value: string }[] = [];
-  if (spec.type !== 'ExternalName' && spec.clusterIPs?.[0] !== 'None') {
-    for (const ip of spec.clusterIPs ?? []) {
+  if (needsClusterIP(svc) && svc.spec?.clusterIPs?.[0] !== 'None') {
+    for (const ip of svc.spec?.clusterIPs ?? []) {
       const family = familyOfIP(ip);
       if (family) out.push({ pool: serviceIPPool(family), value: canonicalIP(ip) });
     }
   }
-  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
-    for (const port of new Set((spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => Boolean(p)))) {
-      out.push({ pool: nodePortPool, value: String(port) });
-    }
-  }
-  if (spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && spec.healthCheckNodePort) {
-    out.push({ pool: nodePortPool, value: String(spec.healthCheckNodePort) });
-  }
+  if (needsNodePort(svc)) for (const port of serviceNodePorts(svc)) out.push({ pool: nodePortPool, value: String(port) });
+  if (needsHealthCheckNodePort(svc) && svc.spec?.healthCheckNodePort) out.push({ pool: nodePortPool, value: String(svc.spec.healthCheckNodePort) });
   return out;
 }
 

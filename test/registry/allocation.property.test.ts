@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalIP, familyOfIP } from '../../src/allocators/ipRange.js';
+import { configuredPools, planRepair } from '../../src/allocators/repair.js';
 import { createServer, type Svcplane } from '../../src/index.js';
 import type { Service } from '../../src/model/service.js';
 import { StatusError } from '../../src/registry/errors.js';
@@ -48,6 +49,12 @@ function toService(name: string, s: Spec): Service {
   };
 }
 
+/** The repair pass must agree with the allocation hook: on a consistent database it finds nothing. */
+function assertRepairFindsNothing(server: Svcplane): void {
+  const pools = configuredPools(server.allocators.serviceIPs.map((a) => a.range), server.allocators.nodePorts.range);
+  assert.deepEqual(planRepair(server.store, pools).map((f) => f.message), []);
+}
+
 function checkInvariants(server: Svcplane): void {
   const held = new Map<string, string>();
   const hold = (pool: string, value: string, owner: string) => {
@@ -72,6 +79,7 @@ function checkInvariants(server: Svcplane): void {
   }
   assert.equal(server.allocators.serviceIPs[0].stats().used, server.store.allocations('service-ip/IPv4').length);
   assert.equal(server.allocators.nodePorts.stats().used, server.store.allocations('node-port').length);
+  assertRepairFindsNothing(server);
 }
 
 /**
@@ -287,6 +295,7 @@ function checkDualInvariants(server: Svcplane): void {
     assert.equal(a.stats().outside, 0, `${a.pool}: nothing outside the range`);
   }
   assert.equal(server.allocators.nodePorts.stats().used, server.store.allocations('node-port').length);
+  assertRepairFindsNothing(server);
 }
 
 test('dual-stack: random family policies, family changes and restarts never double-allocate or leak', async () => {

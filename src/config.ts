@@ -105,7 +105,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const watchHistory = int('watchHistory', 1, 10_000_000);
   const watchBookmarkInterval = durationOption('watchBookmarkInterval', o.watchBookmarkInterval, 10, 3_600_000);
   const lbProvisionDelay = durationOption('lbProvisionDelay', o.lbProvisionDelay, 0, 3_600_000);
-  const repairInterval = o.repairInterval === 0 || o.repairInterval === '0' ? 0 : durationOption('repairInterval', o.repairInterval, 1000, 24 * 3_600_000);
+  const repairInterval = o.repairInterval === 0 || o.repairInterval === '0' ? 0 : durationOption('repairInterval', o.repairInterval, 1000, 24 * 3_600_000, '30s, 3m, 1h, or 0 for none');
   const eventTtl = durationOption('eventTtl', o.eventTtl, 1000, 30 * 24 * 3_600_000);
   const lbRetryDelay = durationOption('lbRetryDelay', o.lbRetryDelay, 1, 300_000);
   const cloudProfile = String(o.cloudProfile);
@@ -150,10 +150,10 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
 }
 
 /** Library callers may pass milliseconds as a number; flags and env give a duration string. */
-function durationOption(key: keyof SvcplaneOptions, value: unknown, min: number, max: number): number {
+function durationOption(key: keyof SvcplaneOptions, value: unknown, min: number, max: number, examples = '500ms, 60s, 1m'): number {
   const ms = typeof value === 'number' ? value : parseGoDuration(String(value));
   if (ms === undefined || !Number.isFinite(ms) || ms < min || ms > max) {
-    throw new ConfigError(`invalid ${flagOf(key)} ${JSON.stringify(String(value))}: must be a duration from ${min}ms to ${max / 60_000}m, e.g. 500ms, 60s, 1m`);
+    throw new ConfigError(`invalid ${flagOf(key)} ${JSON.stringify(String(value))}: must be a duration from ${min}ms to ${max / 60_000}m, e.g. ${examples}`);
   }
   return ms;
 }

@@ -30,6 +30,7 @@ import { EventRegistry } from './registry/eventRegistry.js';
 import { NamespaceRegistry } from './registry/namespaceRegistry.js';
 import { ServiceAllocation } from './registry/serviceAllocation.js';
 import { ServiceRegistry } from './registry/serviceRegistry.js';
+import { Checkpointer } from './storage/checkpointer.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { ObjectStore } from './storage/objectStore.js';
 import { WatchHub } from './watch/watchHub.js';
@@ -61,6 +62,7 @@ export interface Svcplane {
 export async function createServer(input: Partial<SvcplaneOptions> = {}): Promise<Svcplane> {
   const options = resolveOptions(input);
   const db: SqliteDatabase = openDatabase(options.db);
+  const checkpointer = options.db === ':memory:' ? undefined : new Checkpointer(options.db);
   const store = new ObjectStore(db, { historySize: options.watchHistory });
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });
   const listWatch: ListWatchContext = { store, hub };
@@ -177,6 +179,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       app.log.info(describeSummary(options.load, summary));
     } catch (err) {
       await app.close();
+      await checkpointer?.stop();
       db.close();
       throw err;
     }
@@ -226,6 +229,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       await stopping;
       await repairing;
       await app.close();
+      await checkpointer?.stop();
       db.close();
     },
   };

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backstopPages } from './checkpointer.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -28,6 +29,8 @@ export function openDatabase(path: string): SqliteDatabase {
   // NORMAL in WAL mode survives a process crash (kill -9) without losing a committed
   // transaction; only a power loss can drop the last few, which is fine for an emulator.
   db.pragma('synchronous = NORMAL');
+  // Checkpoints are the Checkpointer's job, on its own thread; this is only the backstop.
+  db.pragma(`wal_autocheckpoint = ${backstopPages}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);

@@ -6,7 +6,7 @@
 //
 // The SQLite allocations table is the truth (its primary key forbids a double allocation); the
 // in-memory set mirrors it for fast scans and follows the surrounding transaction.
-import type { ObjectKey, WriteTx } from '../storage/objectStore.js';
+import { UniqueViolation, type ObjectKey, type WriteTx } from '../storage/objectStore.js';
 
 export type AllocationFailure = 'allocated' | 'notInRange' | 'full';
 
@@ -95,17 +95,19 @@ export class BandedAllocator {
   allocate(tx: WriteTx, value: string, owner: Owner): string {
     if (this.range.offsetOf(value) === undefined) throw new AllocationError('notInRange', value);
     const key = this.range.canonical(value);
-    if (this.used.has(key)) throw new AllocationError('allocated', value);
-    this.take(tx, key, owner);
+    if (this.used.has(key) || !this.take(tx, key, owner)) throw new AllocationError('allocated', value);
     return key;
   }
 
   allocateNext(tx: WriteTx, owner: Owner): string {
-    const offset = this.pickFreeOffset();
-    if (offset === undefined) throw new AllocationError('full', 'range is full');
-    const value = this.range.valueAt(offset);
-    this.take(tx, value, owner);
-    return value;
+    // A pick the table already holds (a row written behind this server's back) is marked used
+    // and another is tried, as kube's allocator retries after a "mid-air collision".
+    for (;;) {
+      const offset = this.pickFreeOffset();
+      if (offset === undefined) throw new AllocationError('full', 'range is full');
+      const value = this.range.valueAt(offset);
+      if (this.take(tx, value, owner)) return value;
+    }
   }
 
   /** Frees a value when the transaction commits; until then it stays held (a deferred release). */
@@ -119,10 +121,22 @@ export class BandedAllocator {
     });
   }
 
-  private take(tx: WriteTx, value: string, owner: Owner): void {
-    tx.allocate({ pool: this.pool, value, ...owner });
+  /**
+   * Records the value in the table; false when the table already holds it although memory did
+   * not know (someone edited the database under a running server). That value is then marked
+   * used for good: it is held, just not by anyone this server allocated it to.
+   */
+  private take(tx: WriteTx, value: string, owner: Owner): boolean {
+    try {
+      tx.allocate({ pool: this.pool, value, ...owner });
+    } catch (err) {
+      if (!(err instanceof UniqueViolation && err.what === 'allocation')) throw err;
+      this.used.add(value);
+      return false;
+    }
     this.used.add(value);
     tx.onRollback(() => this.used.delete(value));
+    return true;
   }
 
   private pickFreeOffset(): bigint | undefined {

@@ -247,3 +247,28 @@ test('svcplane repair --db: --dry-run reports and changes nothing; without it th
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /repair needs an existing database/);
 });
+
+test('values a row holds behind a running server\'s back are refused with a 422 or skipped by random picks, never a 500', async () => {
+  const db = freshDb();
+  // A /29: six addresses, 10.0.0.1 for the kubernetes Service, no static band.
+  const server = await open(db, { serviceCidr: '10.0.0.0/29' });
+  try {
+    await server.allocators.repair.lastRun();
+    const edit = new Database(db);
+    for (const d of [2, 3, 4, 5]) edit.prepare("INSERT INTO allocations VALUES ('service-ip/IPv4', ?, 'services', 'default', 'ghost', 'ghost-uid')").run(`10.0.0.${d}`);
+    edit.close();
+    const explicit = await post(server.base, { metadata: { name: 'explicit' }, spec: { clusterIP: '10.0.0.3', ports: [{ port: 80 }] } });
+    assert.equal(explicit.status, 422);
+    assert.equal(explicit.body.details?.causes?.[0].field, 'spec.clusterIPs');
+    assert.match(explicit.body.details!.causes![0].message, /provided IP is already allocated/);
+    // Random picks that hit the hidden rows move on: the one free address is found.
+    const random = await post(server.base, { metadata: { name: 'random' }, spec: { ports: [{ port: 80 }] } });
+    assert.equal(random.status, 201, JSON.stringify(random.body));
+    assert.equal(random.body.spec!.clusterIP, '10.0.0.6');
+    const full = await post(server.base, { metadata: { name: 'full' }, spec: { ports: [{ port: 80 }] } });
+    assert.equal(full.status, 500);
+    assert.match((full.body as unknown as { message: string }).message, /failed to allocate a serviceIP: range is full/);
+  } finally {
+    await server.close();
+  }
+});

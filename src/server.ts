@@ -131,7 +131,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
     },
     log: (f) => app.log.warn({ allocation: { type: f.type, pool: f.pool, value: f.value } }, f.message),
     count: (f) => metrics.repairError(f.kind, f.type),
-    error: (err) => app.log.error({ err }, 'allocation repair failed'),
+    error: (err) => {
+      metrics.repairRunFailed();
+      app.log.error({ err }, 'allocation repair failed');
+    },
   });
   await app.register(fastifySwaggerUi, await docsOptions());
 

@@ -63,6 +63,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly lbProvision: Histogram;
   private readonly repairErrors: Record<'clusterIP' | 'nodePort', Counter>;
+  private readonly repairRunErrors: Counter[];
   private readonly requests: Counter;
   private readonly durations: Histogram;
   private readonly cache = new Map<string, RequestLabels>();
@@ -122,6 +123,11 @@ export class Metrics {
         help: 'Number of errors detected on ports by the repair loop broken down by type of error: leak, repair, full, outOfRange, duplicate, unknown',
       }),
     };
+    // One pass repairs both pools, so a failed pass counts for both of kube's loops.
+    this.repairRunErrors = [
+      new Counter({ name: 'apiserver_clusterip_repair_reconcile_errors_total', registers, help: 'Number of reconciliation failures on the clusterip repair reconcile loop' }),
+      new Counter({ name: 'apiserver_nodeport_repair_reconcile_errors_total', registers, help: 'Number of reconciliation failures on the nodeport repair reconcile loop' }),
+    ];
     this.lbProvision = new Histogram({
       name: 'svcplane_lb_provision_seconds', registers, buckets: provisionBuckets,
       help: 'Time the service controller took to get a new load balancer from the fake cloud, until it has its address.',
@@ -130,6 +136,10 @@ export class Metrics {
 
   repairError(kind: 'clusterIP' | 'nodePort', type: string): void {
     this.repairErrors[kind].inc({ type });
+  }
+
+  repairRunFailed(): void {
+    for (const c of this.repairRunErrors) c.inc();
   }
 
   private labelsFor(req: FastifyRequest): RequestLabels {

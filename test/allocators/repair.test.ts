@@ -89,6 +89,9 @@ test('repair frees a leak, records a missing value, corrects a wrong owner, and 
     assert.equal((await post(server.base, { metadata: { name: 'd' }, spec: { clusterIP: '10.96.0.99', ports: [{ port: 80 }] } })).status, 201);
     assert.equal(await metric(server.base, 'apiserver_clusterip_repair_ip_errors_total', 'leak'), 1);
     assert.equal(await metric(server.base, 'apiserver_nodeport_repair_port_errors_total', 'repair'), 2);
+    const text = await (await fetch(`${server.base}/metrics`)).text();
+    assert.match(text, /^apiserver_clusterip_repair_reconcile_errors_total 0$/m, 'a pass that ran to the end is no reconcile error');
+    assert.match(text, /^apiserver_nodeport_repair_reconcile_errors_total 0$/m);
     // A second run finds nothing left to do.
     assert.deepEqual(await server.allocators.repair.run(), []);
   } finally {

@@ -55,13 +55,19 @@ function assertRepairFindsNothing(server: Svcplane): void {
   assert.deepEqual(planRepair(server.store, pools).map((f) => f.message), []);
 }
 
-function checkInvariants(server: Svcplane): void {
+/** Held values by pool/value, and a way to record one that fails when it is held twice. */
+function holdings() {
   const held = new Map<string, string>();
   const hold = (pool: string, value: string, owner: string) => {
     const key = `${pool}/${value}`;
     assert.ok(!held.has(key), `${key} held by ${held.get(key)} and ${owner}`);
     held.set(key, owner);
   };
+  return { held, hold };
+}
+
+function checkInvariants(server: Svcplane): void {
+  const { held, hold } = holdings();
   for (const svc of server.services.list(undefined).items) {
     const owner = `${svc.metadata!.namespace}/${svc.metadata!.name}`;
     for (const ip of svc.spec?.clusterIPs ?? []) if (ip !== 'None') hold('service-ip/IPv4', ip, owner);
@@ -246,12 +252,7 @@ function changeFamilies(cur: Service, o: FamilyOp): Service {
 }
 
 function checkDualInvariants(server: Svcplane): void {
-  const held = new Map<string, string>();
-  const hold = (pool: string, value: string, owner: string) => {
-    const key = `${pool}/${value}`;
-    assert.ok(!held.has(key), `${key} held by ${held.get(key)} and ${owner}`);
-    held.set(key, owner);
-  };
+  const { held, hold } = holdings();
   for (const svc of server.services.list(undefined).items) {
     const owner = `${svc.metadata!.namespace}/${svc.metadata!.name}`;
     const spec = svc.spec ?? {};

@@ -64,6 +64,7 @@ function repairDatabase(args: string[], options: SvcplaneOptions): number {
     const store = new ObjectStore(db);
     const findings = planRepair(store, configuredPools(parseServiceCIDRs(options.serviceCidr), PortRange.parse(options.nodePortRange)));
     const applied = dryRun ? new Set<Finding>() : new Set(applyRepair(store, findings));
+    store.flush();
     const fixable = (f: Finding) => f.type === 'leak' || f.type === 'repair';
     for (const f of findings) {
       const note = fixable(f) ? (dryRun ? ' (dry run: not fixed)' : applied.has(f) ? '' : ' (changed meanwhile: not fixed)') : '';

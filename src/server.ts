@@ -63,7 +63,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const options = resolveOptions(input);
   const db: SqliteDatabase = openDatabase(options.db);
   const checkpointer = options.db === ':memory:' ? undefined : new Checkpointer(options.db);
-  const store = new ObjectStore(db, { historySize: options.watchHistory });
+  const store = new ObjectStore(db, { historySize: options.watchHistory, onCommitError: (err) => app.log.error({ err }, 'commit failed') });
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });
   const listWatch: ListWatchContext = { store, hub };
   // One seeded root, and a stream per consumer, so that one consumer's draws never shift another's.
@@ -105,6 +105,12 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   });
   const decoding = installDecoding(app);
   installStatusErrors(app);
+  // Group commit (ObjectStore.flush): a write's answer leaves once its batch is durable, and
+  // fails (500) with it.
+  app.addHook('onSend', (_req, _reply, payload, done) => {
+    if (!store.committing) return done(null, payload);
+    store.durable().then(() => done(null, payload), (err: Error) => done(err));
+  });
   // One line per request at debug, carrying the request id that error lines carry too. Only
   // installed when it would print, so the default request path pays nothing for it.
   if (options.logLevel === 'debug' || options.logLevel === 'trace') {
@@ -120,6 +126,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       { range: 'node-port', family: '', ...nodePorts.stats() },
     ],
     watcherCount: () => hub.watcherCount,
+    storage: () => store.stats,
   });
   metrics.install(app);
 
@@ -182,6 +189,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       app.log.info(describeSummary(options.load, summary));
     } catch (err) {
       await app.close();
+      store.flush();
       await checkpointer?.stop();
       db.close();
       throw err;
@@ -232,6 +240,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       await stopping;
       await repairing;
       await app.close();
+      store.flush();
       await checkpointer?.stop();
       db.close();
     },

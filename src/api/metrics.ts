@@ -21,6 +21,7 @@ export interface MetricsSources {
   /** Read at scrape time. */
   allocators(): AllocatorStats[];
   watcherCount(): number;
+  storage(): { writes: number; commits: number };
 }
 
 /** apiserver_request_duration_seconds' buckets, as kube-apiserver's. */
@@ -112,6 +113,15 @@ export class Metrics {
         this.set(sources.watcherCount());
       },
     });
+    const storageCounter = (name: string, help: string, read: (s: { writes: number; commits: number }) => number) => new Counter({
+      name, registers, help,
+      collect() {
+        this.reset();
+        this.inc(read(sources.storage()));
+      },
+    });
+    storageCounter('svcplane_storage_writes_total', 'Atomic writes made: an object with its change-log row and allocations, each in its own savepoint.', (x) => x.writes);
+    storageCounter('svcplane_storage_commits_total', 'SQLite COMMITs: writes that arrive together share one (group commit).', (x) => x.commits);
     // kube-apiserver's repair controllers' counters, with their names and `type` label values.
     this.repairErrors = {
       clusterIP: new Counter({

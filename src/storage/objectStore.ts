@@ -95,6 +95,11 @@ export interface WriteTx {
 export interface ObjectStoreOptions {
   /** How many change-log rows to keep for watchers that resume from a resourceVersion. */
   historySize: number;
+  /**
+   * Told when a batch that no request waits on (only internal writers joined it) fails to
+   * commit; its writes are rolled back. Without it the error is thrown out of the event loop.
+   */
+  onCommitError?: (err: unknown) => void;
 }
 
 /** How many objects the read cache holds (about 1 KiB each). */
@@ -112,11 +117,11 @@ export class ObjectStore {
    * changes is dropped from it before anyone can read again.
    */
   private readonly recent = new Map<string, StoredObject>();
-  /**
-   * Keys written by the transaction under way: only these may differ from the read cache, which
-   * holds committed state, so every other read inside a transaction may still use the cache.
-   */
-  private written: Set<string> | undefined;
+  /** Writes and COMMITs so far: writes per COMMIT is how well group commit is batching. */
+  readonly stats = { writes: 0, commits: 0 };
+  /** The group commit under way (see flush), and the writes open inside it, innermost last. */
+  private batch: Batch | undefined;
+  private readonly open: Pending[] = [];
   /** better-sqlite3's BEGIN/COMMIT wrapper, made once rather than per write. */
   private readonly inTransaction: (fn: () => unknown) => unknown;
   private readonly containing = new Map<string, { all(...params: unknown[]): unknown[] }>();
@@ -153,6 +158,9 @@ export class ObjectStore {
       countAfterNs: db.prepare('SELECT count(*) FROM objects WHERE resource = ? AND namespace = ? AND name > ?').pluck(),
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?').pluck(),
       setSetting: db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)'),
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
     };
     this.revision = Number(this.stmts.maxRevision.get() ?? 0);
     this.compacted = Number(this.stmts.getSetting.get('compacted_revision') ?? 0);
@@ -160,18 +168,21 @@ export class ObjectStore {
 
   /** The newest revision pruned from the change log: history is complete for revisions after it. */
   compactedRevision(): number {
+    this.settle();
     return this.compacted;
   }
 
   currentRevision(): number {
+    this.settle();
     return this.revision;
   }
 
   get(key: ObjectKey): StoredObject | undefined {
     const id = `${key.resource}\0${key.namespace}\0${key.name}`;
-    // Inside a transaction the caller may have written this key already: then only SQLite
-    // knows. A transaction not begun here (this.written unset) is not tracked: SQLite too.
-    if (this.db.inTransaction && (!this.written || this.written.has(id))) return this.read(key);
+    this.settle();
+    // Inside a write the batch may have written this key already: then only SQLite knows. A
+    // transaction not begun here (no batch) is not tracked: SQLite too.
+    if (this.db.inTransaction && (!this.batch || this.batch.written.has(id))) return this.read(key);
     const hit = this.recent.get(id);
     if (hit) return { ...hit };
     const obj = this.read(key);
@@ -188,6 +199,7 @@ export class ObjectStore {
 
   /** Bodies ordered by namespace then name, as kube-apiserver lists. */
   list(resource: string, namespace?: string): string[] {
+    this.settle();
     return (namespace === undefined ? this.stmts.listAll.all(resource) : this.stmts.listNs.all(resource, namespace)) as string[];
   }
 
@@ -205,15 +217,18 @@ export class ObjectStore {
   }
 
   count(resource: string, namespace: string): number {
+    this.settle();
     return Number(this.stmts.countNs.get(resource, namespace));
   }
 
   /** The values held in a pool, without their holders: what an allocator needs at start. */
   allocatedValues(pool: string): string[] {
+    this.settle();
     return this.stmts.allocatedValues.all(pool) as string[];
   }
 
   allocation(pool: string, value: string): AllocationRow | undefined {
+    this.settle();
     return this.stmts.allocation.get(pool, value) as AllocationRow | undefined;
   }
 
@@ -222,26 +237,31 @@ export class ObjectStore {
    * that must not hold the event loop (the allocation repair). Not a snapshot.
    */
   scanObjects(resource: string, after: { namespace: string; name: string }, limit: number): { namespace: string; name: string; uid: string; body: string }[] {
+    this.settle();
     return (this.stmts.scanObjects.all(resource, after.namespace, after.name, limit) as [string, string, string, string][])
       .map(([namespace, name, uid, body]) => ({ namespace, name, uid, body }));
   }
 
   /** A page of allocation rows after (pool, value) in key order. Not a snapshot. */
   scanAllocations(after: { pool: string; value: string }, limit: number): AllocationRow[] {
+    this.settle();
     return this.stmts.scanAllocations.all(after.pool, after.value, limit) as AllocationRow[];
   }
 
   /** Every pool with a row, including pools of ranges no longer configured. */
   allocationPools(): string[] {
+    this.settle();
     return this.stmts.allocationPools.all() as string[];
   }
 
   allocations(pool: string): AllocationRow[] {
+    this.settle();
     return this.stmts.allocations.all(pool) as AllocationRow[];
   }
 
   /** Changes to one resource after `revision`, oldest first; CompactedError when some were pruned. */
   changesSince(resource: string, revision: number): Change[] {
+    this.settle();
     if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
     return this.stmts.changesSince.all(resource, revision) as Change[];
   }
@@ -253,6 +273,7 @@ export class ObjectStore {
    * pages, as etcd's MVCC reads do for kube-apiserver.
    */
   listPage(resource: string, namespace: string | undefined, options: ListPageOptions = {}): ListPage {
+    this.settle();
     const revision = options.revision ?? this.revision;
     if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
     // The common case, a whole current list, is one statement with no merging.
@@ -336,23 +357,22 @@ export class ObjectStore {
   }
 
   /**
-   * Runs `fn` in one SQLite transaction. Everything is synchronous, so no other request can
-   * interleave; a throw rolls back the database, the revision counter and in-memory hooks.
+   * Runs `fn` as one atomic write: a SAVEPOINT inside the open batch (see flush), so a throw
+   * rolls back this write's rows, its revisions and its in-memory hooks and nothing else.
+   * Everything is synchronous, so no other request interleaves. Its changes reach listeners,
+   * and durable() resolves, only when the batch commits.
    */
   transaction<T>(fn: (tx: WriteTx) => T): T {
+    const batch = (this.batch ??= this.openBatch());
     const startRevision = this.revision;
-    const commitHooks: (() => void)[] = [];
-    const rollbackHooks: (() => void)[] = [];
-    const changes: Change[] = [];
+    const mine: Pending = { changes: [], commitHooks: [], rollbackHooks: [] };
     const s = this.stmts;
     const log = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) => {
       s.log.run(revision, key.resource, key.namespace, key.name, event, body, prevBody);
-      changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
+      mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
     };
     const previous = (key: ObjectKey) => (s.body.get(key.resource, key.namespace, key.name) as string | undefined) ?? null;
-    const outer = this.written;
-    const written = (this.written ??= new Set());
-    const mark = (key: ObjectKey) => written.add(`${key.resource}\0${key.namespace}\0${key.name}`);
+    const mark = (key: ObjectKey) => batch.written.add(`${key.resource}\0${key.namespace}\0${key.name}`);
     const tx: WriteTx = {
       nextRevision: () => ++this.revision,
       insert: (obj) => {
@@ -384,43 +404,137 @@ export class ObjectStore {
         }
       },
       release: (pool, value, uid) => s.release.run(pool, value, uid).changes === 1,
-      onCommit: (fn) => commitHooks.push(fn),
-      onRollback: (fn) => rollbackHooks.push(fn),
+      onCommit: (fn) => mine.commitHooks.push(fn),
+      onRollback: (fn) => mine.rollbackHooks.push(fn),
     };
+    // A nested transaction hands what it did to the one around it, which may still roll it back.
+    const parent: Pending | undefined = this.open.at(-1);
+    this.open.push(mine);
     let result: T;
     try {
       result = this.inTransaction(() => fn(tx)) as T;
     } catch (err) {
       this.revision = startRevision;
-      for (const hook of rollbackHooks.reverse()) hook();
+      for (const hook of mine.rollbackHooks.reverse()) hook();
       throw err;
     } finally {
-      if (!outer) this.written = undefined;
+      this.open.pop();
     }
-    for (const c of changes) this.recent.delete(`${c.resource}\0${c.namespace}\0${c.name}`);
-    for (const hook of commitHooks) hook();
-    if (changes.length > 0) {
-      this.maybePrune(changes.length);
-      for (const listener of this.committedListeners) listener(changes);
+    (parent ?? batch).changes.push(...mine.changes);
+    (parent ?? batch).rollbackHooks.push(...mine.rollbackHooks);
+    // In-memory bookkeeping follows the batch, which later writes in it read: a value freed here
+    // may be taken by the next write. If the COMMIT fails after all, the rollback hooks undo what
+    // they can, and a freed value SQLite still holds is found by the allocators' next take.
+    if (parent) parent.commitHooks.push(...mine.commitHooks);
+    else {
+      this.stats.writes++;
+      for (const hook of mine.commitHooks) hook();
     }
     return result;
   }
 
-  private maybePrune(written: number): void {
+  /** True while writes wait for their batch to commit. */
+  get committing(): boolean {
+    return this.batch !== undefined;
+  }
+
+  /** Resolves once every write made so far is committed; rejects if their batch failed to commit. */
+  durable(): Promise<void> {
+    const batch = this.batch;
+    if (!batch) return settled;
+    if (!batch.done) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      batch.done = { promise, resolve, reject };
+    }
+    return batch.done.promise;
+  }
+
+  /**
+   * Group commit. The first write opens a SQLite transaction; every write made before the event
+   * loop's next check phase (the requests that arrived together) joins it, each in its own
+   * savepoint, and one COMMIT makes them all durable. A COMMIT is most of a small write's cost
+   * (its WAL frames and locks), and etcd batches kube-apiserver's writes the same way. Nothing
+   * leaves before the COMMIT: listeners (watchers) get the changes after it, write responses
+   * wait for durable(), and any read from outside a write commits the batch first, so no reader
+   * ever sees a write that could still be lost.
+   */
+  flush(): void {
+    const batch = this.batch;
+    if (!batch || this.open.length > 0) return;
+    this.batch = undefined;
+    if (!this.db.open) {
+      // Closed under an open batch: SQLite has rolled it back, so memory follows.
+      this.abandon(batch, new Error('the database was closed before the write committed'));
+      return;
+    }
+    const pruneTo = this.pruneHorizon(batch.changes.length);
+    try {
+      if (pruneTo !== undefined) {
+        this.stmts.prune.run(pruneTo);
+        this.stmts.setSetting.run('compacted_revision', String(pruneTo));
+      }
+      this.stmts.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) this.stmts.rollback.run();
+      this.abandon(batch, err);
+      if (!batch.done && !this.options.onCommitError) throw err;
+      return;
+    }
+    this.stats.commits++;
+    if (pruneTo !== undefined) this.compacted = pruneTo;
+    for (const c of batch.changes) this.recent.delete(`${c.resource}\0${c.namespace}\0${c.name}`);
+    if (batch.changes.length > 0) for (const listener of this.committedListeners) listener(batch.changes);
+    batch.done?.resolve();
+  }
+
+  private abandon(batch: Batch, err: unknown): void {
+    this.revision = batch.startRevision;
+    for (const hook of batch.rollbackHooks.reverse()) hook();
+    if (batch.done) batch.done.reject(err);
+    else this.options.onCommitError?.(err);
+  }
+
+  private openBatch(): Batch {
+    this.stmts.begin.run();
+    setImmediate(() => this.flush());
+    return { changes: [], rollbackHooks: [], startRevision: this.revision, written: new Set() };
+  }
+
+  /** Reads from outside a write see committed state only. */
+  private settle(): void {
+    if (this.batch && this.open.length === 0) this.flush();
+  }
+
+  private pruneHorizon(written: number): number | undefined {
     // Pruning every write would double the write cost; a batch every few hundred keeps the
     // log within the window plus a little.
     this.writesSincePrune += written;
-    if (this.writesSincePrune < 256) return;
+    if (this.writesSincePrune < 256) return undefined;
     this.writesSincePrune = 0;
     const horizon = this.revision - this.options.historySize;
-    if (horizon <= this.compacted) return;
-    this.db.transaction(() => {
-      this.stmts.prune.run(horizon);
-      this.stmts.setSetting.run('compacted_revision', String(horizon));
-    })();
-    this.compacted = horizon;
+    return horizon > this.compacted ? horizon : undefined;
   }
 }
+
+interface Pending {
+  changes: Change[];
+  commitHooks: (() => void)[];
+  rollbackHooks: (() => void)[];
+}
+
+interface Batch extends Omit<Pending, 'commitHooks'> {
+  startRevision: number;
+  /** Keys written since the batch began: the read cache holds committed state, stale for these. */
+  written: Set<string>;
+  done?: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
+}
+
+const settled = Promise.resolve();
 
 function translate(err: unknown, what: 'object' | 'allocation', message: string): unknown {
   const code = (err as { code?: string }).code;

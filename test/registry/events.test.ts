@@ -32,7 +32,11 @@ beforeEach(() => {
   const events = new EventRegistry(store, namespaces);
   const changes: Change[] = [];
   store.onCommitted((c) => changes.push(...c.filter((x) => x.resource === 'events')));
-  f = { dir, db, store, namespaces, events, changes };
+  // Listeners hear of writes when their batch commits (ObjectStore.flush); a test reads them after.
+  f = { dir, db, store, namespaces, events, get changes() {
+    store.flush();
+    return changes;
+  } };
 });
 
 afterEach(() => {

@@ -15,11 +15,14 @@ function setup() {
   const db = openDatabase(join(dir, 'hub.db'));
   const store = new ObjectStore(db);
   const hub = new WatchHub(store, { bookmarkIntervalMs: 60_000 });
-  const put = (name: string) =>
+  // Each put commits at once (the hub hears of a write when its batch commits).
+  const put = (name: string) => {
     store.transaction((tx) => {
       const rv = tx.nextRevision();
       tx.insert({ resource: 'things', namespace: 'ns', name, uid: name, resourceVersion: rv, body: JSON.stringify({ metadata: { name, resourceVersion: String(rv) } }) });
     });
+    store.flush();
+  };
   return { store, hub, put, done: () => (hub.closeAll(), db.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 

@@ -1,0 +1,127 @@
+// Group commit: writes made in one turn of the event loop share one SQLite transaction, each in
+// its own savepoint. What must hold: nobody outside the batch (another connection, a listener,
+// a reader, a waiting response) sees a write before its COMMIT; a failed write takes nothing
+// else with it; a failed COMMIT takes back the whole batch, memory included.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setImmediate as tick } from 'node:timers/promises';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/storage/database.js';
+import { ObjectStore, UniqueViolation, type Change } from '../../src/storage/objectStore.js';
+import { tempDir } from '../support/server.js';
+
+const resource = 'things';
+const put = (store: ObjectStore, name: string) =>
+  store.transaction((tx) => {
+    const rv = tx.nextRevision();
+    tx.insert({ resource, namespace: 'ns', name, uid: name, resourceVersion: rv, body: JSON.stringify({ metadata: { name, resourceVersion: String(rv) } }) });
+    return rv;
+  });
+
+function setup() {
+  const dir = tempDir();
+  const file = join(dir, 'gc.db');
+  const db = openDatabase(file);
+  const store = new ObjectStore(db);
+  const heard: Change[][] = [];
+  store.onCommitted((c) => heard.push(c));
+  const peer = new Database(file, { readonly: true });
+  const onDisk = () => (peer.prepare('SELECT name FROM objects WHERE resource = ? ORDER BY name').pluck().all(resource) as string[]);
+  return { db, store, heard, onDisk, done: () => (store.flush(), peer.close(), db.close(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+test('writes of one event-loop turn commit together, and nothing outside sees them before', async () => {
+  const { store, heard, onDisk, done } = setup();
+  put(store, 'a');
+  put(store, 'b');
+  assert.equal(store.committing, true);
+  assert.deepEqual(onDisk(), [], 'another connection sees nothing before the COMMIT');
+  assert.equal(heard.length, 0, 'listeners hear nothing before the COMMIT');
+  let durable = false;
+  const waiting = store.durable().then(() => (durable = true));
+  await Promise.resolve();
+  assert.equal(durable, false, 'durable() waits for the COMMIT');
+  await tick();
+  await waiting;
+  assert.deepEqual(onDisk(), ['a', 'b']);
+  assert.equal(heard.length, 1, 'one COMMIT, one notification');
+  assert.deepEqual(heard[0].map((c) => c.name), ['a', 'b']);
+  assert.equal(store.committing, false);
+  done();
+});
+
+test('a read from outside the batch commits it first', () => {
+  const { store, heard, onDisk, done } = setup();
+  const rv = put(store, 'a');
+  assert.equal(store.currentRevision(), rv, 'the revision a reader is told about is committed');
+  assert.deepEqual(onDisk(), ['a']);
+  assert.equal(heard.length, 1);
+  put(store, 'b');
+  assert.deepEqual(store.list(resource), ['a', 'b'].map((name, i) => JSON.stringify({ metadata: { name, resourceVersion: String(rv + i) } })));
+  assert.deepEqual(onDisk(), ['a', 'b']);
+  done();
+});
+
+test('a write that fails inside a batch leaves the others, and a later write sees the earlier ones', async () => {
+  const { store, onDisk, done } = setup();
+  put(store, 'a');
+  assert.throws(() => put(store, 'a'), UniqueViolation, 'the second write of a name in the batch sees the first');
+  let undone = false;
+  assert.throws(() => store.transaction((tx) => {
+    tx.onRollback(() => (undone = true));
+    tx.insert({ resource, namespace: 'ns', name: 'c', uid: 'c', resourceVersion: tx.nextRevision(), body: '{}' });
+    throw new Error('validation failed');
+  }), /validation failed/);
+  assert.equal(undone, true);
+  const rv = put(store, 'b');
+  assert.equal(rv, 2, 'revisions of failed writes are given back');
+  await store.durable();
+  assert.deepEqual(onDisk(), ['a', 'b']);
+  done();
+});
+
+test('a COMMIT that fails takes back the whole batch: rows, revisions, memory, and the waiters hear why', async () => {
+  const { db, store, heard, onDisk, done } = setup();
+  put(store, 'before');
+  await store.durable();
+  // A deferred foreign key is checked at COMMIT: the one way to make SQLite refuse a COMMIT on demand.
+  db.exec(`CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
+    CREATE TABLE trap (x INTEGER REFERENCES trap_parent(id) DEFERRABLE INITIALLY DEFERRED);
+    CREATE TRIGGER spring AFTER INSERT ON objects WHEN NEW.name = 'doomed' BEGIN INSERT INTO trap VALUES (1); END;`);
+  const start = store.currentRevision();
+  const rolledBack: string[] = [];
+  let committed = 0;
+  for (const name of ['x', 'doomed', 'y']) {
+    store.transaction((tx) => {
+      tx.onRollback(() => rolledBack.push(name));
+      tx.onCommit(() => committed++);
+      tx.insert({ resource, namespace: 'ns', name, uid: name, resourceVersion: tx.nextRevision(), body: '{}' });
+    });
+  }
+  assert.equal(committed, 3, 'bookkeeping follows each write as it completes, for the writes after it');
+  await assert.rejects(store.durable(), /FOREIGN KEY constraint failed/);
+  assert.deepEqual(rolledBack, ['y', 'doomed', 'x'], 'undone newest first');
+  assert.equal(store.currentRevision(), start);
+  assert.deepEqual(onDisk(), ['before']);
+  assert.equal(heard.length, 1, 'listeners never heard of the lost writes');
+  assert.equal(store.get({ resource, namespace: 'ns', name: 'x' }), undefined);
+  put(store, 'after');
+  await store.durable();
+  assert.deepEqual(onDisk(), ['after', 'before']);
+  done();
+});
+
+test('closing the database under an open batch rolls it back instead of throwing from a timer', async () => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir, 'gc.db'));
+  const failures: unknown[] = [];
+  const store = new ObjectStore(db, { historySize: 100, onCommitError: (err) => failures.push(err) });
+  put(store, 'a');
+  db.close();
+  await tick();
+  assert.equal(failures.length, 1);
+  assert.match(String(failures[0]), /closed before the write committed/);
+  rmSync(dir, { recursive: true, force: true });
+});

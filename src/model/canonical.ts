@@ -27,29 +27,42 @@ function isEmpty(key: string, v: unknown): boolean {
   return false;
 }
 
+// The schema's property lists, walked once per create on the hot path, are read once per node.
+const fieldsOf = new WeakMap<SchemaNode, [string, SchemaNode][]>();
+
+function fields(schema: SchemaNode): [string, SchemaNode][] {
+  let f = fieldsOf.get(schema);
+  if (!f) fieldsOf.set(schema, (f = Object.entries(schema.properties!)));
+  return f;
+}
+
+// Paths are only built when unknown fields are being collected (request decoding).
+const child = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
 function walk(schema: SchemaNode, value: unknown, path: string, unknown: string[] | undefined): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     if (!schema.items) return value;
-    return value.map((v, i) => walk(schema.items!, v, `${path}[${i}]`, unknown));
+    return value.map((v, i) => walk(schema.items!, v, unknown ? `${path}[${i}]` : '', unknown));
   }
   const obj = value as Record<string, unknown>;
   if (schema.properties) {
     const out: Record<string, unknown> = {};
-    for (const [key, sub] of Object.entries(schema.properties)) {
+    for (const [key, sub] of fields(schema)) {
       const v = obj[key];
-      if (sub.patternProperties && v && typeof v === 'object' && Object.keys(v).length === 0) continue;
-      if (!isEmpty(key, v)) out[key] = walk(sub, v, path ? `${path}.${key}` : key, unknown);
+      if (isEmpty(key, v)) continue;
+      if (sub.patternProperties && typeof v === 'object' && Object.keys(v as object).length === 0) continue;
+      out[key] = walk(sub, v, unknown ? child(path, key) : '', unknown);
     }
     if (unknown) {
-      for (const key of Object.keys(obj)) if (!(key in schema.properties)) unknown.push(path ? `${path}.${key}` : key);
+      for (const key of Object.keys(obj)) if (!(key in schema.properties)) unknown.push(child(path, key));
     }
     return out;
   }
   if (schema.patternProperties) {
     const sub = Object.values(schema.patternProperties)[0];
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(obj).sort()) if (obj[key] !== null) out[key] = walk(sub, obj[key], `${path}.${key}`, unknown);
+    for (const key of Object.keys(obj).sort()) if (obj[key] !== null) out[key] = walk(sub, obj[key], unknown ? `${path}.${key}` : '', unknown);
     return out;
   }
   return value;

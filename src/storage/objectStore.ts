@@ -429,6 +429,7 @@ export class ObjectStore {
     else {
       this.stats.writes++;
       for (const hook of mine.commitHooks) hook();
+      if (batch.foreign) this.flush();
     }
     return result;
   }
@@ -478,7 +479,7 @@ export class ObjectStore {
         this.stmts.prune.run(pruneTo);
         this.stmts.setSetting.run('compacted_revision', String(pruneTo));
       }
-      this.stmts.commit.run();
+      if (!batch.foreign) this.stmts.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.stmts.rollback.run();
       this.abandon(batch, err);
@@ -500,9 +501,13 @@ export class ObjectStore {
   }
 
   private openBatch(): Batch {
+    const batch: Batch = { changes: [], rollbackHooks: [], startRevision: this.revision, written: new Set(), foreign: this.db.inTransaction };
+    // Inside a transaction someone else began on this connection (a bulk load), each write is
+    // a savepoint of theirs, committed when they commit: the store dispatches as each completes.
+    if (batch.foreign) return batch;
     this.stmts.begin.run();
     setImmediate(() => this.flush());
-    return { changes: [], rollbackHooks: [], startRevision: this.revision, written: new Set() };
+    return batch;
   }
 
   /** Reads from outside a write see committed state only. */
@@ -531,6 +536,8 @@ interface Batch extends Omit<Pending, 'commitHooks'> {
   startRevision: number;
   /** Keys written since the batch began: the read cache holds committed state, stale for these. */
   written: Set<string>;
+  /** Opened inside a transaction not begun by the store, whose owner commits it. */
+  foreign: boolean;
   done?: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
 }
 

@@ -125,3 +125,21 @@ test('closing the database under an open batch rolls it back instead of throwing
   assert.match(String(failures[0]), /closed before the write committed/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('writes inside a transaction someone else began join it, and are dispatched as each completes', () => {
+  const { db, store, heard, onDisk, done } = setup();
+  db.transaction(() => {
+    put(store, 'a');
+    assert.equal(heard.length, 1, 'the store cannot wait for a COMMIT it does not own');
+    assert.equal(store.committing, false);
+    put(store, 'b');
+  })();
+  assert.deepEqual(onDisk(), ['a', 'b']);
+  assert.equal(heard.length, 2);
+  assert.throws(() => db.transaction(() => {
+    put(store, 'c');
+    throw new Error('the owner gives up');
+  })(), /gives up/);
+  assert.deepEqual(onDisk(), ['a', 'b'], 'the owner rolled back');
+  done();
+});

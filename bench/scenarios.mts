@@ -21,7 +21,7 @@ export interface Config {
   roundSec: number;
   listSizes: number[];
   listRoundSec: number;
-  watch: { watchers: number; rate: number; seconds: number };
+  watch: { watchers: number; rate: number; seconds: number; rounds: number };
   startSizes: number[];
   startRounds: number;
 }
@@ -482,7 +482,42 @@ export function lastJsonObject(text: string): Record<string, unknown> | undefine
 }
 
 export async function watchScenario(cfg: Config): Promise<Row[]> {
-  const { watchers, rate, seconds } = cfg.watch;
+  const { watchers, rate, seconds, rounds } = cfg.watch;
+  // Like the other scenarios, several rounds and the median one: a single 10 s round's p99 moves
+  // by ten milliseconds with whatever else the machine does. Every round's p99 is in the notes.
+  const results: Record<string, unknown>[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const r = await watchRound(watchers, rate, seconds);
+    log(`watch round ${i + 1}/${rounds}: p50 ${String(r.p50_ms)} ms, p99 ${String(r.p99_ms)} ms, ${String(r.watchersWithEveryEvent)}/${watchers} watchers got every event`);
+    results.push(r);
+  }
+  const p99 = (r: Record<string, unknown>) => (typeof r.p99_ms === 'number' ? r.p99_ms : Infinity);
+  const r = [...results].sort((a, b) => p99(a) - p99(b))[Math.floor(results.length / 2)];
+  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : null);
+  const every = num('watchersWithEveryEvent');
+  const allEvents = results.every((x) => x.watchersWithEveryEvent === watchers);
+  const kib = num('KiB_per_idle_watcher');
+  const notes = [`${watchers} watchers, ${rate} writes/s for ${seconds} s (rps = writes/s achieved; latency = write sent -> event received)`,
+    `median of ${rounds} round(s) by p99; p99 per round: ${results.map((x) => `${String(x.p99_ms)} ms`).join(', ')}`,
+    `${kib} KiB per idle watcher`, `${every}/${watchers} watchers got every event${allEvents ? ' in every round' : ''}`];
+  if (num('achievedWritesPerSecond') !== null && num('achievedWritesPerSecond')! < rate * 0.95) notes.push(`writer reached only ${num('achievedWritesPerSecond')} writes/s`);
+  const p99ms = num('p99_ms');
+  return [{
+    key: 'watch',
+    svcplane: { ...r, rps: num('achievedWritesPerSecond'), p50_ms: num('p50_ms'), p99_ms: p99ms, KiB_per_watcher: kib, rounds: results },
+    baseline: null,
+    baseline_is: null,
+    ratio: null,
+    ratio_means: null,
+    // Issue 4's scale target, for 1,000 watchers at 200 writes/s.
+    target: 'p99 < 50 ms, all events, < 50 KiB/watcher',
+    met: watchers === 1000 && rate === 200 ? allEvents && p99ms !== null && p99ms < 50 && kib !== null && kib < 50 : null,
+    notes,
+  }];
+}
+
+/** One run of bench/watch.mts, which starts its own svcplane; its JSON result. */
+async function watchRound(watchers: number, rate: number, seconds: number): Promise<Record<string, unknown>> {
   // watch.mts starts its own svcplane: its own process group, so that killing it kills that too.
   // Its temp files go under a dir of ours (TMPDIR), removed even when it is killed.
   const tmp = tempDir();
@@ -503,22 +538,7 @@ export async function watchScenario(cfg: Config): Promise<Row[]> {
   removeTempDir(tmp);
   const r = lastJsonObject(out);
   if (code !== 0 || !r) throw new Error(`bench/watch.mts exited ${code}; output: ${out.slice(-500)}`);
-  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : null);
-  const every = num('watchersWithEveryEvent');
-  const notes = [`${watchers} watchers, ${rate} writes/s for ${seconds} s (rps = writes/s achieved; latency = write sent -> event received)`,
-    `${num('KiB_per_idle_watcher')} KiB per idle watcher`, `${every}/${watchers} watchers got every event`];
-  if (num('achievedWritesPerSecond') !== null && num('achievedWritesPerSecond')! < rate * 0.95) notes.push(`writer reached only ${num('achievedWritesPerSecond')} writes/s`);
-  return [{
-    key: 'watch',
-    svcplane: { ...r, rps: num('achievedWritesPerSecond'), p50_ms: num('p50_ms'), p99_ms: num('p99_ms'), KiB_per_watcher: num('KiB_per_idle_watcher') },
-    baseline: null,
-    baseline_is: null,
-    ratio: null,
-    ratio_means: null,
-    target: '-',
-    met: null,
-    notes,
-  }];
+  return r;
 }
 
 // --- start --------------------------------------------------------------------------------

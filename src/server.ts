@@ -34,7 +34,7 @@ import { Checkpointer } from './storage/checkpointer.js';
 import { openDatabase, type SqliteDatabase } from './storage/database.js';
 import { ObjectStore } from './storage/objectStore.js';
 import { WatchHub } from './watch/watchHub.js';
-import { FakeCloud, type CloudProvider } from './cloud/fakeCloud.js';
+import { FakeCloud, systemClock, type CloudProvider } from './cloud/fakeCloud.js';
 import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
 import { childRandom, createRandom } from './random.js';
 import { randomIdentities, seededIdentities } from './registry/metadata.js';
@@ -201,7 +201,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const cloud = new FakeCloud(db, {
     profile: options.cloudProfile, region: options.cloudRegion, ipPool: options.lbIpPool,
     provisionDelayMs: options.lbProvisionDelay, failureRate: options.lbFailureRate,
-  }, childRandom(random, 'cloud'));
+  }, childRandom(random, 'cloud'), systemClock, () => store.flush());
   const cloudController = new ServiceController(hub, services, events, cloud,
     { retryBaseMs: options.lbRetryDelay, retryMaxMs: serviceControllerDefaults.retryMaxMs }, (msg) => app.log.warn(msg));
   cloudController.onProvisioned = (seconds) => metrics.lbProvision.observe(seconds);

@@ -71,7 +71,8 @@ export class FakeCloud implements CloudProvider {
   private readonly reserved = new Map<string, AddressHolder>();
   private readonly shutdown = new AbortController();
 
-  constructor(db: SqliteDatabase, options: Partial<FakeCloudOptions>, random: Random, private readonly clock: CloudClock = systemClock) {
+  /** `beforeWrite`: see LoadBalancerStore. */
+  constructor(db: SqliteDatabase, options: Partial<FakeCloudOptions>, random: Random, private readonly clock: CloudClock = systemClock, beforeWrite?: () => void) {
     this.options = {
       profile: options.profile ?? fakeCloudDefaults.profile,
       region: options.region ?? fakeCloudDefaults.region,
@@ -92,7 +93,7 @@ export class FakeCloud implements CloudProvider {
       throw new RangeError(`invalid load balancer IP pool ${JSON.stringify(ipPool)}: expected an IPv4 CIDR of /30 or wider, such as 203.0.113.0/24`);
     }
     this.profile = profile;
-    this.store = new LoadBalancerStore(db);
+    this.store = new LoadBalancerStore(db, beforeWrite);
     // Every provisioning in flight waits on this one signal; more than ten at once is normal,
     // not the listener leak Node warns about.
     setMaxListeners(0, this.shutdown.signal);

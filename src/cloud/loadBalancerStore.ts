@@ -34,7 +34,12 @@ const columns = `uid, namespace, name, profile, address_kind AS addressKind, add
 export class LoadBalancerStore {
   private readonly stmts;
 
-  constructor(private readonly db: SqliteDatabase) {
+  /**
+   * `beforeWrite` commits the API server's open group commit (ObjectStore.flush) first: the
+   * cloud is another system, so its writes commit on their own, never inside the API server's
+   * batch, where a failed COMMIT would take them along.
+   */
+  constructor(private readonly db: SqliteDatabase, private readonly beforeWrite: () => void = () => {}) {
     this.stmts = {
       get: db.prepare(`SELECT ${columns} FROM fake_cloud_load_balancers WHERE uid = ?`),
       list: db.prepare(`SELECT ${columns} FROM fake_cloud_load_balancers ORDER BY namespace, name, uid`),
@@ -70,6 +75,7 @@ export class LoadBalancerStore {
   }
 
   insert(row: LoadBalancerRow): void {
+    this.beforeWrite();
     try {
       this.stmts.insert.run({ ...row, ports: JSON.stringify(row.ports) });
     } catch (err) {
@@ -78,6 +84,7 @@ export class LoadBalancerStore {
   }
 
   update(uid: string, address: string, ports: Listener[], updatedAt: string): void {
+    this.beforeWrite();
     try {
       this.stmts.update.run(address, JSON.stringify(ports), updatedAt, uid);
     } catch (err) {
@@ -87,6 +94,7 @@ export class LoadBalancerStore {
 
   /** Removes a uid's load balancer and its injected-failure count; false when it had no load balancer. */
   remove(uid: string): boolean {
+    this.beforeWrite();
     return this.db.transaction(() => {
       this.stmts.forgetFailures.run(uid);
       return this.stmts.remove.run(uid).changes === 1;
@@ -99,6 +107,7 @@ export class LoadBalancerStore {
 
   /** Counts one more injected failure and returns the new count. */
   countInjectedFailure(uid: string): number {
+    this.beforeWrite();
     return Number(this.stmts.countFailure.get(uid));
   }
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { LoadBalancerStore } from '../../src/cloud/loadBalancerStore.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { ObjectStore, UniqueViolation, type Change } from '../../src/storage/objectStore.js';
 import { tempDir } from '../support/server.js';
@@ -141,5 +142,18 @@ test('writes inside a transaction someone else began join it, and are dispatched
     throw new Error('the owner gives up');
   })(), /gives up/);
   assert.deepEqual(onDisk(), ['a', 'b'], 'the owner rolled back');
+  done();
+});
+
+test("the fake cloud's writes commit on their own, never inside the API server's batch", () => {
+  const { db, store, onDisk, done } = setup();
+  const peer = new Database(db.name, { readonly: true });
+  const lbs = new LoadBalancerStore(db, () => store.flush());
+  put(store, 'svc');
+  lbs.insert({ uid: 'u1', namespace: 'ns', name: 'svc', profile: 'aws', addressKind: 'hostname', address: 'a.example', ports: [], createdAt: 'now', updatedAt: 'now' });
+  assert.equal(store.committing, false, 'the open batch was committed before the cloud wrote');
+  assert.deepEqual(onDisk(), ['svc']);
+  assert.equal(peer.prepare('SELECT count(*) FROM fake_cloud_load_balancers').pluck().get(), 1, 'and the cloud row is committed too');
+  peer.close();
   done();
 });

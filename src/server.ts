@@ -63,7 +63,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const options = resolveOptions(input);
   const db: SqliteDatabase = openDatabase(options.db);
   const checkpointer = options.db === ':memory:' ? undefined : new Checkpointer(options.db);
-  const store = new ObjectStore(db, { historySize: options.watchHistory, onCommitError: (err) => app.log.error({ err }, 'commit failed') });
+  const store = new ObjectStore(db, { historySize: options.watchHistory, onCommitError: (err) => app.log.error({ err }, 'commit failed'),
+    onListenerError: (err) => app.log.error({ err }, 'a listener of committed changes failed') });
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });
   const listWatch: ListWatchContext = { store, hub };
   // One seeded root, and a stream per consumer, so that one consumer's draws never shift another's.

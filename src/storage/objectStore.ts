@@ -100,6 +100,8 @@ export interface ObjectStoreOptions {
    * commit; its writes are rolled back. Without it the error is thrown out of the event loop.
    */
   onCommitError?: (err: unknown) => void;
+  /** Told when a committed-changes listener throws; without it the error is thrown after all ran. */
+  onListenerError?: (err: unknown) => void;
 }
 
 /** How many objects the read cache holds (about 1 KiB each). */
@@ -489,8 +491,20 @@ export class ObjectStore {
     this.stats.commits++;
     if (pruneTo !== undefined) this.compacted = pruneTo;
     for (const c of batch.changes) this.recent.delete(`${c.resource}\0${c.namespace}\0${c.name}`);
-    if (batch.changes.length > 0) for (const listener of this.committedListeners) listener(batch.changes);
+    // The writes are durable whatever a listener does next; one that throws neither holds their
+    // answers back nor keeps the changes from the listeners after it.
     batch.done?.resolve();
+    if (batch.changes.length === 0) return;
+    let failure: { err: unknown } | undefined;
+    for (const listener of this.committedListeners) {
+      try {
+        listener(batch.changes);
+      } catch (err) {
+        if (this.options.onListenerError) this.options.onListenerError(err);
+        else failure ??= { err };
+      }
+    }
+    if (failure) throw failure.err;
   }
 
   private abandon(batch: Batch, err: unknown): void {

@@ -157,3 +157,21 @@ test("the fake cloud's writes commit on their own, never inside the API server's
   peer.close();
   done();
 });
+
+test('a listener that throws neither holds back the answers nor the listeners after it', async () => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir, 'gc.db'));
+  const errors: unknown[] = [];
+  const store = new ObjectStore(db, { historySize: 100, onListenerError: (err) => errors.push(err) });
+  store.onCommitted(() => {
+    throw new Error('listener bug');
+  });
+  const heard: string[] = [];
+  store.onCommitted((c) => heard.push(...c.map((x) => x.name)));
+  put(store, 'a');
+  await store.durable();
+  assert.deepEqual(heard, ['a']);
+  assert.match(String(errors[0]), /listener bug/);
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});

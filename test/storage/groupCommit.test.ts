@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { LoadBalancerStore } from '../../src/cloud/loadBalancerStore.js';
 import { openDatabase } from '../../src/storage/database.js';
-import { ObjectStore, UniqueViolation, type Change } from '../../src/storage/objectStore.js';
+import { ObjectStore, UniqueViolation, type Change, type ObjectStoreOptions } from '../../src/storage/objectStore.js';
 import { tempDir } from '../support/server.js';
 
 const resource = 'things';
@@ -21,11 +21,11 @@ const put = (store: ObjectStore, name: string) =>
     return rv;
   });
 
-function setup() {
+function setup(options: Partial<ObjectStoreOptions> = {}) {
   const dir = tempDir();
   const file = join(dir, 'gc.db');
   const db = openDatabase(file);
-  const store = new ObjectStore(db);
+  const store = new ObjectStore(db, { historySize: 10_000, ...options });
   const heard: Change[][] = [];
   store.onCommitted((c) => heard.push(c));
   const peer = new Database(file, { readonly: true });
@@ -115,16 +115,14 @@ test('a COMMIT that fails takes back the whole batch: rows, revisions, memory, a
 });
 
 test('closing the database under an open batch rolls it back instead of throwing from a timer', async () => {
-  const dir = tempDir();
-  const db = openDatabase(join(dir, 'gc.db'));
   const failures: unknown[] = [];
-  const store = new ObjectStore(db, { historySize: 100, onCommitError: (err) => failures.push(err) });
+  const { db, store, done } = setup({ onCommitError: (err) => failures.push(err) });
   put(store, 'a');
   db.close();
   await tick();
   assert.equal(failures.length, 1);
   assert.match(String(failures[0]), /closed before the write committed/);
-  rmSync(dir, { recursive: true, force: true });
+  done();
 });
 
 test('writes inside a transaction someone else began join it, and are dispatched as each completes', () => {
@@ -159,10 +157,8 @@ test("the fake cloud's writes commit on their own, never inside the API server's
 });
 
 test('a listener that throws neither holds back the answers nor the listeners after it', async () => {
-  const dir = tempDir();
-  const db = openDatabase(join(dir, 'gc.db'));
   const errors: unknown[] = [];
-  const store = new ObjectStore(db, { historySize: 100, onListenerError: (err) => errors.push(err) });
+  const { store, done } = setup({ onListenerError: (err) => errors.push(err) });
   store.onCommitted(() => {
     throw new Error('listener bug');
   });
@@ -172,6 +168,5 @@ test('a listener that throws neither holds back the answers nor the listeners af
   await store.durable();
   assert.deepEqual(heard, ['a']);
   assert.match(String(errors[0]), /listener bug/);
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  done();
 });

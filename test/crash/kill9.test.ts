@@ -23,8 +23,8 @@ import { call, killNine, offlineRepairCheck, Rand, sleep, startServer, type Outc
 const long = process.env.SVCPLANE_FUZZ === 'long';
 const seed = process.env.SVCPLANE_FUZZ_SEED ?? 'svcplane-crash-15';
 const size = long
-  ? { rounds: 20, clients: 8, namesPerClient: 10, loadMs: [4000, 12000] }
-  : { rounds: 3, clients: 6, namesPerClient: 8, loadMs: [1500, 4000] };
+  ? { rounds: 20, clients: 16, namesPerClient: 6, loadMs: [4000, 12000] }
+  : { rounds: 3, clients: 12, namesPerClient: 5, loadMs: [2000, 5000] };
 const namespaces = ['default', 'crash'];
 const cleanupFinalizer = 'service.kubernetes.io/load-balancer-cleanup';
 const allocationsPath = '/apis/svcplane.dev/v1alpha1/allocations';
@@ -289,8 +289,10 @@ async function getJSON<T>(url: string, p: string): Promise<T> {
 }
 
 /** Every check after a restart; returns how many passed and what failed, so one round reports all it found. */
-async function check(url: string, states: Map<string, NameState>, maxAckedRV: number): Promise<{ passed: number; violations: string[]; objects: number; holders: number }> {
+async function check(url: string, states: Map<string, NameState>, maxAckedRV: number): Promise<{ passed: number; violations: string[]; objects: number; holders: number; applied: number }> {
   let passed = 0;
+  /** Unknown-outcome writes that turned out to have been committed: evidence the kill lands mid-commit, not only between requests. */
+  let applied = 0;
   const violations: string[] = [];
   const expect = (ok: boolean, message: () => string) => (ok ? passed++ : violations.push(message()));
 
@@ -343,6 +345,12 @@ async function check(url: string, states: Map<string, NameState>, maxAckedRV: nu
     const u = st.unknown;
     const last = st.lastAck ? `${st.lastAck.op} ${st.lastAck.detail}` : 'state at the round start';
     const inFlight = u ? `; in flight: ${u.op} ${u.detail}` : '';
+    if (u) {
+      const took = u.op === 'create' ? c !== null && c.metadata.uid !== k?.metadata.uid
+        : u.op === 'delete' ? c === null || (terminating(c) && !!k && !terminating(k))
+        : c !== null && k !== null && rv(c) > rv(k) && !isDeepStrictEqual(content(c), content(k));
+      if (took) applied++;
+    }
     const what = () => `${key}: last acknowledged ${last} left ${k ? `rv ${rv(k)} uid ${k.metadata.uid}${terminating(k) ? ' (terminating)' : ''}` : 'nothing'}${inFlight}; found ${c ? `rv ${rv(c)} uid ${c.metadata.uid}` : 'nothing'}`;
     if (k && !terminating(k)) {
       if (!c) expect(u?.op === 'delete', () => `LOST WRITE ${what()}`);
@@ -358,7 +366,7 @@ async function check(url: string, states: Map<string, NameState>, maxAckedRV: nu
       expect(u?.op === 'create' && c.metadata.uid !== st.deletedUid, () => `${st.deletedUid === c.metadata.uid ? 'LOST DELETE' : 'appeared without an acknowledged create'}: ${what()}`);
     } else passed++;
   }
-  return { passed, violations, objects: current.size, holders };
+  return { passed, violations, objects: current.size, holders, applied };
 }
 
 /**
@@ -461,7 +469,7 @@ test(`kill -9 under mixed load, ${size.rounds} rounds on one database (seed ${se
       const f = run.figures;
       const acked = sum(f.acked);
       log(`round ${round}/${size.rounds}: killed after ${killAfterMs} ms; acknowledged ${acked} writes (${Object.entries(f.acked).map(([k, v]) => `${k} ${v}`).join(', ')}); ` +
-        `unknown outcome ${f.unknown}; rejected ${sum(f.rejected)} (${Object.entries(f.rejected).map(([k, v]) => `${k}x${v}`).join(', ') || 'none'}); ` +
+        `unknown outcome ${f.unknown} (${result.applied} found applied); rejected ${sum(f.rejected)} (${Object.entries(f.rejected).map(([k, v]) => `${k}x${v}`).join(', ') || 'none'}); ` +
         `after restart ${result.objects} Services, ${result.holders} allocations held, ${watched.events} changes replayed by watch; checks passed ${result.passed}, failed ${result.violations.length}`);
       for (const v of result.violations) failures.push(`round ${round}: ${v}`);
       if (result.violations.length) break;

@@ -10,6 +10,7 @@ import { openDatabase } from './storage/database.js';
 import { ObjectStore } from './storage/objectStore.js';
 import { groupVersions, openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
+import { installProcessGuards } from './api/lastResort.js';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const server = await createServer(parsed.options as never);
+  installProcessGuards(server.app.log);
   // Handlers go in before the URL is printed: whoever reads that line may signal at once.
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {

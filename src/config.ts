@@ -32,6 +32,12 @@ export interface SvcplaneOptions {
   auditLogPath: string | undefined;
   /** Milliseconds between allocation repair runs after the one at start; 0: only at start. */
   repairInterval: number;
+  /** Milliseconds a request may take, body included (kube-apiserver's --request-timeout); watches excepted. */
+  requestTimeout: number;
+  /** Read-only requests served at once before the next gets a 429 (kube-apiserver's flag). */
+  maxRequestsInflight: number;
+  /** Mutating requests served at once before the next gets a 429 (kube-apiserver's flag). */
+  maxMutatingRequestsInflight: number;
 }
 
 export const defaults: SvcplaneOptions = {
@@ -55,6 +61,9 @@ export const defaults: SvcplaneOptions = {
   load: undefined,
   auditLogPath: undefined,
   repairInterval: 180_000,
+  requestTimeout: 60_000,
+  maxRequestsInflight: 400,
+  maxMutatingRequestsInflight: 200,
 };
 
 interface Flag {
@@ -84,6 +93,9 @@ export const flags: Flag[] = [
   { key: 'load', flag: '--load', env: 'SVCPLANE_LOAD', help: 'a YAML/JSON manifest file or folder whose Services and Namespaces are applied at start' },
   { key: 'auditLogPath', flag: '--audit-log-path', env: 'SVCPLANE_AUDIT_LOG_PATH', help: 'write an audit.k8s.io/v1 Event per request to this file as JSON lines (- for stdout)' },
   { key: 'repairInterval', flag: '--repair-interval', env: 'SVCPLANE_REPAIR_INTERVAL', help: 'how often allocations are checked against the Services that hold them, after the check at start (a duration; 0 turns the timer off)' },
+  { key: 'requestTimeout', flag: '--request-timeout', env: 'SVCPLANE_REQUEST_TIMEOUT', help: 'how long a request may take, reading its body included, before it is answered 504 (408 while the body is still arriving); watches are not cut (a duration)' },
+  { key: 'maxRequestsInflight', flag: '--max-requests-inflight', env: 'SVCPLANE_MAX_REQUESTS_INFLIGHT', help: 'read-only requests served at once; past it a request gets 429 with Retry-After' },
+  { key: 'maxMutatingRequestsInflight', flag: '--max-mutating-requests-inflight', env: 'SVCPLANE_MAX_MUTATING_REQUESTS_INFLIGHT', help: 'mutating requests served at once; past it a request gets 429 with Retry-After' },
   { key: 'watchBookmarkInterval', flag: '--watch-bookmark-interval', env: 'SVCPLANE_WATCH_BOOKMARK_INTERVAL', help: 'how often watchers that allow bookmarks get one (a duration: 500ms, 60s, 1m)' },
 ];
 
@@ -106,6 +118,9 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const watchBookmarkInterval = durationOption('watchBookmarkInterval', o.watchBookmarkInterval, 10, 3_600_000);
   const lbProvisionDelay = durationOption('lbProvisionDelay', o.lbProvisionDelay, 0, 3_600_000);
   const repairInterval = o.repairInterval === 0 || o.repairInterval === '0' ? 0 : durationOption('repairInterval', o.repairInterval, 1000, 24 * 3_600_000, '30s, 3m, 1h, or 0 for none');
+  const requestTimeout = durationOption('requestTimeout', o.requestTimeout, 100, 3_600_000, '30s, 1m, 5m');
+  const maxRequestsInflight = int('maxRequestsInflight', 1, 1_000_000);
+  const maxMutatingRequestsInflight = int('maxMutatingRequestsInflight', 1, 1_000_000);
   const eventTtl = durationOption('eventTtl', o.eventTtl, 1000, 30 * 24 * 3_600_000);
   const lbRetryDelay = durationOption('lbRetryDelay', o.lbRetryDelay, 1, 300_000);
   const cloudProfile = String(o.cloudProfile);
@@ -145,7 +160,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const auditLogPath = o.auditLogPath === undefined || o.auditLogPath === '' ? undefined : String(o.auditLogPath);
   return { host: String(o.host), port, db, serviceCidr, nodePortRange, logLevel: logLevel as SvcplaneOptions['logLevel'], kubernetesVersion, watchHistory, watchBookmarkInterval,
     cloudProfile: cloudProfile as SvcplaneOptions['cloudProfile'], cloudRegion, lbIpPool, lbProvisionDelay, lbFailureRate, lbRetryDelay, seed, eventTtl,
-    load, auditLogPath, repairInterval,
+    load, auditLogPath, repairInterval, requestTimeout, maxRequestsInflight, maxMutatingRequestsInflight,
   };
 }
 
@@ -193,6 +208,7 @@ function defaultText(key: keyof SvcplaneOptions): string {
   const value = defaults[key];
   if (key === 'eventTtl') return '1h';
   if (key === 'repairInterval') return '3m';
+  if (key === 'requestTimeout') return '1m';
   if (key === 'watchBookmarkInterval' || key === 'lbProvisionDelay' || key === 'lbRetryDelay') return `${Number(value) / 1000}s`;
   return value === undefined ? 'none' : String(value);
 }

@@ -24,6 +24,9 @@ import { legacyWatchRoutes, type ListWatchContext } from './api/listWatch.js';
 import { openapiRoutes } from './api/openapi.js';
 import { serviceResource, serviceRoutes } from './api/services.js';
 import { installStatusErrors } from './api/statusErrors.js';
+import { continueSend } from './api/lastResort.js';
+import { installRequestLimits, serverTimeouts } from './api/requestLimits.js';
+import { bodyForWarnings } from './api/warnings.js';
 import { resolveOptions, type SvcplaneOptions } from './config.js';
 import { sharedSchemas } from './model/definitions.js';
 import { EventRegistry } from './registry/eventRegistry.js';
@@ -90,6 +93,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
     bodyLimit: 3 * 1024 * 1024,
     forceCloseConnections: false,
     return503OnClosing: false,
+    ...serverTimeouts(options),
   });
   // Response schemas document the API (OpenAPI) but do not shape output: bodies are stored JSON
   // sent as it is, or small objects. Compiling a fast-json-stringify serializer per route and
@@ -106,11 +110,13 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   });
   const decoding = installDecoding(app);
   installStatusErrors(app);
+  installRequestLimits(app, options);
   // Group commit (ObjectStore.flush): a write's answer leaves once its batch is durable, and
   // fails (500) with it.
-  app.addHook('onSend', (_req, _reply, payload, done) => {
-    if (!store.committing) return done(null, payload);
-    store.durable().then(() => done(null, payload), (err: Error) => done(err));
+  app.addHook('onSend', (_req, reply, raw, done) => {
+    const payload = bodyForWarnings(reply.getHeader('warning'), raw);
+    if (!store.committing) return continueSend(reply, done, null, payload);
+    store.durable().then(() => continueSend(reply, done, null, payload), (err: Error) => continueSend(reply, done, err, undefined));
   });
   // One line per request at debug, carrying the request id that error lines carry too. Only
   // installed when it would print, so the default request path pays nothing for it.
@@ -226,6 +232,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       // second. It yields between chunks, and re-checks each fix against the state it applies to.
       repair.start(options.repairInterval);
       ready = true;
+      if (!isLoopback(address.address)) {
+        app.log.warn(`svcplane listens on ${address.address}, beyond loopback, with no authentication: anyone who can reach port ${address.port} may read and change everything, /docs's "Try it out" included`);
+      }
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;
       return url;
@@ -246,4 +255,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
       db.close();
     },
   };
+}
+
+// 127.0.0.0/8 and ::1 (and their IPv4-mapped form) reach only this machine.
+function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address);
 }

@@ -5,6 +5,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../registry/errors.js';
+import { NestingError, checkJsonDepth, checkValueDepth } from './bodyGuard.js';
 import { sharedSchemas } from '../model/definitions.js';
 import { ProtobufDecodeError, decodeKubernetesProtobuf, protobufContentType } from './protobuf.js';
 
@@ -68,6 +69,7 @@ export function installDecoding(app: FastifyInstance): { shapeCheck(definition: 
 
   const parseJson = (body: string): unknown => {
     try {
+      checkJsonDepth(body);
       return JSON.parse(body);
     } catch (err) {
       throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
@@ -85,8 +87,15 @@ export function installDecoding(app: FastifyInstance): { shapeCheck(definition: 
   });
   app.addContentTypeParser(['application/yaml', 'application/apply-patch+yaml'], { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
     try {
-      done(null, parseYaml(body as string));
-    } catch (err) {
+      const value: unknown = parseYaml(body as string);
+      checkValueDepth(value);
+      done(null, value);
+    } catch (thrown) {
+      // The YAML parser recurses per level of flow nesting and runs out of stack long before
+      // a nested document could be a Kubernetes object: that is the same refusal as the guard's.
+      // (The parser reports the overflow as its own error, with the RangeError's message.)
+      const overflow = thrown instanceof RangeError || /Maximum call stack size exceeded/.test(String((thrown as Error).message));
+      const err = overflow ? new NestingError('[') : thrown;
       done(badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`), undefined);
     }
   });

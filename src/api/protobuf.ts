@@ -20,6 +20,7 @@
 // allocateLoadBalancerNodePorts=false or gracePeriodSeconds=0 survive); a field without
 // omitempty (ServicePort.port, OwnerReference.uid, ...) is always emitted. Zero times (an empty
 // Time message, or Go's zero time 0001-01-01T00:00:00Z) and empty non-pointer structs are omitted.
+import { checkJsonDepth } from './bodyGuard.js';
 
 export class ProtobufDecodeError extends Error {
   override name = 'ProtobufDecodeError';
@@ -290,7 +291,9 @@ const FieldsV1 = messageSpec('FieldsV1', [bytes(FIELDS_V1_RAW, 'Raw')], (state) 
   const raw = state.values.get(FIELDS_V1_RAW);
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    const text = raw.toString('utf8');
+    checkJsonDepth(text);
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw new ProtobufDecodeError(`FieldsV1: invalid JSON: ${(err as Error).message}`);
   }

@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { canonicalize } from '../model/canonical.js';
 import { badRequest, invalid } from '../registry/errors.js';
 import { notSupported } from '../registry/validation/fieldErrors.js';
+import { unknownFieldWarning, warningHeader } from './warnings.js';
 import { SelectorParseError, parseFieldSelector, parseLabelSelector } from '../registry/selectors.js';
 
 export type Query = Record<string, string | string[] | undefined>;
@@ -33,10 +34,11 @@ export function decodeBody<T>(schema: TSchema, body: unknown, query: Query, repl
     throw badRequest(`fieldValidation ${mode} is invalid, valid values are: Ignore, Warn, Strict`);
   }
   if (unknown.length && mode === 'Strict') {
-    throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
+    throw badRequest(`strict decoding error: ${unknown.map(unknownFieldWarning).join(', ')}`);
   }
   if (unknown.length && mode === 'Warn') {
-    reply.header('Warning', unknown.map((f) => `299 - ${JSON.stringify(`unknown field ${JSON.stringify(f)}`)}`).join(', '));
+    const header = warningHeader(unknown.map(unknownFieldWarning));
+    if (header) reply.header('Warning', header);
   }
   return value;
 }

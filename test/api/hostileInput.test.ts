@@ -1,0 +1,354 @@
+// Issue 15's findings, each as the request that found it: the server must answer every one with
+// a Kubernetes Status and stay up for the next client.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { answerInternalError, continueSend } from '../../src/api/lastResort.js';
+import { startServer, tempDir, type TestServer } from '../support/server.js';
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Header values as the bytes on the wire (Node reads header bytes as latin1). */
+  rawWarnings: Buffer[];
+  body: string;
+}
+
+function send(url: string, method: string, path: string, body: Buffer | string | undefined, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, url), { method, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const rawWarnings: Buffer[] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) if (res.rawHeaders[i].toLowerCase() === 'warning') rawWarnings.push(Buffer.from(res.rawHeaders[i + 1], 'latin1'));
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, rawWarnings, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Raw bytes on a socket, for what http.request refuses to send; resolves with all it got back. */
+function rawExchange(port: number, bytes: string | Buffer, holdMs = 0): Promise<{ text: string; closedAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(bytes);
+      if (holdMs) setTimeout(() => socket.end(), holdMs).unref();
+    });
+    const chunks: Buffer[] = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), closedAfterMs: Date.now() - started }));
+  });
+}
+
+function assertStatus(answer: { status: number; headers?: http.IncomingHttpHeaders; body: string }, code: number, reason: string): Record<string, unknown> {
+  assert.equal(answer.status, code, answer.body);
+  if (answer.headers) assert.match(String(answer.headers['content-type']), /^application\/json/);
+  const status = JSON.parse(answer.body) as Record<string, unknown>;
+  assert.equal(status.kind, 'Status');
+  assert.equal(status.apiVersion, 'v1');
+  assert.equal(status.status, 'Failure');
+  assert.equal(status.code, code);
+  assert.equal(status.reason, reason);
+  return status;
+}
+
+const services = '/api/v1/namespaces/default/services';
+const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+describe('unknown fields whose names Node cannot put in a header', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+  });
+  after(async () => t.stop());
+
+  test('a name above U+00FF: the create succeeds and the Warning carries its UTF-8 bytes, as kube sends them', async () => {
+    const answer = await send(t.url, 'POST', services, '{"metadata":{"name":"u2"},"spec":{"ports":[{"port":80}]},"名前":1}');
+    assert.equal(answer.status, 201, answer.body);
+    assert.deepEqual(answer.rawWarnings.map((w) => w.toString('utf8')), ['299 - "unknown field \\"名前\\""']);
+    assert.equal(JSON.parse(answer.body).metadata.name, 'u2');
+    const again = await send(t.url, 'GET', `${services}/u2`, undefined);
+    assert.equal(again.status, 200, 'the server is still up and the write is there');
+  });
+
+  test('the same on a replace, a dry run and every patch type', async () => {
+    const current = JSON.parse((await send(t.url, 'GET', `${services}/u2`, undefined)).body);
+    const put = await send(t.url, 'PUT', `${services}/u2`, JSON.stringify({ ...current, 'ключ': 1 }));
+    assert.equal(put.status, 200, put.body);
+    assert.equal(put.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"ключ\\""');
+    const dry = await send(t.url, 'POST', `${services}?dryRun=All`, '{"metadata":{"name":"u3"},"spec":{"ports":[{"port":80}]},"😀":1}');
+    assert.equal(dry.status, 201, dry.body);
+    assert.equal(dry.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"😀\\""');
+    for (const type of ['merge-patch+json', 'strategic-merge-patch+json']) {
+      const patched = await send(t.url, 'PATCH', `${services}/u2`, '{"spec":{"名前":1}}', { 'content-type': `application/${type}` });
+      assert.equal(patched.status, 200, patched.body);
+      assert.equal(patched.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"spec.名前\\""');
+    }
+    const jsonPatch = await send(t.url, 'PATCH', `${services}/u2`, '[{"op":"add","path":"/spec/名前","value":1}]', { 'content-type': 'application/json-patch+json' });
+    assert.equal(jsonPatch.status, 200, jsonPatch.body);
+  });
+
+  test('an invalid UTF-8 byte in a key reads as U+FFFD, as Go decodes it; the answer is whole', async () => {
+    const body = Buffer.concat([Buffer.from('{"metadata":{"name":"u4"},"spec":{"ports":[{"port":80}]},"'), Buffer.from([0xff, 0xfe]), Buffer.from('":1}')]);
+    const answer = await send(t.url, 'POST', services, body);
+    assert.equal(answer.status, 201, answer.body);
+    assert.match(String(answer.headers['content-type']), /^application\/json/);
+    assert.equal(answer.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"\uFFFD\uFFFD\\""');
+  });
+
+  test('control characters in a name are escaped as Go quotes them, never sent raw', async () => {
+    const answer = await send(t.url, 'POST', services, '{"metadata":{"name":"u5"},"spec":{"ports":[{"port":80}]},"a\\u0001\\n\\u007f\\u0085":1}');
+    assert.equal(answer.status, 201, answer.body);
+    assert.equal(answer.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"a\\\\x01\\\\n\\\\x7f\\\\u0085\\""');
+  });
+
+  test('fieldValidation=Strict names such a field in its 400', async () => {
+    const answer = await send(t.url, 'POST', `${services}?fieldValidation=Strict`, '{"metadata":{"name":"u6"},"spec":{"ports":[{"port":80}]},"名前":1}');
+    const status = assertStatus(answer, 400, 'BadRequest');
+    assert.equal(status.message, 'strict decoding error: unknown field "名前"');
+  });
+});
+
+describe('deeply nested bodies', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+    await send(t.url, 'POST', services, '{"metadata":{"name":"d0"},"spec":{"ports":[{"port":80}]}}');
+  });
+  after(async () => t.stop());
+
+  const cases: [string, string, string, (n: number) => string][] = [
+    ['create', 'POST', services, (n) => `{"metadata":{"name":"x"},"spec":{"ports":[{"port":80}]},"zz":${deep(n)}}`],
+    ['dry-run create', 'POST', `${services}?dryRun=All`, (n) => `{"metadata":{"name":"y","annotations":${deep(n)}},"spec":{}}`],
+    ['replace', 'PUT', `${services}/d0`, (n) => `{"metadata":{"name":"d0"},"spec":{"ports":[{"port":80}],"zz":${deep(n)}}}`],
+    ['merge patch', 'PATCH', `${services}/d0`, (n) => `{"spec":{"zz":${deep(n)}}}`],
+    ['strategic merge patch', 'PATCH', `${services}/d0`, (n) => `{"metadata":{"labels":{"a":${deep(n)}}}}`],
+    ['JSON patch', 'PATCH', `${services}/d0`, (n) => `[{"op":"add","path":"/spec/zz","value":${deep(n)}}]`],
+    ['namespace create', 'POST', '/api/v1/namespaces', (n) => `{"metadata":{"name":"n1","labels":{"a":${deep(n)}}}}`],
+    ['event create', 'POST', '/api/v1/namespaces/default/events', (n) => `{"metadata":{"name":"e1"},"involvedObject":${deep(n)}}`],
+  ];
+  const contentType = (label: string) =>
+    label === 'merge patch' ? 'application/merge-patch+json' : label === 'strategic merge patch' ? 'application/strategic-merge-patch+json' : label === 'JSON patch' ? 'application/json-patch+json' : 'application/json';
+
+  for (const [label, method, path, body] of cases) {
+    test(`${label}: 2,000 and 10,001 levels are a 400 Status, as Go's decoder refuses past its depth`, async () => {
+      for (const n of [2_000, 10_001]) {
+        const answer = await send(t.url, method, path, body(n), { 'content-type': contentType(label) });
+        const status = assertStatus(answer, 400, 'BadRequest');
+        assert.match(String(status.message), /exceeded max depth/);
+      }
+    });
+  }
+
+  test('a YAML body nested past the limit is refused the same way', async () => {
+    const yaml = `metadata: {name: y1}\nspec: {ports: [{port: 80}]}\nzz: ${deep(2000)}\n`;
+    const status = assertStatus(await send(t.url, 'POST', services, yaml, { 'content-type': 'application/yaml' }), 400, 'BadRequest');
+    assert.match(String(status.message), /exceeded max depth/);
+  });
+
+  test('nesting within the limit still decodes: an unknown deep field is dropped with a warning', async () => {
+    const answer = await send(t.url, 'POST', services, `{"metadata":{"name":"ok"},"spec":{"ports":[{"port":80}]},"zz":${deep(900)}}`);
+    assert.equal(answer.status, 201, answer.body);
+    assert.equal(answer.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"zz\\""');
+  });
+});
+
+describe("the HTTP parser's refusals and timeouts are Status objects", () => {
+  let t: TestServer;
+  let port: number;
+  before(async () => {
+    t = await startServer({ requestTimeout: 1000 });
+    port = Number(new URL(t.url).port);
+  });
+  after(async () => t.stop());
+
+  test('a URL or headers past the limit: 431', async () => {
+    const long = await rawExchange(port, `GET /api/v1?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.match(long.text, /^HTTP\/1\.1 431 /);
+    const json = long.text.slice(long.text.indexOf('\r\n\r\n') + 4);
+    assertStatus({ status: 431, body: json }, 431, 'RequestHeaderFieldsTooLarge');
+  });
+
+  test('bytes that are not HTTP: 400', async () => {
+    const answer = await rawExchange(port, 'GARBAGE\r\n\r\n');
+    assert.match(answer.text, /^HTTP\/1\.1 400 /);
+    assertStatus({ status: 400, body: answer.text.slice(answer.text.indexOf('\r\n\r\n') + 4) }, 400, 'BadRequest');
+  });
+
+  test('a body announced and never finished: 408 and the connection closed within the request timeout', async () => {
+    const head = `POST ${services} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{"a":`;
+    const answer = await rawExchange(port, head, 10_000);
+    assert.match(answer.text, /^HTTP\/1\.1 408 /);
+    assertStatus({ status: 408, body: answer.text.slice(answer.text.indexOf('\r\n\r\n') + 4) }, 408, 'Timeout');
+    assert.ok(answer.closedAfterMs < 3_500, `closed after ${answer.closedAfterMs} ms with a 1 s timeout`);
+  });
+
+  test('headers that never end are cut the same way', async () => {
+    const answer = await rawExchange(port, `GET /api/v1 HTTP/1.1\r\nHost: x\r\nX-Slow: a`, 10_000);
+    assert.ok(answer.closedAfterMs < 3_500, `closed after ${answer.closedAfterMs} ms`);
+    if (answer.text) assert.match(answer.text, /^HTTP\/1\.1 408 /);
+  });
+
+  test('a watch outlives the request timeout', async () => {
+    const answer = await new Promise<{ status: number; aliveAfterMs: number }>((resolve, reject) => {
+      const started = Date.now();
+      const req = http.get(`${t.url}${services}?watch=true`, (res) => {
+        res.on('data', () => {});
+        setTimeout(() => {
+          resolve({ status: res.statusCode ?? 0, aliveAfterMs: Date.now() - started });
+          req.destroy();
+        }, 2_500);
+        res.on('end', () => reject(new Error('the watch ended')));
+      });
+      req.on('error', () => {});
+    });
+    assert.equal(answer.status, 200);
+    assert.ok(answer.aliveAfterMs >= 2_500);
+  });
+});
+
+describe('overload', () => {
+  let t: TestServer;
+  let port: number;
+  before(async () => {
+    t = await startServer({ maxMutatingRequestsInflight: 1, maxRequestsInflight: 1 });
+    port = Number(new URL(t.url).port);
+    // 60 Services of ~100 KiB each: a list of them (6 MiB) cannot all sit in socket buffers.
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 60; i++) {
+      const created = await send(t.url, 'POST', services, JSON.stringify({ metadata: { name: `big${i}`, annotations: { big } }, spec: { ports: [{ port: 80 }] } }));
+      assert.equal(created.status, 201, created.body);
+    }
+  });
+  after(async () => t.stop());
+
+  /** Sends a request and never reads the answer: the request holds its slot until the socket goes. */
+  function stall(method: string, path: string): Promise<net.Socket> {
+    return new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        socket.pause();
+        setTimeout(() => resolve(socket), 300);
+      });
+    });
+  }
+
+  function assertTooMany(answer: RawAnswer): void {
+    assert.equal(answer.headers['retry-after'], '1');
+    const status = assertStatus(answer, 429, 'TooManyRequests');
+    assert.equal(status.message, 'Too many requests, please try again later.');
+    assert.deepEqual(status.details, { retryAfterSeconds: 1 });
+  }
+
+  test('a read past --max-requests-inflight gets 429 TooManyRequests with Retry-After; the slot comes back when its request ends', async () => {
+    const holder = await stall('GET', services);
+    assertTooMany(await send(t.url, 'GET', `${services}/big1`, undefined));
+    assert.equal((await send(t.url, 'POST', services, JSON.stringify({ metadata: { name: 'w1' }, spec: { ports: [{ port: 80 }] } }))).status, 201, 'writes have slots of their own');
+    holder.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await send(t.url, 'GET', `${services}/big1`, undefined)).status, 200);
+  });
+
+  test('a write past --max-mutating-requests-inflight gets 429, and nothing of it is stored', async () => {
+    const holder = await stall('DELETE', services);
+    const refused = await send(t.url, 'POST', services, JSON.stringify({ metadata: { name: 'refused' }, spec: { ports: [{ port: 80 }] } }));
+    assertTooMany(refused);
+    assert.equal((await send(t.url, 'GET', '/api/v1/namespaces/default', undefined)).status, 200, 'reads have slots of their own');
+    holder.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await send(t.url, 'GET', `${services}/refused`, undefined)).status, 404);
+    assert.equal((await send(t.url, 'POST', services, JSON.stringify({ metadata: { name: 'after' }, spec: { ports: [{ port: 80 }] } }))).status, 201);
+  });
+
+  test('watches take no slot', async () => {
+    const watch = await stall('GET', `${services}?watch=true`);
+    assert.equal((await send(t.url, 'GET', '/api/v1/namespaces/default', undefined)).status, 200);
+    watch.destroy();
+  });
+});
+
+describe('the last resort', () => {
+  test('an exception thrown while sending is answered with a 500 Status and the server keeps serving', async () => {
+    const logged: unknown[] = [];
+    const log = { error: (obj: unknown) => logged.push(obj) } as never;
+    const server = http.createServer((_req, res) => {
+      const reply = { raw: res, log } as never;
+      continueSend(reply, () => {
+        throw new TypeError('Invalid character in header content ["warning"]');
+      }, null, 'payload');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      for (let i = 0; i < 2; i++) {
+        const answer = await send(url, 'GET', '/', undefined);
+        assertStatus(answer, 500, 'InternalError');
+      }
+      assert.equal(logged.length, 2);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('once headers are out, the connection is cut rather than a second answer written', async () => {
+    const log = { error: () => {} } as never;
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '10' });
+      res.write('01234');
+      answerInternalError(res, log, new Error('boom'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      await assert.rejects(send(url, 'GET', '/', undefined));
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('listening beyond loopback', () => {
+  test('the server warns at start that everyone may do everything', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, ['dist/cli.js', '--host', '0.0.0.0', '--port', '0', '--db', join(dir, 'db.sqlite')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start line: ${out}`)), 15_000);
+        child.stdout.on('data', () => {
+          if (out.includes('serving')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      assert.match(out, /beyond loopback, with no authentication/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  test('on loopback it does not', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, ['dist/cli.js', '--port', '0', '--db', join(dir, 'db.sqlite')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    try {
+      await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('serving') && resolve()));
+      assert.doesNotMatch(out, /beyond loopback/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});

@@ -167,6 +167,8 @@ class Round {
     }
     this.figures.acked[w.op]++;
     st.lastAck = w;
+    // An answer after an unanswered write settles it: whatever it did, this answer's state is later.
+    st.unknown = undefined;
     if (w.op === 'delete') {
       const prev = st.known;
       // A Service with the load balancer finalizer answers the delete with deletionTimestamp set

@@ -2,6 +2,7 @@
 // IPv4 /30 and an IPv6 /64 (2^64 - 1 addresses) alike; nothing here is proportional to a range's
 // size, so a huge range costs no more memory than a small one.
 import ipaddr from 'ipaddr.js';
+import { isV4Mapped, parseIPSloppy } from '../net/ip.js';
 import type { ValueRange } from './bandedAllocator.js';
 
 export class CIDRError extends Error {}
@@ -37,33 +38,20 @@ function bigintToV6(n: bigint): string {
   return new ipaddr.IPv6(parts).toRFC5952String();
 }
 
-const v4SloppyPattern = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-/**
- * netutils.ParseIPSloppy's IPv4: leading zeros are allowed and read as decimal ("010.96.0.5" is
- * 10.96.0.5). kube-apiserver 1.33 accepts such cluster IPs (StrictIPCIDRValidation is off) and
- * allocates the address they denote.
- */
-function parseIPv4Sloppy(s: string): number | undefined {
-  if (!v4SloppyPattern.test(s)) return undefined;
-  const octets = s.split('.').map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
-  const [a, b, c, d] = octets;
-  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
-}
-
 /**
  * An address as a family and a number, or undefined for anything that is not an IP, read as
- * kube-apiserver's allocators read it (ParseIPSloppy). An IPv4-mapped IPv6 address counts as
- * IPv4, as Go's net.ParseIP treats it.
+ * kube-apiserver's allocators read it (netutils.ParseIPSloppy, see net/ip.ts: leading zeros in
+ * IPv4 octets are allowed and read as decimal, so "010.96.0.5" is 10.96.0.5; kube-apiserver 1.33
+ * accepts such cluster IPs, StrictIPCIDRValidation being off, and allocates the address they
+ * denote). An IPv4-mapped IPv6 address counts as IPv4, as Go's net.IP.To4() treats it.
  */
 export function parseIP(s: string): { family: IPFamily; n: bigint } | undefined {
-  const v4 = parseIPv4Sloppy(s);
-  if (v4 !== undefined) return { family: 'IPv4', n: BigInt(v4) };
-  if (!s.includes(':') || !ipaddr.IPv6.isValid(s)) return undefined;
-  const v6 = ipaddr.IPv6.parse(s);
-  if (v6.isIPv4MappedAddress()) return { family: 'IPv4', n: BigInt(parseIPv4(v6.toIPv4Address().toString())!) };
-  return { family: 'IPv6', n: partsToBigint(v6.parts) };
+  const ip = parseIPSloppy(s);
+  if (ip === null) return undefined;
+  const v4 = isV4Mapped(ip);
+  let n = 0n;
+  for (let i = v4 ? 12 : 0; i < 16; i++) n = (n << 8n) | BigInt(ip[i]);
+  return { family: v4 ? 'IPv4' : 'IPv6', n };
 }
 
 /** The one spelling of an IP (what Go's net.IP.String() prints); other strings are returned as they are. */

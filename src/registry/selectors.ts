@@ -2,7 +2,7 @@
 //
 // Label selectors follow k8s.io/apimachinery/pkg/labels/selector.go (Lexer, Parser,
 // NewRequirement) with key/value validation from pkg/util/validation/validation.go
-// (IsQualifiedName / IsValidLabelValue, v1.33 wording) and error rendering from
+// (IsQualifiedName / IsValidLabelValue, v1.33 wording; see validation/names.ts) and error rendering from
 // pkg/util/validation/field (field.Error, ErrorList.ToAggregate, utilerrors.aggregate).
 // labels.Parse errors reach the client unwrapped as the message of a 400 BadRequest
 // (metainternalversion Convert_string_To_labels_Selector -> handlers/get.go).
@@ -12,6 +12,8 @@
 // (pkg/apis/core/v1/conversion.go), which is what handlers/get.go applies with
 // FieldSelector.Transform(ConvertFieldLabel).
 
+import { isQualifiedName, isValidLabelValue } from './validation/names.js';
+
 export class SelectorParseError extends Error {
   override name = 'SelectorParseError';
 }
@@ -19,11 +21,6 @@ export class SelectorParseError extends Error {
 // ---------------------------------------------------------------------------
 // Go-compatible rendering helpers
 // ---------------------------------------------------------------------------
-
-/** Length in bytes, as Go's len() on a string. */
-function byteLen(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
 
 /** Byte-wise comparison, as Go's string ordering (sort.Strings). */
 function compareGoStrings(a: string, b: string): number {
@@ -59,79 +56,6 @@ export function goQuote(s: string): string {
     }
   }
   return out + '"';
-}
-
-// ---------------------------------------------------------------------------
-// Validation (k8s.io/apimachinery/pkg/util/validation/validation.go, v1.33)
-// ---------------------------------------------------------------------------
-
-const qualifiedNameFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const qualifiedNameErrMsg = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const qualifiedNameMaxLength = 63;
-const qualifiedNameRegexp = new RegExp('^' + qualifiedNameFmt + '$');
-
-const labelValueFmt = '(' + qualifiedNameFmt + ')?';
-const labelValueErrMsg = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const labelValueMaxLength = 63;
-const labelValueRegexp = new RegExp('^' + labelValueFmt + '$');
-
-const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const dns1123SubdomainFmt = dns1123LabelFmt + '(\\.' + dns1123LabelFmt + ')*';
-const dns1123SubdomainErrorMsg = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const dns1123SubdomainMaxLength = 253;
-const dns1123SubdomainRegexp = new RegExp('^' + dns1123SubdomainFmt + '$');
-
-function maxLenError(length: number): string {
-  return `must be no more than ${length} characters`;
-}
-
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return msg + " (regex used for validation is '" + fmt + "')";
-  msg += ' (e.g. ';
-  examples.forEach((ex, i) => {
-    if (i > 0) msg += ' or ';
-    msg += "'" + ex + "', ";
-  });
-  return msg + "regex used for validation is '" + fmt + "')";
-}
-
-function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLen(value) > dns1123SubdomainMaxLength) errs.push(maxLenError(dns1123SubdomainMaxLength));
-  if (!dns1123SubdomainRegexp.test(value)) errs.push(regexError(dns1123SubdomainErrorMsg, dns1123SubdomainFmt, 'example.com'));
-  return errs;
-}
-
-/** validation.IsQualifiedName (label keys). */
-export function isQualifiedName(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0];
-  } else if (parts.length === 2) {
-    const prefix = parts[0];
-    name = parts[1];
-    if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else errs.push(...isDNS1123Subdomain(prefix).map((m) => 'prefix part ' + m));
-  } else {
-    return [
-      'a qualified name ' + regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc') +
-        " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-    ];
-  }
-  if (name.length === 0) errs.push('name part must be non-empty');
-  else if (byteLen(name) > qualifiedNameMaxLength) errs.push('name part ' + maxLenError(qualifiedNameMaxLength));
-  if (!qualifiedNameRegexp.test(name)) errs.push('name part ' + regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc'));
-  return errs;
-}
-
-/** validation.IsValidLabelValue. */
-export function isValidLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLen(value) > labelValueMaxLength) errs.push(maxLenError(labelValueMaxLength));
-  if (!labelValueRegexp.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
-  return errs;
 }
 
 /** field.Invalid(path, value, detail).Error() for a string value. */

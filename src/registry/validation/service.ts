@@ -59,12 +59,11 @@ import {
   ipIsLinkLocalUnicast,
   ipIsLoopback,
   ipIsUnspecified,
-  parseCIDRSloppy,
   parseIP as parseIPStrict,
-  parseIPSloppy,
   rawValueError,
   strictCIDRProblem,
 } from './names.js';
+import { parseCIDRSloppy, parseIPSloppy } from '../../net/ip.js';
 import { validateFinalizerName, validateKubeFinalizerName, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './objectMeta.js';
 
 export {
@@ -80,9 +79,8 @@ export {
   isIPv4String,
   isIPv6String,
   parseIP,
-  parseIPSloppy,
-  parseCIDRSloppy,
 } from './names.js';
+export { parseCIDRSloppy, parseIPSloppy } from '../../net/ip.js';
 export { validateObjectMeta, validateObjectMetaUpdate } from './objectMeta.js';
 
 export type IPFamily = 'IPv4' | 'IPv6';

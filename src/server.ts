@@ -23,7 +23,7 @@ import { namespaceResource, namespaceRoutes } from './api/namespaces.js';
 import { legacyWatchRoutes, type ListWatchContext } from './api/listWatch.js';
 import { openapiRoutes } from './api/openapi.js';
 import { serviceResource, serviceRoutes } from './api/services.js';
-import { installStatusErrors } from './api/statusErrors.js';
+import { answerRouterError, installStatusErrors } from './api/statusErrors.js';
 import { continueSend } from './api/lastResort.js';
 import { installRequestLimits, serverTimeouts } from './api/requestLimits.js';
 import { bodyForWarnings } from './api/warnings.js';
@@ -94,6 +94,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
     forceCloseConnections: false,
     return503OnClosing: false,
     ...serverTimeouts(options),
+    // Object names run to 253 characters (DNS subdomains); fastify's default cap of 100 would
+    // answer longer path segments itself, before validation could name the problem.
+    routerOptions: { maxParamLength: 2048 },
+    frameworkErrors: answerRouterError,
   });
   // Response schemas document the API (OpenAPI) but do not shape output: bodies are stored JSON
   // sent as it is, or small objects. Compiling a fast-json-stringify serializer per route and

@@ -2,7 +2,6 @@
 // event registry and encodes the answer; Kubernetes semantics live in registry/eventRegistry.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { DeleteOptions } from '../model/meta.js';
 import { refs } from '../model/definitions.js';
 import { Event } from '../model/event.js';
 import { eventCells, eventColumns } from '../printers/tables.js';
@@ -13,7 +12,7 @@ import { eventPatchMeta } from '../registry/patch/strategicMerge.js';
 import { eventFieldLabels, eventFields } from '../registry/selectors.js';
 import { dropNulls, type ShapeCheck } from './decoding.js';
 import { legacyWatchRoutes, listOrWatch, type CollectionResource, type ListWatchContext } from './listWatch.js';
-import { decodeBody, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
+import { decodeBody, deleteOptions, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
 import { sendJson } from './respond.js';
 import { sendTable, tableVersion } from './tableNegotiation.js';
 
@@ -128,10 +127,8 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
   app.delete(item, {
     schema: { operationId: 'deleteNamespacedEvent', tags, description: 'delete an Event', params: itemParams, querystring: deleteQuery, response: { 200: refs.Status, 202: refs.Status, ...errors } },
   }, async (req: Req, reply) => {
-    const dry = dryRun(req.query, 'DeleteOptions');
-    const options = req.body && typeof req.body === 'object' ? decodeBody<DeleteOptions>(DeleteOptions, req.body, { fieldValidation: 'Ignore' }, reply) : {};
-    const dryFromBody = options.dryRun?.length ? options.dryRun.every((v) => v === 'All') : false;
-    return sendJson(reply, deleteAnswer(events.delete(req.params.namespace, req.params.name, { dryRun: dry || dryFromBody, preconditions: options.preconditions })));
+    const options = deleteOptions(req.query, req.body, reply);
+    return sendJson(reply, deleteAnswer(events.delete(req.params.namespace, req.params.name, options)));
   });
 
   legacyWatchRoutes(app, opts.listWatch, eventResource, 'events');

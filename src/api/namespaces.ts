@@ -5,7 +5,7 @@ import { Namespace } from '../model/namespace.js';
 import { methodNotAllowed } from '../registry/errors.js';
 import type { NamespaceRegistry } from '../registry/namespaceRegistry.js';
 import { namespaceFieldLabels, namespaceFields } from '../registry/selectors.js';
-import { decodeBody, deleteQuery, dryRun, listQuery, readQuery, writeQuery, type Query } from './requestOptions.js';
+import { decodeBody, deleteOptions, deleteQuery, dryRun, listQuery, readQuery, writeQuery, type Query } from './requestOptions.js';
 import { listOrWatch, type CollectionResource, type ListWatchContext } from './listWatch.js';
 import { sendJson } from './respond.js';
 import { namespaceCells, namespaceColumns } from '../printers/tables.js';
@@ -44,6 +44,6 @@ export async function namespaceRoutes(app: FastifyInstance, opts: { namespaces: 
   });
   app.delete('/api/v1/namespaces/:name', {
     schema: { operationId: 'deleteNamespace', tags, description: 'delete a Namespace', params, querystring: deleteQuery, response: { 200: refs.Namespace, ...errors } },
-  }, async (req: Req, reply) => sendJson(reply, namespaces.delete(req.params.name, { dryRun: dryRun(req.query, 'DeleteOptions') })));
+  }, async (req: Req, reply) => sendJson(reply, namespaces.delete(req.params.name, { dryRun: deleteOptions(req.query, req.body, reply).dryRun })));
   app.route({ method: ['PUT', 'PATCH', 'POST'], url: '/api/v1/namespaces/:name', handler: async () => { throw methodNotAllowed(); }, schema: { hide: true } });
 }

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Type } from 'typebox';
 import { canonicalize } from '../model/canonical.js';
+import { DeleteOptions } from '../model/meta.js';
 import { badRequest, invalid } from '../registry/errors.js';
 import { notSupported } from '../registry/validation/fieldErrors.js';
 import { unknownFieldWarning, warningHeader } from './warnings.js';
@@ -41,6 +42,33 @@ export function decodeBody<T>(schema: TSchema, body: unknown, query: Query, repl
     if (header) reply.header('Warning', header);
   }
   return value;
+}
+
+const goType = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
+
+/**
+ * A DELETE's optional DeleteOptions body, decoded as Go's decoder would (a value of the wrong
+ * type is a 400) and its dryRun checked as the query parameter is; merged with the query.
+ */
+export function deleteOptions(query: Query, body: unknown, reply: FastifyReply): { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } } {
+  const fromQuery = dryRun(query, 'DeleteOptions');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { dryRun: fromQuery };
+  const wrongType = (field: string, want: string, v: unknown) =>
+    badRequest(`json: cannot unmarshal ${goType(v)} into Go struct field DeleteOptions.${field} of type ${want}`);
+  const raw = body as Record<string, unknown>;
+  if (raw.dryRun !== undefined && (!Array.isArray(raw.dryRun) || raw.dryRun.some((v) => typeof v !== 'string'))) throw wrongType('dryRun', '[]string', raw.dryRun);
+  if (raw.gracePeriodSeconds !== undefined && !Number.isInteger(raw.gracePeriodSeconds)) throw wrongType('gracePeriodSeconds', 'int64', raw.gracePeriodSeconds);
+  if (raw.propagationPolicy !== undefined && typeof raw.propagationPolicy !== 'string') throw wrongType('propagationPolicy', 'v1.DeletionPropagation', raw.propagationPolicy);
+  if (raw.orphanDependents !== undefined && typeof raw.orphanDependents !== 'boolean') throw wrongType('orphanDependents', 'bool', raw.orphanDependents);
+  const pre = raw.preconditions;
+  if (pre !== undefined && (!pre || typeof pre !== 'object' || Array.isArray(pre))) throw wrongType('preconditions', 'v1.Preconditions', pre);
+  for (const k of ['uid', 'resourceVersion'] as const) {
+    const v = (pre as Record<string, unknown> | undefined)?.[k];
+    if (v !== undefined && typeof v !== 'string') throw wrongType(`preconditions.${k}`, 'string', v);
+  }
+  const options = decodeBody<DeleteOptions>(DeleteOptions, body, { fieldValidation: 'Ignore' }, reply);
+  const fromBody = options.dryRun?.length ? dryRun({ dryRun: options.dryRun }, 'DeleteOptions') : false;
+  return { dryRun: fromQuery || fromBody, preconditions: options.preconditions };
 }
 
 /** labelSelector and fieldSelector as one predicate; a malformed selector is a 400. */

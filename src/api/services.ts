@@ -2,7 +2,6 @@
 // encodes the answer; Kubernetes semantics live in registry/.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { DeleteOptions } from '../model/meta.js';
 import { refs } from '../model/definitions.js';
 import { Service } from '../model/service.js';
 import { methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
@@ -11,7 +10,7 @@ import { servicePatchMeta } from '../registry/patch/strategicMerge.js';
 import { serviceFieldLabels, serviceFields } from '../registry/selectors.js';
 import type { ServiceRegistry } from '../registry/serviceRegistry.js';
 import type { ShapeCheck } from './decoding.js';
-import { decodeBody, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
+import { decodeBody, deleteOptions, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
 import { listOrWatch, type CollectionResource, type ListWatchContext } from './listWatch.js';
 import { sendJson } from './respond.js';
 import { serviceCells, serviceColumns } from '../printers/tables.js';
@@ -112,10 +111,7 @@ export async function serviceRoutes(app: FastifyInstance, opts: ServiceRoutesOpt
   app.delete(item, {
     schema: { operationId: 'deleteNamespacedService', tags, description: 'delete a Service', params: itemParams, querystring: deleteQuery, response: { 200: refs.Service, 202: refs.Service, ...errors } },
   }, async (req: Req, reply) => {
-    const dry = dryRun(req.query, 'DeleteOptions');
-    const options = req.body && typeof req.body === 'object' ? decodeBody<DeleteOptions>(DeleteOptions, req.body, { fieldValidation: 'Ignore' }, reply) : {};
-    const dryFromBody = options.dryRun?.length ? options.dryRun.every((v) => v === 'All') : false;
-    return sendJson(reply, services.delete(req.params.namespace, req.params.name, { dryRun: dry || dryFromBody, preconditions: options.preconditions }));
+    return sendJson(reply, services.delete(req.params.namespace, req.params.name, deleteOptions(req.query, req.body, reply)));
   });
 
   app.get(`${item}/status`, {

@@ -1,7 +1,7 @@
 // One error handler: every failure leaves as a Kubernetes Status object. Typed StatusErrors go
 // out as they are; framework errors are mapped to the code a real apiserver would give; any
 // other error is a bug, logged here and answered with a 500 that reveals nothing internal.
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StatusError, badRequest, internalError, methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
 import { sendJson } from './respond.js';
 
@@ -35,4 +35,16 @@ export function installStatusErrors(app: FastifyInstance): void {
   app.setNotFoundHandler((_request, reply) => {
     return sendStatus(reply, new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }));
   });
+}
+
+/**
+ * The router's own refusals (a path that is not valid percent-encoding, a path segment past
+ * maxParamLength), which fastify answers before any handler or error handler runs.
+ */
+export function answerRouterError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    sendStatus(reply, new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request URI is too long', reason: 'RequestURITooLong', code: 414 }));
+    return;
+  }
+  sendStatus(reply, badRequest(`invalid request path: ${error.message}`));
 }

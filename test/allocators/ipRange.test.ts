@@ -213,7 +213,11 @@ describe('canonicalIP', () => {
     const r = new IPRange('10.96.0.0/12');
     assert.equal(r.offsetOf('010.96.0.5'), r.offsetOf('10.96.0.5'));
     assert.equal(r.contains('10.096.0.5'), true);
-    for (const bad of ['256.0.0.1', '10.96.0.0005', '10.96.0']) assert.equal(familyOfIP(bad), undefined, bad);
+    // The fork of Go's parser Kubernetes keeps reads any number of digits per octet.
+    assert.equal(canonicalIP('10.96.0.0005'), '10.96.0.5');
+    for (const bad of ['256.0.0.1', '10.96.0', 'fe80::1%eth0']) assert.equal(familyOfIP(bad), undefined, bad);
+    assert.equal(familyOfIP('00001::1'), 'IPv6');
+    assert.equal(familyOfIP('::1.2.3.4'), 'IPv6', 'only the ::ffff: form is IPv4');
   });
 
   test('an IPv4-mapped IPv6 address counts as IPv4', () => {

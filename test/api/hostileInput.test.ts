@@ -19,7 +19,9 @@ interface RawAnswer {
 
 function send(url: string, method: string, path: string, body: Buffer | string | undefined, headers: Record<string, string> = {}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, url), { method, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+    // Node sends a DELETE's body with neither Content-Length nor chunking unless told its length.
+    const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+    const req = http.request(new URL(path, url), { method, headers: { 'content-type': 'application/json', ...length, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -215,6 +217,40 @@ describe("the HTTP parser's refusals and timeouts are Status objects", () => {
   });
 });
 
+describe('paths and DELETE bodies the router and decoders used to answer on their own', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+    await send(t.url, 'POST', services, '{"metadata":{"name":"keep"},"spec":{"ports":[{"port":80}]}}');
+  });
+  after(async () => t.stop());
+
+  test('a path that is not valid percent-encoding is a 400 Status', async () => {
+    for (const path of ['/%', '/api/v1/namespaces/%zz/services']) assertStatus(await send(t.url, 'DELETE', path, undefined), 400, 'BadRequest');
+  });
+
+  test('a name longer than the router keeps is looked up like any other: 404 NotFound', async () => {
+    const status = assertStatus(await send(t.url, 'GET', `${services}/${'a'.repeat(300)}`, undefined), 404, 'NotFound');
+    assert.match(String(status.message), /^services "a{300}" not found$/);
+  });
+
+  test('DeleteOptions of the wrong shape is a 400 and deletes nothing', async () => {
+    for (const body of ['{"dryRun":"All"}', '{"preconditions":"x"}', '{"preconditions":{"uid":5}}', '{"gracePeriodSeconds":"1"}']) {
+      const status = assertStatus(await send(t.url, 'DELETE', `${services}/keep`, body), 400, 'BadRequest');
+      assert.match(String(status.message), /^json: cannot unmarshal \w+ into Go struct field DeleteOptions\./);
+    }
+    assert.equal((await send(t.url, 'GET', `${services}/keep`, undefined)).status, 200);
+  });
+
+  test('a DeleteOptions dryRun other than All is refused as the query parameter is, and deletes nothing', async () => {
+    const status = assertStatus(await send(t.url, 'DELETE', `${services}/keep`, '{"dryRun":["Some"]}'), 422, 'Invalid');
+    assert.match(String(status.message), /dryRun/);
+    assert.equal((await send(t.url, 'GET', `${services}/keep`, undefined)).status, 200);
+    assert.equal((await send(t.url, 'DELETE', `${services}/keep`, '{"dryRun":["All"]}')).status, 200);
+    assert.equal((await send(t.url, 'GET', `${services}/keep`, undefined)).status, 200, 'a dry run deletes nothing');
+  });
+});
+
 describe('overload', () => {
   let t: TestServer;
   let port: number;
@@ -323,16 +359,19 @@ describe('listening beyond loopback', () => {
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
     try {
+      // The log line and the URL line travel separately, in either order.
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no start line: ${out}`)), 15_000);
-        child.stdout.on('data', () => {
-          if (out.includes('serving')) {
+        const timer = setTimeout(() => reject(new Error(`no warning and start line: ${out}`)), 15_000);
+        const check = () => {
+          if (out.includes('serving') && out.includes('beyond loopback')) {
             clearTimeout(timer);
             resolve();
           }
-        });
+        };
+        child.stdout.on('data', check);
+        child.stderr.on('data', check);
       });
-      assert.match(out, /beyond loopback, with no authentication/);
+      assert.match(out, /listens on 0\.0\.0\.0, beyond loopback, with no authentication/);
     } finally {
       child.kill('SIGTERM');
     }
@@ -346,6 +385,8 @@ describe('listening beyond loopback', () => {
     child.stderr.on('data', (c) => (out += c));
     try {
       await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('serving') && resolve()));
+      // Long enough for a log line written before the URL line to have arrived too.
+      await new Promise((r) => setTimeout(r, 500));
       assert.doesNotMatch(out, /beyond loopback/);
     } finally {
       child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import { badRequest } from '../registry/errors.js';
 import { NestingError, checkJsonDepth, checkValueDepth } from './bodyGuard.js';
 import { sharedSchemas } from '../model/definitions.js';
 import { ProtobufDecodeError, decodeKubernetesProtobuf, protobufContentType } from './protobuf.js';
+import { setOwn } from '../model/ownProperty.js';
 
 type Schema = Record<string, unknown>;
 
@@ -29,7 +30,7 @@ export function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNulls(v);
+  for (const [k, v] of Object.entries(value)) if (v !== null) setOwn(out, k, dropNulls(v));
   return out;
 }
 

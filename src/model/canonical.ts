@@ -3,6 +3,7 @@
 // dropped. The same walk reports the unknown fields, which kube-apiserver turns into warnings
 // or, with fieldValidation=Strict, into a 400.
 import type { TSchema } from 'typebox';
+import { setOwn } from './ownProperty.js';
 
 interface SchemaNode {
   type?: string;
@@ -55,14 +56,14 @@ function walk(schema: SchemaNode, value: unknown, path: string, unknown: string[
       out[key] = walk(sub, v, unknown ? child(path, key) : '', unknown);
     }
     if (unknown) {
-      for (const key of Object.keys(obj)) if (!(key in schema.properties)) unknown.push(child(path, key));
+      for (const key of Object.keys(obj)) if (!Object.hasOwn(schema.properties, key)) unknown.push(child(path, key));
     }
     return out;
   }
   if (schema.patternProperties) {
     const sub = Object.values(schema.patternProperties)[0];
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(obj).sort()) if (obj[key] !== null) out[key] = walk(sub, obj[key], unknown ? `${path}.${key}` : '', unknown);
+    for (const key of Object.keys(obj).sort()) if (obj[key] !== null) setOwn(out, key, walk(sub, obj[key], unknown ? `${path}.${key}` : '', unknown));
     return out;
   }
   return value;

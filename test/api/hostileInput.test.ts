@@ -119,6 +119,37 @@ describe('unknown fields whose names Node cannot put in a header', () => {
   });
 });
 
+describe('"__proto__" keys', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+  });
+  after(async () => t.stop());
+
+  test('on create it is an unknown field, not a way to smuggle in a spec', async () => {
+    const answer = await send(t.url, 'POST', services, '{"metadata":{"name":"p1"},"__proto__":{"spec":{"type":"NodePort","ports":[{"port":80}]}}}');
+    const status = assertStatus(answer, 422, 'Invalid');
+    assert.match(String(status.message), /spec\.ports: Required value/);
+    assert.equal(answer.rawWarnings[0]?.toString('utf8'), '299 - "unknown field \\"__proto__\\""');
+  });
+
+  test('as a label key it is validated like any other key', async () => {
+    const status = assertStatus(await send(t.url, 'POST', services, '{"metadata":{"name":"p2","labels":{"__proto__":"x"}},"spec":{"ports":[{"port":80}]}}'), 422, 'Invalid');
+    assert.match(String(status.message), /metadata\.labels: Invalid value: "__proto__"/);
+  });
+
+  test('in merge and strategic merge patches it changes nothing', async () => {
+    assert.equal((await send(t.url, 'POST', services, '{"metadata":{"name":"p3"},"spec":{"ports":[{"port":80}]}}')).status, 201);
+    for (const type of ['merge-patch+json', 'strategic-merge-patch+json']) {
+      const answer = await send(t.url, 'PATCH', `${services}/p3`, '{"__proto__":{"spec":{"type":"NodePort"}},"spec":{"__proto__":{"type":"NodePort"}}}', { 'content-type': `application/${type}` });
+      assert.equal(answer.status, 200, answer.body);
+      assert.equal(JSON.parse(answer.body).spec.type, 'ClusterIP');
+    }
+    const fresh = JSON.parse((await send(t.url, 'POST', services, '{"metadata":{"name":"p4"},"spec":{"ports":[{"port":80}]}}')).body);
+    assert.equal(fresh.spec.type, 'ClusterIP', 'no prototype was polluted');
+  });
+});
+
 describe('deeply nested bodies', () => {
   let t: TestServer;
   before(async () => {

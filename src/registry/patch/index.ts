@@ -3,6 +3,7 @@
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { StatusError, badRequest } from '../errors.js';
 import { PatchError, applyStrategicMergePatch, type PatchMeta } from './strategicMerge.js';
+import { getOwn, setOwn } from '../../model/ownProperty.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic';
 
@@ -18,7 +19,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    else setOwn(out, k, applyMergePatch(getOwn(out, k), v));
   }
   return out;
 }

@@ -15,6 +15,7 @@
 // that would panic in Go (merge key values that are maps or lists) use deep equality; Go's
 // random map iteration order is replaced by the patch's key order (directives first, as in
 // Go: $retainKeys, then $setElementOrder/*, then the rest).
+import { setOwn } from '../../model/ownProperty.js';
 
 export interface PatchMeta {
   // for an object node
@@ -66,7 +67,7 @@ function toJson(v: unknown): Json {
     if (typeof maybe.toJSON === 'function') return toJson(maybe.toJSON());
     const out: JsonMap = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (x !== undefined && typeof x !== 'function' && typeof x !== 'symbol') out[k] = toJson(x);
+      if (x !== undefined && typeof x !== 'function' && typeof x !== 'symbol') setOwn(out, k, toJson(x));
     }
     return out;
   }
@@ -620,7 +621,7 @@ function mergeMap(original: JsonMap | null, patch: JsonMap, meta: PatchMeta | un
       if (!isDeleteList) {
         discardNullValues(patchV);
         const r = removeDirectives(patchV);
-        if (r.keep) out[k] = r.value;
+        if (r.keep) setOwn(out, k, r.value);
         else delete out[k];
       }
       continue;
@@ -629,11 +630,11 @@ function mergeMap(original: JsonMap | null, patch: JsonMap, meta: PatchMeta | un
     const current = out[k];
     const fieldMeta = lookupMeta(meta, k);
     if (isMap(current) && isMap(patchV)) {
-      out[k] = patchStrategyOf(fieldMeta) === replaceDirective ? takeRaw(patchV) : mergeMap(current, patchV, fieldMeta);
+      setOwn(out, k, patchStrategyOf(fieldMeta) === replaceDirective ? takeRaw(patchV) : mergeMap(current, patchV, fieldMeta));
     } else if (Array.isArray(current) && Array.isArray(patchV)) {
-      out[k] = mergeSliceHandler(current, patchV, fieldMeta, isDeleteList);
+      setOwn(out, k, mergeSliceHandler(current, patchV, fieldMeta, isDeleteList));
     } else {
-      out[k] = patchV;
+      setOwn(out, k, patchV);
     }
   }
   return out;

@@ -175,7 +175,7 @@ async function json(base: string, method: string, path: string, body?: unknown):
 const reasonsByCode: Record<number, readonly string[]> = {
   400: ['BadRequest'], 401: ['Unauthorized'], 403: ['Forbidden'], 404: ['NotFound'], 405: ['MethodNotAllowed'],
   406: ['NotAcceptable'], 409: ['AlreadyExists', 'Conflict'], 410: ['Expired', 'Gone'], 413: ['RequestEntityTooLarge'],
-  415: ['UnsupportedMediaType'], 422: ['Invalid'], 429: ['TooManyRequests'],
+  415: ['UnsupportedMediaType'], 422: ['Invalid'], 429: ['TooManyRequests'], 504: ['Timeout'],
 };
 
 /** The failure class of an answer, or undefined when it is acceptable. */
@@ -184,6 +184,9 @@ function classify(req: FuzzRequest, o: Outcome): string | undefined {
     if (o.error.startsWith('client-refused')) return undefined;
     return o.error === 'timeout' ? 'timeout' : `connection-error:${o.error.split(' ')[0]}`;
   }
+  // kube-apiserver itself answers a list at a resourceVersion from the future with this 504
+  // (after waiting for it); the server is not down, it is faithful.
+  if (o.status === 504 && o.body.includes('"ResourceVersionTooLarge"')) return classifyStatus(o);
   if (o.status >= 500) return `status-${o.status}`;
   if (req.method === 'HEAD') return undefined;
   if (o.status < 400) {
@@ -198,6 +201,11 @@ function classify(req: FuzzRequest, o: Outcome): string | undefined {
     }
     return undefined;
   }
+  return classifyStatus(o);
+}
+
+/** Checks that an error answer is a Kubernetes Status object matching its HTTP code. */
+function classifyStatus(o: Answer): string | undefined {
   if (!/^application\/json(;|$)/.test(o.contentType ?? '')) return `error-content-type:${o.contentType ?? 'none'}`;
   let v: unknown;
   try {

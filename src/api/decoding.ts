@@ -88,7 +88,9 @@ export function installDecoding(app: FastifyInstance): { shapeCheck(definition: 
   });
   app.addContentTypeParser(['application/yaml', 'application/apply-patch+yaml'], { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
     try {
-      const value: unknown = parseYaml(body as string);
+      // The yaml package checks duplicate keys pairwise, which a map of 100,000 keys turns into
+      // seconds of blocked event loop; sigs.k8s.io/yaml (non-strict) lets the last one win too.
+      const value: unknown = parseYaml(body as string, { uniqueKeys: false });
       checkValueDepth(value);
       done(null, value);
     } catch (thrown) {

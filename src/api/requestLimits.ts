@@ -45,7 +45,9 @@ export function serverTimeouts(limits: RequestLimits) {
   return {
     requestTimeout: limits.requestTimeout,
     // kube-apiserver's ReadHeaderTimeout is 32 s; Node requires it to be within requestTimeout.
-    http: { headersTimeout: Math.min(32_000, limits.requestTimeout), connectionsCheckingInterval: Math.min(1000, limits.requestTimeout) },
+    // kube-apiserver's MaxHeaderBytes is 1 MiB (Node's default of 16 KiB refused long label
+    // selectors that kube serves).
+    http: { headersTimeout: Math.min(32_000, limits.requestTimeout), connectionsCheckingInterval: Math.min(1000, limits.requestTimeout), maxHeaderSize: 1 << 20 },
     clientErrorHandler: answerClientError,
   };
 }

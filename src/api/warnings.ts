@@ -37,17 +37,56 @@ function isPrintable(c: number): boolean {
 // Go's unicode.IsControl: C0, DEL and C1.
 const hasControl = (s: string) => /[\u0000-\u001f\u007f-\u009f]/.test(s);
 
-/**
- * The Warning header value for these texts, or undefined when none can be sent. Node writes a
- * header string one byte per character, so the UTF-8 bytes travel as a latin1 string: the
- * client receives exactly the bytes kube-apiserver would send.
- */
+// The recorder's limits (k8s.io/apiserver/pkg/endpoints/filters/warning.go): warnings add up to
+// 4,096 runes; past that each is cut to 256 and, once those add up to 4,096 too, the rest are
+// dropped. A body with 100,000 unknown fields gets a header a client can read.
+const truncateAtTotalRunes = 4 * 1024;
+const truncateItemRunes = 256;
+
+/** One header value, or undefined for a text kube's NewWarningHeader refuses. */
+function headerValue(text: string): string | undefined {
+  if (hasControl(text) || /\p{Cs}/u.test(text)) return undefined;
+  const quoted = `"${text.replace(/["\\]/g, (m) => `\\${m}`)}"`;
+  // Node writes a header string one byte per character, so the UTF-8 bytes travel as a latin1
+  // string: the client receives exactly the bytes kube-apiserver would send.
+  return Buffer.from(`299 - ${quoted}`, 'utf8').toString('latin1');
+}
+
+function cut(text: string): [string, number] {
+  const runes = [...text];
+  return runes.length > truncateItemRunes ? [runes.slice(0, truncateItemRunes).join(''), truncateItemRunes] : [text, runes.length];
+}
+
+/** The Warning header values for these texts, as kube's warning recorder would write them. */
 export function warningHeader(texts: readonly string[]): string[] | undefined {
-  const values: string[] = [];
+  const seen = new Set<string>();
+  const ordered: string[] = [];
+  let values: string[] = [];
+  let written = 0;
+  let truncating = false;
   for (const text of texts) {
-    if (hasControl(text) || /\p{Cs}/u.test(text)) continue;
-    const quoted = `"${text.replace(/["\\]/g, (m) => `\\${m}`)}"`;
-    values.push(Buffer.from(`299 - ${quoted}`, 'utf8').toString('latin1'));
+    if (!text || seen.has(text)) continue;
+    if (written >= truncateAtTotalRunes && truncating) break;
+    seen.add(text);
+    ordered.push(text);
+    const [shown, runes] = truncating ? cut(text) : [text, [...text].length];
+    const value = headerValue(shown);
+    if (value === undefined) continue;
+    if (written + runes <= truncateAtTotalRunes || truncating) {
+      written += runes;
+      values.push(value);
+      continue;
+    }
+    truncating = true;
+    written = 0;
+    values = [];
+    for (const earlier of ordered) {
+      const [short, length] = cut(earlier);
+      const v = headerValue(short);
+      if (v === undefined) continue;
+      written += length;
+      values.push(v);
+    }
   }
   return values.length ? values : undefined;
 }

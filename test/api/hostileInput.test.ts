@@ -112,6 +112,16 @@ describe('unknown fields whose names Node cannot put in a header', () => {
     assert.equal(answer.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"a\\\\x01\\\\n\\\\x7f\\\\u0085\\""');
   });
 
+  test('warnings for 10,000 unknown fields stay within the recorder limits: 4,096 runes, then 256 a warning', async () => {
+    const fields = Array.from({ length: 10_000 }, (_, i) => `"f${i}${'x'.repeat(300)}":1`).join(',');
+    const answer = await send(t.url, 'POST', `${services}?dryRun=All`, `{"metadata":{"name":"many"},"spec":{"ports":[{"port":80}]},${fields}}`);
+    assert.equal(answer.status, 201, answer.body.slice(0, 300));
+    const texts = answer.rawWarnings.map((w) => w.toString('utf8'));
+    assert.ok(texts.length > 0 && texts.length <= 20, `${texts.length} warnings`);
+    for (const t of texts) assert.ok(t.length <= '299 - ""'.length + 256 + 10, t);
+    assert.ok(texts[0].startsWith('299 - "unknown field \\"f0xxx'), texts[0]);
+  });
+
   test('fieldValidation=Strict names such a field in its 400', async () => {
     const answer = await send(t.url, 'POST', `${services}?fieldValidation=Strict`, '{"metadata":{"name":"u6"},"spec":{"ports":[{"port":80}]},"名前":1}');
     const status = assertStatus(answer, 400, 'BadRequest');
@@ -181,6 +191,21 @@ describe('deeply nested bodies', () => {
     });
   }
 
+  test('a YAML alias that refers to itself is refused as too deep, not followed forever', async () => {
+    const status = assertStatus(await send(t.url, 'POST', services, 'metadata: {name: y2}\nspec: {ports: [{port: 80}]}\nzz: &a [*a]\n', { 'content-type': 'application/yaml' }), 400, 'BadRequest');
+    assert.match(String(status.message), /exceeded max depth/);
+  });
+
+  test('a YAML map of 100,000 keys with a duplicate decodes in linear time: the last value wins', async () => {
+    const labels = Array.from({ length: 100_000 }, (_, i) => `    k${i}: v`).join('\n');
+    const started = Date.now();
+    const answer = await send(t.url, 'POST', `${services}?dryRun=All`, `metadata:\n  name: y3\n  labels:\n${labels}\n    k1: w\nspec: {ports: [{port: 80}]}\n`, { 'content-type': 'application/yaml' });
+    assert.equal(answer.status, 201, answer.body.slice(0, 300));
+    assert.equal(JSON.parse(answer.body).metadata.labels.k1, 'w');
+    // Not a timing assertion on speed, a bound on a hang: the quadratic check took tens of seconds.
+    assert.ok(Date.now() - started < 8_000, `took ${Date.now() - started} ms`);
+  });
+
   test('a YAML body nested past the limit is refused the same way', async () => {
     const yaml = `metadata: {name: y1}\nspec: {ports: [{port: 80}]}\nzz: ${deep(2000)}\n`;
     const status = assertStatus(await send(t.url, 'POST', services, yaml, { 'content-type': 'application/yaml' }), 400, 'BadRequest');
@@ -204,7 +229,10 @@ describe("the HTTP parser's refusals and timeouts are Status objects", () => {
   after(async () => t.stop());
 
   test('a URL or headers past the limit: 431', async () => {
-    const long = await rawExchange(port, `GET /api/v1?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    // kube-apiserver's limit is 1 MiB (Go's MaxHeaderBytes); 20 KB of query is fine there and here.
+    const fine = await rawExchange(port, `GET /api/v1?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    assert.match(fine.text, /^HTTP\/1\.1 200 /);
+    const long = await rawExchange(port, `GET /api/v1?x=${'a'.repeat(1_100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     assert.match(long.text, /^HTTP\/1\.1 431 /);
     const json = long.text.slice(long.text.indexOf('\r\n\r\n') + 4);
     assertStatus({ status: 431, body: json }, 431, 'RequestHeaderFieldsTooLarge');

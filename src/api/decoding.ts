@@ -34,6 +34,26 @@ export function dropNulls(value: unknown): unknown {
   return out;
 }
 
+// A JSON string may spell half of a UTF-16 surrogate pair (\ud83d) with nothing after it. Go's
+// decoder (encoding/json, sigs.k8s.io/json) turns each such lone surrogate into U+FFFD, so Go
+// never holds text that is not valid Unicode; JSON.parse keeps it, and a name or label stored
+// with it cannot be put in a URL (encodeURIComponent throws) or sent back as UTF-8 faithfully.
+// Only a \u escape in the text can make one (decoded bytes never do), so most bodies skip the walk.
+const surrogateEscape = /\\(?:u|U0000)[dD][89a-fA-F]/;
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const fixString = (s: string) => s.replace(loneSurrogate, '\uFFFD');
+
+/** Replaces every lone surrogate, in keys and values, with U+FFFD, as Go's decoder does. */
+export function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return fixString(value);
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) setOwn(out, fixString(k), wellFormed(v));
+  return out;
+}
+
 /** Describes the first schema violation the way Go's JSON decoder would name it. */
 function describe(kind: string, errors: ValidateFunction['errors']): string {
   const e = errors?.[0];
@@ -71,7 +91,8 @@ export function installDecoding(app: FastifyInstance): { shapeCheck(definition: 
   const parseJson = (body: string): unknown => {
     try {
       checkJsonDepth(body);
-      return JSON.parse(body);
+      const value: unknown = JSON.parse(body);
+      return surrogateEscape.test(body) ? wellFormed(value) : value;
     } catch (err) {
       throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
@@ -92,7 +113,7 @@ export function installDecoding(app: FastifyInstance): { shapeCheck(definition: 
       // seconds of blocked event loop; sigs.k8s.io/yaml (non-strict) lets the last one win too.
       const value: unknown = parseYaml(body as string, { uniqueKeys: false });
       checkValueDepth(value);
-      done(null, value);
+      done(null, surrogateEscape.test(body as string) ? wellFormed(value) : value);
     } catch (thrown) {
       // The YAML parser recurses per level of flow nesting and runs out of stack long before
       // a nested document could be a Kubernetes object: that is the same refusal as the guard's.

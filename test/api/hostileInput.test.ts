@@ -452,3 +452,63 @@ describe('listening beyond loopback', () => {
     }
   });
 });
+
+describe('lone UTF-16 surrogates in JSON strings are U+FFFD, as Go decodes them', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+  });
+  after(async () => t.stop());
+
+  test('in values: each lone half becomes U+FFFD, a whole pair stays the character it spells', async () => {
+    const answer = await send(t.url, 'POST', services, '{"metadata":{"name":"ls1","annotations":{"a":"x\\ud83dy","b":"\\ude00z\\ud83d","c":"\\ud83d\\ude00"}},"spec":{"ports":[{"port":80}]}}');
+    assert.equal(answer.status, 201, answer.body);
+    assert.deepEqual(JSON.parse(answer.body).metadata.annotations, { a: 'x\uFFFDy', b: '\uFFFDz\uFFFD', c: '\u{1F600}' });
+    assert.doesNotMatch(answer.body, /\\ud[89a-f]/i, 'nothing that is not Unicode is stored or sent back');
+  });
+
+  test('in keys too: a label key with one is refused for the replacement character', async () => {
+    const status = assertStatus(await send(t.url, 'POST', services, '{"metadata":{"name":"ls2","labels":{"a\\udc00":"x"}},"spec":{"ports":[{"port":80}]}}'), 422, 'Invalid');
+    assert.match(String(status.message), /metadata\.labels: Invalid value: "a\uFFFD"/);
+  });
+
+  test('an Event named with one (core/v1 Events only refuse "/", "%", "." and "..") can be read back by its name', async () => {
+    const event = {
+      metadata: { name: 'e\\ud83d\\u0000x' }, involvedObject: { kind: 'Service', apiVersion: 'v1', namespace: 'default', name: 's' },
+      reason: 'Fuzz', message: 'm', type: 'Normal', source: { component: 'fuzz' }, firstTimestamp: '2024-08-13T00:00:09Z', lastTimestamp: '2024-08-13T00:00:09Z', count: 1,
+    };
+    const body = JSON.stringify(event).replace(/\\\\/g, '\\');
+    const created = await send(t.url, 'POST', '/api/v1/namespaces/default/events', body);
+    assert.equal(created.status, 201, created.body);
+    const name = JSON.parse(created.body).metadata.name as string;
+    assert.equal(name, 'e\uFFFD\u0000x');
+    const got = await send(t.url, 'GET', `/api/v1/namespaces/default/events/${encodeURIComponent(name)}`, undefined);
+    assert.equal(got.status, 200, got.body);
+  });
+});
+
+describe('the update that removes the last finalizer deletes the Service and frees what that update allocated', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+  });
+  after(async () => t.stop());
+
+  // Found by the fuzz suite (allocation-leak, e.g. NodePort/32540 held by default/s17 at the
+  // default seed). kube's Store.Update deletes the object through deleteWithoutFinalizers and
+  // its AfterDelete releases what the *final* object holds; svcplane's removeIn releases the
+  // stored object's allocations only (src/registry/serviceRegistry.ts removeIn, and the same
+  // in src/registry/generic/store.ts removeIn), so node ports the deleting update allocated
+  // stay held by a Service that no longer exists. Those files are off limits while they are
+  // refactored; the fix is to release the final object's allocations as well.
+  test('a node port asked for by that update is free again', { todo: 'registry: removeIn must also release the final object' }, async () => {
+    const created = await send(t.url, 'POST', services, '{"metadata":{"name":"fin1","finalizers":["example.com/hold"]},"spec":{"ports":[{"port":80}]}}');
+    assert.equal(created.status, 201, created.body);
+    assert.equal((await send(t.url, 'DELETE', `${services}/fin1`, undefined)).status, 200);
+    const last = await send(t.url, 'PUT', `${services}/fin1`, '{"metadata":{"name":"fin1"},"spec":{"type":"NodePort","ports":[{"port":80,"nodePort":30555}]}}');
+    assert.equal(last.status, 200, last.body);
+    assert.equal((await send(t.url, 'GET', `${services}/fin1`, undefined)).status, 404, 'the update deleted it');
+    const again = await send(t.url, 'POST', services, '{"metadata":{"name":"fin2"},"spec":{"type":"NodePort","ports":[{"port":80,"nodePort":30555}]}}');
+    assert.equal(again.status, 201, `30555 was leaked: ${again.body}`);
+  });
+});

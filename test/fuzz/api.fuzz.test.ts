@@ -175,7 +175,7 @@ async function json(base: string, method: string, path: string, body?: unknown):
 const reasonsByCode: Record<number, readonly string[]> = {
   400: ['BadRequest'], 401: ['Unauthorized'], 403: ['Forbidden'], 404: ['NotFound'], 405: ['MethodNotAllowed'],
   406: ['NotAcceptable'], 409: ['AlreadyExists', 'Conflict'], 410: ['Expired', 'Gone'], 413: ['RequestEntityTooLarge'],
-  415: ['UnsupportedMediaType'], 422: ['Invalid'], 429: ['TooManyRequests'], 504: ['Timeout'],
+  415: ['UnsupportedMediaType'], 422: ['Invalid'], 429: ['TooManyRequests'], 500: ['InternalError'], 504: ['Timeout'],
 };
 
 /** The failure class of an answer, or undefined when it is acceptable. */
@@ -187,6 +187,11 @@ function classify(req: FuzzRequest, o: Outcome): string | undefined {
   // kube-apiserver itself answers a list at a resourceVersion from the future with this 504
   // (after waiting for it); the server is not down, it is faithful.
   if (o.status === 504 && o.body.includes('"ResourceVersionTooLarge"')) return classifyStatus(o);
+  // A NodePort Service with more ports than the node port range has numbers cannot be given
+  // them; kube-apiserver answers that with a 500 InternalError of this exact message
+  // (pkg/registry/core/service/storage/alloc.go, allocNodePorts). Faithful too; the leak check
+  // below still catches a range that fills up because allocations leak.
+  if (o.status === 500 && o.body.includes('"failed to allocate a nodePort: range is full')) return classifyStatus(o);
   if (o.status >= 500) return `status-${o.status}`;
   if (req.method === 'HEAD') return undefined;
   if (o.status < 400) {

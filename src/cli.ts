@@ -8,7 +8,7 @@ import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
 import { ConfigError, parseArgs, resolveOptions, usage, type SvcplaneOptions } from './config.js';
 import { openDatabase } from './storage/database.js';
 import { ObjectStore } from './storage/objectStore.js';
-import { groupVersions, openapiDocument, swaggerV2Document } from './api/openapi.js';
+import { groupVersionsOf, openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
 import { installProcessGuards } from './api/lastResort.js';
 
@@ -88,7 +88,7 @@ async function writeOpenapi(args: string[]): Promise<number> {
   mkdirSync(out, { recursive: true });
   // What kube-apiserver serves: a v3 document per group-version and /openapi/v2 (Swagger 2.0).
   const files: [string, unknown][] = [
-    ...groupVersions.map((gv): [string, unknown] => [`v3-${gv.replaceAll('/', '-')}.json`, openapiDocument(server.app, gv)]),
+    ...groupVersionsOf(server.app).map((gv): [string, unknown] => [`v3-${gv.replaceAll('/', '-')}.json`, openapiDocument(server.app, gv)]),
     ['swagger.json', swaggerV2Document(server.app)],
   ];
   for (const [name, doc] of files) writeFileSync(join(out, name), `${JSON.stringify(doc, null, 2)}\n`);

@@ -3,6 +3,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
 import type { AddressInfo } from 'node:net';
 import { NodePortAllocator } from './allocators/nodePortAllocator.js';
 import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
@@ -17,12 +18,16 @@ import { Metrics } from './api/metrics.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
 import { discoveryRoutes } from './api/discovery.js';
 import { endpointSliceRoutes } from './api/endpointSlices.js';
-import { eventRoutes } from './api/events.js';
 import { healthRoutes } from './api/health.js';
-import { namespaceResource, namespaceRoutes } from './api/namespaces.js';
-import { legacyWatchRoutes, type ListWatchContext } from './api/listWatch.js';
 import { openapiRoutes } from './api/openapi.js';
-import { serviceResource, serviceRoutes } from './api/services.js';
+import { installResource, type InstalledResource } from './api/installer.js';
+import type { ListWatchContext } from './api/listWatch.js';
+import type { GenericStore, NamespaceGate } from './registry/generic/store.js';
+import type { KubeObject } from './registry/generic/strategy.js';
+import { pathPrefix, type ResourceDeclaration } from './resources/declaration.js';
+import { events as eventDeclaration } from './resources/events.js';
+import { namespaces as namespaceDeclaration } from './resources/namespaces.js';
+import { services as serviceDeclaration } from './resources/services.js';
 import { answerRouterError, installStatusErrors } from './api/statusErrors.js';
 import { continueSend } from './api/lastResort.js';
 import { installRequestLimits, serverTimeouts } from './api/requestLimits.js';
@@ -40,7 +45,7 @@ import { WatchHub } from './watch/watchHub.js';
 import { FakeCloud, systemClock, type CloudProvider } from './cloud/fakeCloud.js';
 import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
 import { childRandom, createRandom } from './random.js';
-import { randomIdentities, seededIdentities } from './registry/metadata.js';
+import { randomIdentities, seededIdentities, type Identities } from './registry/metadata.js';
 import { describeSummary, loadFixtures } from './fixtures/load.js';
 
 export interface Svcplane {
@@ -62,7 +67,19 @@ export interface Svcplane {
   readonly url: string | undefined;
 }
 
-export async function createServer(input: Partial<SvcplaneOptions> = {}): Promise<Svcplane> {
+/** What a resource's store is built from, for resources added through createServer's extensions. */
+export interface ResourceDependencies {
+  store: ObjectStore;
+  namespaces: NamespaceGate;
+  identities: Identities;
+}
+
+export interface Extensions {
+  /** More rows for the resource table: each is served like the built-in resources. */
+  resources?: (deps: ResourceDependencies) => InstalledResource<KubeObject>[];
+}
+
+export async function createServer(input: Partial<SvcplaneOptions> = {}, extensions: Extensions = {}): Promise<Svcplane> {
   const options = resolveOptions(input);
   const db: SqliteDatabase = openDatabase(options.db);
   const checkpointer = options.db === ':memory:' ? undefined : new Checkpointer(options.db);
@@ -84,7 +101,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   const ids = options.seed === undefined ? randomIdentities : seededIdentities(childRandom(random, `identities@${store.currentRevision()}`));
   const namespaces = new NamespaceRegistry(store, ids);
   const services = new ServiceRegistry(store, new ServiceAllocation(serviceIPs, nodePorts), namespaces, ids);
+  const events = new EventRegistry(store, namespaces, { ttlMs: options.eventTtl, identities: ids });
   namespaces.bootstrap();
+  const extraResources = extensions.resources?.({ store, namespaces, identities: ids }) ?? [];
+  const extraDefinitions = Object.assign({}, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<string, TSchema>;
 
   const app = Fastify({
     logger: { level: options.logLevel },
@@ -103,7 +123,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   // sent as it is, or small objects. Compiling a fast-json-stringify serializer per route and
   // status was a third of start-up time, for bytes JSON.stringify writes just as well.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  for (const schema of sharedSchemas()) app.addSchema(schema);
+  for (const schema of sharedSchemas(extraDefinitions)) app.addSchema(schema);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.0',
@@ -112,7 +132,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
     transformObject: (doc) => addKubernetesExtensions((doc as { openapiObject: object }).openapiObject),
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String((json as { $id?: string }).$id ?? `def-${i}`) },
   });
-  const decoding = installDecoding(app);
+  const decoding = installDecoding(app, extraDefinitions);
   installStatusErrors(app);
   installRequestLimits(app, options);
   // Group commit (ObjectStore.flush): a write's answer leaves once its batch is durable, and
@@ -158,18 +178,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
 
   let ready = false;
   await app.register(healthRoutes, { ready: () => ready });
-  await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion });
-  await app.register(namespaceRoutes, { namespaces, listWatch });
-  await app.register(serviceRoutes, { services, checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service'), listWatch });
-  await app.register(endpointSliceRoutes, { store });
-  await app.register(allocationRoutes, { view: new AllocationView(store, serviceIPs, nodePorts, new Date().toISOString().replace(/\.\d+Z$/, 'Z')), revision: () => store.currentRevision() });
-
-  // --- Events (core/v1) ---------------------------------------------------------------------
-  // The registry wraps namespaces.deleteContents, so it comes after ServiceRegistry: deleting a
-  // namespace removes its events first, then its services. Expiry stands in for etcd's lease on
-  // each event (kube-apiserver's --event-ttl); the sweep timer is unref'd and stops on close.
-  const events = new EventRegistry(store, namespaces, { ttlMs: options.eventTtl, identities: ids });
-  await app.register(eventRoutes, { events, checkEvent: decoding.shapeCheck('io.k8s.api.core.v1.Event'), listWatch });
+  // Expiry stands in for etcd's lease on each event (kube-apiserver's --event-ttl); the sweep
+  // timer is unref'd and stops on close.
   const eventExpiry = setInterval(() => {
     try {
       events.expire();
@@ -179,15 +189,26 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
   }, 60_000);
   eventExpiry.unref();
   app.addHook('onClose', async () => clearInterval(eventExpiry));
-  // --- end Events ---------------------------------------------------------------------------
 
+  // The resource table: each row a declaration (the API surface) and its store (the semantics).
+  // Routes, discovery and the OpenAPI operations come from it.
+  const resources: InstalledResource<KubeObject>[] = [
+    row(eventDeclaration, events),
+    row(namespaceDeclaration, namespaces),
+    row(serviceDeclaration, services),
+    ...extraResources,
+  ];
+  await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion, resources: resources.map((r) => r.declaration) });
   await app.register(async (scope) => {
-    legacyWatchRoutes(scope, listWatch, serviceResource, 'services');
-    legacyWatchRoutes(scope, listWatch, namespaceResource, 'namespaces');
+    for (const resource of resources) installResource(scope, resource, { listWatch, shapeCheck: decoding.shapeCheck });
   });
+  await app.register(endpointSliceRoutes, { store });
+  await app.register(allocationRoutes, { view: new AllocationView(store, serviceIPs, nodePorts, new Date().toISOString().replace(/\.\d+Z$/, 'Z')), revision: () => store.currentRevision() });
+
   // Watch streams never end by themselves; closing them first lets close() finish in-flight work.
   app.addHook('preClose', async () => hub.closeAll());
-  await app.register(openapiRoutes);
+  const groupVersions = ['api/v1', ...new Set(resources.filter((r) => r.declaration.group).map((r) => pathPrefix(r.declaration).slice(1))), 'apis/svcplane.dev/v1alpha1'];
+  await app.register(openapiRoutes, { groupVersions });
   await app.ready();
 
   // --load: fixtures go in before the server listens; a bad one fails the start (FixtureError).
@@ -264,4 +285,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}): Promis
 // 127.0.0.0/8 and ::1 (and their IPv4-mapped form) reach only this machine.
 function isLoopback(address: string): boolean {
   return /^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address);
+}
+
+/** A row of the resource table: a declaration and the store that serves it. */
+function row<T extends KubeObject>(declaration: ResourceDeclaration<T>, store: GenericStore<T>): InstalledResource<KubeObject> {
+  return { declaration, store } as unknown as InstalledResource<KubeObject>;
 }

@@ -3,6 +3,7 @@
 // reports it as a 422 field error), so the schemas' string enums are dropped before compiling.
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
 import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../registry/errors.js';
 import { NestingError, checkJsonDepth, checkValueDepth } from './bodyGuard.js';
@@ -65,11 +66,11 @@ function describe(kind: string, errors: ValidateFunction['errors']): string {
 /** Checks a value (a patched object) against a named definition; throws a 400 BadRequest. */
 export type ShapeCheck = (value: unknown) => void;
 
-export function installDecoding(app: FastifyInstance): { shapeCheck(definition: string): ShapeCheck } {
+export function installDecoding(app: FastifyInstance, extraDefinitions: Record<string, TSchema> = {}): { shapeCheck(definition: string): ShapeCheck } {
   const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: false, removeAdditional: false });
   ajv.addFormat('date-time', true);
   ajv.addFormat('int-or-string', true);
-  for (const schema of sharedSchemas()) ajv.addSchema(relaxEnums(schema) as Schema);
+  for (const schema of sharedSchemas(extraDefinitions)) ajv.addSchema(relaxEnums(schema) as Schema);
   const kindOf = (schema: Schema) => String(schema.$ref ?? schema.$id ?? 'Object').replace(/#$/, '').split('.').pop();
   app.setValidatorCompiler(({ schema, httpPart }) => {
     if (httpPart !== 'body') {

@@ -20,6 +20,8 @@ interface Listable {
 
 export interface CollectionResource<T extends Listable> extends TableShape<T> {
   resource: string;
+  /** group/version, as objects of this resource carry it. */
+  apiVersion: string;
   listKind: string;
   namespaced: boolean;
   fieldLabels: readonly string[];
@@ -55,9 +57,9 @@ export async function listOrWatch<T extends Listable>(
   const table = tableVersion(req);
   if (table) return sendTable(req, reply, table, desc, list.bodies.map((b) => JSON.parse(b) as T), meta);
   // Items go out as stored, minus kind/apiVersion, which the real server omits inside lists.
-  const prefix = `{"kind":"${desc.kind}","apiVersion":"v1",`;
+  const prefix = `{"kind":"${desc.kind}","apiVersion":"${desc.apiVersion}",`;
   const items = list.bodies.map((b) => (b.startsWith(prefix) ? `{${b.slice(prefix.length)}` : b));
-  return sendJson(reply, `{"kind":"${desc.listKind}","apiVersion":"v1","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
+  return sendJson(reply, `{"kind":"${desc.listKind}","apiVersion":"${desc.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
 }
 
 async function serveWatch<T extends Listable>(
@@ -138,9 +140,9 @@ function encodeTableEvent<T extends Listable>(
  * clients: the same stream as ?watch=true on the list path, one object by name or a collection.
  */
 export function legacyWatchRoutes<T extends Listable>(
-  app: FastifyInstance, ctx: ListWatchContext, desc: CollectionResource<T>, plural: string,
+  app: FastifyInstance, ctx: ListWatchContext, desc: CollectionResource<T>, prefix: string, tags: string[],
 ): void {
-  const tags = ['core_v1'];
+  const plural = desc.resource;
   const response = { 200: refs.WatchEvent };
   const querystring = listQuery;
   const watchQuery = (req: FastifyRequest<{ Querystring: Query }>) => ({ ...req.query, watch: 'true' });
@@ -153,20 +155,20 @@ export function legacyWatchRoutes<T extends Listable>(
   const name = { name: Type.String({ description: `name of the ${desc.kind}` }) };
   const watchDesc = (what: string) => `watch ${what}. deprecated: use the 'watch' parameter with a list operation instead${what.startsWith('changes to an') ? ', filtered to a single item with the \'fieldSelector\' parameter' : ''}.`;
   if (desc.namespaced) {
-    app.get(`/api/v1/watch/namespaces/:namespace/${plural}`, {
+    app.get(`${prefix}/watch/namespaces/:namespace/${plural}`, {
       schema: { operationId: `watchNamespaced${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), params: Type.Object(ns), querystring, response },
     }, async (req: Req, reply) => run(req, reply, req.params.namespace));
-    app.get(`/api/v1/watch/namespaces/:namespace/${plural}/:name`, {
+    app.get(`${prefix}/watch/namespaces/:namespace/${plural}/:name`, {
       schema: { operationId: `watchNamespaced${desc.kind}`, tags, description: watchDesc(`changes to an object of kind ${desc.kind}`), params: Type.Object({ ...ns, ...name }), querystring, response },
     }, async (req: Req, reply) => run(req, reply, req.params.namespace, req.params.name));
-    app.get(`/api/v1/watch/${plural}`, {
+    app.get(`${prefix}/watch/${plural}`, {
       schema: { operationId: `watch${desc.kind}ListForAllNamespaces`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
     }, async (req: Req, reply) => run(req, reply, undefined));
   } else {
-    app.get(`/api/v1/watch/${plural}`, {
+    app.get(`${prefix}/watch/${plural}`, {
       schema: { operationId: `watch${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
     }, async (req: Req, reply) => run(req, reply, undefined));
-    app.get(`/api/v1/watch/${plural}/:name`, {
+    app.get(`${prefix}/watch/${plural}/:name`, {
       schema: { operationId: `watch${desc.kind}`, tags, description: watchDesc(`changes to an object of kind ${desc.kind}`), params: Type.Object(name), querystring, response },
     }, async (req: Req, reply) => run(req, reply, undefined, req.params.name));
   }

@@ -19,9 +19,18 @@ interface OpenAPIDocument {
   [key: string]: unknown;
 }
 
-/** The group-versions served, each with its own v3 document, as kube-openapi splits them. */
-export const groupVersions = ['api/v1', 'apis/svcplane.dev/v1alpha1'] as const;
-export type GroupVersion = (typeof groupVersions)[number];
+/** A group-version's path, as the v3 index names it: api/v1 or apis/GROUP/VERSION. */
+export type GroupVersion = string;
+
+/** The group-versions that have paths, each with its own v3 document, as kube-openapi splits them. */
+export function groupVersionsOf(app: FastifyInstance): GroupVersion[] {
+  const found = new Set<string>();
+  for (const path of Object.keys(wholeDocument(app).paths)) {
+    const m = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\//.exec(path);
+    if (m) found.add(m[1]);
+  }
+  return [...found].sort((a, b) => (a === 'api/v1' ? -1 : b === 'api/v1' ? 1 : a.localeCompare(b)));
+}
 
 /** One group-version's v3 document: its paths, and only the schemas they reach. */
 export function openapiDocument(app: FastifyInstance, groupVersion: GroupVersion = 'api/v1'): OpenAPIDocument {
@@ -83,7 +92,8 @@ export function negotiateV2(accept: string | undefined): (typeof v2Formats)[numb
   return undefined;
 }
 
-export async function openapiRoutes(app: FastifyInstance): Promise<void> {
+export async function openapiRoutes(app: FastifyInstance, opts: { groupVersions: GroupVersion[] }): Promise<void> {
+  const { groupVersions } = opts;
   const v3 = new Map<GroupVersion, { text: string; hash: string }>();
   const v3Doc = (gv: GroupVersion) => {
     let doc = v3.get(gv);

@@ -37,6 +37,8 @@ export function includeObject(req: FastifyRequest): 'None' | 'Metadata' | 'Objec
 
 export interface TableShape<T> {
   kind: string;
+  /** group/version of the objects, for includeObject=Object; v1 when absent. */
+  apiVersion?: string;
   columns: TableColumn[];
   cells: (obj: T) => unknown[];
 }
@@ -49,7 +51,7 @@ export function buildTable<T extends Printable>(
   const apiVersion = `meta.k8s.io/${version}`;
   const rows = objects.map((obj) => {
     const row: Record<string, unknown> = { cells: shape.cells(obj) };
-    if (include === 'Object') row.object = { kind: shape.kind, apiVersion: 'v1', ...obj };
+    if (include === 'Object') row.object = { kind: shape.kind, apiVersion: shape.apiVersion ?? 'v1', ...obj };
     else if (include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion, metadata: obj.metadata };
     // None: asTable sets the row's RawExtension to nil, which encoding/json writes as null.
     else row.object = null;

@@ -254,7 +254,7 @@ export class ServiceController {
 
   private patch(namespace: string, name: string, subresource: 'main' | 'status', mutate: (s: Service) => Service): void {
     try {
-      this.services.patch(namespace, name, mutate, subresource);
+      this.services.patch(namespace, name, mutate, { subresource });
     } catch (err) {
       // Gone meanwhile: nothing left to do for it.
       if (err instanceof StatusError && err.statusCode === 404) return;

@@ -70,10 +70,14 @@ function shapeOf(node: object): string {
   return JSON.stringify(rest);
 }
 
-/** Each definition with nested definitions replaced by $refs, carrying its name as $id. */
-export function sharedSchemas(): Node[] {
+/**
+ * Each definition with nested definitions replaced by $refs, carrying its name as $id; `extra`
+ * adds the definitions of resources declared outside this module.
+ */
+export function sharedSchemas(extra: Record<string, TSchema> = {}): Node[] {
+  const all: Record<string, TSchema> = { ...definitions, ...extra };
   const byShape = new Map<string, string>();
-  for (const [name, schema] of Object.entries(definitions)) {
+  for (const [name, schema] of Object.entries(all)) {
     const shape = shapeOf(schema);
     const twin = byShape.get(shape);
     if (twin) throw new Error(`definitions ${twin} and ${name} have the same shape; a field of either would refer to one of them at random`);
@@ -86,12 +90,12 @@ export function sharedSchemas(): Node[] {
       const name = byShape.get(shapeOf(node));
       if (name) {
         const own = (node as Node).description;
-        return own === undefined || own === (definitions[name] as Node).description ? ref(name) : { allOf: [ref(name)], description: own };
+        return own === undefined || own === (all[name] as Node).description ? ref(name) : { allOf: [ref(name)], description: own };
       }
     }
     const out: Node = {};
     for (const [k, v] of Object.entries(node as Node)) out[k] = replace(v, false);
     return out;
   };
-  return Object.entries(definitions).map(([name, schema]) => ({ $id: name, ...(replace(schema, true) as Node) }));
+  return Object.entries(all).map(([name, schema]) => ({ $id: name, ...(replace(schema, true) as Node) }));
 }

@@ -36,14 +36,14 @@ const qualified = (resource: string, group = '') => (group ? `${resource}.${grou
 export const notFound = (resource: string, name: string, group = '') =>
   status(404, 'NotFound', `${qualified(resource, group)} ${JSON.stringify(name)} not found`, details(resource, name, group));
 
-export const alreadyExists = (resource: string, name: string, terminating = false) =>
-  status(409, 'AlreadyExists', `${terminating ? 'object is being deleted: ' : ''}${resource} ${JSON.stringify(name)} already exists`, details(resource, name));
+export const alreadyExists = (resource: string, name: string, terminating = false, group = '') =>
+  status(409, 'AlreadyExists', `${terminating ? 'object is being deleted: ' : ''}${qualified(resource, group)} ${JSON.stringify(name)} already exists`, details(resource, name, group));
 
-export const conflict = (resource: string, name: string, reason: string) =>
-  status(409, 'Conflict', `Operation cannot be fulfilled on ${resource} ${JSON.stringify(name)}: ${reason}`, details(resource, name));
+export const conflict = (resource: string, name: string, reason: string, group = '') =>
+  status(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource, group)} ${JSON.stringify(name)}: ${reason}`, details(resource, name, group));
 
-export const staleResourceVersion = (resource: string, name: string) =>
-  conflict(resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+export const staleResourceVersion = (resource: string, name: string, group = '') =>
+  conflict(resource, name, 'the object has been modified; please apply your changes to the latest version and try again', group);
 
 export const badRequest = (message: string) => status(400, 'BadRequest', message);
 

@@ -496,12 +496,10 @@ describe('the update that removes the last finalizer deletes the Service and fre
 
   // Found by the fuzz suite (allocation-leak, e.g. NodePort/32540 held by default/s17 at the
   // default seed). kube's Store.Update deletes the object through deleteWithoutFinalizers and
-  // its AfterDelete releases what the *final* object holds; svcplane's removeIn releases the
-  // stored object's allocations only (src/registry/serviceRegistry.ts removeIn, and the same
-  // in src/registry/generic/store.ts removeIn), so node ports the deleting update allocated
-  // stay held by a Service that no longer exists. Those files are off limits while they are
-  // refactored; the fix is to release the final object's allocations as well.
-  test('a node port asked for by that update is free again', { todo: 'registry: removeIn must also release the final object' }, async () => {
+  // its AfterDelete releases what the *final* object holds; removeIn released the stored
+  // object's allocations only, so node ports the deleting update allocated stayed held by a
+  // Service that no longer existed.
+  test('a node port asked for by that update is free again', async () => {
     const created = await send(t.url, 'POST', services, '{"metadata":{"name":"fin1","finalizers":["example.com/hold"]},"spec":{"ports":[{"port":80}]}}');
     assert.equal(created.status, 201, created.body);
     assert.equal((await send(t.url, 'DELETE', `${services}/fin1`, undefined)).status, 200);

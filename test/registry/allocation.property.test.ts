@@ -118,7 +118,7 @@ async function runSequence<O extends { kind: string }>(
 }
 
 function changeType(server: Svcplane, name: string, type: (typeof types)[number]): void {
-  server.services.patch('default', name, (cur) => ({ ...cur, spec: { ...cur.spec, type, ...(type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) } }), 'main');
+  server.services.patch('default', name, (cur) => ({ ...cur, spec: { ...cur.spec, type, ...(type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) } }));
 }
 
 test('random operation sequences never double-allocate or leak', async () => {
@@ -307,7 +307,7 @@ test('dual-stack: random family policies, family changes and restarts never doub
         else if (o.kind === 'update') server.services.update('default', o.name, toDualService(o.name, o.spec));
         else if (o.kind === 'family') {
           const existing = server.services.list('default').items;
-          if (existing.length) server.services.patch('default', existing[o.target % existing.length].metadata!.name!, (cur) => changeFamilies(cur, o), 'main');
+          if (existing.length) server.services.patch('default', existing[o.target % existing.length].metadata!.name!, (cur) => changeFamilies(cur, o));
         } else if (o.kind === 'type') changeType(server, o.name, o.type);
         else if (o.kind === 'delete') server.services.delete('default', o.name);
       });

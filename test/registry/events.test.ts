@@ -196,9 +196,9 @@ describe('record', () => {
   });
 
   it('deletes events with their namespace and refuses to record into a missing one', () => {
-    f.namespaces.create({ metadata: { name: 'team' } });
+    f.namespaces.create('', { metadata: { name: 'team' } });
     f.events.record({ ...ensuring, involvedObject: { ...web, namespace: 'team' } }, T0);
-    f.namespaces.delete('team');
+    f.namespaces.delete('', 'team');
     assert.equal(f.events.list('team').items.length, 0, 'namespace deletion deletes its events');
     assert.equal(statusOf(() => f.events.record({ ...ensuring, involvedObject: { ...web, namespace: 'team' } }, T0)).statusCode, 404);
   });

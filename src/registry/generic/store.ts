@@ -1,0 +1,405 @@
+// The generic store: one create/update/patch/delete pipeline for every resource, as
+// kube-apiserver's generic registry Store (k8s.io/apiserver/pkg/registry/generic/registry/
+// store.go). A resource brings its strategy; the order of the steps here decides which error a
+// client sees, and is kube's: decode, default, admission, prepare, begin hooks (allocation),
+// validation, write with its change-log row, after hooks. Each write is one store transaction.
+// No HTTP and no SQL here.
+import type { ObjectStore, StoredObject, WriteTx } from '../../storage/objectStore.js';
+import { Rollback, UniqueViolation } from '../../storage/objectStore.js';
+import { alreadyExists, badRequest, conflict, invalid, notFound, staleResourceVersion, unknownError } from '../errors.js';
+import { randomIdentities, timestamp, type Identities } from '../metadata.js';
+import type { KubeObject, StatusStrategy, Strategy } from './strategy.js';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface ListFilter<T> {
+  matches?: (obj: T) => boolean;
+}
+
+/** A patch, applied to the current object inside the write transaction. */
+export type Mutation<T> = (current: T) => T;
+
+export type Subresource = 'main' | 'status';
+
+/** What the namespace lifecycle needs of each namespaced store. */
+export interface NamespacedContents {
+  readonly resource: string;
+  count(namespace: string): number;
+  deleteNamespaceContents(tx: WriteTx, namespace: string): number;
+}
+
+/** What the namespace lifecycle asks of and tells every namespaced store's writes. */
+export interface NamespaceGate {
+  /** Every namespaced store joins the lifecycle as it is made: a namespace's delete sweeps it. */
+  register(contents: NamespacedContents): void;
+  /** NamespaceLifecycle admission: new content only in an existing, active namespace. */
+  assertAcceptsContent(namespace: string, resource: string, name: string): void;
+  /** Something left a namespace: a Terminating one left empty goes away. */
+  contentRemoved(tx: WriteTx, namespace: string): void;
+}
+
+export interface StoreIdentity {
+  /** The plural resource name: the storage key and the word in error messages. */
+  resource: string;
+  kind: string;
+  /** The group/version objects are written with (v1, discovery.k8s.io/v1, ...). */
+  apiVersion: string;
+  namespaced: boolean;
+}
+
+export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
+  strategy: Strategy<T>;
+  status?: StatusStrategy<T>;
+  identities?: Identities;
+  /** Namespaced resources only. */
+  namespaces?: NamespaceGate;
+}
+
+const preconditionFailed = (field: 'UID' | 'ResourceVersion', wanted: string, actual: string | undefined) =>
+  `Precondition failed: ${field} in precondition: ${wanted}, ${field} in object meta: ${actual}`;
+
+export class GenericStore<T extends KubeObject> {
+  readonly resource: string;
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly namespaced: boolean;
+  /** The API group ('' for core): errors name a resource of another group as resource.group. */
+  readonly group: string;
+  protected readonly strategy: Strategy<T>;
+  private readonly statusStrategy: StatusStrategy<T> | undefined;
+  protected readonly ids: Identities;
+  private readonly namespaces: NamespaceGate | undefined;
+
+  constructor(protected readonly store: ObjectStore, options: StoreOptions<T>) {
+    this.resource = options.resource;
+    this.kind = options.kind;
+    this.apiVersion = options.apiVersion;
+    this.namespaced = options.namespaced;
+    this.group = options.apiVersion.includes('/') ? options.apiVersion.split('/')[0] : '';
+    this.strategy = options.strategy;
+    this.statusStrategy = options.status;
+    this.ids = options.identities ?? randomIdentities;
+    this.namespaces = options.namespaces;
+    if (this.namespaced) this.namespaces?.register(this);
+  }
+
+  get hasStatus(): boolean {
+    return this.statusStrategy !== undefined;
+  }
+
+  protected row(namespace: string, name: string): StoredObject | undefined {
+    return this.store.get({ resource: this.resource, namespace, name });
+  }
+
+  /** The stored JSON, served as it is. */
+  getBody(namespace: string, name: string): string {
+    const row = this.row(namespace, name);
+    if (!row) throw notFound(this.resource, name, this.group);
+    return row.body;
+  }
+
+  get(namespace: string, name: string): T {
+    return JSON.parse(this.getBody(namespace, name)) as T;
+  }
+
+  /** Bodies in namespace/name order, and the revision the list is consistent at. */
+  listBodies(namespace: string | undefined): { bodies: string[]; resourceVersion: string } {
+    // The store is synchronous: the read and the revision are taken with no write between them.
+    return { bodies: this.store.list(this.resource, namespace), resourceVersion: String(this.store.currentRevision()) };
+  }
+
+  list(namespace: string | undefined, filter: ListFilter<T> = {}): { items: T[]; resourceVersion: string } {
+    const { bodies, resourceVersion } = this.listBodies(namespace);
+    let items = bodies.map((b) => JSON.parse(b) as T);
+    if (filter.matches) items = items.filter(filter.matches);
+    return { items, resourceVersion };
+  }
+
+  /** How many objects of this resource a namespace holds. */
+  count(namespace: string): number {
+    return this.store.count(this.resource, namespace);
+  }
+
+  protected run<R>(options: WriteOptions, fn: (tx: WriteTx) => R): R {
+    try {
+      return this.store.transaction((tx) => {
+        const result = fn(tx);
+        if (options.dryRun) throw new Rollback(result);
+        return result;
+      });
+    } catch (err) {
+      if (err instanceof Rollback) return this.dryRunAnswer(err.value as R);
+      throw err;
+    }
+  }
+
+  /**
+   * A dry run answers with the object as it would be stored but with the resourceVersion it has
+   * now (none for a create): kube-apiserver's DryRunnableStorage writes nothing, so no revision
+   * is taken. `kubectl diff` compares exactly this answer with the live object.
+   */
+  private dryRunAnswer<R>(value: R): R {
+    const restore = (obj: T) => {
+      const meta = obj.metadata!;
+      const stored = this.row(meta.namespace ?? '', meta.name!);
+      if (stored) meta.resourceVersion = String(stored.resourceVersion);
+      else delete meta.resourceVersion;
+    };
+    const v = value as { object?: T; items?: T[]; metadata?: unknown };
+    if (v.object) restore(v.object);
+    else if (v.items) v.items.forEach(restore);
+    else if (v.metadata) restore(value as unknown as T);
+    return value;
+  }
+
+  protected serialize(obj: T): string {
+    return this.strategy.serialize({ ...obj, kind: this.kind, apiVersion: this.apiVersion });
+  }
+
+  private checkTypeMeta(obj: T): void {
+    if ((obj.kind && obj.kind !== this.kind) || (obj.apiVersion && obj.apiVersion !== this.apiVersion)) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${this.kind}): ${obj.apiVersion ?? ''}, Kind=${obj.kind ?? ''}`);
+    }
+  }
+
+  private scope(namespace: string): string {
+    return this.namespaced ? namespace : '';
+  }
+
+  create(namespace: string, input: T, options: WriteOptions = {}): T {
+    const obj = structuredClone(input);
+    this.checkTypeMeta(obj);
+    const meta = (obj.metadata ??= {});
+    if (this.namespaced && meta.namespace && meta.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    this.strategy.defaults?.(obj);
+    return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj));
+  }
+
+  protected createIn(tx: WriteTx, namespace: string, obj: T, now = new Date()): T {
+    const meta = obj.metadata!;
+    if (this.namespaced) {
+      meta.namespace = namespace;
+      this.namespaces?.assertAcceptsContent(namespace, this.resource, meta.name ?? meta.generateName ?? '');
+    } else {
+      delete meta.namespace;
+    }
+    // etcd3 refuses a create that carries a resourceVersion with a plain error, which the
+    // apiserver reports as a reasonless 500; clients depend on nothing else here.
+    if (meta.resourceVersion && /^\d+$/.test(meta.resourceVersion) && meta.resourceVersion !== '0') {
+      throw unknownError('resourceVersion should not be set on objects to be created');
+    }
+    if (!meta.name && meta.generateName) {
+      // RetryGenerateName: a clash with an existing name draws a new suffix.
+      do meta.name = this.ids.name(meta.generateName);
+      while (this.row(namespace, meta.name));
+    }
+    meta.uid = this.ids.uid();
+    meta.creationTimestamp = timestamp(now);
+    for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields', ...(this.strategy.clearOnCreate ?? [])] as const) delete meta[k];
+    this.strategy.prepareForCreate?.(obj);
+    this.strategy.beginCreate?.(tx, obj);
+    for (const errs of this.strategy.validate(obj)) {
+      if (errs.length) throw invalid(this.kind, meta.name ?? '', errs, this.group);
+    }
+    meta.resourceVersion = String(tx.nextRevision());
+    const body = this.serialize(obj);
+    try {
+      tx.insert({ resource: this.resource, namespace, name: meta.name!, uid: meta.uid, resourceVersion: Number(meta.resourceVersion), body });
+    } catch (err) {
+      if (err instanceof UniqueViolation) {
+        const existing = JSON.parse(this.row(namespace, meta.name!)!.body) as T;
+        throw alreadyExists(this.resource, meta.name!, Boolean(existing.metadata?.deletionTimestamp), this.group);
+      }
+      throw err;
+    }
+    return this.committed(tx, body);
+  }
+
+  private committed(tx: WriteTx, body: string): T {
+    const out = JSON.parse(body) as T;
+    const written = this.strategy.written;
+    if (written) tx.onCommit(() => written(out));
+    return out;
+  }
+
+  private checkUpdateTarget(namespace: string, name: string, obj: T): void {
+    this.checkTypeMeta(obj);
+    const meta = (obj.metadata ??= {});
+    if (meta.name !== name) throw badRequest(`the name of the object (${meta.name ?? ''}) does not match the name on the URL (${name})`);
+    if (this.namespaced) {
+      if (meta.namespace && meta.namespace !== namespace) {
+        throw badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${namespace})`);
+      }
+      meta.namespace = namespace;
+    }
+  }
+
+  /** PUT. Where the strategy allows it, a PUT to a missing name creates it (201). */
+  update(namespace: string, name: string, input: T, options: WriteOptions = {}): { object: T; created: boolean } {
+    const obj = structuredClone(input);
+    const ns = this.scope(namespace);
+    this.checkUpdateTarget(ns, name, obj);
+    this.strategy.defaults?.(obj);
+    return this.run(options, (tx) => {
+      const current = this.row(ns, name);
+      if (!current) {
+        if (!this.strategy.allowCreateOnUpdate || obj.metadata!.resourceVersion) throw notFound(this.resource, name, this.group);
+        return { object: this.createIn(tx, ns, obj), created: true };
+      }
+      return { object: this.updateIn(tx, current, obj, 'main'), created: false };
+    });
+  }
+
+  /** PUT on /status. */
+  updateStatus(namespace: string, name: string, input: T, options: WriteOptions = {}): T {
+    const obj = structuredClone(input);
+    const ns = this.scope(namespace);
+    this.checkUpdateTarget(ns, name, obj);
+    this.strategy.defaults?.(obj);
+    return this.run(options, (tx) => {
+      const current = this.row(ns, name);
+      if (!current) throw notFound(this.resource, name, this.group);
+      return this.updateIn(tx, current, obj, 'status');
+    });
+  }
+
+  /** PATCH: the mutation runs against the current object inside the transaction. */
+  patch(namespace: string, name: string, mutate: Mutation<T>, options: WriteOptions & { subresource?: Subresource } = {}): T {
+    const ns = this.scope(namespace);
+    return this.run(options, (tx) => {
+      const current = this.row(ns, name);
+      if (!current) throw notFound(this.resource, name, this.group);
+      const obj = mutate(JSON.parse(current.body) as T);
+      this.checkUpdateTarget(ns, name, obj);
+      this.strategy.defaults?.(obj);
+      return this.updateIn(tx, current, obj, options.subresource ?? 'main');
+    });
+  }
+
+  protected updateIn(tx: WriteTx, current: StoredObject, obj: T, subresource: Subresource): T {
+    const old = JSON.parse(current.body) as T;
+    const meta = obj.metadata!;
+    const oldMeta = old.metadata!;
+    const name = oldMeta.name!;
+    if (meta.uid && meta.uid !== oldMeta.uid) throw conflict(this.resource, name, preconditionFailed('UID', meta.uid, oldMeta.uid), this.group);
+    // No resourceVersion means "whatever is stored" (AllowUnconditionalUpdate, true for the
+    // kinds served so far).
+    if (meta.resourceVersion && meta.resourceVersion !== oldMeta.resourceVersion) throw staleResourceVersion(this.resource, name, this.group);
+    // Fields no update can change are restored from storage.
+    meta.uid = oldMeta.uid;
+    meta.creationTimestamp = oldMeta.creationTimestamp;
+    meta.resourceVersion = oldMeta.resourceVersion;
+    for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+      if (oldMeta[k] === undefined) delete meta[k];
+      else (meta as Record<string, unknown>)[k] = oldMeta[k];
+    }
+    delete meta.selfLink;
+    delete meta.managedFields;
+
+    let errs;
+    if (subresource === 'status') {
+      if (!this.statusStrategy) throw notFound(this.resource, name, this.group);
+      for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+        if (oldMeta[k] === undefined) delete meta[k];
+        else (meta as Record<string, unknown>)[k] = oldMeta[k];
+      }
+      this.statusStrategy.prepareForUpdate(obj, old);
+      errs = this.statusStrategy.validateUpdate(obj, old);
+    } else {
+      this.strategy.prepareForUpdate?.(tx, obj, old);
+      errs = this.strategy.validateUpdate(obj, old);
+    }
+    if (errs.length) throw invalid(this.kind, name, errs, this.group);
+
+    // The update that removes the last finalizer of an object being deleted deletes it.
+    if (meta.deletionTimestamp && !meta.finalizers?.length) return this.removeIn(tx, current, obj);
+    if (this.serialize(obj) === current.body) return old;
+    meta.resourceVersion = String(tx.nextRevision());
+    const body = this.serialize(obj);
+    tx.update({ resource: this.resource, namespace: current.namespace, name, uid: current.uid, resourceVersion: Number(meta.resourceVersion), body });
+    return this.committed(tx, body);
+  }
+
+  /** Removes the object and releases what it holds; the change log gets its final state. */
+  protected removeIn(tx: WriteTx, current: StoredObject, obj: T): T {
+    const rv = tx.nextRevision();
+    const final = structuredClone(obj);
+    final.metadata!.resourceVersion = String(rv);
+    tx.remove(current, rv, this.serialize(final));
+    // What the stored object held goes, and so does what the removing write itself allocated:
+    // an update that drops the last finalizer deletes the object as that update left it, and
+    // kube releases what the final object holds. (A release only frees what the owner holds.)
+    this.strategy.removing?.(tx, JSON.parse(current.body) as T, current);
+    this.strategy.removing?.(tx, obj, current);
+    const removed = this.strategy.removed;
+    if (removed) tx.onCommit(() => removed(current));
+    if (this.namespaced) this.namespaces?.contentRemoved(tx, current.namespace);
+    return JSON.parse(this.serialize(obj)) as T;
+  }
+
+  delete(namespace: string, name: string, options: DeleteOptions = {}): T {
+    const ns = this.scope(namespace);
+    return this.run(options, (tx) => {
+      const current = this.row(ns, name);
+      if (!current) throw notFound(this.resource, name, this.group);
+      return this.deleteIn(tx, current, options);
+    });
+  }
+
+  /** A DELETE's preconditions against the stored object: a mismatch is a 409. */
+  protected checkPreconditions(obj: T, options: DeleteOptions): void {
+    const meta = obj.metadata!;
+    const pre = options.preconditions;
+    if (pre?.uid && pre.uid !== meta.uid) throw conflict(this.resource, meta.name!, preconditionFailed('UID', pre.uid, meta.uid), this.group);
+    if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+      throw conflict(this.resource, meta.name!, preconditionFailed('ResourceVersion', pre.resourceVersion, meta.resourceVersion), this.group);
+    }
+  }
+
+  protected deleteIn(tx: WriteTx, current: StoredObject, options: DeleteOptions): T {
+    const obj = JSON.parse(current.body) as T;
+    const meta = obj.metadata!;
+    this.checkPreconditions(obj, options);
+    if (meta.finalizers?.length) {
+      // Marked, not removed: whoever owns the finalizers removes them, and that update deletes it.
+      if (meta.deletionTimestamp) return obj;
+      meta.deletionTimestamp = timestamp();
+      meta.deletionGracePeriodSeconds = 0;
+      meta.resourceVersion = String(tx.nextRevision());
+      const body = this.serialize(obj);
+      tx.update({ ...current, resourceVersion: Number(meta.resourceVersion), body });
+      return JSON.parse(body) as T;
+    }
+    return this.removeIn(tx, current, obj);
+  }
+
+  /** The generic DeleteCollection: every matching object deleted as by DELETE, answered as a list. */
+  deleteCollection(namespace: string | undefined, filter: ListFilter<T>, options: DeleteOptions = {}): { items: T[]; resourceVersion: string } {
+    return this.run(options, (tx) => {
+      const items: T[] = [];
+      for (const body of this.store.list(this.resource, namespace)) {
+        const obj = JSON.parse(body) as T;
+        if (filter.matches && !filter.matches(obj)) continue;
+        items.push(this.deleteIn(tx, this.row(obj.metadata!.namespace ?? '', obj.metadata!.name!)!, options));
+      }
+      return { items, resourceVersion: String(this.store.currentRevision()) };
+    });
+  }
+
+  /** The namespace lifecycle's sweep, inside the namespace's delete: returns how many remain. */
+  deleteNamespaceContents(tx: WriteTx, namespace: string): number {
+    for (const body of this.store.list(this.resource, namespace)) {
+      const obj = JSON.parse(body) as T;
+      this.deleteIn(tx, this.row(namespace, obj.metadata!.name!)!, {});
+    }
+    return this.store.count(this.resource, namespace);
+  }
+}

@@ -182,6 +182,10 @@ const reasonsByCode: Record<number, readonly string[]> = {
 function classify(req: FuzzRequest, o: Outcome): string | undefined {
   if ('error' in o) {
     if (o.error.startsWith('client-refused')) return undefined;
+    // A body past the 3 MiB limit is refused at once: the 413 goes out and the connection
+    // closes while the client is still sending, as Go's server does too. A client that writes
+    // everything before it reads can see the broken pipe before the answer.
+    if (/^(EPIPE|ECONNRESET)/.test(o.error) && (req.body?.length ?? 0) > 3 * 1024 * 1024) return undefined;
     return o.error === 'timeout' ? 'timeout' : `connection-error:${o.error.split(' ')[0]}`;
   }
   // kube-apiserver itself answers a list at a resourceVersion from the future with this 504
@@ -192,6 +196,10 @@ function classify(req: FuzzRequest, o: Outcome): string | undefined {
   // (pkg/registry/core/service/storage/alloc.go, allocNodePorts). Faithful too; the leak check
   // below still catches a range that fills up because allocations leak.
   if (o.status === 500 && o.body.includes('"failed to allocate a nodePort: range is full')) return classifyStatus(o);
+  // Likewise a requested healthCheckNodePort that another Service holds: allocHealthCheckNodePort
+  // returns a plain error, which kube-apiserver answers with a 500. svcplane keeps kube's answer
+  // (test/allocators/healthCheckNodePort.test.ts) rather than inventing a friendlier one.
+  if (o.status === 500 && o.body.includes('failed to allocate requested HealthCheck NodePort')) return classifyStatus(o);
   if (o.status >= 500) return `status-${o.status}`;
   if (req.method === 'HEAD') return undefined;
   if (o.status < 400) {

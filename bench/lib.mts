@@ -59,7 +59,10 @@ export function removeTempDir(dir: string): void {
 /** Spawns node with `args`, tracked so that every exit path kills it. */
 export function spawnNode(args: string[], options: { group?: boolean; env?: Record<string, string> } = {}): ChildProcess {
   const child = spawn(process.execPath, args, {
-    cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'], detached: options.group === true, env: { ...process.env, ...options.env },
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: options.group === true,
+    env: { ...process.env, ...options.env },
   });
   children.add(child);
   if (options.group) groups.add(child);
@@ -121,8 +124,7 @@ export async function startServer(name: string, args: string[], timeoutMs = 60_0
   return { name, url, port: Number(new URL(url).port), child, stop: () => stopChild(child) };
 }
 
-export const svcplaneArgs = (db: string, extra: string[] = []) =>
-  ['dist/cli.js', '--port', '0', '--db', db, '--log-level', 'error', ...extra];
+export const svcplaneArgs = (db: string, extra: string[] = []) => ['dist/cli.js', '--port', '0', '--db', db, '--log-level', 'error', ...extra];
 
 export const tsxArgs = (script: string, extra: string[] = []) => ['--import', 'tsx', join(benchDir, script), ...extra];
 

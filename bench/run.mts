@@ -5,9 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir, killAll, log, machine, repoRoot } from './lib.mjs';
-import {
-  createScenario, getScenario, listScenario, startScenario, watchScenario, writeScenario, type Config, type Row,
-} from './scenarios.mjs';
+import { createScenario, getScenario, listScenario, startScenario, watchScenario, writeScenario, type Config, type Row } from './scenarios.mjs';
 
 const scenarios: Record<string, (cfg: Config) => Promise<Row[]>> = {
   get: getScenario,
@@ -46,17 +44,31 @@ function parseArgs(argv: string[]): { cfg: Config; names: string[] } {
   }
   const cfg: Config = quick
     ? {
-      quick, connections: 16, warmupSec: 0.75, processWarmupSec: 0.5, rounds: 3, roundSec: 1,
-      listSizes: [1000, 10_000], listRoundSec: 1,
-      watch: { watchers: 1000, rate: 200, seconds: 5, rounds: 1 },
-      startSizes: [0, 10_000, 100_000], startRounds: 3,
-    }
+        quick,
+        connections: 16,
+        warmupSec: 0.75,
+        processWarmupSec: 0.5,
+        rounds: 3,
+        roundSec: 1,
+        listSizes: [1000, 10_000],
+        listRoundSec: 1,
+        watch: { watchers: 1000, rate: 200, seconds: 5, rounds: 1 },
+        startSizes: [0, 10_000, 100_000],
+        startRounds: 3,
+      }
     : {
-      quick, connections: 16, warmupSec: 3, processWarmupSec: 1, rounds: 5, roundSec: 5,
-      listSizes: [1000, 10_000], listRoundSec: 4,
-      watch: { watchers: 1000, rate: 200, seconds: 10, rounds: 3 },
-      startSizes: [0, 10_000, 100_000], startRounds: 5,
-    };
+        quick,
+        connections: 16,
+        warmupSec: 3,
+        processWarmupSec: 1,
+        rounds: 5,
+        roundSec: 5,
+        listSizes: [1000, 10_000],
+        listRoundSec: 4,
+        watch: { watchers: 1000, rate: 200, seconds: 10, rounds: 3 },
+        startSizes: [0, 10_000, 100_000],
+        startRounds: 5,
+      };
   Object.assign(cfg, overrides);
   return { cfg, names: names.length ? [...new Set(names)] : Object.keys(scenarios) };
 }
@@ -64,7 +76,8 @@ function parseArgs(argv: string[]): { cfg: Config; names: string[] } {
 // --- output -------------------------------------------------------------------------------
 
 const fmtRps = (n: number | null | undefined) => (n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
-const fmtMs = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toString());
+const fmtMs = (n: number | null | undefined) =>
+  n === null || n === undefined ? '-' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toString();
 const fmtRatio = (r: Row) => (r.ratio === null ? '-' : r.key.startsWith('list') ? `${r.ratio.toFixed(2)}x ser.` : r.ratio.toFixed(2));
 const fmtMet = (m: boolean | null) => (m === null ? '-' : m ? 'yes' : 'NO');
 
@@ -72,16 +85,28 @@ const header = ['scenario', 'svcplane rps', 'p50 ms', 'p99 ms', 'baseline rps', 
 
 function cells(r: Row): string[] {
   return [
-    r.key, fmtRps(r.svcplane.rps), fmtMs(r.svcplane.p50_ms), fmtMs(r.svcplane.p99_ms),
-    fmtRps(r.baseline?.rps), fmtMs(r.baseline?.p50_ms), fmtMs(r.baseline?.p99_ms),
-    fmtRatio(r), r.target, fmtMet(r.met), r.notes.join('; '),
+    r.key,
+    fmtRps(r.svcplane.rps),
+    fmtMs(r.svcplane.p50_ms),
+    fmtMs(r.svcplane.p99_ms),
+    fmtRps(r.baseline?.rps),
+    fmtMs(r.baseline?.p50_ms),
+    fmtMs(r.baseline?.p99_ms),
+    fmtRatio(r),
+    r.target,
+    fmtMet(r.met),
+    r.notes.join('; '),
   ];
 }
 
 function textTable(rows: Row[]): string {
   const all = [header, ...rows.map(cells)];
   const widths = header.map((_, i) => Math.max(...all.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((v, i) => (i >= 1 && i <= 7 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join(' | ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => (i >= 1 && i <= 7 ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join(' | ')
+      .trimEnd();
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('-|-'), ...all.slice(1).map(line)].join('\n');
 }
 
@@ -216,7 +241,9 @@ async function main(): Promise<void> {
   writeBenchmarksMd(Object.values(merged), meta, command, earlier);
 
   const m = meta.machine;
-  process.stdout.write(`\nsvcplane benchmarks (${meta.mode} mode), ${m.cpus} x ${m.cpu_model}, ${m.memory_GiB} GiB, Node ${m.node}, ${cfg.connections} connections\n\n`);
+  process.stdout.write(
+    `\nsvcplane benchmarks (${meta.mode} mode), ${m.cpus} x ${m.cpu_model}, ${m.memory_GiB} GiB, Node ${m.node}, ${cfg.connections} connections\n\n`,
+  );
   process.stdout.write(`${textTable(rows)}\n\n${legend.join('\n')}\n`);
   process.stdout.write(`\nwall time ${wall} s; wrote bench/results.json and BENCHMARKS.md\n`);
   const invalid = rows.filter((r) => r.notes.some((n) => n.includes('INVALID')));

@@ -185,7 +185,10 @@ async function main(): Promise<void> {
   const server = await startServer('svcplane', svcplaneArgs(join(dir, 'slowloris.db'), ['--request-timeout', timeoutArg]));
   // Should this process die without running its exit handlers (a fatal error such as running out
   // of memory), a watchdog kills the server within a second and removes its files.
-  watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${server.child.pid} 2>/dev/null; rm -rf '${dir}'`], { detached: true, stdio: 'ignore' });
+  watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${server.child.pid} 2>/dev/null; rm -rf '${dir}'`], {
+    detached: true,
+    stdio: 'ignore',
+  });
   watchdog.unref();
   const url = new URL(server.url);
   if (url.hostname !== '127.0.0.1') throw new Error(`server is not on loopback: ${server.url}`);
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
   log(`baseline: ${LOAD_CONNECTIONS} connections GET for ${baselineSeconds} s, no slow connections`);
   const baseline = await load({ url: server.url, connections: LOAD_CONNECTIONS, duration: baselineSeconds, requests, pid: server.child.pid });
 
-  log(`opening ${N} slow connections (${N / 2 | 0} slow headers, ${N - (N / 2 | 0)} slow bodies)`);
+  log(`opening ${N} slow connections (${(N / 2) | 0} slow headers, ${N - ((N / 2) | 0)} slow bodies)`);
   reopen = true;
   const dripper = setInterval(drip, 100);
   const opening: Promise<void>[] = [];
@@ -213,7 +216,9 @@ async function main(): Promise<void> {
     if (i % 50 === 49) await sleep(10);
   }
   await Promise.all(opening);
-  log(`${live.size} slow connections open${failedConnects ? `, ${failedConnects} failed to connect` : ''}; load: ${LOAD_CONNECTIONS} connections GET for ${seconds} s`);
+  log(
+    `${live.size} slow connections open${failedConnects ? `, ${failedConnects} failed to connect` : ''}; load: ${LOAD_CONNECTIONS} connections GET for ${seconds} s`,
+  );
   const underAttack = await load({ url: server.url, connections: LOAD_CONNECTIONS, duration: seconds, requests, pid: server.child.pid });
 
   // Stop replacing connections; give the open ones until their timeout + grace (+ a check interval).
@@ -235,8 +240,14 @@ async function main(): Promise<void> {
 
 function report(baseline: Measurement, load1: Measurement, serverExited: boolean): void {
   const rows: string[][] = [['', 'rps', 'p50', 'p99', 'non-2xx', 'errors']];
-  const loadRow = (name: string, m: Measurement) =>
-    [name, String(Math.round(m.rps)), fmtMs(m.p50_ms), fmtMs(m.p99_ms), String(m.non2xx), String(m.errors + m.timeouts)];
+  const loadRow = (name: string, m: Measurement) => [
+    name,
+    String(Math.round(m.rps)),
+    fmtMs(m.p50_ms),
+    fmtMs(m.p99_ms),
+    String(m.non2xx),
+    String(m.errors + m.timeouts),
+  ];
   rows.push(loadRow(`other clients, no slowloris (${LOAD_CONNECTIONS} conns)`, baseline));
   rows.push(loadRow(`other clients, under slowloris (${LOAD_CONNECTIONS} conns)`, load1));
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -258,9 +269,13 @@ function report(baseline: Measurement, load1: Measurement, serverExited: boolean
     openedTotal += group.length;
     slowRows.push([
       kind === 'headers' ? 'slow headers (GET)' : 'slow body (POST 2 MB)',
-      String(group.length), String(closed.length), String(inTime),
-      times.length ? fmtS(median(times)) : '-', times.length ? fmtS(Math.max(...times)) : '-',
-      `${fmtS(limit)} + ${GRACE_MS / 1000} s`, String(closed.filter((s) => got408Status(s.answer)).length),
+      String(group.length),
+      String(closed.length),
+      String(inTime),
+      times.length ? fmtS(median(times)) : '-',
+      times.length ? fmtS(Math.max(...times)) : '-',
+      `${fmtS(limit)} + ${GRACE_MS / 1000} s`,
+      String(closed.filter((s) => got408Status(s.answer)).length),
     ]);
   }
   const sw = slowRows[0].map((_, c) => Math.max(...slowRows.map((r) => r[c].length)));

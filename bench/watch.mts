@@ -100,10 +100,27 @@ function cpuOf(p: ChildProcess): number {
 
 async function main(): Promise<void> {
   const [watchers, rate, seconds, receivers, warmupSeconds] = [
-    Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 200), Number(process.argv[4] ?? 10), Number(process.argv[5] ?? 2), Number(process.argv[6] ?? 2),
+    Number(process.argv[2] ?? 1000),
+    Number(process.argv[3] ?? 200),
+    Number(process.argv[4] ?? 10),
+    Number(process.argv[5] ?? 2),
+    Number(process.argv[6] ?? 2),
   ];
   const dir = mkdtempSync(join(tmpdir(), 'svcplane-bench-'));
-  const server = spawn(process.execPath, [...(process.env.SVCPLANE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/cli.js', '--port', '0', '--db', join(dir, 'bench.db'), '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(
+    process.execPath,
+    [
+      ...(process.env.SVCPLANE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      'dist/cli.js',
+      '--port',
+      '0',
+      '--db',
+      join(dir, 'bench.db'),
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const children: ChildProcess[] = [server];
   const cleanup = () => {
     for (const c of children) c.kill('SIGTERM');
@@ -145,11 +162,16 @@ async function main(): Promise<void> {
     return p;
   });
   const path = `/api/v1/namespaces/default/services?watch=true&resourceVersion=${startRv}`;
-  await Promise.all(procs.map((p, i) => new Promise<void>((resolve) => {
-    p.on('message', (m: FromReceiver) => 'open' in m && resolve());
-    const share = Math.floor(watchers / receivers) + (i < watchers % receivers ? 1 : 0);
-    p.send({ watchers: share, url, path } satisfies ToReceiver);
-  })));
+  await Promise.all(
+    procs.map(
+      (p, i) =>
+        new Promise<void>((resolve) => {
+          p.on('message', (m: FromReceiver) => 'open' in m && resolve());
+          const share = Math.floor(watchers / receivers) + (i < watchers % receivers ? 1 : 0);
+          p.send({ watchers: share, url, path } satisfies ToReceiver);
+        }),
+    ),
+  );
   await new Promise((r) => setTimeout(r, 1000));
   const idle = rssKiB();
 
@@ -161,8 +183,12 @@ async function main(): Promise<void> {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    call('PATCH', `/api/v1/namespaces/default/services/t${i % targets}`, { metadata: { annotations: { [key]: String(nowMs()) } } }, 'application/merge-patch+json')
-      .catch(() => failed++);
+    call(
+      'PATCH',
+      `/api/v1/namespaces/default/services/t${i % targets}`,
+      { metadata: { annotations: { [key]: String(nowMs()) } } },
+      'application/merge-patch+json',
+    ).catch(() => failed++);
   };
   const warm0 = performance.now();
   for (let i = 0; i < rate * warmupSeconds; i++) await write(i, 'svcplane.dev/warm-up', warm0);
@@ -176,10 +202,15 @@ async function main(): Promise<void> {
   const receiverCpu = procs.map(cpuOf).reduce((a, b, i) => a + b - receiverCpu0[i], 0) / sendSeconds;
   // Let the last events drain (bounded), then collect.
   await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 + seconds * 200)));
-  const reports = await Promise.all(procs.map((p) => new Promise<{ received: number[]; latencies: Float64Array; sent: Float64Array }>((resolve) => {
-    p.on('message', (m: FromReceiver) => 'received' in m && resolve(m));
-    p.send({ report: true } satisfies ToReceiver);
-  })));
+  const reports = await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<{ received: number[]; latencies: Float64Array; sent: Float64Array }>((resolve) => {
+          p.on('message', (m: FromReceiver) => 'received' in m && resolve(m));
+          p.send({ report: true } satisfies ToReceiver);
+        }),
+    ),
+  );
   const received = reports.flatMap((r) => r.received);
   const all = new Float64Array(reports.reduce((n, r) => n + r.latencies.length, 0));
   let off = 0;
@@ -191,27 +222,42 @@ async function main(): Promise<void> {
     // Latency by the second in which the write was sent: shows whether a tail is a stall or steady.
     const bySecond = new Map<number, number[]>();
     const first = Math.min(...reports.map((r) => r.sent[0] ?? Infinity));
-    for (const r of reports) for (let i = 0; i < r.sent.length; i++) {
-      const k = Math.floor((r.sent[i] - first) / 1000);
-      (bySecond.get(k) ?? bySecond.set(k, []).get(k)!).push(r.latencies[i]);
-    }
+    for (const r of reports)
+      for (let i = 0; i < r.sent.length; i++) {
+        const k = Math.floor((r.sent[i] - first) / 1000);
+        (bySecond.get(k) ?? bySecond.set(k, []).get(k)!).push(r.latencies[i]);
+      }
     for (const [k, l] of [...bySecond].sort((a, b) => a[0] - b[0])) {
       l.sort((a, b) => a - b);
-      console.error(`second ${k}: n=${l.length} p50=${l[Math.floor(l.length / 2)].toFixed(1)} p99=${l[Math.floor(l.length * 0.99)].toFixed(1)} max=${l[l.length - 1].toFixed(1)}`);
+      console.error(
+        `second ${k}: n=${l.length} p50=${l[Math.floor(l.length / 2)].toFixed(1)} p99=${l[Math.floor(l.length * 0.99)].toFixed(1)} max=${l[l.length - 1].toFixed(1)}`,
+      );
     }
   }
   all.sort();
   const q = (p: number) => (all.length ? all[Math.min(all.length - 1, Math.floor(p * all.length))] : NaN);
   const complete = received.filter((n) => n === total).length;
-  console.log(JSON.stringify({
-    watchers, writesPerSecond: rate, writes: total, warmupSeconds, failedWrites: failed, achievedWritesPerSecond: Math.round(total / sendSeconds),
-    watchersWithEveryEvent: complete,
-    deliveries: all.length, expectedDeliveries: total * watchers,
-    p50_ms: Number(q(0.5).toFixed(1)), p99_ms: Number(q(0.99).toFixed(1)), max_ms: Number(q(1).toFixed(1)),
-    server_cpu_cores: Number(serverCpu.toFixed(2)), receivers_cpu_cores: Number(receiverCpu.toFixed(2)),
-    rss_before_watchers_MiB: Math.round(before / 1024), rss_with_idle_watchers_MiB: Math.round(idle / 1024),
-    KiB_per_idle_watcher: Number(((idle - before) / watchers).toFixed(1)),
-  }));
+  console.log(
+    JSON.stringify({
+      watchers,
+      writesPerSecond: rate,
+      writes: total,
+      warmupSeconds,
+      failedWrites: failed,
+      achievedWritesPerSecond: Math.round(total / sendSeconds),
+      watchersWithEveryEvent: complete,
+      deliveries: all.length,
+      expectedDeliveries: total * watchers,
+      p50_ms: Number(q(0.5).toFixed(1)),
+      p99_ms: Number(q(0.99).toFixed(1)),
+      max_ms: Number(q(1).toFixed(1)),
+      server_cpu_cores: Number(serverCpu.toFixed(2)),
+      receivers_cpu_cores: Number(receiverCpu.toFixed(2)),
+      rss_before_watchers_MiB: Math.round(before / 1024),
+      rss_with_idle_watchers_MiB: Math.round(idle / 1024),
+      KiB_per_idle_watcher: Number(((idle - before) / watchers).toFixed(1)),
+    }),
+  );
   agent.destroy();
   process.exit(0);
 }

@@ -13,7 +13,7 @@ import { createServer } from './server.js';
 import { installProcessGuards } from './api/lastResort.js';
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(argv, process.env);
     if (parsed.help) {
@@ -73,7 +73,9 @@ function repairDatabase(args: string[], options: SvcplaneOptions): number {
       process.stdout.write(`${f.type}: ${f.message}${note}\n`);
     }
     const count = (t: string) => findings.filter((f) => f.type === t).length;
-    process.stdout.write(`checked ${options.db}: ${count('leak')} leaked, ${count('repair')} to repair, ${count('duplicate')} duplicate, ${count('outOfRange')} out of range; ${dryRun ? 'dry run, nothing changed' : `${applied.size} fixed`}\n`);
+    process.stdout.write(
+      `checked ${options.db}: ${count('leak')} leaked, ${count('repair')} to repair, ${count('duplicate')} duplicate, ${count('outOfRange')} out of range; ${dryRun ? 'dry run, nothing changed' : `${applied.size} fixed`}\n`,
+    );
     return 0;
   } finally {
     db.close();

@@ -77,26 +77,86 @@ export const flags: Flag[] = [
   { key: 'host', flag: '--host', env: 'SVCPLANE_HOST', help: 'address to listen on' },
   { key: 'port', flag: '--port', env: 'SVCPLANE_PORT', help: 'port to listen on; 0 picks a free port and prints it' },
   { key: 'db', flag: '--db', env: 'SVCPLANE_DB', help: 'SQLite database file, or :memory:' },
-  { key: 'serviceCidr', flag: '--service-cidr', env: 'SVCPLANE_SERVICE_CIDR', help: 'CIDRs cluster IPs are allocated from: one IPv4 and/or one IPv6, comma-separated, primary family first (e.g. 10.96.0.0/12,fd00:10:96::/108)' },
+  {
+    key: 'serviceCidr',
+    flag: '--service-cidr',
+    env: 'SVCPLANE_SERVICE_CIDR',
+    help: 'CIDRs cluster IPs are allocated from: one IPv4 and/or one IPv6, comma-separated, primary family first (e.g. 10.96.0.0/12,fd00:10:96::/108)',
+  },
   { key: 'nodePortRange', flag: '--node-port-range', env: 'SVCPLANE_NODE_PORT_RANGE', help: 'inclusive range node ports are allocated from' },
   { key: 'logLevel', flag: '--log-level', env: 'SVCPLANE_LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent' },
-  { key: 'kubernetesVersion', flag: '--kubernetes-version', env: 'SVCPLANE_KUBERNETES_VERSION', help: 'the Kubernetes version /version reports (kubectl picks its client by it)' },
+  {
+    key: 'kubernetesVersion',
+    flag: '--kubernetes-version',
+    env: 'SVCPLANE_KUBERNETES_VERSION',
+    help: 'the Kubernetes version /version reports (kubectl picks its client by it)',
+  },
   { key: 'watchHistory', flag: '--watch-history', env: 'SVCPLANE_WATCH_HISTORY', help: 'how many changes the change log keeps for resuming watchers' },
-  { key: 'cloudProfile', flag: '--cloud-profile', env: 'SVCPLANE_CLOUD_PROFILE', help: 'the fake cloud: aws (hostnames), gcp, azure or metallb (IPs from --lb-ip-pool)' },
+  {
+    key: 'cloudProfile',
+    flag: '--cloud-profile',
+    env: 'SVCPLANE_CLOUD_PROFILE',
+    help: 'the fake cloud: aws (hostnames), gcp, azure or metallb (IPs from --lb-ip-pool)',
+  },
   { key: 'cloudRegion', flag: '--cloud-region', env: 'SVCPLANE_CLOUD_REGION', help: 'region in aws load balancer hostnames' },
   { key: 'lbIpPool', flag: '--lb-ip-pool', env: 'SVCPLANE_LB_IP_POOL', help: 'IPv4 CIDR load balancer IPs come from (gcp, azure, metallb)' },
-  { key: 'lbProvisionDelay', flag: '--lb-provision-delay', env: 'SVCPLANE_LB_PROVISION_DELAY', help: 'how long provisioning a load balancer takes, with jitter (a duration)' },
-  { key: 'lbFailureRate', flag: '--lb-failure-rate', env: 'SVCPLANE_LB_FAILURE_RATE', help: 'probability from 0 to 1 that a load balancer create or update fails' },
-  { key: 'lbRetryDelay', flag: '--lb-retry-delay', env: 'SVCPLANE_LB_RETRY_DELAY', help: 'first retry delay after a failed sync, doubling up to 5m (a duration)' },
+  {
+    key: 'lbProvisionDelay',
+    flag: '--lb-provision-delay',
+    env: 'SVCPLANE_LB_PROVISION_DELAY',
+    help: 'how long provisioning a load balancer takes, with jitter (a duration)',
+  },
+  {
+    key: 'lbFailureRate',
+    flag: '--lb-failure-rate',
+    env: 'SVCPLANE_LB_FAILURE_RATE',
+    help: 'probability from 0 to 1 that a load balancer create or update fails',
+  },
+  {
+    key: 'lbRetryDelay',
+    flag: '--lb-retry-delay',
+    env: 'SVCPLANE_LB_RETRY_DELAY',
+    help: 'first retry delay after a failed sync, doubling up to 5m (a duration)',
+  },
   { key: 'seed', flag: '--seed', env: 'SVCPLANE_SEED', help: 'makes allocations and generated addresses reproducible from run to run' },
   { key: 'eventTtl', flag: '--event-ttl', env: 'SVCPLANE_EVENT_TTL', help: 'how long events are kept after their last occurrence (a duration)' },
   { key: 'load', flag: '--load', env: 'SVCPLANE_LOAD', help: 'a YAML/JSON manifest file or folder whose Services and Namespaces are applied at start' },
-  { key: 'auditLogPath', flag: '--audit-log-path', env: 'SVCPLANE_AUDIT_LOG_PATH', help: 'write an audit.k8s.io/v1 Event per request to this file as JSON lines (- for stdout)' },
-  { key: 'repairInterval', flag: '--repair-interval', env: 'SVCPLANE_REPAIR_INTERVAL', help: 'how often allocations are checked against the Services that hold them, after the check at start (a duration; 0 turns the timer off)' },
-  { key: 'requestTimeout', flag: '--request-timeout', env: 'SVCPLANE_REQUEST_TIMEOUT', help: 'how long a request may take, reading its body included, before it is answered 504 (408 while the body is still arriving); watches are not cut (a duration)' },
-  { key: 'maxRequestsInflight', flag: '--max-requests-inflight', env: 'SVCPLANE_MAX_REQUESTS_INFLIGHT', help: 'read-only requests served at once; past it a request gets 429 with Retry-After' },
-  { key: 'maxMutatingRequestsInflight', flag: '--max-mutating-requests-inflight', env: 'SVCPLANE_MAX_MUTATING_REQUESTS_INFLIGHT', help: 'mutating requests served at once; past it a request gets 429 with Retry-After' },
-  { key: 'watchBookmarkInterval', flag: '--watch-bookmark-interval', env: 'SVCPLANE_WATCH_BOOKMARK_INTERVAL', help: 'how often watchers that allow bookmarks get one (a duration: 500ms, 60s, 1m)' },
+  {
+    key: 'auditLogPath',
+    flag: '--audit-log-path',
+    env: 'SVCPLANE_AUDIT_LOG_PATH',
+    help: 'write an audit.k8s.io/v1 Event per request to this file as JSON lines (- for stdout)',
+  },
+  {
+    key: 'repairInterval',
+    flag: '--repair-interval',
+    env: 'SVCPLANE_REPAIR_INTERVAL',
+    help: 'how often allocations are checked against the Services that hold them, after the check at start (a duration; 0 turns the timer off)',
+  },
+  {
+    key: 'requestTimeout',
+    flag: '--request-timeout',
+    env: 'SVCPLANE_REQUEST_TIMEOUT',
+    help: 'how long a request may take, reading its body included, before it is answered 504 (408 while the body is still arriving); watches are not cut (a duration)',
+  },
+  {
+    key: 'maxRequestsInflight',
+    flag: '--max-requests-inflight',
+    env: 'SVCPLANE_MAX_REQUESTS_INFLIGHT',
+    help: 'read-only requests served at once; past it a request gets 429 with Retry-After',
+  },
+  {
+    key: 'maxMutatingRequestsInflight',
+    flag: '--max-mutating-requests-inflight',
+    env: 'SVCPLANE_MAX_MUTATING_REQUESTS_INFLIGHT',
+    help: 'mutating requests served at once; past it a request gets 429 with Retry-After',
+  },
+  {
+    key: 'watchBookmarkInterval',
+    flag: '--watch-bookmark-interval',
+    env: 'SVCPLANE_WATCH_BOOKMARK_INTERVAL',
+    help: 'how often watchers that allow bookmarks get one (a duration: 500ms, 60s, 1m)',
+  },
 ];
 
 export class ConfigError extends Error {}
@@ -110,23 +170,29 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const int = (key: keyof SvcplaneOptions, min: number, max: number) => {
     const raw = String(o[key]);
     const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`invalid ${flagOf(key)} ${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`);
+    if (!/^\d+$/.test(raw) || n < min || n > max)
+      throw new ConfigError(`invalid ${flagOf(key)} ${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`);
     return n;
   };
   const port = int('port', 0, 65535);
   const watchHistory = int('watchHistory', 1, 10_000_000);
   const watchBookmarkInterval = durationOption('watchBookmarkInterval', o.watchBookmarkInterval, 10, 3_600_000);
   const lbProvisionDelay = durationOption('lbProvisionDelay', o.lbProvisionDelay, 0, 3_600_000);
-  const repairInterval = o.repairInterval === 0 || o.repairInterval === '0' ? 0 : durationOption('repairInterval', o.repairInterval, 1000, 24 * 3_600_000, '30s, 3m, 1h, or 0 for none');
+  const repairInterval =
+    o.repairInterval === 0 || o.repairInterval === '0'
+      ? 0
+      : durationOption('repairInterval', o.repairInterval, 1000, 24 * 3_600_000, '30s, 3m, 1h, or 0 for none');
   const requestTimeout = durationOption('requestTimeout', o.requestTimeout, 100, 3_600_000, '30s, 1m, 5m');
   const maxRequestsInflight = int('maxRequestsInflight', 1, 1_000_000);
   const maxMutatingRequestsInflight = int('maxMutatingRequestsInflight', 1, 1_000_000);
   const eventTtl = durationOption('eventTtl', o.eventTtl, 1000, 30 * 24 * 3_600_000);
   const lbRetryDelay = durationOption('lbRetryDelay', o.lbRetryDelay, 1, 300_000);
   const cloudProfile = String(o.cloudProfile);
-  if (!['aws', 'gcp', 'azure', 'metallb'].includes(cloudProfile)) throw new ConfigError(`invalid --cloud-profile ${JSON.stringify(cloudProfile)}: must be one of aws, gcp, azure, metallb`);
+  if (!['aws', 'gcp', 'azure', 'metallb'].includes(cloudProfile))
+    throw new ConfigError(`invalid --cloud-profile ${JSON.stringify(cloudProfile)}: must be one of aws, gcp, azure, metallb`);
   const cloudRegion = String(o.cloudRegion);
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(cloudRegion)) throw new ConfigError(`invalid --cloud-region ${JSON.stringify(cloudRegion)}: expected a region such as us-east-1`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(cloudRegion))
+    throw new ConfigError(`invalid --cloud-region ${JSON.stringify(cloudRegion)}: expected a region such as us-east-1`);
   const lbIpPool = String(o.lbIpPool);
   try {
     if (new IPRange(lbIpPool).family !== 'IPv4') throw new Error(`${lbIpPool} is not an IPv4 CIDR`);
@@ -153,14 +219,36 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const logLevel = String(o.logLevel);
   if (!logLevels.includes(logLevel)) throw new ConfigError(`invalid --log-level ${JSON.stringify(logLevel)}: must be one of ${logLevels.join(', ')}`);
   const kubernetesVersion = String(o.kubernetesVersion);
-  if (!/^v1\.\d+\.\d+$/.test(kubernetesVersion)) throw new ConfigError(`invalid --kubernetes-version ${JSON.stringify(kubernetesVersion)}: expected v1.MINOR.PATCH, e.g. v1.33.0`);
+  if (!/^v1\.\d+\.\d+$/.test(kubernetesVersion))
+    throw new ConfigError(`invalid --kubernetes-version ${JSON.stringify(kubernetesVersion)}: expected v1.MINOR.PATCH, e.g. v1.33.0`);
   const db = String(o.db);
   if (!db) throw new ConfigError('invalid --db: must be a file path or :memory:');
   const load = o.load === undefined || o.load === '' ? undefined : String(o.load);
   const auditLogPath = o.auditLogPath === undefined || o.auditLogPath === '' ? undefined : String(o.auditLogPath);
-  return { host: String(o.host), port, db, serviceCidr, nodePortRange, logLevel: logLevel as SvcplaneOptions['logLevel'], kubernetesVersion, watchHistory, watchBookmarkInterval,
-    cloudProfile: cloudProfile as SvcplaneOptions['cloudProfile'], cloudRegion, lbIpPool, lbProvisionDelay, lbFailureRate, lbRetryDelay, seed, eventTtl,
-    load, auditLogPath, repairInterval, requestTimeout, maxRequestsInflight, maxMutatingRequestsInflight,
+  return {
+    host: String(o.host),
+    port,
+    db,
+    serviceCidr,
+    nodePortRange,
+    logLevel: logLevel as SvcplaneOptions['logLevel'],
+    kubernetesVersion,
+    watchHistory,
+    watchBookmarkInterval,
+    cloudProfile: cloudProfile as SvcplaneOptions['cloudProfile'],
+    cloudRegion,
+    lbIpPool,
+    lbProvisionDelay,
+    lbFailureRate,
+    lbRetryDelay,
+    seed,
+    eventTtl,
+    load,
+    auditLogPath,
+    repairInterval,
+    requestTimeout,
+    maxRequestsInflight,
+    maxMutatingRequestsInflight,
   };
 }
 
@@ -225,6 +313,6 @@ export function usage(): string {
   for (const f of flags) {
     lines.push(`  ${`${f.flag} (${f.env})`.padEnd(52)} ${f.help} [default: ${defaultText(f.key)}]`);
   }
-  lines.push('  --help'.padEnd(55) + 'show this help');
+  lines.push(`${'  --help'.padEnd(55)}show this help`);
   return lines.join('\n');
 }

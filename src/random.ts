@@ -45,12 +45,14 @@ function streamOf(next: () => number, seed?: number): Random {
     if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`int(n) needs a positive integer n, got ${n}`);
     return Math.floor(next() * n);
   };
-  const symbols = (alphabet: string) => (chars: number): string => {
-    if (!Number.isSafeInteger(chars) || chars < 0) throw new RangeError(`a length must be a non-negative integer, got ${chars}`);
-    let out = '';
-    for (let i = 0; i < chars; i++) out += alphabet[int(alphabet.length)];
-    return out;
-  };
+  const symbols =
+    (alphabet: string) =>
+    (chars: number): string => {
+      if (!Number.isSafeInteger(chars) || chars < 0) throw new RangeError(`a length must be a non-negative integer, got ${chars}`);
+      let out = '';
+      for (let i = 0; i < chars; i++) out += alphabet[int(alphabet.length)];
+      return out;
+    };
   return { seed, float: next, int, hex: symbols('0123456789abcdef'), digits: symbols('0123456789') };
 }
 

@@ -83,16 +83,20 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   const options = resolveOptions(input);
   const db: SqliteDatabase = openDatabase(options.db);
   const checkpointer = options.db === ':memory:' ? undefined : new Checkpointer(options.db);
-  const store = new ObjectStore(db, { historySize: options.watchHistory, onCommitError: (err) => app.log.error({ err }, 'commit failed'),
-    onListenerError: (err) => app.log.error({ err }, 'a listener of committed changes failed') });
+  const store = new ObjectStore(db, {
+    historySize: options.watchHistory,
+    onCommitError: (err) => app.log.error({ err }, 'commit failed'),
+    onListenerError: (err) => app.log.error({ err }, 'a listener of committed changes failed'),
+  });
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });
   const listWatch: ListWatchContext = { store, hub };
   // One seeded root, and a stream per consumer, so that one consumer's draws never shift another's.
   const random = createRandom(options.seed);
   // The primary family keeps the stream it had before dual-stack, so a seed gives the same IPv4s.
   const serviceIPRanges = parseServiceCIDRs(options.serviceCidr);
-  const serviceIPs = serviceIPRanges.map((range, i) =>
-    new ServiceIPAllocator(range, childRandom(random, i === 0 ? 'service-ip' : `service-ip/${range.family}`).float));
+  const serviceIPs = serviceIPRanges.map(
+    (range, i) => new ServiceIPAllocator(range, childRandom(random, i === 0 ? 'service-ip' : `service-ip/${range.family}`).float),
+  );
   const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange), childRandom(random, 'node-port').float);
   for (const a of serviceIPs) a.load(store);
   nodePorts.load(store);
@@ -140,7 +144,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   app.addHook('onSend', (_req, reply, raw, done) => {
     const payload = bodyForWarnings(reply.getHeader('warning'), raw);
     if (!store.committing) return continueSend(reply, done, null, payload);
-    store.durable().then(() => continueSend(reply, done, null, payload), (err: Error) => continueSend(reply, done, err, undefined));
+    store.durable().then(
+      () => continueSend(reply, done, null, payload),
+      (err: Error) => continueSend(reply, done, err, undefined),
+    );
   });
   // One line per request at debug, carrying the request id that error lines carry too. Only
   // installed when it would print, so the default request path pays nothing for it.
@@ -203,11 +210,18 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     for (const resource of resources) installResource(scope, resource, { listWatch, shapeCheck: decoding.shapeCheck });
   });
   await app.register(endpointSliceRoutes, { store });
-  await app.register(allocationRoutes, { view: new AllocationView(store, serviceIPs, nodePorts, new Date().toISOString().replace(/\.\d+Z$/, 'Z')), revision: () => store.currentRevision() });
+  await app.register(allocationRoutes, {
+    view: new AllocationView(store, serviceIPs, nodePorts, new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
+    revision: () => store.currentRevision(),
+  });
 
   // Watch streams never end by themselves; closing them first lets close() finish in-flight work.
   app.addHook('preClose', async () => hub.closeAll());
-  const groupVersions = ['api/v1', ...new Set(resources.filter((r) => r.declaration.group).map((r) => pathPrefix(r.declaration).slice(1))), 'apis/svcplane.dev/v1alpha1'];
+  const groupVersions = [
+    'api/v1',
+    ...new Set(resources.filter((r) => r.declaration.group).map((r) => pathPrefix(r.declaration).slice(1))),
+    'apis/svcplane.dev/v1alpha1',
+  ];
   await app.register(openapiRoutes, { groupVersions });
   await app.ready();
 
@@ -215,8 +229,11 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   if (options.load !== undefined) {
     try {
       const summary = loadFixtures(options.load, {
-        services, namespaces, warn: (msg) => app.log.warn(msg),
-        checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service'), checkNamespace: decoding.shapeCheck('io.k8s.api.core.v1.Namespace'),
+        services,
+        namespaces,
+        warn: (msg) => app.log.warn(msg),
+        checkService: decoding.shapeCheck('io.k8s.api.core.v1.Service'),
+        checkNamespace: decoding.shapeCheck('io.k8s.api.core.v1.Namespace'),
       });
       app.log.info(describeSummary(options.load, summary));
     } catch (err) {
@@ -230,18 +247,41 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
 
   // The fake cloud and its service controller: a client of the watch hub and the registries, as
   // the real one is of the API server. It starts once the server is serving.
-  const cloud = new FakeCloud(db, {
-    profile: options.cloudProfile, region: options.cloudRegion, ipPool: options.lbIpPool,
-    provisionDelayMs: options.lbProvisionDelay, failureRate: options.lbFailureRate,
-  }, childRandom(random, 'cloud'), systemClock, () => store.flush());
-  const cloudController = new ServiceController(hub, services, events, cloud,
-    { retryBaseMs: options.lbRetryDelay, retryMaxMs: serviceControllerDefaults.retryMaxMs }, (msg) => app.log.warn(msg));
+  const cloud = new FakeCloud(
+    db,
+    {
+      profile: options.cloudProfile,
+      region: options.cloudRegion,
+      ipPool: options.lbIpPool,
+      provisionDelayMs: options.lbProvisionDelay,
+      failureRate: options.lbFailureRate,
+    },
+    childRandom(random, 'cloud'),
+    systemClock,
+    () => store.flush(),
+  );
+  const cloudController = new ServiceController(
+    hub,
+    services,
+    events,
+    cloud,
+    { retryBaseMs: options.lbRetryDelay, retryMaxMs: serviceControllerDefaults.retryMaxMs },
+    (msg) => app.log.warn(msg),
+  );
   cloudController.onProvisioned = (seconds) => metrics.lbProvision.observe(seconds);
 
   let url: string | undefined;
   let closed = false;
   return {
-    app, options, store, hub, services, namespaces, events, cloud, cloudController,
+    app,
+    options,
+    store,
+    hub,
+    services,
+    namespaces,
+    events,
+    cloud,
+    cloudController,
     allocators: { serviceIPs, nodePorts, repair },
     get url() {
       return url;
@@ -258,7 +298,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       repair.start(options.repairInterval);
       ready = true;
       if (!isLoopback(address.address)) {
-        app.log.warn(`svcplane listens on ${address.address}, beyond loopback, with no authentication: anyone who can reach port ${address.port} may read and change everything, /docs's "Try it out" included`);
+        app.log.warn(
+          `svcplane listens on ${address.address}, beyond loopback, with no authentication: anyone who can reach port ${address.port} may read and change everything, /docs's "Try it out" included`,
+        );
       }
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;

@@ -7,7 +7,11 @@ import { ConfigError, resolveOptions } from '../src/config.js';
 test('--service-cidr takes one or two CIDRs of different families, IPv6 no wider than /64', () => {
   assert.equal(resolveOptions({ serviceCidr: '10.96.0.0/12,fd00:10:96::/108' }).serviceCidr, '10.96.0.0/12,fd00:10:96::/108');
   assert.equal(resolveOptions({ serviceCidr: 'fd00::/64' }).serviceCidr, 'fd00::/64');
-  const refused = (cidr: string, message: RegExp) => assert.throws(() => resolveOptions({ serviceCidr: cidr }), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+  const refused = (cidr: string, message: RegExp) =>
+    assert.throws(
+      () => resolveOptions({ serviceCidr: cidr }),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message),
+    );
   refused('10.0.0.0/8,10.1.0.0/16', /^invalid --service-cidr: .* must be of different IP families/);
   refused('fd00::/48', /^invalid --service-cidr: fd00::\/48 is too large: the shortest allowed prefix length for an IPv6 service CIDR is 64, got 48$/);
   refused('10.0.0.0/8,fd00::/64,fd01::/64', /at most two CIDRs/);
@@ -18,5 +22,8 @@ test('--repair-interval is a duration of at least a second, or 0 for none', () =
   assert.equal(resolveOptions({}).repairInterval, 180_000);
   assert.equal(resolveOptions({ repairInterval: '0' } as never).repairInterval, 0);
   assert.equal(resolveOptions({ repairInterval: '90s' } as never).repairInterval, 90_000);
-  assert.throws(() => resolveOptions({ repairInterval: '5ms' } as never), /invalid --repair-interval "5ms": must be a duration from 1000ms to 1440m, e\.g\. 30s, 3m, 1h, or 0 for none$/);
+  assert.throws(
+    () => resolveOptions({ repairInterval: '5ms' } as never),
+    /invalid --repair-interval "5ms": must be a duration from 1000ms to 1440m, e\.g\. 30s, 3m, 1h, or 0 for none$/,
+  );
 });

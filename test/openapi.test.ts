@@ -45,7 +45,14 @@ test('the committed openapi/swagger.json is what /openapi/v2 serves as JSON (run
 test('the v3 document names schemas as Kubernetes does and carries its extensions', async () => {
   const doc = (await request(t.url).get('/openapi/v3/api/v1').expect(200)).body;
   const schemas = doc.components.schemas;
-  for (const name of ['io.k8s.api.core.v1.Service', 'io.k8s.api.core.v1.ServiceSpec', 'io.k8s.api.core.v1.ServicePort', 'io.k8s.api.core.v1.ServiceStatus', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status', 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']) {
+  for (const name of [
+    'io.k8s.api.core.v1.Service',
+    'io.k8s.api.core.v1.ServiceSpec',
+    'io.k8s.api.core.v1.ServicePort',
+    'io.k8s.api.core.v1.ServiceStatus',
+    'io.k8s.apimachinery.pkg.apis.meta.v1.Status',
+    'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+  ]) {
     assert.ok(schemas[name], `${name} is defined`);
   }
   assert.deepEqual(schemas['io.k8s.api.core.v1.Service']['x-kubernetes-group-version-kind'], [{ group: '', kind: 'Service', version: 'v1' }]);
@@ -65,21 +72,25 @@ test('the v3 document names schemas as Kubernetes does and carries its extension
   const metadata = schemas['io.k8s.api.core.v1.Service'].properties.metadata;
   assert.deepEqual(metadata.allOf, [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }]);
   assert.ok(metadata.description);
-  assert.deepEqual(schemas['io.k8s.api.core.v1.ServicePort'].properties.targetPort.allOf, [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString' }]);
+  assert.deepEqual(schemas['io.k8s.api.core.v1.ServicePort'].properties.targetPort.allOf, [
+    { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString' },
+  ]);
   assert.equal(schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString'].format, 'int-or-string');
 });
 
 test('every property of every definition has a description (kubectl explain prints them)', async () => {
   const doc = (await request(t.url).get('/openapi/v3/api/v1').expect(200)).body;
   const missing: string[] = [];
-  for (const [name, schema] of Object.entries(doc.components.schemas as Record<string, { description?: string; properties?: Record<string, { description?: string }> }>)) {
+  for (const [name, schema] of Object.entries(
+    doc.components.schemas as Record<string, { description?: string; properties?: Record<string, { description?: string }> }>,
+  )) {
     if (!schema.description) missing.push(name);
     for (const [field, sub] of Object.entries(schema.properties ?? {})) if (!sub.description) missing.push(`${name}.${field}`);
   }
   assert.deepEqual(missing, []);
 });
 
-test('/openapi/v2 is Swagger 2.0 in Kubernetes\' form', async () => {
+test("/openapi/v2 is Swagger 2.0 in Kubernetes' form", async () => {
   const doc = (await request(t.url).get('/openapi/v2').expect(200)).body;
   assert.equal(doc.swagger, '2.0');
   const svc = doc.definitions['io.k8s.api.core.v1.Service'];
@@ -91,19 +102,35 @@ test('/openapi/v2 is Swagger 2.0 in Kubernetes\' form', async () => {
   assert.ok(!text.includes('#/components/'), 'no v3 references are left');
   assert.ok(!text.includes('"allOf"') && !text.includes('"oneOf"') && !text.includes('"anyOf"'), 'no v3-only combinators are left');
   const post = doc.paths['/api/v1/namespaces/{namespace}/services'].post;
-  assert.deepEqual(post.parameters.find((p: { in: string }) => p.in === 'body'), { name: 'body', in: 'body', required: true, schema: { $ref: '#/definitions/io.k8s.api.core.v1.Service' } });
+  assert.deepEqual(
+    post.parameters.find((p: { in: string }) => p.in === 'body'),
+    { name: 'body', in: 'body', required: true, schema: { $ref: '#/definitions/io.k8s.api.core.v1.Service' } },
+  );
   assert.deepEqual(post.responses['201'].schema, { $ref: '#/definitions/io.k8s.api.core.v1.Service' });
   const patch = doc.paths['/api/v1/namespaces/{namespace}/services/{name}'].patch;
   assert.deepEqual(patch.consumes, ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
-  assert.deepEqual(patch.parameters.find((p: { name: string }) => p.name === 'fieldValidation'), { in: 'query', name: 'fieldValidation', description: patch.parameters.find((p: { name: string }) => p.name === 'fieldValidation').description, type: 'string' });
+  assert.deepEqual(
+    patch.parameters.find((p: { name: string }) => p.name === 'fieldValidation'),
+    {
+      in: 'query',
+      name: 'fieldValidation',
+      description: patch.parameters.find((p: { name: string }) => p.name === 'fieldValidation').description,
+      type: 'string',
+    },
+  );
 });
 
-test('/openapi/v2 answers client-go\'s protobuf Accept with the gnostic message, and refuses what it cannot produce with a bare 406', async () => {
-  const res = await request(t.url).get('/openapi/v2').set('Accept', protobufV2).buffer(true).parse((r, done) => {
-    const chunks: Buffer[] = [];
-    r.on('data', (c: Buffer) => chunks.push(c));
-    r.on('end', () => done(null, Buffer.concat(chunks)));
-  }).expect(200);
+test("/openapi/v2 answers client-go's protobuf Accept with the gnostic message, and refuses what it cannot produce with a bare 406", async () => {
+  const res = await request(t.url)
+    .get('/openapi/v2')
+    .set('Accept', protobufV2)
+    .buffer(true)
+    .parse((r, done) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => done(null, Buffer.concat(chunks)));
+    })
+    .expect(200);
   assert.equal(res.headers['content-type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
   assert.match(res.headers.etag, /^"[0-9A-F]{128}"$/);
   assert.deepEqual(res.body, encodeSwaggerV2(committed('swagger.json')));
@@ -135,7 +162,12 @@ test('the gnostic encoding of a small document, byte for byte', () => {
   // (Properties.additional_properties 1: NamedSchema name 1, value 2), vendor_extension 31
   // (NamedAny name 1, value 2: Any.yaml 2).
   const x = [...str(4, 'd'), ...msg(22, str(1, 'integer'))];
-  const a = [...str(19, 'x'), ...msg(22, str(1, 'object')), ...msg(25, msg(1, [...str(1, 'x'), ...msg(2, x)])), ...msg(31, [...str(1, 'x-k'), ...msg(2, str(2, '["v"]'))])];
+  const a = [
+    ...str(19, 'x'),
+    ...msg(22, str(1, 'object')),
+    ...msg(25, msg(1, [...str(1, 'x'), ...msg(2, x)])),
+    ...msg(31, [...str(1, 'x-k'), ...msg(2, str(2, '["v"]'))]),
+  ];
   // openapi.v2.Document: swagger 1, definitions 9 (Definitions.additional_properties 1).
   const expected = [...str(1, '2.0'), ...msg(9, msg(1, [...str(1, 'A'), ...msg(2, a)]))];
   assert.deepEqual([...bytes], expected);

@@ -59,7 +59,10 @@ test('child streams are reproducible, independent of each other and leave the pa
   assert.deepEqual(draw(b), untouchedB);
   assert.deepEqual(draw(parent), untouchedParent);
   // Grandchildren are reproducible too.
-  assert.deepEqual(draw(childRandom(childRandom(createRandom(7), 'cloud'), 'addresses')), draw(childRandom(childRandom(createRandom(7), 'cloud'), 'addresses')));
+  assert.deepEqual(
+    draw(childRandom(childRandom(createRandom(7), 'cloud'), 'addresses')),
+    draw(childRandom(childRandom(createRandom(7), 'cloud'), 'addresses')),
+  );
 });
 
 test('without a seed the stream is Math.random, and so are its children', () => {

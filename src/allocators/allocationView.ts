@@ -37,7 +37,8 @@ export class AllocationView {
     const held = holders(this.store.allocations(pool), inRange);
     const used = held.filter((h) => h.inRange).length;
     return {
-      kind: 'Allocation', apiVersion: allocationGroupVersion,
+      kind: 'Allocation',
+      apiVersion: allocationGroupVersion,
       metadata: { name: nameOf(pool), creationTimestamp: this.since },
       spec,
       status: { size: String(size), used, free: String(size - BigInt(used)), outOfRange: held.length - used, holders: held },
@@ -46,7 +47,13 @@ export class AllocationView {
 
   list(): Allocation[] {
     const items = this.serviceIPs.map((a) =>
-      this.object(a.pool, { type: 'ClusterIP', ipFamily: a.family, range: a.range.cidr, staticBandSize: a.staticBand }, (v) => a.range.contains(v), a.range.size));
+      this.object(
+        a.pool,
+        { type: 'ClusterIP', ipFamily: a.family, range: a.range.cidr, staticBandSize: a.staticBand },
+        (v) => a.range.contains(v),
+        a.range.size,
+      ),
+    );
     const configured = new Set(this.serviceIPs.map((a) => a.pool));
     // A family no longer configured, whose Services still hold their addresses.
     for (const pool of this.store.allocationPools()) {
@@ -56,7 +63,14 @@ export class AllocationView {
     }
     items.sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
     const ports = this.nodePorts;
-    items.push(this.object(nodePortPool, { type: 'NodePort', range: String(ports.range), staticBandSize: ports.staticBand }, (v) => ports.range.offsetOf(v) !== undefined, ports.range.size));
+    items.push(
+      this.object(
+        nodePortPool,
+        { type: 'NodePort', range: String(ports.range), staticBandSize: ports.staticBand },
+        (v) => ports.range.offsetOf(v) !== undefined,
+        ports.range.size,
+      ),
+    );
     return items;
   }
 

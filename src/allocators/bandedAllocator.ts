@@ -11,7 +11,10 @@ import { UniqueViolation, type ObjectKey, type WriteTx } from '../storage/object
 export type AllocationFailure = 'allocated' | 'notInRange' | 'full';
 
 export class AllocationError extends Error {
-  constructor(readonly failure: AllocationFailure, message: string) {
+  constructor(
+    readonly failure: AllocationFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -115,10 +118,11 @@ export class BandedAllocator {
     const key = this.range.canonical(value);
     // Only what the owner holds is freed: an object may carry a value it never held (a nodePort
     // on an ExternalName service), and that value may belong to someone else.
-    if (tx.release(this.pool, key, owner.uid)) tx.onCommit(() => {
-      this.used.delete(key);
-      this.outsideValues?.delete(key);
-    });
+    if (tx.release(this.pool, key, owner.uid))
+      tx.onCommit(() => {
+        this.used.delete(key);
+        this.outsideValues?.delete(key);
+      });
   }
 
   /**

@@ -149,7 +149,10 @@ export function parseServiceCIDRs(s: string): IPRange[] {
 
 export class PortRange implements ValueRange {
   readonly size: bigint;
-  constructor(readonly base: number, readonly max: number) {
+  constructor(
+    readonly base: number,
+    readonly max: number,
+  ) {
     this.size = BigInt(max - base + 1);
   }
 

@@ -1,5 +1,5 @@
 import { AllocationError, BandedAllocator, staticBandSize, type Owner } from './bandedAllocator.js';
-import { PortRange } from './ipRange.js';
+import type { PortRange } from './ipRange.js';
 import type { ObjectStore, WriteTx } from '../storage/objectStore.js';
 
 export const nodePortPool = 'node-port';
@@ -8,7 +8,10 @@ export const nodePortPool = 'node-port';
 export class NodePortAllocator {
   private readonly core: BandedAllocator;
 
-  constructor(readonly range: PortRange, random: () => number = Math.random) {
+  constructor(
+    readonly range: PortRange,
+    random: () => number = Math.random,
+  ) {
     // Static band: min(max(16, size/32), 128): 30000-30085 for the default range.
     this.core = new BandedAllocator(nodePortPool, range, staticBandSize(range.size, 16, 32, 128), random);
   }

@@ -84,7 +84,7 @@ const keyOf = (pool: string, value: string) => `${pool}\0${value}`;
 export function* planRepairSteps(store: ObjectStore, configured: readonly ConfiguredPool[]): Generator<void, Finding[]> {
   const pools = new Map(configured.map((p) => [p.pool, p]));
   const holders = new Map<string, Holder[]>();
-  for (let after = { namespace: '', name: '' }; ;) {
+  for (let after = { namespace: '', name: '' }; ; ) {
     const page = store.scanObjects('services', after, chunk);
     for (const obj of page) {
       const holder = { namespace: obj.namespace, name: obj.name, uid: obj.uid };
@@ -100,7 +100,7 @@ export function* planRepairSteps(store: ObjectStore, configured: readonly Config
     yield;
   }
   const rows = new Map<string, AllocationRow>();
-  for (let after = { pool: '', value: '' }; ;) {
+  for (let after = { pool: '', value: '' }; ; ) {
     const page = store.scanAllocations(after, chunk);
     for (const row of page) rows.set(keyOf(row.pool, row.value), row);
     if (page.length < chunk) break;
@@ -119,25 +119,54 @@ export function* planRepairSteps(store: ObjectStore, configured: readonly Config
     const row = rows.get(k);
     const first = list[0];
     if (list.length > 1) {
-      findings.push({ type: 'duplicate', kind, pool, value, message: `the ${what(kind)} ${value} for service ${list.map(name).join(' and service ')} was assigned to multiple services; please recreate` });
+      findings.push({
+        type: 'duplicate',
+        kind,
+        pool,
+        value,
+        message: `the ${what(kind)} ${value} for service ${list.map(name).join(' and service ')} was assigned to multiple services; please recreate`,
+      });
     }
-    if (!config || !config.inRange(value)) {
+    if (!config?.inRange(value)) {
       const range = config ? `the ${rangeWord(kind)} ${config.range}` : `any configured ${rangeWord(kind)} (its family is not configured)`;
-      findings.push({ type: 'outOfRange', kind, pool, value, message: `the ${what(kind)} ${value} for service ${name(first)} is not within ${range}; the service keeps it and it will not be handed out again` });
+      findings.push({
+        type: 'outOfRange',
+        kind,
+        pool,
+        value,
+        message: `the ${what(kind)} ${value} for service ${name(first)} is not within ${range}; the service keeps it and it will not be handed out again`,
+      });
     }
     const owner = row && list.find((h) => h.uid === row.uid);
     if (!row || !owner) {
       const insert: AllocationRow = { pool, value, resource: 'services', ...first };
-      findings.push(row
-        ? { type: 'repair', kind, pool, value, remove: row, insert, message: `the ${what(kind)} ${value} for service ${name(first)} was recorded for ${row.namespace}/${row.name} (uid ${row.uid}); repairing` }
-        : { type: 'repair', kind, pool, value, insert, message: `the ${what(kind)} ${value} for service ${name(first)} was not allocated; repairing` });
+      findings.push(
+        row
+          ? {
+              type: 'repair',
+              kind,
+              pool,
+              value,
+              remove: row,
+              insert,
+              message: `the ${what(kind)} ${value} for service ${name(first)} was recorded for ${row.namespace}/${row.name} (uid ${row.uid}); repairing`,
+            }
+          : { type: 'repair', kind, pool, value, insert, message: `the ${what(kind)} ${value} for service ${name(first)} was not allocated; repairing` },
+      );
     }
   }
   for (const [k, row] of rows) {
     if (++done % chunk === 0) yield;
     if (holders.has(k)) continue;
     const kind = kindOf(row.pool);
-    findings.push({ type: 'leak', kind, pool: row.pool, value: row.value, remove: row, message: `the ${what(kind)} ${row.value} (recorded for ${row.namespace}/${row.name}) appears to have leaked: cleaning up` });
+    findings.push({
+      type: 'leak',
+      kind,
+      pool: row.pool,
+      value: row.value,
+      remove: row,
+      message: `the ${what(kind)} ${row.value} (recorded for ${row.namespace}/${row.name}) appears to have leaked: cleaning up`,
+    });
   }
   return findings;
 }
@@ -202,7 +231,10 @@ export class RepairController {
   /** What cannot be fixed is logged once per process, not at every run. */
   private readonly reported = new Set<string>();
 
-  constructor(private readonly store: ObjectStore, private readonly options: RepairControllerOptions) {}
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly options: RepairControllerOptions,
+  ) {}
 
   /**
    * One pass: plan in chunks (requests are served between them), then apply what still holds.

@@ -22,7 +22,13 @@ const isWatch = (q: Query) => {
   return w === 'true' || w === '1' || w === true;
 };
 
-const column = (name: string, description: string, type = 'string'): TableColumn => ({ name, type, format: name === 'Name' ? 'name' : '', description, priority: 0 });
+const column = (name: string, description: string, type = 'string'): TableColumn => ({
+  name,
+  type,
+  format: name === 'Name' ? 'name' : '',
+  description,
+  priority: 0,
+});
 export const allocationTable: TableShape<Allocation> = {
   kind: 'Allocation',
   columns: [
@@ -34,32 +40,75 @@ export const allocationTable: TableShape<Allocation> = {
     column('Out-of-range', 'Values held outside the range since a configuration change.', 'integer'),
     column('Age', 'Time since this server started.'),
   ],
-  cells: (a) => [a.metadata?.name, a.spec.range || '<none>', a.status.size, a.status.used, a.status.free, a.status.outOfRange, age(a.metadata?.creationTimestamp)],
+  cells: (a) => [
+    a.metadata?.name,
+    a.spec.range || '<none>',
+    a.status.size,
+    a.status.used,
+    a.status.free,
+    a.status.outOfRange,
+    age(a.metadata?.creationTimestamp),
+  ],
 };
 
 export async function allocationRoutes(app: FastifyInstance, opts: { view: AllocationView; revision: () => number }): Promise<void> {
   const listMeta = () => ({ resourceVersion: String(opts.revision()) });
-  app.get(base, {
-    schema: { operationId: 'listAllocation', tags, description: 'list the allocation ranges with what each holds', querystring: readQuery, response: { 200: refs.AllocationList, ...errors } },
-  }, async (req: Req, reply) => {
-    // get and list only: a watch is refused as kube-apiserver refuses a verb a resource lacks.
-    if (isWatch(req.query)) throw methodNotAllowed();
-    const items = opts.view.list();
-    const table = tableVersion(req);
-    if (table) return sendTable(req, reply, table, allocationTable, items, listMeta());
-    return sendJson(reply, { kind: 'AllocationList', apiVersion: allocationGroupVersion, metadata: listMeta(), items });
-  });
-  app.get(`${base}/:name`, {
-    schema: { operationId: 'readAllocation', tags, description: 'read one allocation range with what it holds', params, querystring: readQuery, response: { 200: refs.Allocation, ...errors } },
-  }, async (req: Req, reply) => {
-    if (isWatch(req.query)) throw methodNotAllowed();
-    const item = opts.view.get(req.params.name);
-    if (!item) throw notFound('allocations', req.params.name, 'svcplane.dev');
-    const table = tableVersion(req);
-    if (table) return sendTable(req, reply, table, allocationTable, [item], listMeta());
-    return sendJson(reply, item);
-  });
+  app.get(
+    base,
+    {
+      schema: {
+        operationId: 'listAllocation',
+        tags,
+        description: 'list the allocation ranges with what each holds',
+        querystring: readQuery,
+        response: { 200: refs.AllocationList, ...errors },
+      },
+    },
+    async (req: Req, reply) => {
+      // get and list only: a watch is refused as kube-apiserver refuses a verb a resource lacks.
+      if (isWatch(req.query)) throw methodNotAllowed();
+      const items = opts.view.list();
+      const table = tableVersion(req);
+      if (table) return sendTable(req, reply, table, allocationTable, items, listMeta());
+      return sendJson(reply, { kind: 'AllocationList', apiVersion: allocationGroupVersion, metadata: listMeta(), items });
+    },
+  );
+  app.get(
+    `${base}/:name`,
+    {
+      schema: {
+        operationId: 'readAllocation',
+        tags,
+        description: 'read one allocation range with what it holds',
+        params,
+        querystring: readQuery,
+        response: { 200: refs.Allocation, ...errors },
+      },
+    },
+    async (req: Req, reply) => {
+      if (isWatch(req.query)) throw methodNotAllowed();
+      const item = opts.view.get(req.params.name);
+      if (!item) throw notFound('allocations', req.params.name, 'svcplane.dev');
+      const table = tableVersion(req);
+      if (table) return sendTable(req, reply, table, allocationTable, [item], listMeta());
+      return sendJson(reply, item);
+    },
+  );
   // Read-only: every write is refused as kube-apiserver refuses a verb a resource does not serve.
-  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: base, handler: async () => { throw methodNotAllowed(); }, schema: { hide: true } });
-  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: `${base}/:name`, handler: async () => { throw methodNotAllowed(); }, schema: { hide: true } });
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    url: base,
+    handler: async () => {
+      throw methodNotAllowed();
+    },
+    schema: { hide: true },
+  });
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    url: `${base}/:name`,
+    handler: async () => {
+      throw methodNotAllowed();
+    },
+    schema: { hide: true },
+  });
 }

@@ -35,13 +35,16 @@ export function requestInfo(method: string, url: string): RequestInfo {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-  const segments = path.split('/').filter((s) => s !== '').map((s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  });
+  const segments = path
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
   let parts: string[];
   let apiGroup = '';
   let apiVersion: string;
@@ -112,12 +115,20 @@ export function installAuditLog(app: FastifyInstance, path: string): void {
   };
 
   const event = (req: FastifyRequest, p: Pending, stage: 'ResponseStarted' | 'ResponseComplete', code: number): string => {
-    const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const remote = req.socket?.remoteAddress;
     const sourceIPs = [...forwarded, ...(remote && !forwarded.includes(remote) ? [remote] : [])];
     const ev: Record<string, unknown> = {
-      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: p.auditID, stage,
-      requestURI: req.url, verb: p.info.verb,
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Metadata',
+      auditID: p.auditID,
+      stage,
+      requestURI: req.url,
+      verb: p.info.verb,
       user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
       sourceIPs,
     };

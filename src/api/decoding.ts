@@ -58,7 +58,10 @@ export function wellFormed(value: unknown): unknown {
 /** Describes the first schema violation the way Go's JSON decoder would name it. */
 function describe(kind: string, errors: ValidateFunction['errors']): string {
   const e = errors?.[0];
-  const path = (e?.instancePath ?? '').replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.');
+  const path = (e?.instancePath ?? '')
+    .replace(/^\//, '')
+    .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+    .replace(/\//g, '.');
   const want = (e?.params as { type?: string } | undefined)?.type ?? 'a valid value';
   return `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${path ? `field ${path}` : 'object'}: expected ${want}`;
 }
@@ -71,7 +74,11 @@ export function installDecoding(app: FastifyInstance, extraDefinitions: Record<s
   ajv.addFormat('date-time', true);
   ajv.addFormat('int-or-string', true);
   for (const schema of sharedSchemas(extraDefinitions)) ajv.addSchema(relaxEnums(schema) as Schema);
-  const kindOf = (schema: Schema) => String(schema.$ref ?? schema.$id ?? 'Object').replace(/#$/, '').split('.').pop();
+  const kindOf = (schema: Schema) =>
+    String(schema.$ref ?? schema.$id ?? 'Object')
+      .replace(/#$/, '')
+      .split('.')
+      .pop();
   app.setValidatorCompiler(({ schema, httpPart }) => {
     if (httpPart !== 'body') {
       // Query strings are validated by the handlers, which know Kubernetes' own messages.

@@ -19,7 +19,8 @@ export function apiResourceList(resources: readonly ResourceDeclaration<KubeObje
     if (d.shortNames?.length) entry.shortNames = d.shortNames;
     if (d.categories?.length) entry.categories = d.categories;
     entries.push(entry);
-    if (d.statusSubresource) entries.push({ name: `${d.resource}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get', 'patch', 'update'] });
+    if (d.statusSubresource)
+      entries.push({ name: `${d.resource}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get', 'patch', 'update'] });
   }
   return { kind: 'APIResourceList', groupVersion: gv, resources: entries };
 }
@@ -42,7 +43,8 @@ export function versionInfo(version: string) {
 export async function discoveryRoutes(app: FastifyInstance, opts: DiscoveryOptions): Promise<void> {
   const hide = { hide: true };
   app.get('/api', { schema: hide }, async (req, reply) =>
-    sendJson(reply, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.host }] }));
+    sendJson(reply, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.host }] }),
+  );
   app.get('/api/v1', { schema: hide }, async (_req, reply) => sendJson(reply, apiResourceList(opts.resources, 'v1')));
   // svcplane's own group: the read-only view of the allocators (GET allocations).
   const group = {
@@ -65,14 +67,20 @@ export async function discoveryRoutes(app: FastifyInstance, opts: DiscoveryOptio
   for (const g of groups) {
     app.get(`/apis/${g.name}`, { schema: hide }, async (_req, reply) => sendJson(reply, { kind: 'APIGroup', apiVersion: 'v1', ...g }));
     for (const v of g.versions) {
-      app.get(`/apis/${v.groupVersion}`, { schema: hide }, async (_req, reply) => sendJson(reply, { apiVersion: 'v1', ...apiResourceList(opts.resources, v.groupVersion) }));
+      app.get(`/apis/${v.groupVersion}`, { schema: hide }, async (_req, reply) =>
+        sendJson(reply, { apiVersion: 'v1', ...apiResourceList(opts.resources, v.groupVersion) }),
+      );
     }
   }
   app.get('/apis', { schema: hide }, async (_req, reply) => sendJson(reply, { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups, group] }));
   app.get('/apis/svcplane.dev', { schema: hide }, async (_req, reply) => sendJson(reply, { kind: 'APIGroup', apiVersion: 'v1', ...group }));
-  app.get('/apis/svcplane.dev/v1alpha1', { schema: hide }, async (_req, reply) => sendJson(reply, {
-    kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'svcplane.dev/v1alpha1',
-    resources: [{ name: 'allocations', singularName: 'allocation', namespaced: false, kind: 'Allocation', verbs: ['get', 'list'] }],
-  }));
+  app.get('/apis/svcplane.dev/v1alpha1', { schema: hide }, async (_req, reply) =>
+    sendJson(reply, {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'svcplane.dev/v1alpha1',
+      resources: [{ name: 'allocations', singularName: 'allocation', namespaced: false, kind: 'Allocation', verbs: ['get', 'list'] }],
+    }),
+  );
   app.get('/version', { schema: hide }, async (_req, reply) => sendJson(reply, versionInfo(opts.kubernetesVersion)));
 }

@@ -17,8 +17,12 @@ export async function endpointSliceRoutes(app: FastifyInstance, opts: { store: O
     selectorFilter(req.query, fieldLabels, () => ({}));
     return { kind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1', metadata: { resourceVersion: String(opts.store.currentRevision()) }, items: [] };
   };
-  app.get('/apis/discovery.k8s.io/v1/namespaces/:namespace/endpointslices', { schema: { hide: true } },
-    async (req: FastifyRequest<{ Querystring: Query }>, reply) => sendJson(reply, emptyList(req)));
-  app.get('/apis/discovery.k8s.io/v1/endpointslices', { schema: { hide: true } },
-    async (req: FastifyRequest<{ Querystring: Query }>, reply) => sendJson(reply, emptyList(req)));
+  app.get(
+    '/apis/discovery.k8s.io/v1/namespaces/:namespace/endpointslices',
+    { schema: { hide: true } },
+    async (req: FastifyRequest<{ Querystring: Query }>, reply) => sendJson(reply, emptyList(req)),
+  );
+  app.get('/apis/discovery.k8s.io/v1/endpointslices', { schema: { hide: true } }, async (req: FastifyRequest<{ Querystring: Query }>, reply) =>
+    sendJson(reply, emptyList(req)),
+  );
 }

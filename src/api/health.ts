@@ -6,5 +6,8 @@ export async function healthRoutes(app: FastifyInstance, opts: { ready: () => bo
     app.get(path, { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
   }
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) =>
-    opts.ready() ? reply.type('text/plain; charset=utf-8').send('ok') : reply.code(503).type('text/plain; charset=utf-8').send('[-]storage not ready\nreadyz check failed'));
+    opts.ready()
+      ? reply.type('text/plain; charset=utf-8').send('ok')
+      : reply.code(503).type('text/plain; charset=utf-8').send('[-]storage not ready\nreadyz check failed'),
+  );
 }

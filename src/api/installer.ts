@@ -34,7 +34,17 @@ const errors = { 400: refs.Status, 403: refs.Status, 404: refs.Status, 409: refs
 
 /** The fields list and watch read from a declaration. */
 export function collectionOf<T extends KubeObject>(d: ResourceDeclaration<T>): CollectionResource<T> {
-  return { resource: d.resource, apiVersion: groupVersion(d), kind: d.kind, listKind: d.listKind, namespaced: d.namespaced, fieldLabels: d.fieldLabels, fieldsOf: d.fieldsOf, columns: d.columns, cells: d.cells };
+  return {
+    resource: d.resource,
+    apiVersion: groupVersion(d),
+    kind: d.kind,
+    listKind: d.listKind,
+    namespaced: d.namespaced,
+    fieldLabels: d.fieldLabels,
+    fieldsOf: d.fieldsOf,
+    columns: d.columns,
+    cells: d.cells,
+  };
 }
 
 /** kube's operation ids: verb, Namespaced for namespaced kinds, the Kind, a suffix. */
@@ -48,7 +58,13 @@ function operationId(verb: string, d: { namespaced: boolean; kind: string }, suf
  */
 function deleteAnswer<T extends KubeObject>(d: ResourceDeclaration<T>, obj: T): unknown {
   if (d.deleteAnswer === 'object' || obj.metadata?.finalizers?.length) return obj;
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: obj.metadata?.name ?? '', kind: d.resource, uid: obj.metadata?.uid ?? '' } };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: obj.metadata?.name ?? '', kind: d.resource, uid: obj.metadata?.uid ?? '' },
+  };
 }
 
 export function installResource<T extends KubeObject>(app: FastifyInstance, { declaration: d, store }: InstalledResource<T>, ctx: InstallContext): void {
@@ -67,113 +83,240 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
   const a = /^[aeiou]/i.test(d.kind) ? 'an' : 'a';
 
   if (can('list') || can('watch')) {
-    const listHandler = (all: boolean) => async (req: Req, reply: FastifyReply) => listOrWatch(ctx.listWatch, desc, all || !d.namespaced ? undefined : ns(req), req, reply);
-    app.get(collection, {
-      schema: { operationId: operationId('list', d), tags, description: `list or watch objects of kind ${d.kind}`, ...collectionParams, querystring: listQuery, response: { 200: list, ...errors } },
-    }, listHandler(false));
+    const listHandler = (all: boolean) => async (req: Req, reply: FastifyReply) =>
+      listOrWatch(ctx.listWatch, desc, all || !d.namespaced ? undefined : ns(req), req, reply);
+    app.get(
+      collection,
+      {
+        schema: {
+          operationId: operationId('list', d),
+          tags,
+          description: `list or watch objects of kind ${d.kind}`,
+          ...collectionParams,
+          querystring: listQuery,
+          response: { 200: list, ...errors },
+        },
+      },
+      listHandler(false),
+    );
     if (d.namespaced) {
-      app.get(`${prefix}/${d.resource}`, {
-        schema: { operationId: `list${d.kind}ForAllNamespaces`, tags, description: `list or watch objects of kind ${d.kind}`, querystring: listQuery, response: { 200: list, ...errors } },
-      }, listHandler(true));
+      app.get(
+        `${prefix}/${d.resource}`,
+        {
+          schema: {
+            operationId: `list${d.kind}ForAllNamespaces`,
+            tags,
+            description: `list or watch objects of kind ${d.kind}`,
+            querystring: listQuery,
+            response: { 200: list, ...errors },
+          },
+        },
+        listHandler(true),
+      );
     }
     if (can('watch')) legacyWatchRoutes(app, ctx.listWatch, desc, prefix, tags);
   }
 
   if (can('create')) {
-    app.post(collection, {
-      schema: { operationId: operationId('create', d), tags, description: `create ${a} ${d.kind}`, ...collectionParams, querystring: writeQuery, body: object, response: { 200: object, 201: object, 202: object, ...errors } },
-    }, async (req: Req, reply) => {
-      const dry = dryRun(req.query, 'CreateOptions');
-      const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-      return sendJson(reply.code(201), store.create(ns(req), body, { dryRun: dry }));
-    });
+    app.post(
+      collection,
+      {
+        schema: {
+          operationId: operationId('create', d),
+          tags,
+          description: `create ${a} ${d.kind}`,
+          ...collectionParams,
+          querystring: writeQuery,
+          body: object,
+          response: { 200: object, 201: object, 202: object, ...errors },
+        },
+      },
+      async (req: Req, reply) => {
+        const dry = dryRun(req.query, 'CreateOptions');
+        const body = decodeBody<T>(d.schema, req.body, req.query, reply);
+        return sendJson(reply.code(201), store.create(ns(req), body, { dryRun: dry }));
+      },
+    );
   }
 
   if (can('deletecollection')) {
-    app.delete(collection, {
-      schema: { operationId: operationId('deleteCollection', d), tags, description: `delete collection of ${d.kind}`, ...collectionParams, querystring: { ...listQuery, properties: { ...listQuery.properties, ...deleteQuery.properties } }, response: { 200: refs.Status, ...errors } },
-    }, async (req: Req, reply) => {
-      const options = deleteOptions(req.query, req.body, reply);
-      const matches = selectorFilter<T>(req.query, d.fieldLabels, d.fieldsOf);
-      // The generic store's DeleteCollection answers with the list of what it deleted.
-      const { items, resourceVersion } = store.deleteCollection(d.namespaced ? ns(req) : undefined, { matches }, options);
-      return sendJson(reply, { kind: d.listKind, apiVersion: groupVersion(d), metadata: { resourceVersion }, items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest) });
-    });
+    app.delete(
+      collection,
+      {
+        schema: {
+          operationId: operationId('deleteCollection', d),
+          tags,
+          description: `delete collection of ${d.kind}`,
+          ...collectionParams,
+          querystring: { ...listQuery, properties: { ...listQuery.properties, ...deleteQuery.properties } },
+          response: { 200: refs.Status, ...errors },
+        },
+      },
+      async (req: Req, reply) => {
+        const options = deleteOptions(req.query, req.body, reply);
+        const matches = selectorFilter<T>(req.query, d.fieldLabels, d.fieldsOf);
+        // The generic store's DeleteCollection answers with the list of what it deleted.
+        const { items, resourceVersion } = store.deleteCollection(d.namespaced ? ns(req) : undefined, { matches }, options);
+        return sendJson(reply, {
+          kind: d.listKind,
+          apiVersion: groupVersion(d),
+          metadata: { resourceVersion },
+          items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
+        });
+      },
+    );
   }
 
   if (can('get')) {
-    app.get(item, {
-      schema: { operationId: operationId('read', d), tags, description: `read the specified ${d.kind}`, params, querystring: readQuery, response: { 200: object, ...errors } },
-    }, async (req: Req, reply) => {
-      const table = tableVersion(req);
-      if (table) {
-        const obj = store.get(ns(req), req.params.name);
-        return sendTable(req, reply, table, desc, [obj], { resourceVersion: obj.metadata?.resourceVersion });
-      }
-      return sendJson(reply, store.getBody(ns(req), req.params.name));
-    });
+    app.get(
+      item,
+      {
+        schema: {
+          operationId: operationId('read', d),
+          tags,
+          description: `read the specified ${d.kind}`,
+          params,
+          querystring: readQuery,
+          response: { 200: object, ...errors },
+        },
+      },
+      async (req: Req, reply) => {
+        const table = tableVersion(req);
+        if (table) {
+          const obj = store.get(ns(req), req.params.name);
+          return sendTable(req, reply, table, desc, [obj], { resourceVersion: obj.metadata?.resourceVersion });
+        }
+        return sendJson(reply, store.getBody(ns(req), req.params.name));
+      },
+    );
   }
 
   if (can('update')) {
-    app.put(item, {
-      schema: { operationId: operationId('replace', d), tags, description: `replace the specified ${d.kind}`, params, querystring: writeQuery, body: object, response: { 200: object, 201: object, ...errors } },
-    }, async (req: Req, reply) => {
-      const dry = dryRun(req.query, 'UpdateOptions');
-      const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-      const { object: updated, created } = store.update(ns(req), req.params.name, body, { dryRun: dry });
-      return sendJson(reply.code(created ? 201 : 200), updated);
-    });
+    app.put(
+      item,
+      {
+        schema: {
+          operationId: operationId('replace', d),
+          tags,
+          description: `replace the specified ${d.kind}`,
+          params,
+          querystring: writeQuery,
+          body: object,
+          response: { 200: object, 201: object, ...errors },
+        },
+      },
+      async (req: Req, reply) => {
+        const dry = dryRun(req.query, 'UpdateOptions');
+        const body = decodeBody<T>(d.schema, req.body, req.query, reply);
+        const { object: updated, created } = store.update(ns(req), req.params.name, body, { dryRun: dry });
+        return sendJson(reply.code(created ? 201 : 200), updated);
+      },
+    );
   }
 
   const patchHandler = (subresource: 'main' | 'status') => async (req: Req, reply: FastifyReply) => {
     const type = patchContentTypes[(req.headers['content-type'] ?? '').split(';')[0].trim()];
     if (!type) throw unsupportedMediaType(patchTypes);
     const dry = dryRun(req.query, 'PatchOptions');
-    const patched = store.patch(ns(req), req.params.name, (current) => {
-      // Stored objects may carry null for unset fields (as Go writes zero times); Go decodes a
-      // null into the zero value, so nulls are dropped before the shape check, as for bodies.
-      const result = dropNulls(applyPatch(type, current, req.body, d.patchMeta));
-      check(result);
-      return decodeBody<T>(d.schema, result, req.query, reply);
-    }, { subresource, dryRun: dry });
+    const patched = store.patch(
+      ns(req),
+      req.params.name,
+      (current) => {
+        // Stored objects may carry null for unset fields (as Go writes zero times); Go decodes a
+        // null into the zero value, so nulls are dropped before the shape check, as for bodies.
+        const result = dropNulls(applyPatch(type, current, req.body, d.patchMeta));
+        check(result);
+        return decodeBody<T>(d.schema, result, req.query, reply);
+      },
+      { subresource, dryRun: dry },
+    );
     return sendJson(reply, patched);
   };
   const patchSchema = (id: string, description: string) => ({
-    operationId: id, tags, description, params, querystring: { ...writeQuery, properties: { ...writeQuery.properties, force: Type.Optional(Type.String()) } },
+    operationId: id,
+    tags,
+    description,
+    params,
+    querystring: { ...writeQuery, properties: { ...writeQuery.properties, force: Type.Optional(Type.String()) } },
     body: Type.Unknown({ description: 'a JSON patch (a list of operations), a merge patch or a strategic merge patch' }),
-    consumes: patchTypes, response: { 200: object, 201: object, ...errors },
+    consumes: patchTypes,
+    response: { 200: object, 201: object, ...errors },
   });
   if (can('patch')) app.patch(item, { schema: patchSchema(operationId('patch', d), `partially update the specified ${d.kind}`) }, patchHandler('main'));
 
   if (can('delete')) {
-    app.delete(item, {
-      schema: { operationId: operationId('delete', d), tags, description: `delete ${a} ${d.kind}`, params, querystring: deleteQuery, response: d.deleteAnswer === 'object' ? { 200: object, 202: object, ...errors } : { 200: refs.Status, 202: refs.Status, ...errors } },
-    }, async (req: Req, reply) => sendJson(reply, deleteAnswer(d, store.delete(ns(req), req.params.name, deleteOptions(req.query, req.body, reply)))));
+    app.delete(
+      item,
+      {
+        schema: {
+          operationId: operationId('delete', d),
+          tags,
+          description: `delete ${a} ${d.kind}`,
+          params,
+          querystring: deleteQuery,
+          response: d.deleteAnswer === 'object' ? { 200: object, 202: object, ...errors } : { 200: refs.Status, 202: refs.Status, ...errors },
+        },
+      },
+      async (req: Req, reply) => sendJson(reply, deleteAnswer(d, store.delete(ns(req), req.params.name, deleteOptions(req.query, req.body, reply)))),
+    );
   }
 
   if (d.statusSubresource) {
     const status = `${item}/status`;
-    app.get(status, {
-      schema: { operationId: operationId('read', d, 'Status'), tags, description: `read status of the specified ${d.kind}`, params, querystring: readQuery, response: { 200: object, ...errors } },
-    }, async (req: Req, reply) => sendJson(reply, store.getBody(ns(req), req.params.name)));
-    app.put(status, {
-      schema: { operationId: operationId('replace', d, 'Status'), tags, description: `replace status of the specified ${d.kind}`, params, querystring: writeQuery, body: object, response: { 200: object, ...errors } },
-    }, async (req: Req, reply) => {
-      const dry = dryRun(req.query, 'UpdateOptions');
-      return sendJson(reply, store.updateStatus(ns(req), req.params.name, decodeBody<T>(d.schema, req.body, req.query, reply), { dryRun: dry }));
-    });
+    app.get(
+      status,
+      {
+        schema: {
+          operationId: operationId('read', d, 'Status'),
+          tags,
+          description: `read status of the specified ${d.kind}`,
+          params,
+          querystring: readQuery,
+          response: { 200: object, ...errors },
+        },
+      },
+      async (req: Req, reply) => sendJson(reply, store.getBody(ns(req), req.params.name)),
+    );
+    app.put(
+      status,
+      {
+        schema: {
+          operationId: operationId('replace', d, 'Status'),
+          tags,
+          description: `replace status of the specified ${d.kind}`,
+          params,
+          querystring: writeQuery,
+          body: object,
+          response: { 200: object, ...errors },
+        },
+      },
+      async (req: Req, reply) => {
+        const dry = dryRun(req.query, 'UpdateOptions');
+        return sendJson(reply, store.updateStatus(ns(req), req.params.name, decodeBody<T>(d.schema, req.body, req.query, reply), { dryRun: dry }));
+      },
+    );
     app.patch(status, { schema: patchSchema(operationId('patch', d, 'Status'), `partially update status of the specified ${d.kind}`) }, patchHandler('status'));
     notAllowed(app, status, ['POST', 'DELETE']);
   }
 
   // Verbs the resource does not have answer 405, as kube-apiserver does, not 404.
   notAllowed(app, collection, ['PUT', 'PATCH', ...(can('create') ? [] : ['POST' as const]), ...(can('deletecollection') ? [] : ['DELETE' as const])]);
-  notAllowed(app, item, ['POST', ...(can('update') ? [] : ['PUT' as const]), ...(can('patch') ? [] : ['PATCH' as const]), ...(can('delete') ? [] : ['DELETE' as const])]);
+  notAllowed(app, item, [
+    'POST',
+    ...(can('update') ? [] : ['PUT' as const]),
+    ...(can('patch') ? [] : ['PATCH' as const]),
+    ...(can('delete') ? [] : ['DELETE' as const]),
+  ]);
 }
 
 function notAllowed(app: FastifyInstance, url: string, methods: ('POST' | 'PUT' | 'PATCH' | 'DELETE')[]): void {
   if (methods.length === 0) return;
-  app.route({ method: methods, url, schema: { hide: true }, handler: async () => {
-    throw methodNotAllowed();
-  } });
+  app.route({
+    method: methods,
+    url,
+    schema: { hide: true },
+    handler: async () => {
+      throw methodNotAllowed();
+    },
+  });
 }

@@ -5,13 +5,21 @@
 type Doc = { paths?: Record<string, Record<string, Record<string, unknown>>>; components?: { schemas?: Record<string, Record<string, unknown>> } };
 
 const actions: [prefix: string, action: string][] = [
-  ['deleteCollection', 'deletecollection'], ['create', 'post'], ['list', 'list'], ['read', 'get'],
-  ['replace', 'put'], ['patch', 'patch'], ['delete', 'delete'], ['watch', 'watch'],
+  ['deleteCollection', 'deletecollection'],
+  ['create', 'post'],
+  ['list', 'list'],
+  ['read', 'get'],
+  ['replace', 'put'],
+  ['patch', 'patch'],
+  ['delete', 'delete'],
+  ['watch', 'watch'],
 ];
 
 /** Kinds named in operationIds (createNamespacedService, listNamespace, ...) to their GVK. */
 const kinds: { kind: string; group: string; version: string }[] = [
-  { kind: 'Service', group: '', version: 'v1' }, { kind: 'Namespace', group: '', version: 'v1' }, { kind: 'Event', group: '', version: 'v1' },
+  { kind: 'Service', group: '', version: 'v1' },
+  { kind: 'Namespace', group: '', version: 'v1' },
+  { kind: 'Event', group: '', version: 'v1' },
   { kind: 'Allocation', group: 'svcplane.dev', version: 'v1alpha1' },
 ];
 
@@ -22,13 +30,18 @@ function gvkOf(operationId: string): { group: string; kind: string; version: str
 }
 
 const schemaKinds: Record<string, string> = {
-  'io.k8s.api.core.v1.Service': 'Service', 'io.k8s.api.core.v1.ServiceList': 'ServiceList',
-  'io.k8s.api.core.v1.Namespace': 'Namespace', 'io.k8s.api.core.v1.NamespaceList': 'NamespaceList',
-  'io.k8s.api.core.v1.Event': 'Event', 'io.k8s.api.core.v1.EventList': 'EventList',
-  'io.k8s.apimachinery.pkg.apis.meta.v1.Status': 'Status', 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': 'DeleteOptions',
+  'io.k8s.api.core.v1.Service': 'Service',
+  'io.k8s.api.core.v1.ServiceList': 'ServiceList',
+  'io.k8s.api.core.v1.Namespace': 'Namespace',
+  'io.k8s.api.core.v1.NamespaceList': 'NamespaceList',
+  'io.k8s.api.core.v1.Event': 'Event',
+  'io.k8s.api.core.v1.EventList': 'EventList',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Status': 'Status',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': 'DeleteOptions',
 };
 const svcplaneKinds: Record<string, string> = {
-  'dev.svcplane.v1alpha1.Allocation': 'Allocation', 'dev.svcplane.v1alpha1.AllocationList': 'AllocationList',
+  'dev.svcplane.v1alpha1.Allocation': 'Allocation',
+  'dev.svcplane.v1alpha1.AllocationList': 'AllocationList',
 };
 
 const statusRef = '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status';

@@ -39,12 +39,16 @@ export interface ListWatchContext {
 const slowWatcherBytes = 8 * 1024 * 1024;
 
 export async function listOrWatch<T extends Listable>(
-  ctx: ListWatchContext, desc: CollectionResource<T>, namespace: string | undefined,
-  req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, extraMatch?: (obj: T) => boolean,
+  ctx: ListWatchContext,
+  desc: CollectionResource<T>,
+  namespace: string | undefined,
+  req: FastifyRequest<{ Querystring: Query }>,
+  reply: FastifyReply,
+  extraMatch?: (obj: T) => boolean,
 ): Promise<FastifyReply> {
   const options = parseListOptions(req.query);
   const selected = selectorFilter<T>(req.query, desc.fieldLabels, desc.fieldsOf);
-  const matches = selected && extraMatch ? (o: T) => selected(o) && extraMatch(o) : selected ?? extraMatch;
+  const matches = selected && extraMatch ? (o: T) => selected(o) && extraMatch(o) : (selected ?? extraMatch);
   if (options.watch) {
     await serveWatch(ctx, desc, namespace, options, matches, req, reply);
     return reply;
@@ -55,7 +59,15 @@ export async function listOrWatch<T extends Listable>(
   if (list.continue) meta.continue = list.continue;
   if (list.remainingItemCount !== undefined) meta.remainingItemCount = list.remainingItemCount;
   const table = tableVersion(req);
-  if (table) return sendTable(req, reply, table, desc, list.bodies.map((b) => JSON.parse(b) as T), meta);
+  if (table)
+    return sendTable(
+      req,
+      reply,
+      table,
+      desc,
+      list.bodies.map((b) => JSON.parse(b) as T),
+      meta,
+    );
   // Items go out as stored, minus kind/apiVersion, which the real server omits inside lists.
   const prefix = `{"kind":"${desc.kind}","apiVersion":"${desc.apiVersion}",`;
   const items = list.bodies.map((b) => (b.startsWith(prefix) ? `{${b.slice(prefix.length)}` : b));
@@ -63,8 +75,13 @@ export async function listOrWatch<T extends Listable>(
 }
 
 async function serveWatch<T extends Listable>(
-  ctx: ListWatchContext, desc: CollectionResource<T>, namespace: string | undefined, options: ListOptions,
-  matches: ((obj: T) => boolean) | undefined, req: FastifyRequest, reply: FastifyReply,
+  ctx: ListWatchContext,
+  desc: CollectionResource<T>,
+  namespace: string | undefined,
+  options: ListOptions,
+  matches: ((obj: T) => boolean) | undefined,
+  req: FastifyRequest,
+  reply: FastifyReply,
 ): Promise<void> {
   const table = tableVersion(req);
   const include = table ? includeObject(req) : 'Metadata';
@@ -95,7 +112,7 @@ async function serveWatch<T extends Listable>(
     send: (event: WatchEvent) => {
       if (stream.isClosed) return false;
       if (table) {
-        const line = encodeTableEvent(desc, table, include, event, headers && event.type !== 'BOOKMARK' ? (headers = false, true) : false);
+        const line = encodeTableEvent(desc, table, include, event, headers && event.type !== 'BOOKMARK' ? ((headers = false), true) : false);
         stream.write(line, () => chunkFrame(line));
         if (!live) allowance += line.length;
       } else {
@@ -115,7 +132,15 @@ async function serveWatch<T extends Listable>(
   } catch (err) {
     if (!(err instanceof CompactedError)) throw err;
     // The stream has started, so "too old" travels as an ERROR event, as kube-apiserver's watch cache sends it.
-    const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${err.requested} (${err.compacted})`, reason: 'Expired', code: 410 };
+    const status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `too old resource version: ${err.requested} (${err.compacted})`,
+      reason: 'Expired',
+      code: 410,
+    };
     stream.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
   }
 }
@@ -127,7 +152,11 @@ function defaultTimeout(ctx: ListWatchContext): number {
 
 /** A watch event whose object is a one-row Table; only the first carries the column definitions. */
 function encodeTableEvent<T extends Listable>(
-  desc: CollectionResource<T>, version: TableVersion, include: 'None' | 'Metadata' | 'Object', event: WatchEvent, columns: boolean,
+  desc: CollectionResource<T>,
+  version: TableVersion,
+  include: 'None' | 'Metadata' | 'Object',
+  event: WatchEvent,
+  columns: boolean,
 ): string {
   const obj = JSON.parse(event.object) as T;
   const rows = event.type === 'BOOKMARK' ? [] : [obj];
@@ -140,7 +169,11 @@ function encodeTableEvent<T extends Listable>(
  * clients: the same stream as ?watch=true on the list path, one object by name or a collection.
  */
 export function legacyWatchRoutes<T extends Listable>(
-  app: FastifyInstance, ctx: ListWatchContext, desc: CollectionResource<T>, prefix: string, tags: string[],
+  app: FastifyInstance,
+  ctx: ListWatchContext,
+  desc: CollectionResource<T>,
+  prefix: string,
+  tags: string[],
 ): void {
   const plural = desc.resource;
   const response = { 200: refs.WatchEvent };
@@ -153,23 +186,71 @@ export function legacyWatchRoutes<T extends Listable>(
   };
   const ns = { namespace: Type.String({ description: 'object name and auth scope, such as for teams and projects' }) };
   const name = { name: Type.String({ description: `name of the ${desc.kind}` }) };
-  const watchDesc = (what: string) => `watch ${what}. deprecated: use the 'watch' parameter with a list operation instead${what.startsWith('changes to an') ? ', filtered to a single item with the \'fieldSelector\' parameter' : ''}.`;
+  const watchDesc = (what: string) =>
+    `watch ${what}. deprecated: use the 'watch' parameter with a list operation instead${what.startsWith('changes to an') ? ", filtered to a single item with the 'fieldSelector' parameter" : ''}.`;
   if (desc.namespaced) {
-    app.get(`${prefix}/watch/namespaces/:namespace/${plural}`, {
-      schema: { operationId: `watchNamespaced${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), params: Type.Object(ns), querystring, response },
-    }, async (req: Req, reply) => run(req, reply, req.params.namespace));
-    app.get(`${prefix}/watch/namespaces/:namespace/${plural}/:name`, {
-      schema: { operationId: `watchNamespaced${desc.kind}`, tags, description: watchDesc(`changes to an object of kind ${desc.kind}`), params: Type.Object({ ...ns, ...name }), querystring, response },
-    }, async (req: Req, reply) => run(req, reply, req.params.namespace, req.params.name));
-    app.get(`${prefix}/watch/${plural}`, {
-      schema: { operationId: `watch${desc.kind}ListForAllNamespaces`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
-    }, async (req: Req, reply) => run(req, reply, undefined));
+    app.get(
+      `${prefix}/watch/namespaces/:namespace/${plural}`,
+      {
+        schema: {
+          operationId: `watchNamespaced${desc.kind}List`,
+          tags,
+          description: watchDesc(`individual changes to a list of ${desc.kind}`),
+          params: Type.Object(ns),
+          querystring,
+          response,
+        },
+      },
+      async (req: Req, reply) => run(req, reply, req.params.namespace),
+    );
+    app.get(
+      `${prefix}/watch/namespaces/:namespace/${plural}/:name`,
+      {
+        schema: {
+          operationId: `watchNamespaced${desc.kind}`,
+          tags,
+          description: watchDesc(`changes to an object of kind ${desc.kind}`),
+          params: Type.Object({ ...ns, ...name }),
+          querystring,
+          response,
+        },
+      },
+      async (req: Req, reply) => run(req, reply, req.params.namespace, req.params.name),
+    );
+    app.get(
+      `${prefix}/watch/${plural}`,
+      {
+        schema: {
+          operationId: `watch${desc.kind}ListForAllNamespaces`,
+          tags,
+          description: watchDesc(`individual changes to a list of ${desc.kind}`),
+          querystring,
+          response,
+        },
+      },
+      async (req: Req, reply) => run(req, reply, undefined),
+    );
   } else {
-    app.get(`${prefix}/watch/${plural}`, {
-      schema: { operationId: `watch${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
-    }, async (req: Req, reply) => run(req, reply, undefined));
-    app.get(`${prefix}/watch/${plural}/:name`, {
-      schema: { operationId: `watch${desc.kind}`, tags, description: watchDesc(`changes to an object of kind ${desc.kind}`), params: Type.Object(name), querystring, response },
-    }, async (req: Req, reply) => run(req, reply, undefined, req.params.name));
+    app.get(
+      `${prefix}/watch/${plural}`,
+      {
+        schema: { operationId: `watch${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
+      },
+      async (req: Req, reply) => run(req, reply, undefined),
+    );
+    app.get(
+      `${prefix}/watch/${plural}/:name`,
+      {
+        schema: {
+          operationId: `watch${desc.kind}`,
+          tags,
+          description: watchDesc(`changes to an object of kind ${desc.kind}`),
+          params: Type.Object(name),
+          querystring,
+          response,
+        },
+      },
+      async (req: Req, reply) => run(req, reply, undefined, req.params.name),
+    );
   }
 }

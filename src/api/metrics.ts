@@ -27,7 +27,22 @@ export interface MetricsSources {
 /** apiserver_request_duration_seconds' buckets, as kube-apiserver's. */
 const durationBuckets = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 const provisionBuckets = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300];
-const validVerbs = new Set(['APPLY', 'CONNECT', 'CREATE', 'DELETE', 'DELETECOLLECTION', 'GET', 'LIST', 'PATCH', 'POST', 'PROXY', 'PUT', 'UPDATE', 'WATCH', 'WATCHLIST']);
+const validVerbs = new Set([
+  'APPLY',
+  'CONNECT',
+  'CREATE',
+  'DELETE',
+  'DELETECOLLECTION',
+  'GET',
+  'LIST',
+  'PATCH',
+  'POST',
+  'PROXY',
+  'PUT',
+  'UPDATE',
+  'WATCH',
+  'WATCHLIST',
+]);
 const readOnlyVerbs = new Set(['get', 'list', 'watch']);
 
 type Labels = Record<'verb' | 'dry_run' | 'group' | 'version' | 'resource' | 'subresource' | 'scope' | 'component', string>;
@@ -74,18 +89,23 @@ export class Metrics {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     this.requests = new Counter({
-      name: 'apiserver_request_total', registers,
+      name: 'apiserver_request_total',
+      registers,
       help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
       labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component', 'code'],
     });
     this.durations = new Histogram({
-      name: 'apiserver_request_duration_seconds', registers, buckets: durationBuckets,
+      name: 'apiserver_request_duration_seconds',
+      registers,
+      buckets: durationBuckets,
       help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component (WATCH excluded).',
       labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
     });
     const self = this;
     new Gauge({
-      name: 'apiserver_current_inflight_requests', registers, labelNames: ['request_kind'],
+      name: 'apiserver_current_inflight_requests',
+      registers,
+      labelNames: ['request_kind'],
       help: 'Number of requests being served (watches excluded), per request kind.',
       collect() {
         this.set({ request_kind: 'readOnly' }, self.inflightReadOnly);
@@ -93,53 +113,79 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: 'svcplane_allocator_used', registers, labelNames: ['range', 'family'],
+      name: 'svcplane_allocator_used',
+      registers,
+      labelNames: ['range', 'family'],
       help: 'Values allocated from each range (cluster IPs, node ports).',
       collect() {
         for (const a of sources.allocators()) this.set({ range: a.range, family: a.family }, a.used);
       },
     });
     new Gauge({
-      name: 'svcplane_allocator_size', registers, labelNames: ['range', 'family'],
+      name: 'svcplane_allocator_size',
+      registers,
+      labelNames: ['range', 'family'],
       help: 'Values each range can allocate (cluster IPs, node ports).',
       collect() {
         for (const a of sources.allocators()) this.set({ range: a.range, family: a.family }, Number(a.size));
       },
     });
     new Gauge({
-      name: 'svcplane_watchers', registers,
+      name: 'svcplane_watchers',
+      registers,
       help: 'Open watches on the watch hub (HTTP watch streams and in-process controllers).',
       collect() {
         this.set(sources.watcherCount());
       },
     });
-    const storageCounter = (name: string, help: string, read: (s: { writes: number; commits: number }) => number) => new Counter({
-      name, registers, help,
-      collect() {
-        this.reset();
-        this.inc(read(sources.storage()));
-      },
-    });
-    storageCounter('svcplane_storage_writes_total', 'Atomic writes made: an object with its change-log row and allocations, each in its own savepoint.', (x) => x.writes);
+    const storageCounter = (name: string, help: string, read: (s: { writes: number; commits: number }) => number) =>
+      new Counter({
+        name,
+        registers,
+        help,
+        collect() {
+          this.reset();
+          this.inc(read(sources.storage()));
+        },
+      });
+    storageCounter(
+      'svcplane_storage_writes_total',
+      'Atomic writes made: an object with its change-log row and allocations, each in its own savepoint.',
+      (x) => x.writes,
+    );
     storageCounter('svcplane_storage_commits_total', 'SQLite COMMITs: writes that arrive together share one (group commit).', (x) => x.commits);
     // kube-apiserver's repair controllers' counters, with their names and `type` label values.
     this.repairErrors = {
       clusterIP: new Counter({
-        name: 'apiserver_clusterip_repair_ip_errors_total', registers, labelNames: ['type'],
+        name: 'apiserver_clusterip_repair_ip_errors_total',
+        registers,
+        labelNames: ['type'],
         help: 'Number of errors detected on clusterips by the repair loop broken down by type of error: leak, repair, full, outOfRange, duplicate, unknown, invalid',
       }),
       nodePort: new Counter({
-        name: 'apiserver_nodeport_repair_port_errors_total', registers, labelNames: ['type'],
+        name: 'apiserver_nodeport_repair_port_errors_total',
+        registers,
+        labelNames: ['type'],
         help: 'Number of errors detected on ports by the repair loop broken down by type of error: leak, repair, full, outOfRange, duplicate, unknown',
       }),
     };
     // One pass repairs both pools, so a failed pass counts for both of kube's loops.
     this.repairRunErrors = [
-      new Counter({ name: 'apiserver_clusterip_repair_reconcile_errors_total', registers, help: 'Number of reconciliation failures on the clusterip repair reconcile loop' }),
-      new Counter({ name: 'apiserver_nodeport_repair_reconcile_errors_total', registers, help: 'Number of reconciliation failures on the nodeport repair reconcile loop' }),
+      new Counter({
+        name: 'apiserver_clusterip_repair_reconcile_errors_total',
+        registers,
+        help: 'Number of reconciliation failures on the clusterip repair reconcile loop',
+      }),
+      new Counter({
+        name: 'apiserver_nodeport_repair_reconcile_errors_total',
+        registers,
+        help: 'Number of reconciliation failures on the nodeport repair reconcile loop',
+      }),
     ];
     this.lbProvision = new Histogram({
-      name: 'svcplane_lb_provision_seconds', registers, buckets: provisionBuckets,
+      name: 'svcplane_lb_provision_seconds',
+      registers,
+      buckets: provisionBuckets,
       help: 'Time the service controller took to get a new load balancer from the fake cloud, until it has its address.',
     });
   }
@@ -170,14 +216,23 @@ export class Metrics {
     if (apply) verb = 'APPLY';
     if (!validVerbs.has(verb)) verb = 'other';
     const labels: Labels = {
-      verb, dry_run: dry, group: ref?.apiGroup ?? '', version: ref?.apiVersion ?? '', resource: ref?.resource ?? '',
+      verb,
+      dry_run: dry,
+      group: ref?.apiGroup ?? '',
+      version: ref?.apiVersion ?? '',
+      resource: ref?.resource ?? '',
       // Non-resource requests: the route (bounded, unlike the path); unmatched ones: nothing.
-      subresource: ref ? ref.subresource ?? '' : route ?? '', scope, component: 'apiserver',
+      subresource: ref ? (ref.subresource ?? '') : (route ?? ''),
+      scope,
+      component: 'apiserver',
     };
     const isWatch = verb === 'WATCH';
     entry = {
-      labels, watch: isWatch, readOnly: readOnlyVerbs.has(info.verb),
-      duration: isWatch ? undefined : this.durations.labels(labels), byCode: new Map(),
+      labels,
+      watch: isWatch,
+      readOnly: readOnlyVerbs.has(info.verb),
+      duration: isWatch ? undefined : this.durations.labels(labels),
+      byCode: new Map(),
     };
     this.cache.set(key, entry);
     return entry;

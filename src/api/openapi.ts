@@ -40,7 +40,10 @@ export function openapiDocument(app: FastifyInstance, groupVersion: GroupVersion
   const all = whole.components?.schemas ?? {};
   const reached = new Set<string>();
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     for (const [k, v] of Object.entries(node)) {
       if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
@@ -78,12 +81,16 @@ const v2Formats = [
 
 /** goautoneg: clauses by descending q, then the more specific first; the first one we serve wins. */
 export function negotiateV2(accept: string | undefined): (typeof v2Formats)[number] | undefined {
-  const clauses = (accept?.trim() ? accept : '*/*').split(',').map((raw, i) => {
-    const [range, ...params] = raw.trim().split(';');
-    const [type = '', subtype = ''] = range.trim().split('/');
-    const q = params.map((p) => p.trim().split('=')).find(([k]) => k === 'q')?.[1];
-    return { type, subtype, q: q === undefined ? 1 : Number(q), specificity: (type === '*' ? 0 : 1) + (subtype === '*' ? 0 : 1), i };
-  }).filter((c) => c.q > 0).sort((a, b) => b.q - a.q || b.specificity - a.specificity || a.i - b.i);
+  const clauses = (accept?.trim() ? accept : '*/*')
+    .split(',')
+    .map((raw, i) => {
+      const [range, ...params] = raw.trim().split(';');
+      const [type = '', subtype = ''] = range.trim().split('/');
+      const q = params.map((p) => p.trim().split('=')).find(([k]) => k === 'q')?.[1];
+      return { type, subtype, q: q === undefined ? 1 : Number(q), specificity: (type === '*' ? 0 : 1) + (subtype === '*' ? 0 : 1), i };
+    })
+    .filter((c) => c.q > 0)
+    .sort((a, b) => b.q - a.q || b.specificity - a.specificity || a.i - b.i);
   for (const c of clauses) {
     for (const f of v2Formats) {
       if ((c.type === 'application' || c.type === '*') && (c.subtype === f.subtype || c.subtype === '*')) return f;
@@ -121,7 +128,8 @@ export async function openapiRoutes(app: FastifyInstance, opts: { groupVersions:
   };
 
   app.get('/openapi/v3', { schema: { hide: true } }, async (_req, reply) =>
-    sendJson(reply, { paths: Object.fromEntries(groupVersions.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${v3Doc(gv).hash}` }])) }));
+    sendJson(reply, { paths: Object.fromEntries(groupVersions.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${v3Doc(gv).hash}` }])) }),
+  );
   for (const gv of groupVersions) {
     app.get(`/openapi/v3/${gv}`, { schema: { hide: true } }, async (_req, reply) => sendJson(reply, v3Doc(gv).text));
   }

@@ -222,15 +222,31 @@ function messageSpec(name: string, fields: FieldSpec[], finish?: (state: Message
   return { name, fields, byNumber, finish };
 }
 
-const scalar = (kind: ScalarKind) => (no: number, json: string, presence: Presence = 'omitempty'): ScalarField => ({ no, json, kind, presence, repeated: false });
+const scalar =
+  (kind: ScalarKind) =>
+  (no: number, json: string, presence: Presence = 'omitempty'): ScalarField => ({ no, json, kind, presence, repeated: false });
 const str = scalar('string');
 const bytes = scalar('bytes');
 const int32 = scalar('int32');
 const int64 = scalar('int64');
 const bool = scalar('bool');
 const strings = (no: number, json: string): ScalarField => ({ no, json, kind: 'string', presence: 'omitempty', repeated: true });
-const msg = (no: number, json: string, message: () => MessageSpec, presence: Presence = 'omitempty'): MessageField => ({ no, json, kind: 'message', message, presence, repeated: false });
-const msgs = (no: number, json: string, message: () => MessageSpec): MessageField => ({ no, json, kind: 'message', message, presence: 'omitempty', repeated: true });
+const msg = (no: number, json: string, message: () => MessageSpec, presence: Presence = 'omitempty'): MessageField => ({
+  no,
+  json,
+  kind: 'message',
+  message,
+  presence,
+  repeated: false,
+});
+const msgs = (no: number, json: string, message: () => MessageSpec): MessageField => ({
+  no,
+  json,
+  kind: 'message',
+  message,
+  presence: 'omitempty',
+  repeated: true,
+});
 const stringMap = (no: number, json: string): MapField => ({ no, json, kind: 'map' });
 
 // Field numbers below are written as (number, jsonName) pairs, in Go struct order.
@@ -274,16 +290,16 @@ const Time = messageSpec('Time', [int64(TIME_SECONDS, 'seconds'), int32(TIME_NAN
 const INT_OR_STRING_TYPE = 1;
 const INT_OR_STRING_INT_VAL = 2;
 const INT_OR_STRING_STR_VAL = 3;
-const IntOrString = messageSpec('IntOrString', [
-  int64(INT_OR_STRING_TYPE, 'type'),
-  int32(INT_OR_STRING_INT_VAL, 'intVal'),
-  str(INT_OR_STRING_STR_VAL, 'strVal'),
-], (state) => {
-  const type = numberField(state, INT_OR_STRING_TYPE) ?? 0;
-  if (type === 0) return numberField(state, INT_OR_STRING_INT_VAL) ?? 0;
-  if (type === 1) return stringField(state, INT_OR_STRING_STR_VAL) ?? '';
-  throw new ProtobufDecodeError(`impossible IntOrString.Type ${type}`);
-});
+const IntOrString = messageSpec(
+  'IntOrString',
+  [int64(INT_OR_STRING_TYPE, 'type'), int32(INT_OR_STRING_INT_VAL, 'intVal'), str(INT_OR_STRING_STR_VAL, 'strVal')],
+  (state) => {
+    const type = numberField(state, INT_OR_STRING_TYPE) ?? 0;
+    if (type === 0) return numberField(state, INT_OR_STRING_INT_VAL) ?? 0;
+    if (type === 1) return stringField(state, INT_OR_STRING_STR_VAL) ?? '';
+    throw new ProtobufDecodeError(`impossible IntOrString.Type ${type}`);
+  },
+);
 
 // meta/v1 FieldsV1 {Raw = 1}: the raw bytes are JSON.
 const FIELDS_V1_RAW = 1;
@@ -350,10 +366,7 @@ const Condition = messageSpec('Condition', [
 ]);
 
 // meta/v1 Preconditions and DeleteOptions.
-const Preconditions = messageSpec('Preconditions', [
-  str(1, 'uid', 'pointer'),
-  str(2, 'resourceVersion', 'pointer'),
-]);
+const Preconditions = messageSpec('Preconditions', [str(1, 'uid', 'pointer'), str(2, 'resourceVersion', 'pointer')]);
 const DeleteOptions = messageSpec('DeleteOptions', [
   int64(1, 'gracePeriodSeconds', 'pointer'),
   msg(2, 'preconditions', () => Preconditions, 'pointer'),
@@ -401,11 +414,7 @@ const ServiceSpec = messageSpec('ServiceSpec', [
 ]);
 
 // core/v1 PortStatus, LoadBalancerIngress, LoadBalancerStatus, ServiceStatus.
-const PortStatus = messageSpec('PortStatus', [
-  int32(1, 'port', 'required'),
-  str(2, 'protocol', 'required'),
-  str(3, 'error', 'pointer'),
-]);
+const PortStatus = messageSpec('PortStatus', [int32(1, 'port', 'required'), str(2, 'protocol', 'required'), str(3, 'error', 'pointer')]);
 const LoadBalancerIngress = messageSpec('LoadBalancerIngress', [
   str(1, 'ip'),
   str(2, 'hostname'),
@@ -413,17 +422,10 @@ const LoadBalancerIngress = messageSpec('LoadBalancerIngress', [
   msgs(4, 'ports', () => PortStatus),
 ]);
 const LoadBalancerStatus = messageSpec('LoadBalancerStatus', [msgs(1, 'ingress', () => LoadBalancerIngress)]);
-const ServiceStatus = messageSpec('ServiceStatus', [
-  msg(1, 'loadBalancer', () => LoadBalancerStatus),
-  msgs(2, 'conditions', () => Condition),
-]);
+const ServiceStatus = messageSpec('ServiceStatus', [msg(1, 'loadBalancer', () => LoadBalancerStatus), msgs(2, 'conditions', () => Condition)]);
 
 // core/v1 Service.
-const Service = messageSpec('Service', [
-  msg(1, 'metadata', () => ObjectMeta),
-  msg(2, 'spec', () => ServiceSpec),
-  msg(3, 'status', () => ServiceStatus),
-]);
+const Service = messageSpec('Service', [msg(1, 'metadata', () => ObjectMeta), msg(2, 'spec', () => ServiceSpec), msg(3, 'status', () => ServiceStatus)]);
 
 // core/v1 Namespace, NamespaceSpec, NamespaceStatus, NamespaceCondition (its field 3 is not used).
 const NamespaceSpec = messageSpec('NamespaceSpec', [strings(1, 'finalizers')]);
@@ -434,10 +436,7 @@ const NamespaceCondition = messageSpec('NamespaceCondition', [
   str(5, 'reason'),
   str(6, 'message'),
 ]);
-const NamespaceStatus = messageSpec('NamespaceStatus', [
-  str(1, 'phase'),
-  msgs(2, 'conditions', () => NamespaceCondition),
-]);
+const NamespaceStatus = messageSpec('NamespaceStatus', [str(1, 'phase'), msgs(2, 'conditions', () => NamespaceCondition)]);
 const Namespace = messageSpec('Namespace', [
   msg(1, 'metadata', () => ObjectMeta),
   msg(2, 'spec', () => NamespaceSpec),
@@ -446,7 +445,14 @@ const Namespace = messageSpec('Namespace', [
 
 /** Kinds we decode, by apiVersion. */
 const registered: ReadonlyMap<string, ReadonlyMap<string, MessageSpec>> = new Map([
-  ['v1', new Map([['Service', Service], ['Namespace', Namespace], ['DeleteOptions', DeleteOptions]])],
+  [
+    'v1',
+    new Map([
+      ['Service', Service],
+      ['Namespace', Namespace],
+      ['DeleteOptions', DeleteOptions],
+    ]),
+  ],
   ['meta.k8s.io/v1', new Map([['DeleteOptions', DeleteOptions]])],
   ['meta.k8s.io/v1beta1', new Map([['DeleteOptions', DeleteOptions]])],
 ]);
@@ -641,8 +647,8 @@ function decodeEnvelope(body: Buffer): Record<string, unknown> {
   }
   const unknown = decodeMessage(body, MAGIC.length, body.length, Unknown);
   const typeMeta = unknown.values.get(UNKNOWN_TYPE_META);
-  const apiVersion = isMessageState(typeMeta) ? stringField(typeMeta, 1) ?? '' : '';
-  const kind = isMessageState(typeMeta) ? stringField(typeMeta, 2) ?? '' : '';
+  const apiVersion = isMessageState(typeMeta) ? (stringField(typeMeta, 1) ?? '') : '';
+  const kind = isMessageState(typeMeta) ? (stringField(typeMeta, 2) ?? '') : '';
   const encoding = stringField(unknown, UNKNOWN_CONTENT_ENCODING) ?? '';
   if (encoding !== '') throw new ProtobufDecodeError(`unsupported content encoding "${encoding}"`);
   if (kind === '') throw new ProtobufDecodeError("Object 'Kind' is missing in protobuf data");

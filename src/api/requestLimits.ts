@@ -21,7 +21,9 @@ export interface RequestLimits {
 }
 
 const statusError = (code: number, reason: string, message: string, details: Record<string, unknown> = {}) =>
-  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code } as ConstructorParameters<typeof StatusError>[0]);
+  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code } as ConstructorParameters<
+    typeof StatusError
+  >[0]);
 
 /** apiserver's maxinflight/APF refusal, as a Status (client-go retries on it after Retry-After). */
 export const tooManyRequests = () => statusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 });
@@ -47,7 +49,11 @@ export function serverTimeouts(limits: RequestLimits) {
     // kube-apiserver's ReadHeaderTimeout is 32 s; Node requires it to be within requestTimeout.
     // kube-apiserver's MaxHeaderBytes is 1 MiB (Node's default of 16 KiB refused long label
     // selectors that kube serves).
-    http: { headersTimeout: Math.min(32_000, limits.requestTimeout), connectionsCheckingInterval: Math.min(1000, limits.requestTimeout), maxHeaderSize: 1 << 20 },
+    http: {
+      headersTimeout: Math.min(32_000, limits.requestTimeout),
+      connectionsCheckingInterval: Math.min(1000, limits.requestTimeout),
+      maxHeaderSize: 1 << 20,
+    },
     clientErrorHandler: answerClientError,
   };
 }
@@ -115,17 +121,20 @@ export function installRequestLimits(app: FastifyInstance, limits: RequestLimits
     });
     done();
   });
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - limits.requestTimeout;
-    for (const [reply, started] of working) {
-      if (started > cutoff) break;
-      working.delete(reply);
-      if (!reply.sent && !reply.raw.headersSent) {
-        reply.log.warn({ url: reply.request.url, method: reply.request.method }, 'request timed out');
-        sendStatus(reply, requestTimedOut());
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - limits.requestTimeout;
+      for (const [reply, started] of working) {
+        if (started > cutoff) break;
+        working.delete(reply);
+        if (!reply.sent && !reply.raw.headersSent) {
+          reply.log.warn({ url: reply.request.url, method: reply.request.method }, 'request timed out');
+          sendStatus(reply, requestTimedOut());
+        }
       }
-    }
-  }, Math.min(1000, limits.requestTimeout));
+    },
+    Math.min(1000, limits.requestTimeout),
+  );
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
 }

@@ -44,21 +44,28 @@ export function decodeBody<T>(schema: TSchema, body: unknown, query: Query, repl
   return value;
 }
 
-const goType = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
+const goType = (v: unknown) =>
+  Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v;
 
 /**
  * A DELETE's optional DeleteOptions body, decoded as Go's decoder would (a value of the wrong
  * type is a 400) and its dryRun checked as the query parameter is; merged with the query.
  */
-export function deleteOptions(query: Query, body: unknown, reply: FastifyReply): { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } } {
+export function deleteOptions(
+  query: Query,
+  body: unknown,
+  reply: FastifyReply,
+): { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } } {
   const fromQuery = dryRun(query, 'DeleteOptions');
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { dryRun: fromQuery };
   const wrongType = (field: string, want: string, v: unknown) =>
     badRequest(`json: cannot unmarshal ${goType(v)} into Go struct field DeleteOptions.${field} of type ${want}`);
   const raw = body as Record<string, unknown>;
-  if (raw.dryRun !== undefined && (!Array.isArray(raw.dryRun) || raw.dryRun.some((v) => typeof v !== 'string'))) throw wrongType('dryRun', '[]string', raw.dryRun);
+  if (raw.dryRun !== undefined && (!Array.isArray(raw.dryRun) || raw.dryRun.some((v) => typeof v !== 'string')))
+    throw wrongType('dryRun', '[]string', raw.dryRun);
   if (raw.gracePeriodSeconds !== undefined && !Number.isInteger(raw.gracePeriodSeconds)) throw wrongType('gracePeriodSeconds', 'int64', raw.gracePeriodSeconds);
-  if (raw.propagationPolicy !== undefined && typeof raw.propagationPolicy !== 'string') throw wrongType('propagationPolicy', 'v1.DeletionPropagation', raw.propagationPolicy);
+  if (raw.propagationPolicy !== undefined && typeof raw.propagationPolicy !== 'string')
+    throw wrongType('propagationPolicy', 'v1.DeletionPropagation', raw.propagationPolicy);
   if (raw.orphanDependents !== undefined && typeof raw.orphanDependents !== 'boolean') throw wrongType('orphanDependents', 'bool', raw.orphanDependents);
   const pre = raw.preconditions;
   if (pre !== undefined && (!pre || typeof pre !== 'object' || Array.isArray(pre))) throw wrongType('preconditions', 'v1.Preconditions', pre);
@@ -109,7 +116,9 @@ export const listQuery = Type.Object({
   timeoutSeconds: str('Timeout for the list/watch call, in seconds.'),
   watch: str('Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.'),
   allowWatchBookmarks: str('Requests watch events with type BOOKMARK, sent periodically with the current resourceVersion.'),
-  sendInitialEvents: str('With watch and resourceVersionMatch=NotOlderThan: begin with synthetic ADDED events for the current state, then a bookmark annotated k8s.io/initial-events-end.'),
+  sendInitialEvents: str(
+    'With watch and resourceVersionMatch=NotOlderThan: begin with synthetic ADDED events for the current state, then a bookmark annotated k8s.io/initial-events-end.',
+  ),
 });
 export const deleteQuery = Type.Object({
   pretty: str("If 'true', the output is pretty printed."),

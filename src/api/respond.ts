@@ -15,5 +15,8 @@ export function sendJson(reply: FastifyReply, value: unknown): FastifyReply {
   let text: string;
   if (typeof value === 'string') text = pretty ? JSON.stringify(JSON.parse(value), null, 2) : value;
   else text = JSON.stringify(value, null, pretty ? 2 : undefined);
-  return reply.type('application/json').serializer((s: unknown) => s as string).send(text);
+  return reply
+    .type('application/json')
+    .serializer((s: unknown) => s as string)
+    .send(text);
 }

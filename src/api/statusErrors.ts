@@ -15,12 +15,24 @@ export function installStatusErrors(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | StatusError, request, reply) => {
     if (error instanceof StatusError) return sendStatus(reply, error);
     const fe = error as FastifyError;
-    if (fe.validation && (fe as unknown as { cause?: unknown }).cause instanceof StatusError) return sendStatus(reply, (fe as unknown as { cause: StatusError }).cause);
+    if (fe.validation && (fe as unknown as { cause?: unknown }).cause instanceof StatusError)
+      return sendStatus(reply, (fe as unknown as { cause: StatusError }).cause);
     switch (fe.code) {
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return sendStatus(reply, unsupportedMediaType(acceptedBodies));
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendStatus(reply, new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request body is too large', reason: 'RequestEntityTooLarge', code: 413 }));
+        return sendStatus(
+          reply,
+          new StatusError({
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            message: 'the request body is too large',
+            reason: 'RequestEntityTooLarge',
+            code: 413,
+          }),
+        );
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
         return sendStatus(reply, badRequest('the request body is empty or malformed'));
@@ -33,7 +45,19 @@ export function installStatusErrors(app: FastifyInstance): void {
     return sendStatus(reply, internalError('an unexpected error occurred; see the server log'));
   });
   app.setNotFoundHandler((_request, reply) => {
-    return sendStatus(reply, new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }));
+    return sendStatus(
+      reply,
+      new StatusError({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'the server could not find the requested resource',
+        reason: 'NotFound',
+        details: {},
+        code: 404,
+      }),
+    );
   });
 }
 
@@ -43,7 +67,18 @@ export function installStatusErrors(app: FastifyInstance): void {
  */
 export function answerRouterError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    sendStatus(reply, new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request URI is too long', reason: 'RequestURITooLong', code: 414 }));
+    sendStatus(
+      reply,
+      new StatusError({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'the request URI is too long',
+        reason: 'RequestURITooLong',
+        code: 414,
+      }),
+    );
     return;
   }
   sendStatus(reply, badRequest(`invalid request path: ${error.message}`));

@@ -89,12 +89,22 @@ function vendorExtensions(m: Message, field: number, obj: Json): Message {
 }
 
 function schema(s: Json): Message {
-  const m = new Message()
-    .string(1, s.$ref).string(2, s.format).string(3, s.title).string(4, s.description);
+  const m = new Message().string(1, s.$ref).string(2, s.format).string(3, s.title).string(4, s.description);
   if ('default' in s) m.message(5, any(s.default));
-  m.double(6, s.multipleOf).double(7, s.maximum).bool(8, s.exclusiveMaximum).double(9, s.minimum).bool(10, s.exclusiveMinimum)
-    .int64(11, s.maxLength).int64(12, s.minLength).string(13, s.pattern).int64(14, s.maxItems).int64(15, s.minItems)
-    .bool(16, s.uniqueItems).int64(17, s.maxProperties).int64(18, s.minProperties).strings(19, s.required);
+  m.double(6, s.multipleOf)
+    .double(7, s.maximum)
+    .bool(8, s.exclusiveMaximum)
+    .double(9, s.minimum)
+    .bool(10, s.exclusiveMinimum)
+    .int64(11, s.maxLength)
+    .int64(12, s.minLength)
+    .string(13, s.pattern)
+    .int64(14, s.maxItems)
+    .int64(15, s.minItems)
+    .bool(16, s.uniqueItems)
+    .int64(17, s.maxProperties)
+    .int64(18, s.minProperties)
+    .strings(19, s.required);
   if (Array.isArray(s.enum)) for (const v of s.enum) m.message(20, any(v));
   if (typeof s.additionalProperties === 'boolean') m.message(21, new Message().bool(2, s.additionalProperties));
   else if (isObject(s.additionalProperties)) m.message(21, new Message().message(1, schema(s.additionalProperties)));
@@ -135,8 +145,13 @@ function parameter(p: Json): Message {
 }
 
 function operation(op: Json): Message {
-  const m = new Message().strings(1, op.tags).string(2, op.summary).string(3, op.description).string(5, op.operationId)
-    .strings(6, op.produces).strings(7, op.consumes);
+  const m = new Message()
+    .strings(1, op.tags)
+    .string(2, op.summary)
+    .string(3, op.description)
+    .string(5, op.operationId)
+    .strings(6, op.produces)
+    .strings(7, op.consumes);
   if (Array.isArray(op.parameters)) for (const p of op.parameters) if (isObject(p)) m.message(8, parameter(p));
   if (isObject(op.responses)) {
     const responses = new Message();
@@ -158,7 +173,8 @@ const pathItemFields: Record<string, number> = { get: 2, put: 3, post: 4, delete
 /** openapi.v2.Document for a Swagger 2.0 JSON document. */
 export function encodeSwaggerV2(doc: Json): Buffer {
   const m = new Message().string(1, doc.swagger);
-  if (isObject(doc.info)) m.message(2, vendorExtensions(new Message().string(1, doc.info.title).string(2, doc.info.version).string(3, doc.info.description), 7, doc.info));
+  if (isObject(doc.info))
+    m.message(2, vendorExtensions(new Message().string(1, doc.info.title).string(2, doc.info.version).string(3, doc.info.description), 7, doc.info));
   m.string(3, doc.host).string(4, doc.basePath).strings(5, doc.schemes).strings(6, doc.consumes).strings(7, doc.produces);
   if (isObject(doc.paths)) {
     const paths = new Message();

@@ -10,7 +10,12 @@ import { sendJson } from './respond.js';
 export function tableVersion(req: FastifyRequest): TableVersion | undefined {
   const accept = req.headers.accept ?? '';
   for (const part of accept.split(',')) {
-    const params = new Map(part.split(';').slice(1).map((p) => p.trim().split('=') as [string, string]));
+    const params = new Map(
+      part
+        .split(';')
+        .slice(1)
+        .map((p) => p.trim().split('=') as [string, string]),
+    );
     if (params.get('as') === 'Table' && params.get('g') === 'meta.k8s.io') {
       const v = params.get('v');
       if (v === 'v1' || v === 'v1beta1') return v;
@@ -30,7 +35,9 @@ export type TableVersion = 'v1' | 'v1beta1';
 export function includeObject(req: FastifyRequest): 'None' | 'Metadata' | 'Object' {
   const include = (req.query as Record<string, string | undefined>).includeObject || 'Metadata';
   if (include !== 'None' && include !== 'Metadata' && include !== 'Object') {
-    throw badRequest(`Unable to convert to Table as requested: ${errorText(invalid('includeObject', include, "must be 'Metadata', 'Object', 'None', or empty"))}`);
+    throw badRequest(
+      `Unable to convert to Table as requested: ${errorText(invalid('includeObject', include, "must be 'Metadata', 'Object', 'None', or empty"))}`,
+    );
   }
   return include;
 }
@@ -45,8 +52,12 @@ export interface TableShape<T> {
 
 /** A meta.k8s.io Table; `columns: false` is a watch event after the first (NoHeaders). */
 export function buildTable<T extends Printable>(
-  shape: TableShape<T>, version: TableVersion, include: 'None' | 'Metadata' | 'Object', objects: T[],
-  listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number }, columns = true,
+  shape: TableShape<T>,
+  version: TableVersion,
+  include: 'None' | 'Metadata' | 'Object',
+  objects: T[],
+  listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number },
+  columns = true,
 ): Record<string, unknown> {
   const apiVersion = `meta.k8s.io/${version}`;
   const rows = objects.map((obj) => {
@@ -61,8 +72,12 @@ export function buildTable<T extends Printable>(
 }
 
 export function sendTable<T extends Printable>(
-  req: FastifyRequest, reply: FastifyReply, version: TableVersion, shape: TableShape<T>,
-  objects: T[], listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number },
+  req: FastifyRequest,
+  reply: FastifyReply,
+  version: TableVersion,
+  shape: TableShape<T>,
+  objects: T[],
+  listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number },
 ): FastifyReply {
   return sendJson(reply, buildTable(shape, version, includeObject(req), objects, listMeta));
 }

@@ -75,14 +75,7 @@ export interface CloudProvider {
   close(): Promise<void>;
 }
 
-export type CloudErrorReason =
-  | 'InjectedFailure'
-  | 'IPAlreadyAllocated'
-  | 'IPNotInPool'
-  | 'InvalidIP'
-  | 'PoolExhausted'
-  | 'Unsupported'
-  | 'ShuttingDown';
+export type CloudErrorReason = 'InjectedFailure' | 'IPAlreadyAllocated' | 'IPNotInPool' | 'InvalidIP' | 'PoolExhausted' | 'Unsupported' | 'ShuttingDown';
 
 /**
  * A refusal from the cloud API. The message reads as the tail of the service controller's
@@ -90,7 +83,10 @@ export type CloudErrorReason =
  */
 export class CloudError extends Error {
   override readonly name = 'CloudError';
-  constructor(readonly reason: CloudErrorReason, message: string) {
+  constructor(
+    readonly reason: CloudErrorReason,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -9,9 +9,16 @@ import { Protocols } from '../model/service.js';
 import { childRandom, type Random } from '../random.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import {
-  CloudError, cloudProfiles,
-  type CloudProfile, type CloudProvider, type EnsureResult, type Listener, type LoadBalancer,
-  type LoadBalancerIngress, type LoadBalancerRequest, type Protocol,
+  CloudError,
+  cloudProfiles,
+  type CloudProfile,
+  type CloudProvider,
+  type EnsureResult,
+  type Listener,
+  type LoadBalancer,
+  type LoadBalancerIngress,
+  type LoadBalancerRequest,
+  type Protocol,
 } from './cloudProvider.js';
 import { parseGoDuration } from '../goDuration.js';
 import { AddressTaken, LoadBalancerStore, type AddressHolder, type LoadBalancerRow } from './loadBalancerStore.js';
@@ -36,7 +43,11 @@ export interface FakeCloudOptions {
 }
 
 export const fakeCloudDefaults: FakeCloudOptions = {
-  profile: 'aws', region: 'us-east-1', ipPool: '203.0.113.0/24', provisionDelayMs: 2000, failureRate: 0,
+  profile: 'aws',
+  region: 'us-east-1',
+  ipPool: '203.0.113.0/24',
+  provisionDelayMs: 2000,
+  failureRate: 0,
 };
 
 export interface CloudClock {
@@ -72,7 +83,13 @@ export class FakeCloud implements CloudProvider {
   private readonly shutdown = new AbortController();
 
   /** `beforeWrite`: see LoadBalancerStore. */
-  constructor(db: SqliteDatabase, options: Partial<FakeCloudOptions>, random: Random, private readonly clock: CloudClock = systemClock, beforeWrite?: () => void) {
+  constructor(
+    db: SqliteDatabase,
+    options: Partial<FakeCloudOptions>,
+    random: Random,
+    private readonly clock: CloudClock = systemClock,
+    beforeWrite?: () => void,
+  ) {
     this.options = {
       profile: options.profile ?? fakeCloudDefaults.profile,
       region: options.region ?? fakeCloudDefaults.region,
@@ -82,8 +99,10 @@ export class FakeCloud implements CloudProvider {
     };
     const { profile, region, ipPool, provisionDelayMs, failureRate } = this.options;
     if (!cloudProfiles.includes(profile)) throw new RangeError(`unknown cloud profile ${JSON.stringify(profile)}: expected one of ${cloudProfiles.join(', ')}`);
-    if (!dnsLabel.test(region)) throw new RangeError(`invalid cloud region ${JSON.stringify(region)}: it becomes a DNS label (lowercase letters, digits and dashes)`);
-    if (!(provisionDelayMs >= 0 && provisionDelayMs <= maxDelayMs)) throw new RangeError(`invalid provisioning delay ${provisionDelayMs} ms: expected 0 to ${maxDelayMs}`);
+    if (!dnsLabel.test(region))
+      throw new RangeError(`invalid cloud region ${JSON.stringify(region)}: it becomes a DNS label (lowercase letters, digits and dashes)`);
+    if (!(provisionDelayMs >= 0 && provisionDelayMs <= maxDelayMs))
+      throw new RangeError(`invalid provisioning delay ${provisionDelayMs} ms: expected 0 to ${maxDelayMs}`);
     if (!(failureRate >= 0 && failureRate <= 1)) throw new RangeError(`invalid failure rate ${failureRate}: expected a number from 0 to 1`);
     try {
       this.pool = new IPRange(ipPool);
@@ -154,8 +173,15 @@ export class FakeCloud implements CloudProvider {
       await this.sleep(delay, request.uid);
       const now = this.clock.now().toISOString();
       const row: LoadBalancerRow = {
-        uid: request.uid, namespace: request.namespace, name: request.name, profile: this.profile,
-        addressKind, address, ports, createdAt: now, updatedAt: now,
+        uid: request.uid,
+        namespace: request.namespace,
+        name: request.name,
+        profile: this.profile,
+        addressKind,
+        address,
+        ports,
+        createdAt: now,
+        updatedAt: now,
       };
       this.write(request, address, () => this.store.insert(row));
       return { ingress: ingressOf(row), action: 'created' };
@@ -195,7 +221,8 @@ export class FakeCloud implements CloudProvider {
   private checkRequestedIP(request: LoadBalancerRequest, ip: string): void {
     const failed = `failed to allocate IP ${ip} for load balancer ${describe(request)}`;
     const n = parseIPv4(ip);
-    if (n === undefined) throw new CloudError('InvalidIP', `failed to allocate IP ${JSON.stringify(ip)} for load balancer ${describe(request)}: not a valid IPv4 address`);
+    if (n === undefined)
+      throw new CloudError('InvalidIP', `failed to allocate IP ${JSON.stringify(ip)} for load balancer ${describe(request)}: not a valid IPv4 address`);
     if (!this.pool.contains(ip)) {
       const first = parseIPv4(this.pool.valueAt(0n))!;
       const edge = n === first - 1 || n === first + Number(this.pool.size);
@@ -214,7 +241,10 @@ export class FakeCloud implements CloudProvider {
       const ip = this.pool.valueAt(BigInt((start + i) % size));
       if (!used.has(ip)) return ip;
     }
-    throw new CloudError('PoolExhausted', `failed to allocate an IP for load balancer ${describe(request)}: no free address in the pool ${this.pool.cidr} (${size} of ${size} in use)`);
+    throw new CloudError(
+      'PoolExhausted',
+      `failed to allocate an IP for load balancer ${describe(request)}: no free address in the pool ${this.pool.cidr} (${size} of ${size} in use)`,
+    );
   }
 
   private hostnameFor(request: LoadBalancerRequest): string {
@@ -286,7 +316,10 @@ export class FakeCloud implements CloudProvider {
       return operation();
     });
     // The tail never rejects: an operation's failure belongs to its caller, not to the next one.
-    const tail = result.then(() => undefined, () => undefined);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     this.queues.set(uid, tail);
     void tail.then(() => {
       if (this.queues.get(uid) === tail) this.queues.delete(uid);
@@ -297,7 +330,10 @@ export class FakeCloud implements CloudProvider {
 
 /** cloudprovider.DefaultLoadBalancerName: "a" + the uid without dashes, cut to 32 characters (kept to DNS label characters). */
 export function loadBalancerName(uid: string): string {
-  return `a${uid}`.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 32);
+  return `a${uid}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 32);
 }
 
 function isNLB(annotations: Record<string, string>): boolean {

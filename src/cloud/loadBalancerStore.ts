@@ -39,7 +39,10 @@ export class LoadBalancerStore {
    * cloud is another system, so its writes commit on their own, never inside the API server's
    * batch, where a failed COMMIT would take them along.
    */
-  constructor(private readonly db: SqliteDatabase, private readonly beforeWrite: () => void = () => {}) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly beforeWrite: () => void = () => {},
+  ) {
     this.stmts = {
       get: db.prepare(`SELECT ${columns} FROM fake_cloud_load_balancers WHERE uid = ?`),
       list: db.prepare(`SELECT ${columns} FROM fake_cloud_load_balancers ORDER BY namespace, name, uid`),
@@ -51,8 +54,10 @@ export class LoadBalancerStore {
       update: db.prepare('UPDATE fake_cloud_load_balancers SET address = ?, ports = ?, updated_at = ? WHERE uid = ?'),
       remove: db.prepare('DELETE FROM fake_cloud_load_balancers WHERE uid = ?'),
       failures: db.prepare('SELECT failures FROM fake_cloud_injected_failures WHERE uid = ?').pluck(),
-      countFailure: db.prepare(`INSERT INTO fake_cloud_injected_failures (uid, failures) VALUES (?, 1)
-        ON CONFLICT (uid) DO UPDATE SET failures = failures + 1 RETURNING failures`).pluck(),
+      countFailure: db
+        .prepare(`INSERT INTO fake_cloud_injected_failures (uid, failures) VALUES (?, 1)
+        ON CONFLICT (uid) DO UPDATE SET failures = failures + 1 RETURNING failures`)
+        .pluck(),
       forgetFailures: db.prepare('DELETE FROM fake_cloud_injected_failures WHERE uid = ?'),
     };
   }

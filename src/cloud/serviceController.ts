@@ -51,8 +51,15 @@ function fingerprint(svc: Service): string {
   const spec = svc.spec ?? {};
   const annotations = Object.entries(svc.metadata?.annotations ?? {}).filter(([k]) => k.includes('load-balancer') || k.startsWith('svcplane.dev/'));
   return JSON.stringify([
-    svc.metadata?.uid, spec.type, spec.loadBalancerClass, spec.loadBalancerIP, spec.externalTrafficPolicy, spec.healthCheckNodePort,
-    (spec.ports ?? []).map((p) => [p.name, p.protocol, p.port, p.nodePort]), annotations.sort(), svc.metadata?.deletionTimestamp !== undefined,
+    svc.metadata?.uid,
+    spec.type,
+    spec.loadBalancerClass,
+    spec.loadBalancerIP,
+    spec.externalTrafficPolicy,
+    spec.healthCheckNodePort,
+    (spec.ports ?? []).map((p) => [p.name, p.protocol, p.port, p.nodePort]),
+    annotations.sort(),
+    svc.metadata?.deletionTimestamp !== undefined,
     svc.status?.loadBalancer?.ingress ?? [],
   ]);
 }
@@ -79,13 +86,16 @@ export class ServiceController {
     // initial state holds only those that are LoadBalancers or carry the finalizer (a prefilter
     // the database applies; observe decides). One that only still holds a load balancer is found
     // from the cloud's side below.
-    this.handle = this.hub.watch({ resource: 'services', kind: 'Service', initialContains: ['"LoadBalancer"', cleanupFinalizer] }, {
-      send: (event) => {
-        this.observe(event);
-        return true;
+    this.handle = this.hub.watch(
+      { resource: 'services', kind: 'Service', initialContains: ['"LoadBalancer"', cleanupFinalizer] },
+      {
+        send: (event) => {
+          this.observe(event);
+          return true;
+        },
+        end: () => {},
       },
-      end: () => {},
-    });
+    );
     for (const lb of this.cloud.listLoadBalancers()) {
       const key = `${lb.namespace}/${lb.name}`;
       if (this.keys.has(key)) continue;
@@ -194,10 +204,14 @@ export class ServiceController {
     };
 
     if (wantsLoadBalancer(svc) && !svc.metadata?.deletionTimestamp) {
-      if (!hasFinalizer(svc)) this.patch(namespace, name, 'main', (s) => ({ ...s, metadata: { ...s.metadata, finalizers: [...(s.metadata?.finalizers ?? []), cleanupFinalizer] } }));
+      if (!hasFinalizer(svc))
+        this.patch(namespace, name, 'main', (s) => ({ ...s, metadata: { ...s.metadata, finalizers: [...(s.metadata?.finalizers ?? []), cleanupFinalizer] } }));
       const existing = this.cloud.getLoadBalancer(uid);
       const request = toRequest(svc);
-      const changed = !existing || JSON.stringify(existing.ports.map((p) => [p.protocol, p.port, p.nodePort])) !== JSON.stringify(request.ports.map((p) => [p.protocol, p.port, p.nodePort]));
+      const changed =
+        !existing ||
+        JSON.stringify(existing.ports.map((p) => [p.protocol, p.port, p.nodePort])) !==
+          JSON.stringify(request.ports.map((p) => [p.protocol, p.port, p.nodePort]));
       if (changed) record('Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
       let ingress: LoadBalancerIngress[];
       let created = false;
@@ -239,7 +253,10 @@ export class ServiceController {
     }
     if (hasFinalizer(now)) {
       // With deletionTimestamp set, removing the last finalizer is what deletes the object.
-      this.patch(namespace, name, 'main', (s) => ({ ...s, metadata: { ...s.metadata, finalizers: s.metadata?.finalizers?.filter((f) => f !== cleanupFinalizer) } }));
+      this.patch(namespace, name, 'main', (s) => ({
+        ...s,
+        metadata: { ...s.metadata, finalizers: s.metadata?.finalizers?.filter((f) => f !== cleanupFinalizer) },
+      }));
     }
   }
 

@@ -6,11 +6,31 @@ import type { TSchema } from 'typebox';
 import { allocationDefinitions } from './allocation.js';
 import { eventDefinitions } from './event.js';
 import { IntOrString } from './fieldTypes.js';
-import { DeleteOptions, ListMeta, ObjectMeta, OwnerReference, ManagedFieldsEntry, Preconditions, Status, StatusCause, StatusDetails, WatchEvent } from './meta.js';
+import {
+  DeleteOptions,
+  ListMeta,
+  ObjectMeta,
+  OwnerReference,
+  ManagedFieldsEntry,
+  Preconditions,
+  Status,
+  StatusCause,
+  StatusDetails,
+  WatchEvent,
+} from './meta.js';
 import { Namespace, NamespaceList, NamespaceSpec, NamespaceStatus } from './namespace.js';
 import {
-  ClientIPConfig, Condition, LoadBalancerIngress, LoadBalancerStatus, PortStatus, Service, ServiceList, ServicePort,
-  ServiceSpec, ServiceStatus, SessionAffinityConfig,
+  ClientIPConfig,
+  Condition,
+  LoadBalancerIngress,
+  LoadBalancerStatus,
+  PortStatus,
+  Service,
+  ServiceList,
+  ServicePort,
+  ServiceSpec,
+  ServiceStatus,
+  SessionAffinityConfig,
 } from './service.js';
 
 const core = 'io.k8s.api.core.v1.';
@@ -28,7 +48,7 @@ export const definitions: Record<string, TSchema> = {
   [`${meta}Preconditions`]: Preconditions,
   [`${meta}Condition`]: Condition,
   [`${meta}WatchEvent`]: WatchEvent,
-  ['io.k8s.apimachinery.pkg.util.intstr.IntOrString']: IntOrString,
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': IntOrString,
   [`${core}ServicePort`]: ServicePort,
   [`${core}ServiceSpec`]: ServiceSpec,
   [`${core}ServiceStatus`]: ServiceStatus,

@@ -10,56 +10,76 @@ import { ListMeta, ObjectMeta } from './meta.js';
 // shape check, so the schema itself stays a plain date-time string, as in Kubernetes' document.
 const Time = (description: string) => Type.Unsafe<string | null>(Type.String({ format: 'date-time', description }));
 
-export const ObjectReference = Type.Object({
-  kind: Type.Optional(Type.String({ description: 'Kind of the object referred to, e.g. Service.' })),
-  namespace: Type.Optional(Type.String({ description: 'Namespace of the object referred to; empty for cluster-scoped objects.' })),
-  name: Type.Optional(Type.String({ description: 'Name of the object referred to.' })),
-  uid: Type.Optional(Type.String({ description: 'UID of the object referred to, which tells apart objects that reused a name.' })),
-  apiVersion: Type.Optional(Type.String({ description: 'API version of the object referred to.' })),
-  resourceVersion: Type.Optional(Type.String({ description: 'The resourceVersion of the object this reference was taken at, if any.' })),
-  fieldPath: Type.Optional(Type.String({ description: 'When the reference is to a part of the object rather than all of it, the path to that part, e.g. spec.containers{app}.' })),
-}, { description: 'ObjectReference identifies an object (or a part of one) well enough to look it up.', 'x-kubernetes-map-type': 'atomic' });
+export const ObjectReference = Type.Object(
+  {
+    kind: Type.Optional(Type.String({ description: 'Kind of the object referred to, e.g. Service.' })),
+    namespace: Type.Optional(Type.String({ description: 'Namespace of the object referred to; empty for cluster-scoped objects.' })),
+    name: Type.Optional(Type.String({ description: 'Name of the object referred to.' })),
+    uid: Type.Optional(Type.String({ description: 'UID of the object referred to, which tells apart objects that reused a name.' })),
+    apiVersion: Type.Optional(Type.String({ description: 'API version of the object referred to.' })),
+    resourceVersion: Type.Optional(Type.String({ description: 'The resourceVersion of the object this reference was taken at, if any.' })),
+    fieldPath: Type.Optional(
+      Type.String({ description: 'When the reference is to a part of the object rather than all of it, the path to that part, e.g. spec.containers{app}.' }),
+    ),
+  },
+  { description: 'ObjectReference identifies an object (or a part of one) well enough to look it up.', 'x-kubernetes-map-type': 'atomic' },
+);
 export type ObjectReference = Static<typeof ObjectReference>;
 
-export const EventSource = Type.Object({
-  component: Type.Optional(Type.String({ description: 'The component that reported the event, e.g. service-controller.' })),
-  host: Type.Optional(Type.String({ description: 'The node the reporting component runs on, if any.' })),
-}, { description: 'EventSource names who reported an event.' });
+export const EventSource = Type.Object(
+  {
+    component: Type.Optional(Type.String({ description: 'The component that reported the event, e.g. service-controller.' })),
+    host: Type.Optional(Type.String({ description: 'The node the reporting component runs on, if any.' })),
+  },
+  { description: 'EventSource names who reported an event.' },
+);
 export type EventSource = Static<typeof EventSource>;
 
-export const EventSeries = Type.Object({
-  count: Type.Optional(Type.Integer({ description: 'How many times the event has happened in this series so far.' })),
-  lastObservedTime: Type.Optional(Time('When the series was last seen to happen.')),
-}, { description: 'EventSeries describes an event that keeps happening over a period of time.' });
+export const EventSeries = Type.Object(
+  {
+    count: Type.Optional(Type.Integer({ description: 'How many times the event has happened in this series so far.' })),
+    lastObservedTime: Type.Optional(Time('When the series was last seen to happen.')),
+  },
+  { description: 'EventSeries describes an event that keeps happening over a period of time.' },
+);
 export type EventSeries = Static<typeof EventSeries>;
 
-export const Event = Type.Object({
-  kind: kindField(),
-  apiVersion: apiVersionField(),
-  metadata: Type.Optional(Described(ObjectMeta, 'Standard object metadata.')),
-  involvedObject: Type.Optional(Described(ObjectReference, 'The object the event is about.')),
-  reason: Type.Optional(Type.String({ description: 'A short, machine-readable word for why the event happened, e.g. EnsuringLoadBalancer.' })),
-  message: Type.Optional(Type.String({ description: 'A human-readable account of what happened.' })),
-  source: Type.Optional(Described(EventSource, 'The component that reported the event; empty for events written by events.k8s.io clients.')),
-  firstTimestamp: Type.Optional(Time('When the event was first recorded.')),
-  lastTimestamp: Type.Optional(Time('When the event was most recently recorded.')),
-  count: Type.Optional(Type.Integer({ description: 'How many times the event has been recorded.' })),
-  type: Type.Optional(Type.String({ description: 'Normal or Warning; other types may appear later.' })),
-  eventTime: Type.Optional(Time('When the event was first observed, with microsecond precision; set by events.k8s.io clients.')),
-  series: Type.Optional(Described(EventSeries, 'For an event that keeps happening: how often, and when last.')),
-  action: Type.Optional(Type.String({ description: 'What was done, or failed to be done, to the object.' })),
-  related: Type.Optional(Described(ObjectReference, 'A second object the event concerns, if any.')),
-  reportingComponent: Type.Optional(Type.String({ description: 'The controller that emitted the event, e.g. kubernetes.io/kubelet.' })),
-  reportingInstance: Type.Optional(Type.String({ description: 'Which instance of the controller emitted the event.' })),
-}, { description: 'Event is a report of something that happened in the cluster, usually a change of state. Events are kept for a limited time and are informative, not a record to rely on.' });
+export const Event = Type.Object(
+  {
+    kind: kindField(),
+    apiVersion: apiVersionField(),
+    metadata: Type.Optional(Described(ObjectMeta, 'Standard object metadata.')),
+    involvedObject: Type.Optional(Described(ObjectReference, 'The object the event is about.')),
+    reason: Type.Optional(Type.String({ description: 'A short, machine-readable word for why the event happened, e.g. EnsuringLoadBalancer.' })),
+    message: Type.Optional(Type.String({ description: 'A human-readable account of what happened.' })),
+    source: Type.Optional(Described(EventSource, 'The component that reported the event; empty for events written by events.k8s.io clients.')),
+    firstTimestamp: Type.Optional(Time('When the event was first recorded.')),
+    lastTimestamp: Type.Optional(Time('When the event was most recently recorded.')),
+    count: Type.Optional(Type.Integer({ description: 'How many times the event has been recorded.' })),
+    type: Type.Optional(Type.String({ description: 'Normal or Warning; other types may appear later.' })),
+    eventTime: Type.Optional(Time('When the event was first observed, with microsecond precision; set by events.k8s.io clients.')),
+    series: Type.Optional(Described(EventSeries, 'For an event that keeps happening: how often, and when last.')),
+    action: Type.Optional(Type.String({ description: 'What was done, or failed to be done, to the object.' })),
+    related: Type.Optional(Described(ObjectReference, 'A second object the event concerns, if any.')),
+    reportingComponent: Type.Optional(Type.String({ description: 'The controller that emitted the event, e.g. kubernetes.io/kubelet.' })),
+    reportingInstance: Type.Optional(Type.String({ description: 'Which instance of the controller emitted the event.' })),
+  },
+  {
+    description:
+      'Event is a report of something that happened in the cluster, usually a change of state. Events are kept for a limited time and are informative, not a record to rely on.',
+  },
+);
 export type Event = Static<typeof Event>;
 
-export const EventList = Type.Object({
-  kind: kindField(),
-  apiVersion: apiVersionField(),
-  metadata: Type.Optional(Described(ListMeta, 'Standard list metadata.')),
-  items: Type.Array(Event, { description: 'The events.' }),
-}, { description: 'EventList is a list of events.' });
+export const EventList = Type.Object(
+  {
+    kind: kindField(),
+    apiVersion: apiVersionField(),
+    metadata: Type.Optional(Described(ListMeta, 'Standard list metadata.')),
+    items: Type.Array(Event, { description: 'The events.' }),
+  },
+  { description: 'EventList is a list of events.' },
+);
 export type EventList = Static<typeof EventList>;
 
 const core = 'io.k8s.api.core.v1.';

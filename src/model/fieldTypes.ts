@@ -34,8 +34,10 @@ export const IntOrString = Type.Unsafe<number | string>({
   description: 'IntOrString holds either a 32-bit integer or a string. In JSON and YAML it is written as the value itself: 8080 or "http".',
 });
 
-const apiVersionDoc = 'APIVersion names the versioned schema this representation of the object follows ("v1" for the core group). A server converts the versions it knows and may refuse others.';
-const kindDoc = 'Kind names the REST resource this object represents, in CamelCase. The server infers it from the endpoint a request is sent to; it cannot be updated.';
+const apiVersionDoc =
+  'APIVersion names the versioned schema this representation of the object follows ("v1" for the core group). A server converts the versions it knows and may refuse others.';
+const kindDoc =
+  'Kind names the REST resource this object represents, in CamelCase. The server infers it from the endpoint a request is sent to; it cannot be updated.';
 
 /** TypeMeta's two fields, as every top-level kind has them. */
 export const apiVersionField = () => Type.Optional(Type.String({ description: apiVersionDoc }));

@@ -12,5 +12,5 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
 
 /** The own value of a key, never an inherited one (Object.prototype's included). */
 export function getOwn(source: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(source, key) ? source[key] : undefined;
+  return Object.hasOwn(source, key) ? source[key] : undefined;
 }

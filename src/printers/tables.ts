@@ -40,11 +40,19 @@ export function age(creationTimestamp: string | undefined, now = Date.now()): st
   return humanDuration(now - Date.parse(creationTimestamp));
 }
 
-const col = (name: string, description: string, extra: Partial<TableColumn> = {}): TableColumn =>
-  ({ name, type: 'string', format: '', description, priority: 0, ...extra });
+const col = (name: string, description: string, extra: Partial<TableColumn> = {}): TableColumn => ({
+  name,
+  type: 'string',
+  format: '',
+  description,
+  priority: 0,
+  ...extra,
+});
 
-const nameDoc = 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated.';
-const ageDoc = 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.';
+const nameDoc =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated.';
+const ageDoc =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.';
 
 export const serviceColumns: TableColumn[] = [
   col('Name', nameDoc, { format: 'name' }),
@@ -56,11 +64,7 @@ export const serviceColumns: TableColumn[] = [
   col('Selector', 'Route service traffic to pods with label keys and values matching this selector.', { priority: 1 }),
 ];
 
-export const namespaceColumns: TableColumn[] = [
-  col('Name', nameDoc, { format: 'name' }),
-  col('Status', 'The status of the namespace'),
-  col('Age', ageDoc),
-];
+export const namespaceColumns: TableColumn[] = [col('Name', nameDoc, { format: 'name' }), col('Status', 'The status of the namespace'), col('Age', ageDoc)];
 
 function formatLabels(labels: Record<string, string> | undefined): string {
   const keys = Object.keys(labels ?? {}).sort();
@@ -117,7 +121,11 @@ export const eventColumns: TableColumn[] = [
   col('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
   col('Reason', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
   col('Object', 'The object that this event is about.'),
-  col('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.', { priority: 1 }),
+  col(
+    'Subobject',
+    'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.',
+    { priority: 1 },
+  ),
   col('Source', 'The component reporting this event. Should be a short machine understandable string.', { priority: 1 }),
   col('Message', 'A human-readable description of the status of this operation.'),
   col('First Seen', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', { priority: 1 }),

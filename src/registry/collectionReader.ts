@@ -38,13 +38,17 @@ export async function awaitRevision(store: ObjectStore, hub: WatchHub, revision:
 }
 
 export async function readCollection(
-  store: ObjectStore, hub: WatchHub, ref: CollectionRef, options: ListOptions, accept?: (body: string) => boolean,
+  store: ObjectStore,
+  hub: WatchHub,
+  ref: CollectionRef,
+  options: ListOptions,
+  accept?: (body: string) => boolean,
 ): Promise<ListResult> {
   const { resource, namespaced, namespace } = ref;
   let revision: number | undefined;
   let after: { namespace: string; name: string } | undefined;
   if (options.continue) {
-    let pos;
+    let pos: ReturnType<typeof decodeContinue>;
     try {
       pos = decodeContinue(options.continue, namespaced);
     } catch (err) {

@@ -37,7 +37,12 @@ export const notFound = (resource: string, name: string, group = '') =>
   status(404, 'NotFound', `${qualified(resource, group)} ${JSON.stringify(name)} not found`, details(resource, name, group));
 
 export const alreadyExists = (resource: string, name: string, terminating = false, group = '') =>
-  status(409, 'AlreadyExists', `${terminating ? 'object is being deleted: ' : ''}${qualified(resource, group)} ${JSON.stringify(name)} already exists`, details(resource, name, group));
+  status(
+    409,
+    'AlreadyExists',
+    `${terminating ? 'object is being deleted: ' : ''}${qualified(resource, group)} ${JSON.stringify(name)} already exists`,
+    details(resource, name, group),
+  );
 
 export const conflict = (resource: string, name: string, reason: string, group = '') =>
   status(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource, group)} ${JSON.stringify(name)}: ${reason}`, details(resource, name, group));
@@ -50,8 +55,7 @@ export const badRequest = (message: string) => status(400, 'BadRequest', message
 export const forbidden = (resource: string, name: string, reason: string) =>
   status(403, 'Forbidden', `${resource} ${JSON.stringify(name)} is forbidden: ${reason}`, details(resource, name));
 
-export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') =>
-  status(405, 'MethodNotAllowed', message, {});
+export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') => status(405, 'MethodNotAllowed', message, {});
 
 /** negotiation.NewUnsupportedMediaTypeError: lists what the endpoint accepts. */
 export const unsupportedMediaType = (accepted: readonly string[]) =>
@@ -62,8 +66,7 @@ export const notAcceptable = (message: string) => status(406, 'NotAcceptable', m
 export const gone = (message: string) => status(410, 'Expired', message);
 
 /** errors.NewInternalError: the message is prefixed and repeated as the single cause. */
-export const internalError = (message: string) =>
-  status(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+export const internalError = (message: string) => status(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 
 /** A plain Go error surfacing from storage: code 500, no reason (ErrorToAPIStatus default). */
 export const unknownError = (message: string) => status(500, undefined, message);

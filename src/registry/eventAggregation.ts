@@ -13,8 +13,17 @@ export interface EventId {
 export function aggregationKey(ev: Event): string {
   const io = ev.involvedObject ?? {};
   return JSON.stringify([
-    ev.source?.component ?? '', ev.source?.host ?? '', io.kind ?? '', io.namespace ?? '', io.name ?? '', io.fieldPath ?? '',
-    io.uid ?? '', io.apiVersion ?? '', ev.type ?? '', ev.reason ?? '', ev.message ?? '',
+    ev.source?.component ?? '',
+    ev.source?.host ?? '',
+    io.kind ?? '',
+    io.namespace ?? '',
+    io.name ?? '',
+    io.fieldPath ?? '',
+    io.uid ?? '',
+    io.apiVersion ?? '',
+    ev.type ?? '',
+    ev.reason ?? '',
+    ev.message ?? '',
   ]);
 }
 

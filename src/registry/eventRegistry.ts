@@ -36,7 +36,14 @@ export interface RecordInput {
 // null, and reportingComponent/reportingInstance always (their tags have no omitempty); count,
 // an omitempty int32, is left out at 0.
 const alwaysWritten = (): Record<string, unknown> => ({
-  metadata: {}, involvedObject: {}, source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: null, reportingComponent: '', reportingInstance: '',
+  metadata: {},
+  involvedObject: {},
+  source: {},
+  firstTimestamp: null,
+  lastTimestamp: null,
+  eventTime: null,
+  reportingComponent: '',
+  reportingInstance: '',
 });
 
 function serialize(ev: Event): string {
@@ -72,7 +79,15 @@ export class EventRegistry extends GenericStore<Event> {
 
   constructor(store: ObjectStore, namespaces: NamespaceGate, options: EventRegistryOptions = {}) {
     const aggregation = new AggregationIndex(() => store.list(resource).map((b) => JSON.parse(b) as Event));
-    super(store, { resource, kind: 'Event', apiVersion: 'v1', namespaced: true, strategy: eventStrategy(aggregation), identities: options.identities ?? randomIdentities, namespaces });
+    super(store, {
+      resource,
+      kind: 'Event',
+      apiVersion: 'v1',
+      namespaced: true,
+      strategy: eventStrategy(aggregation),
+      identities: options.identities ?? randomIdentities,
+      namespaces,
+    });
     this.aggregation = aggregation;
     this.ttlMs = options.ttlMs ?? 60 * 60 * 1000;
   }
@@ -121,7 +136,10 @@ export class EventRegistry extends GenericStore<Event> {
   /** Deletes every event not written for the TTL; returns how many went. Run it on a timer. */
   expire(now: Date = new Date()): number {
     const cutoff = now.getTime() - this.ttlMs;
-    const stale = this.store.list(resource).map((b) => JSON.parse(b) as Event).filter((ev) => lastTouched(ev) < cutoff);
+    const stale = this.store
+      .list(resource)
+      .map((b) => JSON.parse(b) as Event)
+      .filter((ev) => lastTouched(ev) < cutoff);
     if (stale.length === 0) return 0;
     return this.run({}, (tx) => {
       let removed = 0;

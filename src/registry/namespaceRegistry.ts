@@ -117,4 +117,3 @@ export class NamespaceRegistry extends GenericStore<Namespace> implements Namesp
     tx.remove(row, rv, this.serialize(ns));
   }
 }
-

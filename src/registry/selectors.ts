@@ -35,27 +35,41 @@ export function goQuote(s: string): string {
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;
     if (ch === '"' || ch === '\\') {
-      out += '\\' + ch;
+      out += `\\${ch}`;
     } else if (cp < 0x80 ? cp >= 0x20 && cp < 0x7f : printable.test(ch)) {
       out += cp >= 0xd800 && cp <= 0xdfff ? '\ufffd' : ch;
     } else {
       switch (ch) {
-        case '\x07': out += '\\a'; break;
-        case '\b': out += '\\b'; break;
-        case '\f': out += '\\f'; break;
-        case '\n': out += '\\n'; break;
-        case '\r': out += '\\r'; break;
-        case '\t': out += '\\t'; break;
-        case '\v': out += '\\v'; break;
+        case '\x07':
+          out += '\\a';
+          break;
+        case '\b':
+          out += '\\b';
+          break;
+        case '\f':
+          out += '\\f';
+          break;
+        case '\n':
+          out += '\\n';
+          break;
+        case '\r':
+          out += '\\r';
+          break;
+        case '\t':
+          out += '\\t';
+          break;
+        case '\v':
+          out += '\\v';
+          break;
         default:
-          if (cp < 0x20 || cp === 0x7f) out += '\\x' + cp.toString(16).padStart(2, '0');
+          if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
           else if (cp >= 0xd800 && cp <= 0xdfff) out += '\ufffd';
-          else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
-          else out += '\\U' + cp.toString(16).padStart(8, '0');
+          else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+          else out += `\\U${cp.toString(16).padStart(8, '0')}`;
       }
     }
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 /** field.Invalid(path, value, detail).Error() for a string value. */
@@ -69,7 +83,7 @@ function aggregateMessage(messages: string[]): string | undefined {
   for (const m of messages) if (!seen.includes(m)) seen.push(m);
   if (seen.length === 0) return undefined;
   if (seen.length === 1) return seen[0];
-  return '[' + seen.join(', ') + ']';
+  return `[${seen.join(', ')}]`;
 }
 
 // ---------------------------------------------------------------------------
@@ -128,7 +142,7 @@ const string2token: Record<string, Tok> = {
 };
 
 function lookupToken(s: string): Tok | undefined {
-  return Object.prototype.hasOwnProperty.call(string2token, s) ? string2token[s] : undefined;
+  return Object.hasOwn(string2token, s) ? string2token[s] : undefined;
 }
 
 interface ScannedItem {
@@ -314,13 +328,20 @@ class LabelParser {
   private parseOperator(): LabelOperator {
     const { tok, literal } = this.consume(Ctx.KeyAndOperator);
     switch (tok) {
-      case Tok.In: return 'in';
-      case Tok.Equals: return '=';
-      case Tok.DoubleEquals: return '==';
-      case Tok.GreaterThan: return 'gt';
-      case Tok.LessThan: return 'lt';
-      case Tok.NotIn: return 'notin';
-      case Tok.NotEquals: return '!=';
+      case Tok.In:
+        return 'in';
+      case Tok.Equals:
+        return '=';
+      case Tok.DoubleEquals:
+        return '==';
+      case Tok.GreaterThan:
+        return 'gt';
+      case Tok.LessThan:
+        return 'lt';
+      case Tok.NotIn:
+        return 'notin';
+      case Tok.NotEquals:
+        return '!=';
       default:
         throw new SelectorParseError(`found '${literal}', expected: ${binaryOperators.join(', ')}`);
     }
@@ -413,7 +434,7 @@ function newRequirement(key: string, operator: LabelOperator, values: string[]):
 }
 
 function requirementMatches(r: LabelRequirement, labels: Record<string, string> | undefined): boolean {
-  const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = labels !== undefined && Object.hasOwn(labels, r.key);
   const value = has && labels ? labels[r.key] : '';
   switch (r.operator) {
     case 'in':
@@ -440,16 +461,25 @@ function requirementMatches(r: LabelRequirement, labels: Record<string, string> 
 }
 
 function requirementString(r: LabelRequirement): string {
-  let s = r.operator === '!' ? '!' + r.key : r.key;
+  let s = r.operator === '!' ? `!${r.key}` : r.key;
   switch (r.operator) {
     case 'exists':
     case '!':
       return s;
-    case 'in': s += ' in '; break;
-    case 'notin': s += ' notin '; break;
-    case 'gt': s += '>'; break;
-    case 'lt': s += '<'; break;
-    default: s += r.operator;
+    case 'in':
+      s += ' in ';
+      break;
+    case 'notin':
+      s += ' notin ';
+      break;
+    case 'gt':
+      s += '>';
+      break;
+    case 'lt':
+      s += '<';
+      break;
+    default:
+      s += r.operator;
   }
   const vals = r.values.length === 1 ? r.values[0] : [...r.values].sort(compareGoStrings).join(',');
   return r.operator === 'in' || r.operator === 'notin' ? `${s}(${vals})` : s + vals;
@@ -552,7 +582,7 @@ function unescapeValue(s: string): string {
 
 /** fields.EscapeValue. */
 export function escapeFieldValue(s: string): string {
-  return s.replace(/[\\,=]/g, (c) => '\\' + c);
+  return s.replace(/[\\,=]/g, (c) => `\\${c}`);
 }
 
 class InternalFieldSelector implements FieldSelector {
@@ -562,7 +592,7 @@ class InternalFieldSelector implements FieldSelector {
   }
   matches(fields: Record<string, string>): boolean {
     return this.requirements.every((r) => {
-      const actual = Object.prototype.hasOwnProperty.call(fields, r.field) ? fields[r.field] : '';
+      const actual = Object.hasOwn(fields, r.field) ? fields[r.field] : '';
       return r.op === '=' ? actual === r.value : actual !== r.value;
     });
   }

@@ -89,7 +89,10 @@ export class ServiceAllocation {
     const spec = svc.spec!;
     const oldSpec = old.spec ?? {};
     if (isMatchingPreferDualStack(svc, old)) return;
-    if (!needsClusterIP(old) && needsClusterIP(svc)) return this.allocateClusterIPs(tx, svc, owner);
+    if (!needsClusterIP(old) && needsClusterIP(svc)) {
+      this.allocateClusterIPs(tx, svc, owner);
+      return;
+    }
     if (oldSpec.clusterIPs?.[0] === 'None') return;
     if (needsClusterIP(old) && !needsClusterIP(svc)) {
       for (const ip of oldSpec.clusterIPs ?? []) this.releaseIP(tx, ip, owner);
@@ -158,9 +161,11 @@ export class ServiceAllocation {
       else spec.healthCheckNodePort = this.ports.allocateNext(tx, owner);
     } catch (err) {
       if (!(err instanceof AllocationError)) throw err;
-      throw internalError(requested
-        ? `failed to allocate requested HealthCheck NodePort ${requested}: ${err.message}`
-        : `failed to allocate a HealthCheck NodePort 0: ${err.message}`);
+      throw internalError(
+        requested
+          ? `failed to allocate requested HealthCheck NodePort ${requested}: ${err.message}`
+          : `failed to allocate a HealthCheck NodePort 0: ${err.message}`,
+      );
     }
   }
 

@@ -52,8 +52,14 @@ export const serviceStatusStrategy: StatusStrategy<Service> = {
 export class ServiceRegistry extends GenericStore<Service> {
   constructor(store: ObjectStore, allocation: ServiceAllocation, namespaces: NamespaceGate, identities: Identities = randomIdentities) {
     super(store, {
-      resource, kind: 'Service', apiVersion: 'v1', namespaced: true,
-      strategy: serviceStrategy(allocation), status: serviceStatusStrategy, identities, namespaces,
+      resource,
+      kind: 'Service',
+      apiVersion: 'v1',
+      namespaced: true,
+      strategy: serviceStrategy(allocation),
+      status: serviceStatusStrategy,
+      identities,
+      namespaces,
     });
   }
 

@@ -6,10 +6,24 @@ import { eventFieldLabels, eventFields } from '../registry/selectors.js';
 import { allVerbs, type ResourceDeclaration } from './declaration.js';
 
 export const events: ResourceDeclaration<Event> = {
-  group: '', version: 'v1', kind: 'Event', listKind: 'EventList', resource: 'events', singular: 'event',
-  namespaced: true, shortNames: ['ev'], verbs: allVerbs,
-  schema: Event, definition: 'io.k8s.api.core.v1.Event', listDefinition: 'io.k8s.api.core.v1.EventList',
+  group: '',
+  version: 'v1',
+  kind: 'Event',
+  listKind: 'EventList',
+  resource: 'events',
+  singular: 'event',
+  namespaced: true,
+  shortNames: ['ev'],
+  verbs: allVerbs,
+  schema: Event,
+  definition: 'io.k8s.api.core.v1.Event',
+  listDefinition: 'io.k8s.api.core.v1.EventList',
   // The event store does not set ReturnDeletedObject: a removal answers with a Success Status.
-  patchMeta: eventPatchMeta, deleteAnswer: 'status', statusSubresource: false,
-  columns: eventColumns, cells: (ev) => eventCells(ev), fieldLabels: eventFieldLabels, fieldsOf: eventFields,
+  patchMeta: eventPatchMeta,
+  deleteAnswer: 'status',
+  statusSubresource: false,
+  columns: eventColumns,
+  cells: (ev) => eventCells(ev),
+  fieldLabels: eventFieldLabels,
+  fieldsOf: eventFields,
 };

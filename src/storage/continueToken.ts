@@ -26,7 +26,8 @@ export function decodeContinue(token: string, namespaced: boolean): ContinuePosi
   } catch (err) {
     throw new ContinueTokenError(`continue key is not valid: ${(err as Error).message}`);
   }
-  if (parsed.v !== version) throw new ContinueTokenError(`continue key is not valid: server does not recognize this encoded version ${JSON.stringify(String(parsed.v ?? ''))}`);
+  if (parsed.v !== version)
+    throw new ContinueTokenError(`continue key is not valid: server does not recognize this encoded version ${JSON.stringify(String(parsed.v ?? ''))}`);
   if (typeof parsed.rv !== 'number' || !Number.isInteger(parsed.rv) || parsed.rv === 0 || parsed.rv < -1) {
     throw new ContinueTokenError('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }

@@ -34,7 +34,10 @@ export interface Change extends ObjectKey {
 
 /** A read needs history that pruning has removed (kube-apiserver: etcd compaction). */
 export class CompactedError extends Error {
-  constructor(readonly requested: number, readonly compacted: number) {
+  constructor(
+    readonly requested: number,
+    readonly compacted: number,
+  ) {
     super(`revision ${requested} is compacted (history starts after ${compacted})`);
   }
 }
@@ -65,7 +68,10 @@ export interface ListPage {
 
 /** A write lost a race for a unique key: the object name or an allocated value. */
 export class UniqueViolation extends Error {
-  constructor(readonly what: 'object' | 'allocation', message: string) {
+  constructor(
+    readonly what: 'object' | 'allocation',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -128,7 +134,10 @@ export class ObjectStore {
   private readonly inTransaction: (fn: () => unknown) => unknown;
   private readonly containing = new Map<string, { all(...params: unknown[]): unknown[] }>();
 
-  constructor(private readonly db: SqliteDatabase, private readonly options: ObjectStoreOptions = { historySize: 10_000 }) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly options: ObjectStoreOptions = { historySize: 10_000 },
+  ) {
     this.inTransaction = db.transaction((fn: () => unknown) => fn());
     this.stmts = {
       get: db.prepare('SELECT uid, resource_version AS resourceVersion, body FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
@@ -148,9 +157,15 @@ export class ObjectStore {
       allocatedValues: db.prepare('SELECT value FROM allocations WHERE pool = ?').pluck(),
       allocationPools: db.prepare('SELECT DISTINCT pool FROM allocations').pluck(),
       allocation: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = ? AND value = ?'),
-      scanObjects: db.prepare('SELECT namespace, name, uid, body FROM objects WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name LIMIT ?').raw(),
-      scanAllocations: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE (pool, value) > (?, ?) ORDER BY pool, value LIMIT ?'),
-      changesSince: db.prepare('SELECT revision, resource, namespace, name, event, body, prev_body AS prevBody FROM change_log WHERE resource = ? AND revision > ? ORDER BY revision'),
+      scanObjects: db
+        .prepare('SELECT namespace, name, uid, body FROM objects WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name LIMIT ?')
+        .raw(),
+      scanAllocations: db.prepare(
+        'SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE (pool, value) > (?, ?) ORDER BY pool, value LIMIT ?',
+      ),
+      changesSince: db.prepare(
+        'SELECT revision, resource, namespace, name, event, body, prev_body AS prevBody FROM change_log WHERE resource = ? AND revision > ? ORDER BY revision',
+      ),
       // The earliest change after a revision of each key is the one whose prev_body is the key's state at that revision.
       undo: db.prepare(`SELECT namespace, name, event, prev_body AS prevBody FROM change_log WHERE revision IN (
         SELECT min(revision) FROM change_log WHERE resource = ? AND revision > ? GROUP BY namespace, name) ORDER BY namespace, name`),
@@ -210,9 +225,13 @@ export class ObjectStore {
     let stmt = this.containing.get(key);
     if (!stmt) {
       const any = needles.map(() => 'instr(body, ?) > 0').join(' OR ');
-      stmt = this.db.prepare(namespace === undefined
-        ? `SELECT body FROM objects WHERE resource = ? AND (${any}) ORDER BY namespace, name`
-        : `SELECT body FROM objects WHERE resource = ? AND namespace = ? AND (${any}) ORDER BY name`).pluck();
+      stmt = this.db
+        .prepare(
+          namespace === undefined
+            ? `SELECT body FROM objects WHERE resource = ? AND (${any}) ORDER BY namespace, name`
+            : `SELECT body FROM objects WHERE resource = ? AND namespace = ? AND (${any}) ORDER BY name`,
+        )
+        .pluck();
       this.containing.set(key, stmt);
     }
     return (namespace === undefined ? stmt.all(resource, ...needles) : stmt.all(resource, namespace, ...needles)) as string[];
@@ -240,8 +259,9 @@ export class ObjectStore {
    */
   scanObjects(resource: string, after: { namespace: string; name: string }, limit: number): { namespace: string; name: string; uid: string; body: string }[] {
     this.settle();
-    return (this.stmts.scanObjects.all(resource, after.namespace, after.name, limit) as [string, string, string, string][])
-      .map(([namespace, name, uid, body]) => ({ namespace, name, uid, body }));
+    return (this.stmts.scanObjects.all(resource, after.namespace, after.name, limit) as [string, string, string, string][]).map(
+      ([namespace, name, uid, body]) => ({ namespace, name, uid, body }),
+    );
   }
 
   /** A page of allocation rows after (pool, value) in key order. Not a snapshot. */
@@ -299,9 +319,11 @@ export class ObjectStore {
         undone.push({ namespace: row.namespace, name: row.name, body: row.event === 'ADDED' ? null : row.prevBody });
       }
     }
-    const current = (namespace === undefined
-      ? s.pageAll.iterate(resource, after.namespace, after.name)
-      : s.pageNs.iterate(resource, namespace, after.namespace === namespace ? after.name : '')) as IterableIterator<{ namespace: string; name: string; body: string }>;
+    const current = (
+      namespace === undefined
+        ? s.pageAll.iterate(resource, after.namespace, after.name)
+        : s.pageNs.iterate(resource, namespace, after.namespace === namespace ? after.name : '')
+    ) as IterableIterator<{ namespace: string; name: string; body: string }>;
     const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
     const bodies: string[] = [];
     let last: { namespace: string; name: string } | undefined;
@@ -338,8 +360,12 @@ export class ObjectStore {
     return page;
   }
 
-  private countAfter(resource: string, namespace: string | undefined, last: { namespace: string; name: string },
-    undone: { namespace: string; name: string; body: string | null }[]): number {
+  private countAfter(
+    resource: string,
+    namespace: string | undefined,
+    last: { namespace: string; name: string },
+    undone: { namespace: string; name: string; body: string | null }[],
+  ): number {
     const s = this.stmts;
     let n = Number(namespace === undefined ? s.countAfterAll.get(resource, last.namespace, last.name) : s.countAfterNs.get(resource, namespace, last.name));
     for (const k of undone) {

@@ -115,7 +115,10 @@ export class WatchHub {
   private queue: Change[][] = [];
   private dispatching = false;
 
-  constructor(private readonly store: ObjectStore, private readonly options: WatchHubOptions) {
+  constructor(
+    private readonly store: ObjectStore,
+    readonly options: WatchHubOptions,
+  ) {
     store.onCommitted((changes) => this.dispatch(changes));
     this.ticker = setInterval(() => this.sendBookmarks(), options.bookmarkIntervalMs);
     this.ticker.unref();

@@ -34,8 +34,16 @@ test('random picks fill the upper band, then the static band; then the range is 
   store.transaction((tx) => {
     for (let i = 0; i < 30; i++) offsets.push(range.offsetOf(alloc.allocateNext(tx, owner(i)))!);
   });
-  assert.deepEqual(offsets.slice(0, 14).map((o) => o >= 16n), Array(14).fill(true), 'the first 14 come from the upper band');
-  assert.deepEqual(offsets.slice(14).map((o) => o < 16n), Array(16).fill(true), 'then the static band');
+  assert.deepEqual(
+    offsets.slice(0, 14).map((o) => o >= 16n),
+    Array(14).fill(true),
+    'the first 14 come from the upper band',
+  );
+  assert.deepEqual(
+    offsets.slice(14).map((o) => o < 16n),
+    Array(16).fill(true),
+    'then the static band',
+  );
   assert.equal(new Set(offsets).size, 30);
   assert.throws(() => store.transaction((tx) => alloc.allocateNext(tx, owner(99))), /range is full/);
   assert.equal(store.allocations('service-ip/IPv4').length, 30);

@@ -32,22 +32,27 @@ interface Reply {
 function send(agent: http.Agent, url: string, method: string, path: string, body?: unknown): Promise<Reply> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, url), {
-      method, agent,
-      headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-        } catch (err) {
-          reject(new Error(`${method} ${path}: ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)} (${String(err)})`));
-        }
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      new URL(path, url),
+      {
+        method,
+        agent,
+        headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+          } catch (err) {
+            reject(new Error(`${method} ${path}: ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)} (${String(err)})`));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -69,7 +74,12 @@ const portShared = [...range(30010, 20), ...range(31000, 10)];
 
 type Kind = 'ip-random' | 'ip-explicit' | 'np-random' | 'np-explicit' | 'lb-local' | 'lb-local-explicit';
 const kinds: [Kind, number][] = [
-  ['ip-random', 30], ['ip-explicit', 12], ['np-random', 22], ['np-explicit', 12], ['lb-local', 16], ['lb-local-explicit', 8],
+  ['ip-random', 30],
+  ['ip-explicit', 12],
+  ['np-random', 22],
+  ['np-explicit', 12],
+  ['lb-local', 16],
+  ['lb-local-explicit', 8],
 ];
 
 interface Request {
@@ -226,7 +236,8 @@ function heldBy(svc: Service): Held[] {
     }
   }
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
-    for (const p of new Set((spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => Boolean(p)))) out.push({ pool: 'node-port', value: String(p), owner });
+    for (const p of new Set((spec.ports ?? []).map((p) => p.nodePort).filter((p): p is number => Boolean(p))))
+      out.push({ pool: 'node-port', value: String(p), owner });
   }
   if (spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && spec.healthCheckNodePort) {
     out.push({ pool: 'node-port', value: String(spec.healthCheckNodePort), owner });
@@ -249,35 +260,37 @@ async function scenario(t: TestServer, dual: boolean, seed: number, diagnostic: 
   t.server.app.server.on('connection', onConnection);
   const started = Date.now();
   try {
-    await Promise.all(agents.map(async (agent, client) => {
-      // One stream per client, so the mix does not depend on how the clients interleave.
-      const random = prng(seed * 31 + client);
-      for (;;) {
-        const i = next++;
-        if (i >= TOTAL) return;
-        const req = makeRequest(i, random, dual);
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        const reply = await send(agent, base, 'POST', '/api/v1/namespaces/default/services', req.service);
-        inFlight--;
-        statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
-        if (reply.status === 201) {
-          created.set(req.name, reply.body as Service);
-          // Explicit values are honoured as given (IPv6 compared by address).
-          const spec = (reply.body as Service).spec!;
-          for (const [j, ip] of (req.service.spec!.clusterIPs ?? (req.service.spec!.clusterIP ? [req.service.spec!.clusterIP] : [])).entries()) {
-            assert.equal(canonicalIP(spec.clusterIPs![j]), canonicalIP(ip), `${req.name}: clusterIPs[${j}]`);
-          }
-          for (const j of req.explicitPorts) assert.equal(spec.ports![j].nodePort, req.service.spec!.ports![j].nodePort, `${req.name}: ports[${j}].nodePort`);
-        } else {
-          assert.equal(reply.status, 422, `${req.name} (${req.kind}, seed ${seed}): ${reply.status} ${JSON.stringify(reply.body)}`);
-          for (const c of checkInvalid(req, reply, seed)) {
-            clashes.set(c.field, (clashes.get(c.field) ?? 0) + 1);
-            clashValues.push(c);
+    await Promise.all(
+      agents.map(async (agent, client) => {
+        // One stream per client, so the mix does not depend on how the clients interleave.
+        const random = prng(seed * 31 + client);
+        for (;;) {
+          const i = next++;
+          if (i >= TOTAL) return;
+          const req = makeRequest(i, random, dual);
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          const reply = await send(agent, base, 'POST', '/api/v1/namespaces/default/services', req.service);
+          inFlight--;
+          statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+          if (reply.status === 201) {
+            created.set(req.name, reply.body as Service);
+            // Explicit values are honoured as given (IPv6 compared by address).
+            const spec = (reply.body as Service).spec!;
+            for (const [j, ip] of (req.service.spec!.clusterIPs ?? (req.service.spec!.clusterIP ? [req.service.spec!.clusterIP] : [])).entries()) {
+              assert.equal(canonicalIP(spec.clusterIPs![j]), canonicalIP(ip), `${req.name}: clusterIPs[${j}]`);
+            }
+            for (const j of req.explicitPorts) assert.equal(spec.ports![j].nodePort, req.service.spec!.ports![j].nodePort, `${req.name}: ports[${j}].nodePort`);
+          } else {
+            assert.equal(reply.status, 422, `${req.name} (${req.kind}, seed ${seed}): ${reply.status} ${JSON.stringify(reply.body)}`);
+            for (const c of checkInvalid(req, reply, seed)) {
+              clashes.set(c.field, (clashes.get(c.field) ?? 0) + 1);
+              clashValues.push(c);
+            }
           }
         }
-      }
-    }));
+      }),
+    );
   } finally {
     t.server.app.server.off('connection', onConnection);
     for (const a of agents) a.destroy();
@@ -285,8 +298,14 @@ async function scenario(t: TestServer, dual: boolean, seed: number, diagnostic: 
   // Each client kept its one connection, and all of them had a request outstanding at once.
   assert.equal(connections, CLIENTS, 'one keep-alive connection per client');
   assert.equal(maxInFlight, CLIENTS, 'every client had a request in flight at the same time');
-  diagnostic(`${TOTAL} creates in ${Date.now() - started} ms: ${JSON.stringify(Object.fromEntries(statuses))}, clashes ${JSON.stringify(Object.fromEntries(clashes))}`);
-  assert.deepEqual([...statuses.keys()].filter((s) => s !== 201 && s !== 422), [], `only 201 and 422: ${JSON.stringify([...statuses])}`);
+  diagnostic(
+    `${TOTAL} creates in ${Date.now() - started} ms: ${JSON.stringify(Object.fromEntries(statuses))}, clashes ${JSON.stringify(Object.fromEntries(clashes))}`,
+  );
+  assert.deepEqual(
+    [...statuses.keys()].filter((s) => s !== 201 && s !== 422),
+    [],
+    `only 201 and 422: ${JSON.stringify([...statuses])}`,
+  );
   // The mix must actually produce clashes of both kinds, and mostly successes.
   assert.ok((clashes.get('spec.clusterIPs') ?? 0) > 20, `IP clashes: ${JSON.stringify([...clashes])}`);
   assert.ok((clashes.get('spec.ports[i].nodePort') ?? 0) > 20, `port clashes: ${JSON.stringify([...clashes])}`);
@@ -304,7 +323,11 @@ async function scenario(t: TestServer, dual: boolean, seed: number, diagnostic: 
     assert.deepEqual(heldBy(svc), heldBy(mine), `${svc.metadata!.name}: what it holds changed after its create`);
     if (dual) {
       const families = svc.spec!.ipFamilies ?? [];
-      assert.deepEqual((svc.spec!.clusterIPs ?? []).map((ip) => familyOfIP(ip)), families, `${svc.metadata!.name}: clusterIPs follow ipFamilies`);
+      assert.deepEqual(
+        (svc.spec!.clusterIPs ?? []).map((ip) => familyOfIP(ip)),
+        families,
+        `${svc.metadata!.name}: clusterIPs follow ipFamilies`,
+      );
       if (svc.spec!.ipFamilyPolicy !== 'SingleStack') assert.equal(families.length, 2, `${svc.metadata!.name}: dual-stack on a dual-stack cluster`);
     }
   }
@@ -355,15 +378,17 @@ async function scenario(t: TestServer, dual: boolean, seed: number, diagnostic: 
   let at = 0;
   const delAgents = Array.from({ length: CLIENTS }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
   try {
-    await Promise.all(delAgents.map(async (agent) => {
-      for (;;) {
-        const name = names[at++];
-        if (name === undefined) return;
-        const res = await send(agent, base, 'DELETE', `/api/v1/namespaces/default/services/${name}`);
-        // A LoadBalancer with the cloud's finalizer is marked, and the controller removes it.
-        assert.ok(res.status === 200 || res.status === 202, `DELETE ${name}: ${res.status} ${JSON.stringify(res.body)}`);
-      }
-    }));
+    await Promise.all(
+      delAgents.map(async (agent) => {
+        for (;;) {
+          const name = names[at++];
+          if (name === undefined) return;
+          const res = await send(agent, base, 'DELETE', `/api/v1/namespaces/default/services/${name}`);
+          // A LoadBalancer with the cloud's finalizer is marked, and the controller removes it.
+          assert.ok(res.status === 200 || res.status === 202, `DELETE ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+        }
+      }),
+    );
   } finally {
     for (const a of delAgents) a.destroy();
   }
@@ -377,7 +402,11 @@ async function scenario(t: TestServer, dual: boolean, seed: number, diagnostic: 
     await new Promise((r) => setTimeout(r, 50));
   }
   const kubernetes = heldBy(t.server.services.get('default', 'kubernetes')).map((h) => `${h.pool} ${h.value}`);
-  assert.deepEqual(pools.flatMap((p) => t.server.store.allocations(p)).map((r) => `${r.pool} ${r.value}`), kubernetes, 'only the kubernetes Service holds anything');
+  assert.deepEqual(
+    pools.flatMap((p) => t.server.store.allocations(p)).map((r) => `${r.pool} ${r.value}`),
+    kubernetes,
+    'only the kubernetes Service holds anything',
+  );
   for (const a of t.server.allocators.serviceIPs) assert.equal(a.stats().used, t.server.store.allocations(a.pool).length);
   assert.equal(t.server.allocators.nodePorts.stats().used, 0);
 }
@@ -394,7 +423,10 @@ describe(`20 concurrent clients create 2,000 Services (seed ${baseSeed})`, () =>
   after(async () => {
     process.off('warning', onWarning);
     await t?.stop();
-    assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
+    assert.deepEqual(
+      warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+      [],
+    );
   });
 
   test('single-stack: 10.0.0.0/20, node ports 30000-32767', async (ctx) => {

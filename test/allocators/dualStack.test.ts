@@ -29,7 +29,11 @@ interface Svc {
   metadata: { name: string; uid: string; resourceVersion: string };
   spec: Spec;
 }
-interface Cause { reason: string; message: string; field: string }
+interface Cause {
+  reason: string;
+  message: string;
+  field: string;
+}
 interface Status {
   kind: string;
   apiVersion: string;
@@ -39,7 +43,10 @@ interface Status {
   code: number;
   details: { name: string; kind: string; causes: Cause[] };
 }
-interface Res<T> { status: number; body: T }
+interface Res<T> {
+  status: number;
+  body: T;
+}
 
 // Independent of the code under test: node's BlockList decides CIDR membership.
 const v4Block = new BlockList();
@@ -131,7 +138,7 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
   const api = client(() => t);
 
   describe('defaulting', () => {
-    test('the kubernetes Service is single-stack, on the primary family\'s first address', async () => {
+    test("the kubernetes Service is single-stack, on the primary family's first address", async () => {
       const k = await api.get('kubernetes');
       assert.equal(k.status, 200);
       assert.equal(k.body.spec.clusterIP, '10.96.0.1');
@@ -209,7 +216,12 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
     });
 
     test('headless selectorless with ipFamilies [IPv6]: IPv6 first', async () => {
-      const s = await api.created({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'headless-nosel-v6' }, spec: { clusterIP: 'None', ipFamilies: ['IPv6'] } });
+      const s = await api.created({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'headless-nosel-v6' },
+        spec: { clusterIP: 'None', ipFamilies: ['IPv6'] },
+      });
       assert.equal(s.spec.ipFamilyPolicy, 'RequireDualStack');
       assert.deepEqual(s.spec.ipFamilies, ['IPv6', 'IPv4']);
       assert.deepEqual(s.spec.clusterIPs, ['None']);
@@ -225,7 +237,9 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
     });
 
     test('explicit clusterIPs IPv6 first, with RequireDualStack', async () => {
-      const s = await api.created(svc('explicit-v6', { ipFamilyPolicy: 'RequireDualStack', clusterIP: 'fd00:10:96::7:8', clusterIPs: ['fd00:10:96::7:8', '10.96.7.8'] }));
+      const s = await api.created(
+        svc('explicit-v6', { ipFamilyPolicy: 'RequireDualStack', clusterIP: 'fd00:10:96::7:8', clusterIPs: ['fd00:10:96::7:8', '10.96.7.8'] }),
+      );
       assert.deepEqual(s.spec.clusterIPs, ['fd00:10:96::7:8', '10.96.7.8']);
       assert.deepEqual(s.spec.ipFamilies, ['IPv6', 'IPv4']);
     });
@@ -260,7 +274,9 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
     });
 
     test('a failed create keeps nothing: the free IP it asked for alongside a held one stays free', async () => {
-      const res = await api.create(svc('half-held', { ipFamilyPolicy: 'RequireDualStack', clusterIP: '10.96.8.8', clusterIPs: ['10.96.8.8', 'fd00:10:96::7:7'] }));
+      const res = await api.create(
+        svc('half-held', { ipFamilyPolicy: 'RequireDualStack', clusterIP: '10.96.8.8', clusterIPs: ['10.96.8.8', 'fd00:10:96::7:7'] }),
+      );
       assertInvalid(res, 'half-held', 'spec.clusterIPs', /provided IP is already allocated/);
       assert.equal((await api.get('half-held')).status, 404);
       const s = await api.created(svc('takes-8-8', { clusterIP: '10.96.8.8', clusterIPs: ['10.96.8.8'] }));
@@ -269,10 +285,17 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
 
     test('an IP outside its CIDR: 422 not in the valid range', async () => {
       const v6 = await api.create(svc('out-v6', { ipFamilies: ['IPv6'], clusterIP: 'fd00:10:97::5', clusterIPs: ['fd00:10:97::5'] }));
-      assertInvalid(v6, 'out-v6', 'spec.clusterIPs', /the provided IP \(fd00:10:97::5\) is not in the valid range\. The range of valid IPs is fd00:10:96::\/108/);
+      assertInvalid(
+        v6,
+        'out-v6',
+        'spec.clusterIPs',
+        /the provided IP \(fd00:10:97::5\) is not in the valid range\. The range of valid IPs is fd00:10:96::\/108/,
+      );
       const v4 = await api.create(svc('out-v4', { ipFamilyPolicy: 'PreferDualStack', clusterIP: '10.112.0.5', clusterIPs: ['10.112.0.5'] }));
       assertInvalid(v4, 'out-v4', 'spec.clusterIPs', /not in the valid range/);
-      const secondary = await api.create(svc('out-second', { ipFamilyPolicy: 'PreferDualStack', clusterIP: '10.96.9.9', clusterIPs: ['10.96.9.9', 'fd00:10:96::10:0'] }));
+      const secondary = await api.create(
+        svc('out-second', { ipFamilyPolicy: 'PreferDualStack', clusterIP: '10.96.9.9', clusterIPs: ['10.96.9.9', 'fd00:10:96::10:0'] }),
+      );
       assertInvalid(secondary, 'out-second', 'spec.clusterIPs', /not in the valid range/);
       // ... and the IPv4 it would have had is still free.
       await api.created(svc('takes-9-9', { clusterIP: '10.96.9.9', clusterIPs: ['10.96.9.9'] }));
@@ -292,7 +315,9 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
     });
 
     test('two IPs of one family: 422', async () => {
-      const res = await api.create(svc('same-family', { ipFamilyPolicy: 'RequireDualStack', clusterIP: '10.96.10.11', clusterIPs: ['10.96.10.11', '10.96.10.12'] }));
+      const res = await api.create(
+        svc('same-family', { ipFamilyPolicy: 'RequireDualStack', clusterIP: '10.96.10.11', clusterIPs: ['10.96.10.11', '10.96.10.12'] }),
+      );
       assertInvalid(res, 'same-family', 'spec.clusterIPs', /may specify no more than one IP for each IP family/);
     });
   });
@@ -368,7 +393,10 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
 
     test('PUT of the original manifest (no IP fields) keeps both IPs and the families', async () => {
       const before = await api.created(svc('put-same', { ipFamilyPolicy: 'PreferDualStack' }));
-      const res = await api.replace('put-same', { ...svc('put-same', { ipFamilyPolicy: 'PreferDualStack' }), metadata: { name: 'put-same', resourceVersion: before.metadata.resourceVersion } });
+      const res = await api.replace('put-same', {
+        ...svc('put-same', { ipFamilyPolicy: 'PreferDualStack' }),
+        metadata: { name: 'put-same', resourceVersion: before.metadata.resourceVersion },
+      });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual(res.body.spec.clusterIPs, before.spec.clusterIPs);
       assert.deepEqual(res.body.spec.ipFamilies, ['IPv4', 'IPv6']);
@@ -378,7 +406,10 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
     test('PUT with ipFamilyPolicy SingleStack and no IP fields downgrades and frees the secondary', async () => {
       const before = await api.created(svc('put-down', { ipFamilyPolicy: 'PreferDualStack' }));
       const [primary, secondary] = before.spec.clusterIPs!;
-      const res = await api.replace('put-down', { ...svc('put-down', { ipFamilyPolicy: 'SingleStack' }), metadata: { name: 'put-down', resourceVersion: before.metadata.resourceVersion } });
+      const res = await api.replace('put-down', {
+        ...svc('put-down', { ipFamilyPolicy: 'SingleStack' }),
+        metadata: { name: 'put-down', resourceVersion: before.metadata.resourceVersion },
+      });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual(res.body.spec.clusterIPs, [primary]);
       assert.deepEqual(res.body.spec.ipFamilies, ['IPv4']);
@@ -447,7 +478,10 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
       assertV4InRange(back.spec.clusterIPs[0]);
       assertV6InRange(back.spec.clusterIPs[1]);
       // Both new IPs are held.
-      for (const [i, family] of [[0, 'IPv4'], [1, 'IPv6']] as const) {
+      for (const [i, family] of [
+        [0, 'IPv4'],
+        [1, 'IPv6'],
+      ] as const) {
         const ip = back.spec.clusterIPs[i];
         const res = await api.create(svc('flipper-probe2', { ipFamilies: [family], clusterIP: ip, clusterIPs: [ip] }));
         assertInvalid(res, 'flipper-probe2', 'spec.clusterIPs', /provided IP is already allocated/);
@@ -455,7 +489,12 @@ describe('a dual-stack cluster (10.96.0.0/12,fd00:10:96::/108)', () => {
     });
 
     test('ExternalName -> ClusterIP PreferDualStack allocates both; deleting frees both', async () => {
-      await api.created({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext-first' }, spec: { type: 'ExternalName', externalName: 'db.example.com', ports } });
+      await api.created({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'ext-first' },
+        spec: { type: 'ExternalName', externalName: 'db.example.com', ports },
+      });
       const s = await api.patched('ext-first', { spec: { type: 'ClusterIP', externalName: null, ipFamilyPolicy: 'PreferDualStack' } });
       assert.deepEqual(s.spec.ipFamilies, ['IPv4', 'IPv6']);
       const ips = s.spec.clusterIPs!;

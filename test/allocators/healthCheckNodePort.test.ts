@@ -15,7 +15,11 @@ after(async () => t.stop());
 
 type Res = { status: number; body: Service & { reason?: string; message?: string; details?: { causes?: { field: string; message: string }[] } } };
 async function call(method: string, path: string, body?: unknown, type = 'application/json'): Promise<Res> {
-  const res = await fetch(`${t.url}/api/v1/namespaces/default/services${path}`, { method, headers: body ? { 'content-type': type } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${t.url}/api/v1/namespaces/default/services${path}`, {
+    method,
+    headers: body ? { 'content-type': type } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return { status: res.status, body: await res.json() };
 }
 const create = (body: unknown) => call('POST', '', body);
@@ -60,13 +64,35 @@ test('LoadBalancer -> ClusterIP frees the node ports and the health-check node p
 });
 
 test('allocateLoadBalancerNodePorts: false allocates no node ports but keeps explicit ones', async () => {
-  const none = await create(lb('no-np', { allocateLoadBalancerNodePorts: false, ports: [{ name: 'a', port: 80 }, { name: 'b', port: 443 }] }));
+  const none = await create(
+    lb('no-np', {
+      allocateLoadBalancerNodePorts: false,
+      ports: [
+        { name: 'a', port: 80 },
+        { name: 'b', port: 443 },
+      ],
+    }),
+  );
   assert.equal(none.status, 201, JSON.stringify(none.body));
-  assert.deepEqual(none.body.spec!.ports!.map((p) => p.nodePort), [undefined, undefined]);
+  assert.deepEqual(
+    none.body.spec!.ports!.map((p) => p.nodePort),
+    [undefined, undefined],
+  );
   assert.equal(t.server.store.allocations('node-port').filter((r) => r.name === 'no-np').length, 0);
-  const some = await create(lb('some-np', { allocateLoadBalancerNodePorts: false, ports: [{ name: 'a', port: 80, nodePort: 30077 }, { name: 'b', port: 443 }] }));
+  const some = await create(
+    lb('some-np', {
+      allocateLoadBalancerNodePorts: false,
+      ports: [
+        { name: 'a', port: 80, nodePort: 30077 },
+        { name: 'b', port: 443 },
+      ],
+    }),
+  );
   assert.equal(some.status, 201, JSON.stringify(some.body));
-  assert.deepEqual(some.body.spec!.ports!.map((p) => p.nodePort), [30077, undefined]);
+  assert.deepEqual(
+    some.body.spec!.ports!.map((p) => p.nodePort),
+    [30077, undefined],
+  );
   assert.equal(held(30077)?.name, 'some-np');
   // Turning allocation off on an existing Service keeps the ports it already has.
   const had = await create(lb('had-np'));

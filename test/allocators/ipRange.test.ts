@@ -152,9 +152,18 @@ describe('parseServiceCIDRs', () => {
 
   test('one of each family, the first being primary, in either order', () => {
     const ranges = parseServiceCIDRs('10.96.0.0/12,fd00:10:96::/108');
-    assert.deepEqual(ranges.map((r) => [r.family, r.cidr]), [['IPv4', '10.96.0.0/12'], ['IPv6', 'fd00:10:96::/108']]);
+    assert.deepEqual(
+      ranges.map((r) => [r.family, r.cidr]),
+      [
+        ['IPv4', '10.96.0.0/12'],
+        ['IPv6', 'fd00:10:96::/108'],
+      ],
+    );
     const v6First = parseServiceCIDRs('fd00:10:96::/108, 10.96.0.0/12');
-    assert.deepEqual(v6First.map((r) => r.family), ['IPv6', 'IPv4']);
+    assert.deepEqual(
+      v6First.map((r) => r.family),
+      ['IPv6', 'IPv4'],
+    );
   });
 
   test('two CIDRs of the same family are refused', () => {

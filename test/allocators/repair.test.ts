@@ -28,14 +28,21 @@ async function open(db: string, options: Partial<SvcplaneOptions> = {}): Promise
 }
 
 async function post(base: string, body: unknown): Promise<{ status: number; body: Service & { details?: { causes?: { field: string; message: string }[] } } }> {
-  const res = await fetch(`${base}/api/v1/namespaces/default/services`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/api/v1/namespaces/default/services`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
 async function allocation(base: string, name: string) {
   const res = await fetch(`${base}/apis/svcplane.dev/v1alpha1/allocations/${name}`);
   assert.equal(res.status, 200);
-  return (await res.json()) as { spec: { range: string }; status: { size: string; used: number; free: string; outOfRange: number; holders: { value: string; name: string; inRange: boolean }[] } };
+  return (await res.json()) as {
+    spec: { range: string };
+    status: { size: string; used: number; free: string; outOfRange: number; holders: { value: string; name: string; inRange: boolean }[] };
+  };
 }
 
 async function metric(base: string, name: string, type: string): Promise<number> {
@@ -44,8 +51,10 @@ async function metric(base: string, name: string, type: string): Promise<number>
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-const nodePortService = (name: string, extra: Record<string, unknown> = {}) =>
-  ({ metadata: { name }, spec: { type: 'NodePort', ports: [{ port: 80 }], ...extra } });
+const nodePortService = (name: string, extra: Record<string, unknown> = {}) => ({
+  metadata: { name },
+  spec: { type: 'NodePort', ports: [{ port: 80 }], ...extra },
+});
 
 /** What each Service holds, against what the allocations table says, for every pool. */
 function assertConsistent(server: Svcplane): void {
@@ -133,20 +142,28 @@ test('two Services holding one value are reported as duplicates, not silently re
 test('a narrower range after a restart: Services keep their values, the view and metrics count them, nobody else gets them', async () => {
   const db = freshDb();
   let server = await open(db, { serviceCidr: '10.96.0.0/12', nodePortRange: '30000-32767' });
-  const wide = (await post(server.base, { metadata: { name: 'wide' }, spec: { type: 'NodePort', clusterIP: '10.100.0.5', ports: [{ port: 80, nodePort: 32000 }] } })).body;
+  const wide = (
+    await post(server.base, { metadata: { name: 'wide' }, spec: { type: 'NodePort', clusterIP: '10.100.0.5', ports: [{ port: 80, nodePort: 32000 }] } })
+  ).body;
   await server.close();
 
   server = await open(db, { serviceCidr: '10.96.0.0/16', nodePortRange: '30000-30100' });
   try {
     const findings = (await server.allocators.repair.lastRun())!;
     assert.deepEqual(findings.map((f) => `${f.type} ${f.value}`).sort(), ['outOfRange 10.100.0.5', 'outOfRange 32000']);
-    assert.match(findings[0].message, /is not within the (service CIDR 10\.96\.0\.0\/16|node port range 30000-30100); the service keeps it and it will not be handed out again/);
+    assert.match(
+      findings[0].message,
+      /is not within the (service CIDR 10\.96\.0\.0\/16|node port range 30000-30100); the service keeps it and it will not be handed out again/,
+    );
     const kept = (await (await fetch(`${server.base}/api/v1/namespaces/default/services/wide`)).json()) as Service;
     assert.deepEqual(kept.spec, wide.spec);
     const ips = await allocation(server.base, 'service-ip-ipv4');
     assert.equal(ips.spec.range, '10.96.0.0/16');
     assert.equal(ips.status.outOfRange, 1);
-    assert.deepEqual(ips.status.holders.find((h) => h.name === 'wide'), { value: '10.100.0.5', namespace: 'default', name: 'wide', uid: wide.metadata!.uid, inRange: false });
+    assert.deepEqual(
+      ips.status.holders.find((h) => h.name === 'wide'),
+      { value: '10.100.0.5', namespace: 'default', name: 'wide', uid: wide.metadata!.uid, inRange: false },
+    );
     assert.equal(ips.status.size, String(2 ** 16 - 2));
     assert.equal(ips.status.free, String(2 ** 16 - 2 - ips.status.used));
     const ports = await allocation(server.base, 'node-port');
@@ -156,7 +173,11 @@ test('a narrower range after a restart: Services keep their values, the view and
     assert.equal(ask.status, 422);
     assert.match(ask.body.details!.causes![0].message, /not in the valid range\. The range of valid ports is 30000-30100/);
     // Updating the Service leaves its values alone; deleting it frees them (no leak).
-    const res = await fetch(`${server.base}/api/v1/namespaces/default/services/wide`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { labels: { x: 'y' } } }) });
+    const res = await fetch(`${server.base}/api/v1/namespaces/default/services/wide`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { labels: { x: 'y' } } }),
+    });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as Service).spec!.clusterIP, '10.100.0.5');
     assert.equal((await fetch(`${server.base}/api/v1/namespaces/default/services/wide`, { method: 'DELETE' })).status, 200);
@@ -177,13 +198,23 @@ test('dropping the IPv6 family: dual-stack Services keep their IPv6 address, sho
   server = await open(db, { serviceCidr: '10.96.0.0/12' });
   try {
     const findings = (await server.allocators.repair.lastRun())!;
-    assert.deepEqual(findings.map((f) => f.type), ['outOfRange']);
+    assert.deepEqual(
+      findings.map((f) => f.type),
+      ['outOfRange'],
+    );
     assert.match(findings[0].message, /is not within any configured service CIDR \(its family is not configured\)/);
     const retired = await allocation(server.base, 'service-ip-ipv6');
     assert.equal(retired.spec.range, '');
-    assert.deepEqual(retired.status.holders.map((h) => h.value), [ds.spec!.clusterIPs![1]]);
+    assert.deepEqual(
+      retired.status.holders.map((h) => h.value),
+      [ds.spec!.clusterIPs![1]],
+    );
     // PreferDualStack with unchanged fields is not downgraded behind its owner's back.
-    const patched = await fetch(`${server.base}/api/v1/namespaces/default/services/ds`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { labels: { a: 'b' } } }) });
+    const patched = await fetch(`${server.base}/api/v1/namespaces/default/services/ds`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { labels: { a: 'b' } } }),
+    });
     assert.equal(patched.status, 200);
     assert.deepEqual(((await patched.json()) as Service).spec!.clusterIPs, ds.spec!.clusterIPs);
     assert.equal((await fetch(`${server.base}/api/v1/namespaces/default/services/ds`, { method: 'DELETE' })).status, 200);
@@ -199,17 +230,34 @@ test('the server logs one warning per value outside a changed range', async () =
   const server = await open(db);
   await post(server.base, nodePortService('np', { clusterIP: '10.100.0.7', ports: [{ port: 80, nodePort: 32500 }] }));
   await server.close();
-  const child = spawn(process.execPath, ['dist/cli.js', '--port', '0', '--db', db, '--service-cidr', '10.96.0.0/16', '--node-port-range', '30000-30100', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['dist/cli.js', '--port', '0', '--db', db, '--service-cidr', '10.96.0.0/16', '--node-port-range', '30000-30100', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   try {
     const deadline = Date.now() + 10_000;
     while (!(out.includes('32500') && out.includes('10.100.0.7')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const warnings = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; allocation?: { type: string } });
+    const warnings = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string; allocation?: { type: string } });
     const outOfRange = warnings.filter((w) => w.allocation?.type === 'outOfRange');
     assert.equal(outOfRange.length, 2, out);
-    assert.ok(outOfRange.every((w) => w.level === 40), 'logged at warn');
-    assert.ok(outOfRange.some((w) => w.msg === 'the node port 32500 for service default/np is not within the node port range 30000-30100; the service keeps it and it will not be handed out again'), out);
+    assert.ok(
+      outOfRange.every((w) => w.level === 40),
+      'logged at warn',
+    );
+    assert.ok(
+      outOfRange.some(
+        (w) =>
+          w.msg ===
+          'the node port 32500 for service default/np is not within the node port range 30000-30100; the service keeps it and it will not be handed out again',
+      ),
+      out,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -243,7 +291,10 @@ test('svcplane repair --db: --dry-run reports and changes nothing; without it th
   const fix = spawnSync(process.execPath, ['dist/cli.js', 'repair', '--db', db], { encoding: 'utf8' });
   assert.equal(fix.status, 0, fix.stderr);
   assert.match(fix.stdout, /; 2 fixed$/m);
-  assert.deepEqual(rows().map((r) => (r as { name: string }).name), ['x']);
+  assert.deepEqual(
+    rows().map((r) => (r as { name: string }).name),
+    ['x'],
+  );
   const again = spawnSync(process.execPath, ['dist/cli.js', 'repair', '--db', db], { encoding: 'utf8' });
   assert.match(again.stdout, /0 leaked, 0 to repair, 0 duplicate, 0 out of range; 0 fixed/);
   const missing = spawnSync(process.execPath, ['dist/cli.js', 'repair', '--db', join(tempDir(), 'nope.db')], { encoding: 'utf8' });
@@ -251,14 +302,15 @@ test('svcplane repair --db: --dry-run reports and changes nothing; without it th
   assert.match(missing.stderr, /repair needs an existing database/);
 });
 
-test('values a row holds behind a running server\'s back are refused with a 422 or skipped by random picks, never a 500', async () => {
+test("values a row holds behind a running server's back are refused with a 422 or skipped by random picks, never a 500", async () => {
   const db = freshDb();
   // A /29: six addresses, 10.0.0.1 for the kubernetes Service, no static band.
   const server = await open(db, { serviceCidr: '10.0.0.0/29' });
   try {
     await server.allocators.repair.lastRun();
     const edit = new Database(db);
-    for (const d of [2, 3, 4, 5]) edit.prepare("INSERT INTO allocations VALUES ('service-ip/IPv4', ?, 'services', 'default', 'ghost', 'ghost-uid')").run(`10.0.0.${d}`);
+    for (const d of [2, 3, 4, 5])
+      edit.prepare("INSERT INTO allocations VALUES ('service-ip/IPv4', ?, 'services', 'default', 'ghost', 'ghost-uid')").run(`10.0.0.${d}`);
     edit.close();
     const explicit = await post(server.base, { metadata: { name: 'explicit' }, spec: { clusterIP: '10.0.0.3', ports: [{ port: 80 }] } });
     assert.equal(explicit.status, 422);

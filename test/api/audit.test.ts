@@ -33,7 +33,11 @@ test('--audit-log-path writes one audit.k8s.io/v1 Event per request', async () =
   assert.match(created.headers['audit-id'], /^[0-9a-f-]{36}$/);
   await request(s.url).get(`${ns}/audited`).expect(200);
   await request(s.url).get(ns).expect(200);
-  await request(s.url).patch(`${ns}/audited`).set('Content-Type', 'application/merge-patch+json').send({ metadata: { labels: { a: 'b' } } }).expect(200);
+  await request(s.url)
+    .patch(`${ns}/audited`)
+    .set('Content-Type', 'application/merge-patch+json')
+    .send({ metadata: { labels: { a: 'b' } } })
+    .expect(200);
   await request(s.url).get(`${ns}/audited/status`).expect(200);
   await request(s.url).get(`${ns}/missing`).expect(404);
   await request(s.url).delete(`${ns}/audited`).expect(200);
@@ -41,7 +45,10 @@ test('--audit-log-path writes one audit.k8s.io/v1 Event per request', async () =
   await watchBriefly(s.url, `${ns}?watch=true`);
   await s.server.close();
 
-  const lines = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const brief = lines.map((e) => [e.stage, e.verb, e.requestURI, e.objectRef?.name ?? '', e.objectRef?.subresource ?? '', e.responseStatus.code].join(' '));
   assert.deepEqual(brief, [
     `ResponseComplete create ${ns}   201`,
@@ -56,7 +63,22 @@ test('--audit-log-path writes one audit.k8s.io/v1 Event per request', async () =
     `ResponseComplete watch ${ns}?watch=true   200`,
   ]);
   const [first] = lines;
-  assert.deepEqual(Object.keys(first), ['kind', 'apiVersion', 'level', 'auditID', 'stage', 'requestURI', 'verb', 'user', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'requestReceivedTimestamp', 'stageTimestamp']);
+  assert.deepEqual(Object.keys(first), [
+    'kind',
+    'apiVersion',
+    'level',
+    'auditID',
+    'stage',
+    'requestURI',
+    'verb',
+    'user',
+    'sourceIPs',
+    'userAgent',
+    'objectRef',
+    'responseStatus',
+    'requestReceivedTimestamp',
+    'stageTimestamp',
+  ]);
   assert.equal(first.kind, 'Event');
   assert.equal(first.apiVersion, 'audit.k8s.io/v1');
   assert.equal(first.level, 'Metadata');
@@ -81,7 +103,10 @@ test('without --audit-log-path nothing is written and no Audit-Id is sent', asyn
   const s = await startServer();
   const res = await request(s.url).post(ns).send(svc).expect(201);
   assert.equal(res.headers['audit-id'], undefined);
-  assert.deepEqual(readdirSync(s.dir).filter((f) => !f.startsWith('svcplane.db')), []);
+  assert.deepEqual(
+    readdirSync(s.dir).filter((f) => !f.startsWith('svcplane.db')),
+    [],
+  );
   assert.equal(existsSync(join(s.dir, 'audit.log')), false);
   await s.stop();
 });
@@ -92,10 +117,20 @@ test('verbs and object references follow the RequestInfoFactory', () => {
     ['GET', '/api/v1/services?watch=1', 'watch', { resource: 'services', apiVersion: 'v1' }],
     ['GET', '/api/v1/watch/namespaces/default/services/x', 'watch', { resource: 'services', namespace: 'default', name: 'x', apiVersion: 'v1' }],
     ['DELETE', '/api/v1/namespaces/default/services', 'deletecollection', { resource: 'services', namespace: 'default', apiVersion: 'v1' }],
-    ['PUT', '/api/v1/namespaces/default/services/x/status', 'update', { resource: 'services', namespace: 'default', name: 'x', apiVersion: 'v1', subresource: 'status' }],
+    [
+      'PUT',
+      '/api/v1/namespaces/default/services/x/status',
+      'update',
+      { resource: 'services', namespace: 'default', name: 'x', apiVersion: 'v1', subresource: 'status' },
+    ],
     ['GET', '/api/v1/namespaces/kube-system', 'get', { resource: 'namespaces', namespace: 'kube-system', name: 'kube-system', apiVersion: 'v1' }],
     ['POST', '/api/v1/namespaces', 'create', { resource: 'namespaces', apiVersion: 'v1' }],
-    ['GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', 'list', { resource: 'endpointslices', namespace: 'default', apiGroup: 'discovery.k8s.io', apiVersion: 'v1' }],
+    [
+      'GET',
+      '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+      'list',
+      { resource: 'endpointslices', namespace: 'default', apiGroup: 'discovery.k8s.io', apiVersion: 'v1' },
+    ],
     ['GET', '/api/v1', 'get', undefined],
     ['GET', '/openapi/v3/api/v1', 'get', undefined],
     ['GET', '/livez', 'get', undefined],

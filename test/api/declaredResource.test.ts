@@ -16,46 +16,73 @@ import { allVerbs, type ResourceDeclaration } from '../../src/resources/declarat
 import { openWatch } from '../support/watch.js';
 import { startServer, type TestServer } from '../support/server.js';
 
-const WidgetSpec = Type.Object({
-  size: Type.Optional(Type.Integer({ description: 'How big.' })),
-  colors: Type.Optional(Type.Array(Type.String(), { description: 'Which colours.' })),
-}, { description: 'WidgetSpec is what a widget should be.' });
-const Widget = Type.Object({
-  kind: Type.Optional(Type.String({ description: 'Widget' })),
-  apiVersion: Type.Optional(Type.String({ description: 'example.svcplane.dev/v1' })),
-  metadata: Type.Optional(ObjectMeta),
-  spec: Type.Optional(WidgetSpec),
-}, { description: 'Widget is a resource declared by a test.' });
+const WidgetSpec = Type.Object(
+  {
+    size: Type.Optional(Type.Integer({ description: 'How big.' })),
+    colors: Type.Optional(Type.Array(Type.String(), { description: 'Which colours.' })),
+  },
+  { description: 'WidgetSpec is what a widget should be.' },
+);
+const Widget = Type.Object(
+  {
+    kind: Type.Optional(Type.String({ description: 'Widget' })),
+    apiVersion: Type.Optional(Type.String({ description: 'example.svcplane.dev/v1' })),
+    metadata: Type.Optional(ObjectMeta),
+    spec: Type.Optional(WidgetSpec),
+  },
+  { description: 'Widget is a resource declared by a test.' },
+);
 type Widget = Static<typeof Widget>;
-const WidgetList = Type.Object({
-  kind: Type.Optional(Type.String({ description: 'WidgetList' })),
-  apiVersion: Type.Optional(Type.String({ description: 'example.svcplane.dev/v1' })),
-  metadata: Type.Optional(ListMeta),
-  items: Type.Array(Widget, { description: 'The widgets.' }),
-}, { description: 'WidgetList is a list of widgets.' });
+const WidgetList = Type.Object(
+  {
+    kind: Type.Optional(Type.String({ description: 'WidgetList' })),
+    apiVersion: Type.Optional(Type.String({ description: 'example.svcplane.dev/v1' })),
+    metadata: Type.Optional(ListMeta),
+    items: Type.Array(Widget, { description: 'The widgets.' }),
+  },
+  { description: 'WidgetList is a list of widgets.' },
+);
 
 const strategy: Strategy<Widget> = {
   defaults(w) {
     w.spec ??= {};
     w.spec.size ??= 1;
   },
-  validate: (w) => [[
-    ...validateObjectMeta(w.metadata, { namespaced: true, nameIsDNS1035: false, nameFn: (n) => isDNS1123Subdomain(n) }),
-    ...((w.spec?.size ?? 0) < 1 ? [fieldInvalid('spec.size', w.spec?.size, 'must be at least 1')] : []),
-  ]],
+  validate: (w) => [
+    [
+      ...validateObjectMeta(w.metadata, { namespaced: true, nameIsDNS1035: false, nameFn: (n) => isDNS1123Subdomain(n) }),
+      ...((w.spec?.size ?? 0) < 1 ? [fieldInvalid('spec.size', w.spec?.size, 'must be at least 1')] : []),
+    ],
+  ],
   allowCreateOnUpdate: false,
-  validateUpdate: (w, old) => [...validateObjectMetaUpdate(w.metadata!, old.metadata!), ...((w.spec?.size ?? 0) < 1 ? [fieldInvalid('spec.size', w.spec?.size, 'must be at least 1')] : [])],
+  validateUpdate: (w, old) => [
+    ...validateObjectMetaUpdate(w.metadata!, old.metadata!),
+    ...((w.spec?.size ?? 0) < 1 ? [fieldInvalid('spec.size', w.spec?.size, 'must be at least 1')] : []),
+  ],
   serialize: (w) => JSON.stringify(canonicalize(Widget, w)),
 };
 
 const declaration: ResourceDeclaration<Widget> = {
-  group: 'example.svcplane.dev', version: 'v1', kind: 'Widget', listKind: 'WidgetList', resource: 'widgets', singular: 'widget',
-  namespaced: true, shortNames: ['wd'], verbs: allVerbs,
-  schema: Widget, definition: 'dev.svcplane.example.v1.Widget', listDefinition: 'dev.svcplane.example.v1.WidgetList',
+  group: 'example.svcplane.dev',
+  version: 'v1',
+  kind: 'Widget',
+  listKind: 'WidgetList',
+  resource: 'widgets',
+  singular: 'widget',
+  namespaced: true,
+  shortNames: ['wd'],
+  verbs: allVerbs,
+  schema: Widget,
+  definition: 'dev.svcplane.example.v1.Widget',
+  listDefinition: 'dev.svcplane.example.v1.WidgetList',
   definitions: { 'dev.svcplane.example.v1.Widget': Widget, 'dev.svcplane.example.v1.WidgetList': WidgetList, 'dev.svcplane.example.v1.WidgetSpec': WidgetSpec },
   patchMeta: { fields: { spec: { fields: { colors: { strategy: 'merge' } } } } },
-  deleteAnswer: 'object', statusSubresource: false,
-  columns: [{ name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 }, { name: 'Size', type: 'integer', format: '', description: 'How big', priority: 0 }],
+  deleteAnswer: 'object',
+  statusSubresource: false,
+  columns: [
+    { name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 },
+    { name: 'Size', type: 'integer', format: '', description: 'How big', priority: 0 },
+  ],
   cells: (w) => [w.metadata?.name ?? '', w.spec?.size ?? 0],
   fieldLabels: ['metadata.name', 'metadata.namespace'],
   fieldsOf: (w) => ({ 'metadata.name': w.metadata?.name ?? '', 'metadata.namespace': w.metadata?.namespace ?? '' }),
@@ -63,12 +90,26 @@ const declaration: ResourceDeclaration<Widget> = {
 
 let t: TestServer;
 before(async () => {
-  t = await startServer({}, {
-    resources: ({ store, namespaces, identities }) => [{
-      declaration,
-      store: new GenericStore<Widget>(store, { resource: 'widgets', kind: 'Widget', apiVersion: 'example.svcplane.dev/v1', namespaced: true, strategy, identities, namespaces }),
-    }] as never,
-  });
+  t = await startServer(
+    {},
+    {
+      resources: ({ store, namespaces, identities }) =>
+        [
+          {
+            declaration,
+            store: new GenericStore<Widget>(store, {
+              resource: 'widgets',
+              kind: 'Widget',
+              apiVersion: 'example.svcplane.dev/v1',
+              namespaced: true,
+              strategy,
+              identities,
+              namespaces,
+            }),
+          },
+        ] as never,
+    },
+  );
 });
 after(async () => t.stop());
 const api = () => request(t.url);
@@ -77,42 +118,81 @@ const widgets = `${base}/namespaces/default/widgets`;
 
 describe('a resource declared by a test gets the whole REST surface', () => {
   test('create with defaults and validation, get, list, replace, delete', async () => {
-    const created = await api().post(widgets).send({ metadata: { name: 'w1' }, spec: { colors: ['red'] } }).expect(201);
+    const created = await api()
+      .post(widgets)
+      .send({ metadata: { name: 'w1' }, spec: { colors: ['red'] } })
+      .expect(201);
     assert.equal(created.body.kind, 'Widget');
     assert.equal(created.body.apiVersion, 'example.svcplane.dev/v1');
     assert.equal(created.body.spec.size, 1);
     assert.match(created.body.metadata.uid, /^[0-9a-f-]{36}$/);
-    const bad = await api().post(widgets).send({ metadata: { name: 'w2' }, spec: { size: 0 } }).expect(422);
+    const bad = await api()
+      .post(widgets)
+      .send({ metadata: { name: 'w2' }, spec: { size: 0 } })
+      .expect(422);
     assert.equal(bad.body.message, 'Widget.example.svcplane.dev "w2" is invalid: spec.size: Invalid value: 0: must be at least 1');
-    await api().post(widgets).send({ metadata: { name: 'w1' } }).expect(409);
+    await api()
+      .post(widgets)
+      .send({ metadata: { name: 'w1' } })
+      .expect(409);
     const got = await api().get(`${widgets}/w1`).expect(200);
     assert.deepEqual(got.body, created.body);
     const list = await api().get(widgets).expect(200);
     assert.equal(list.body.kind, 'WidgetList');
     assert.equal(list.body.apiVersion, 'example.svcplane.dev/v1');
-    assert.deepEqual(list.body.items.map((w: Widget) => w.metadata?.name), ['w1']);
+    assert.deepEqual(
+      list.body.items.map((w: Widget) => w.metadata?.name),
+      ['w1'],
+    );
     assert.equal(list.body.items[0].kind, undefined, 'items carry no kind, as kube writes lists');
-    const replaced = await api().put(`${widgets}/w1`).send({ ...got.body, spec: { size: 3 } }).expect(200);
+    const replaced = await api()
+      .put(`${widgets}/w1`)
+      .send({ ...got.body, spec: { size: 3 } })
+      .expect(200);
     assert.equal(replaced.body.spec.size, 3);
-    await api().put(`${widgets}/w1`).send({ ...got.body, spec: { size: 4 } }).expect(409);
-    await api().put(`${widgets}/nope`).send({ metadata: { name: 'nope' } }).expect(404);
+    await api()
+      .put(`${widgets}/w1`)
+      .send({ ...got.body, spec: { size: 4 } })
+      .expect(409);
+    await api()
+      .put(`${widgets}/nope`)
+      .send({ metadata: { name: 'nope' } })
+      .expect(404);
     const deleted = await api().delete(`${widgets}/w1`).expect(200);
     assert.equal(deleted.body.metadata.name, 'w1');
     await api().get(`${widgets}/w1`).expect(404);
   });
 
   test('every patch type, with the declared merge key', async () => {
-    await api().post(widgets).send({ metadata: { name: 'p1' }, spec: { colors: ['red'] } }).expect(201);
-    const smp = await api().patch(`${widgets}/p1`).set('Content-Type', 'application/strategic-merge-patch+json').send({ spec: { colors: ['blue'] } }).expect(200);
+    await api()
+      .post(widgets)
+      .send({ metadata: { name: 'p1' }, spec: { colors: ['red'] } })
+      .expect(201);
+    const smp = await api()
+      .patch(`${widgets}/p1`)
+      .set('Content-Type', 'application/strategic-merge-patch+json')
+      .send({ spec: { colors: ['blue'] } })
+      .expect(200);
     assert.deepEqual(smp.body.spec.colors, ['blue', 'red']);
-    const merge = await api().patch(`${widgets}/p1`).set('Content-Type', 'application/merge-patch+json').send({ spec: { colors: ['green'] } }).expect(200);
+    const merge = await api()
+      .patch(`${widgets}/p1`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ spec: { colors: ['green'] } })
+      .expect(200);
     assert.deepEqual(merge.body.spec.colors, ['green']);
-    const jsonPatch = await api().patch(`${widgets}/p1`).set('Content-Type', 'application/json-patch+json').send([{ op: 'replace', path: '/spec/size', value: 7 }]).expect(200);
+    const jsonPatch = await api()
+      .patch(`${widgets}/p1`)
+      .set('Content-Type', 'application/json-patch+json')
+      .send([{ op: 'replace', path: '/spec/size', value: 7 }])
+      .expect(200);
     assert.equal(jsonPatch.body.spec.size, 7);
   });
 
   test('dry run writes nothing and answers as kube does', async () => {
-    const dry = await api().post(`${widgets}?dryRun=All`).send({ metadata: { name: 'd1' } }).expect(201);
+    const dry = await api()
+      .post(`${widgets}?dryRun=All`)
+      .send({ metadata: { name: 'd1' } })
+      .expect(201);
     assert.equal(dry.body.metadata.resourceVersion, undefined);
     await api().get(`${widgets}/d1`).expect(404);
   });
@@ -121,7 +201,10 @@ describe('a resource declared by a test gets the whole REST surface', () => {
     const list = await api().get(widgets).expect(200);
     const watch = await openWatch(`${t.url}${widgets}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`);
     try {
-      await api().post(widgets).send({ metadata: { name: 'watched' } }).expect(201);
+      await api()
+        .post(widgets)
+        .send({ metadata: { name: 'watched' } })
+        .expect(201);
       const ev = await watch.next();
       assert.equal(ev.type, 'ADDED');
       assert.equal(ev.object.metadata.name, 'watched');
@@ -134,7 +217,10 @@ describe('a resource declared by a test gets the whole REST surface', () => {
   test('server-side printing from the declared columns', async () => {
     const res = await api().get(widgets).set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io').expect(200);
     assert.equal(res.body.kind, 'Table');
-    assert.deepEqual(res.body.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Size']);
+    assert.deepEqual(
+      res.body.columnDefinitions.map((c: { name: string }) => c.name),
+      ['Name', 'Size'],
+    );
     assert.ok(res.body.rows.some((r: { cells: unknown[] }) => r.cells[0] === 'p1' && r.cells[1] === 7));
   });
 
@@ -148,23 +234,49 @@ describe('a resource declared by a test gets the whole REST surface', () => {
     assert.ok(groups.body.groups.some((g: { name: string }) => g.name === 'example.svcplane.dev'));
     const resources = await api().get(base).expect(200);
     assert.equal(resources.body.groupVersion, 'example.svcplane.dev/v1');
-    assert.deepEqual(resources.body.resources, [{ name: 'widgets', singularName: 'widget', namespaced: true, kind: 'Widget', verbs: [...allVerbs].sort(), shortNames: ['wd'] }]);
+    assert.deepEqual(resources.body.resources, [
+      { name: 'widgets', singularName: 'widget', namespaced: true, kind: 'Widget', verbs: [...allVerbs].sort(), shortNames: ['wd'] },
+    ]);
     const index = await api().get('/openapi/v3').expect(200);
     assert.ok(index.body.paths['apis/example.svcplane.dev/v1']);
     const doc = await api().get('/openapi/v3/apis/example.svcplane.dev/v1').expect(200);
-    const ops = Object.values(doc.body.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((p) => Object.values(p).map((o) => o.operationId));
-    for (const id of ['listNamespacedWidget', 'createNamespacedWidget', 'readNamespacedWidget', 'replaceNamespacedWidget', 'patchNamespacedWidget', 'deleteNamespacedWidget', 'deleteCollectionNamespacedWidget', 'listWidgetForAllNamespaces']) {
+    const ops = Object.values(doc.body.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((p) =>
+      Object.values(p).map((o) => o.operationId),
+    );
+    for (const id of [
+      'listNamespacedWidget',
+      'createNamespacedWidget',
+      'readNamespacedWidget',
+      'replaceNamespacedWidget',
+      'patchNamespacedWidget',
+      'deleteNamespacedWidget',
+      'deleteCollectionNamespacedWidget',
+      'listWidgetForAllNamespaces',
+    ]) {
       assert.ok(ops.includes(id), id);
     }
     assert.ok(doc.body.components.schemas['dev.svcplane.example.v1.Widget']);
   });
 
   test('its objects go with their namespace', async () => {
-    await api().post('/api/v1/namespaces').send({ metadata: { name: 'shop' } }).expect(201);
-    await api().post(`${base}/namespaces/shop/widgets`).send({ metadata: { name: 'w', finalizers: ['example.com/keep'] } }).expect(201);
+    await api()
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'shop' } })
+      .expect(201);
+    await api()
+      .post(`${base}/namespaces/shop/widgets`)
+      .send({ metadata: { name: 'w', finalizers: ['example.com/keep'] } })
+      .expect(201);
     await api().delete('/api/v1/namespaces/shop').expect(200);
-    await api().post(`${base}/namespaces/shop/widgets`).send({ metadata: { name: 'late' } }).expect(403);
-    await api().patch(`${base}/namespaces/shop/widgets/w`).set('Content-Type', 'application/merge-patch+json').send({ metadata: { finalizers: null } }).expect(200);
+    await api()
+      .post(`${base}/namespaces/shop/widgets`)
+      .send({ metadata: { name: 'late' } })
+      .expect(403);
+    await api()
+      .patch(`${base}/namespaces/shop/widgets/w`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ metadata: { finalizers: null } })
+      .expect(200);
     await api().get('/api/v1/namespaces/shop').expect(404);
   });
 });

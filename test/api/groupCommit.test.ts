@@ -21,21 +21,25 @@ after(async () => {
 const onDisk = (name: string) =>
   peer.prepare("SELECT body FROM objects WHERE resource = 'services' AND namespace = 'default' AND name = ?").pluck().get(name) as string | undefined;
 
-const create = (name: string) => fetch(`${s.url}/api/v1/namespaces/default/services`, {
-  method: 'POST', headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ metadata: { name }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }),
-});
+const create = (name: string) =>
+  fetch(`${s.url}/api/v1/namespaces/default/services`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ metadata: { name }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }),
+  });
 
 test('200 concurrent creates share COMMITs, and each is stored as it was answered', async () => {
   const before = { ...s.server.store.stats };
   const names = Array.from({ length: 200 }, (_, i) => `gc-${i}`);
-  const seen = await Promise.all(names.map(async (name) => {
-    const res = await create(name);
-    // Through another connection to the file: what is there is committed.
-    const stored = onDisk(name);
-    const body = await res.json() as { metadata: { resourceVersion: string } };
-    return { status: res.status, stored, rv: body.metadata.resourceVersion };
-  }));
+  const seen = await Promise.all(
+    names.map(async (name) => {
+      const res = await create(name);
+      // Through another connection to the file: what is there is committed.
+      const stored = onDisk(name);
+      const body = (await res.json()) as { metadata: { resourceVersion: string } };
+      return { status: res.status, stored, rv: body.metadata.resourceVersion };
+    }),
+  );
   for (const r of seen) {
     assert.equal(r.status, 201);
     assert.ok(r.stored, 'the object is committed');
@@ -61,7 +65,7 @@ test('a COMMIT that fails answers its writes with 500 and keeps none of them', a
     const answers = await Promise.all(['doomed-1', 'doomed-2', 'doomed-3'].map(async (name) => ({ name, res: await create(name) })));
     for (const { name, res } of answers) {
       assert.equal(res.status, 500, name);
-      const status = await res.json() as { kind: string; reason: string; code: number };
+      const status = (await res.json()) as { kind: string; reason: string; code: number };
       assert.equal(status.kind, 'Status');
       assert.equal(status.code, 500);
       assert.equal(onDisk(name), undefined);
@@ -86,6 +90,6 @@ test('a COMMIT that fails answers its writes with 500 and keeps none of them', a
 });
 
 async function currentRv(): Promise<string> {
-  const list = await (await fetch(`${s.url}/api/v1/namespaces/default/services?limit=1`)).json() as { metadata: { resourceVersion: string } };
+  const list = (await (await fetch(`${s.url}/api/v1/namespaces/default/services?limit=1`)).json()) as { metadata: { resourceVersion: string } };
   return list.metadata.resourceVersion;
 }

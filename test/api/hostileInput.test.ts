@@ -26,7 +26,8 @@ function send(url: string, method: string, path: string, body: Buffer | string |
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const rawWarnings: Buffer[] = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) if (res.rawHeaders[i].toLowerCase() === 'warning') rawWarnings.push(Buffer.from(res.rawHeaders[i + 1], 'latin1'));
+        for (let i = 0; i < res.rawHeaders.length; i += 2)
+          if (res.rawHeaders[i].toLowerCase() === 'warning') rawWarnings.push(Buffer.from(res.rawHeaders[i + 1], 'latin1'));
         resolve({ status: res.statusCode ?? 0, headers: res.headers, rawWarnings, body: Buffer.concat(chunks).toString('utf8') });
       });
     });
@@ -75,7 +76,10 @@ describe('unknown fields whose names Node cannot put in a header', () => {
   test('a name above U+00FF: the create succeeds and the Warning carries its UTF-8 bytes, as kube sends them', async () => {
     const answer = await send(t.url, 'POST', services, '{"metadata":{"name":"u2"},"spec":{"ports":[{"port":80}]},"名前":1}');
     assert.equal(answer.status, 201, answer.body);
-    assert.deepEqual(answer.rawWarnings.map((w) => w.toString('utf8')), ['299 - "unknown field \\"名前\\""']);
+    assert.deepEqual(
+      answer.rawWarnings.map((w) => w.toString('utf8')),
+      ['299 - "unknown field \\"名前\\""'],
+    );
     assert.equal(JSON.parse(answer.body).metadata.name, 'u2');
     const again = await send(t.url, 'GET', `${services}/u2`, undefined);
     assert.equal(again.status, 200, 'the server is still up and the write is there');
@@ -83,7 +87,7 @@ describe('unknown fields whose names Node cannot put in a header', () => {
 
   test('the same on a replace, a dry run and every patch type', async () => {
     const current = JSON.parse((await send(t.url, 'GET', `${services}/u2`, undefined)).body);
-    const put = await send(t.url, 'PUT', `${services}/u2`, JSON.stringify({ ...current, 'ключ': 1 }));
+    const put = await send(t.url, 'PUT', `${services}/u2`, JSON.stringify({ ...current, ключ: 1 }));
     assert.equal(put.status, 200, put.body);
     assert.equal(put.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"ключ\\""');
     const dry = await send(t.url, 'POST', `${services}?dryRun=All`, '{"metadata":{"name":"u3"},"spec":{"ports":[{"port":80}]},"😀":1}');
@@ -94,7 +98,9 @@ describe('unknown fields whose names Node cannot put in a header', () => {
       assert.equal(patched.status, 200, patched.body);
       assert.equal(patched.rawWarnings[0].toString('utf8'), '299 - "unknown field \\"spec.名前\\""');
     }
-    const jsonPatch = await send(t.url, 'PATCH', `${services}/u2`, '[{"op":"add","path":"/spec/名前","value":1}]', { 'content-type': 'application/json-patch+json' });
+    const jsonPatch = await send(t.url, 'PATCH', `${services}/u2`, '[{"op":"add","path":"/spec/名前","value":1}]', {
+      'content-type': 'application/json-patch+json',
+    });
     assert.equal(jsonPatch.status, 200, jsonPatch.body);
   });
 
@@ -144,14 +150,20 @@ describe('"__proto__" keys', () => {
   });
 
   test('as a label key it is validated like any other key', async () => {
-    const status = assertStatus(await send(t.url, 'POST', services, '{"metadata":{"name":"p2","labels":{"__proto__":"x"}},"spec":{"ports":[{"port":80}]}}'), 422, 'Invalid');
+    const status = assertStatus(
+      await send(t.url, 'POST', services, '{"metadata":{"name":"p2","labels":{"__proto__":"x"}},"spec":{"ports":[{"port":80}]}}'),
+      422,
+      'Invalid',
+    );
     assert.match(String(status.message), /metadata\.labels: Invalid value: "__proto__"/);
   });
 
   test('in merge and strategic merge patches it changes nothing', async () => {
     assert.equal((await send(t.url, 'POST', services, '{"metadata":{"name":"p3"},"spec":{"ports":[{"port":80}]}}')).status, 201);
     for (const type of ['merge-patch+json', 'strategic-merge-patch+json']) {
-      const answer = await send(t.url, 'PATCH', `${services}/p3`, '{"__proto__":{"spec":{"type":"NodePort"}},"spec":{"__proto__":{"type":"NodePort"}}}', { 'content-type': `application/${type}` });
+      const answer = await send(t.url, 'PATCH', `${services}/p3`, '{"__proto__":{"spec":{"type":"NodePort"}},"spec":{"__proto__":{"type":"NodePort"}}}', {
+        'content-type': `application/${type}`,
+      });
       assert.equal(answer.status, 200, answer.body);
       assert.equal(JSON.parse(answer.body).spec.type, 'ClusterIP');
     }
@@ -179,7 +191,13 @@ describe('deeply nested bodies', () => {
     ['event create', 'POST', '/api/v1/namespaces/default/events', (n) => `{"metadata":{"name":"e1"},"involvedObject":${deep(n)}}`],
   ];
   const contentType = (label: string) =>
-    label === 'merge patch' ? 'application/merge-patch+json' : label === 'strategic merge patch' ? 'application/strategic-merge-patch+json' : label === 'JSON patch' ? 'application/json-patch+json' : 'application/json';
+    label === 'merge patch'
+      ? 'application/merge-patch+json'
+      : label === 'strategic merge patch'
+        ? 'application/strategic-merge-patch+json'
+        : label === 'JSON patch'
+          ? 'application/json-patch+json'
+          : 'application/json';
 
   for (const [label, method, path, body] of cases) {
     test(`${label}: 2,000 and 10,001 levels are a 400 Status, as Go's decoder refuses past its depth`, async () => {
@@ -192,14 +210,24 @@ describe('deeply nested bodies', () => {
   }
 
   test('a YAML alias that refers to itself is refused as too deep, not followed forever', async () => {
-    const status = assertStatus(await send(t.url, 'POST', services, 'metadata: {name: y2}\nspec: {ports: [{port: 80}]}\nzz: &a [*a]\n', { 'content-type': 'application/yaml' }), 400, 'BadRequest');
+    const status = assertStatus(
+      await send(t.url, 'POST', services, 'metadata: {name: y2}\nspec: {ports: [{port: 80}]}\nzz: &a [*a]\n', { 'content-type': 'application/yaml' }),
+      400,
+      'BadRequest',
+    );
     assert.match(String(status.message), /exceeded max depth/);
   });
 
   test('a YAML map of 100,000 keys with a duplicate decodes in linear time: the last value wins', async () => {
     const labels = Array.from({ length: 100_000 }, (_, i) => `    k${i}: v`).join('\n');
     const started = Date.now();
-    const answer = await send(t.url, 'POST', `${services}?dryRun=All`, `metadata:\n  name: y3\n  labels:\n${labels}\n    k1: w\nspec: {ports: [{port: 80}]}\n`, { 'content-type': 'application/yaml' });
+    const answer = await send(
+      t.url,
+      'POST',
+      `${services}?dryRun=All`,
+      `metadata:\n  name: y3\n  labels:\n${labels}\n    k1: w\nspec: {ports: [{port: 80}]}\n`,
+      { 'content-type': 'application/yaml' },
+    );
     assert.equal(answer.status, 201, answer.body.slice(0, 300));
     assert.equal(JSON.parse(answer.body).metadata.labels.k1, 'w');
     // Not a timing assertion on speed, a bound on a hang: the quadratic check took tens of seconds.
@@ -319,7 +347,12 @@ describe('overload', () => {
     // 60 Services of ~100 KiB each: a list of them (6 MiB) cannot all sit in socket buffers.
     const big = 'x'.repeat(100_000);
     for (let i = 0; i < 60; i++) {
-      const created = await send(t.url, 'POST', services, JSON.stringify({ metadata: { name: `big${i}`, annotations: { big } }, spec: { ports: [{ port: 80 }] } }));
+      const created = await send(
+        t.url,
+        'POST',
+        services,
+        JSON.stringify({ metadata: { name: `big${i}`, annotations: { big } }, spec: { ports: [{ port: 80 }] } }),
+      );
       assert.equal(created.status, 201, created.body);
     }
   });
@@ -346,7 +379,11 @@ describe('overload', () => {
   test('a read past --max-requests-inflight gets 429 TooManyRequests with Retry-After; the slot comes back when its request ends', async () => {
     const holder = await stall('GET', services);
     assertTooMany(await send(t.url, 'GET', `${services}/big1`, undefined));
-    assert.equal((await send(t.url, 'POST', services, JSON.stringify({ metadata: { name: 'w1' }, spec: { ports: [{ port: 80 }] } }))).status, 201, 'writes have slots of their own');
+    assert.equal(
+      (await send(t.url, 'POST', services, JSON.stringify({ metadata: { name: 'w1' }, spec: { ports: [{ port: 80 }] } }))).status,
+      201,
+      'writes have slots of their own',
+    );
     holder.destroy();
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await send(t.url, 'GET', `${services}/big1`, undefined)).status, 200);
@@ -376,9 +413,14 @@ describe('the last resort', () => {
     const log = { error: (obj: unknown) => logged.push(obj) } as never;
     const server = http.createServer((_req, res) => {
       const reply = { raw: res, log } as never;
-      continueSend(reply, () => {
-        throw new TypeError('Invalid character in header content ["warning"]');
-      }, null, 'payload');
+      continueSend(
+        reply,
+        () => {
+          throw new TypeError('Invalid character in header content ["warning"]');
+        },
+        null,
+        'payload',
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
@@ -413,7 +455,9 @@ describe('the last resort', () => {
 describe('listening beyond loopback', () => {
   test('the server warns at start that everyone may do everything', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, ['dist/cli.js', '--host', '0.0.0.0', '--port', '0', '--db', join(dir, 'db.sqlite')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/cli.js', '--host', '0.0.0.0', '--port', '0', '--db', join(dir, 'db.sqlite')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
@@ -461,21 +505,37 @@ describe('lone UTF-16 surrogates in JSON strings are U+FFFD, as Go decodes them'
   after(async () => t.stop());
 
   test('in values: each lone half becomes U+FFFD, a whole pair stays the character it spells', async () => {
-    const answer = await send(t.url, 'POST', services, '{"metadata":{"name":"ls1","annotations":{"a":"x\\ud83dy","b":"\\ude00z\\ud83d","c":"\\ud83d\\ude00"}},"spec":{"ports":[{"port":80}]}}');
+    const answer = await send(
+      t.url,
+      'POST',
+      services,
+      '{"metadata":{"name":"ls1","annotations":{"a":"x\\ud83dy","b":"\\ude00z\\ud83d","c":"\\ud83d\\ude00"}},"spec":{"ports":[{"port":80}]}}',
+    );
     assert.equal(answer.status, 201, answer.body);
     assert.deepEqual(JSON.parse(answer.body).metadata.annotations, { a: 'x\uFFFDy', b: '\uFFFDz\uFFFD', c: '\u{1F600}' });
     assert.doesNotMatch(answer.body, /\\ud[89a-f]/i, 'nothing that is not Unicode is stored or sent back');
   });
 
   test('in keys too: a label key with one is refused for the replacement character', async () => {
-    const status = assertStatus(await send(t.url, 'POST', services, '{"metadata":{"name":"ls2","labels":{"a\\udc00":"x"}},"spec":{"ports":[{"port":80}]}}'), 422, 'Invalid');
+    const status = assertStatus(
+      await send(t.url, 'POST', services, '{"metadata":{"name":"ls2","labels":{"a\\udc00":"x"}},"spec":{"ports":[{"port":80}]}}'),
+      422,
+      'Invalid',
+    );
     assert.match(String(status.message), /metadata\.labels: Invalid value: "a\uFFFD"/);
   });
 
   test('an Event named with one (core/v1 Events only refuse "/", "%", "." and "..") can be read back by its name', async () => {
     const event = {
-      metadata: { name: 'e\\ud83d\\u0000x' }, involvedObject: { kind: 'Service', apiVersion: 'v1', namespace: 'default', name: 's' },
-      reason: 'Fuzz', message: 'm', type: 'Normal', source: { component: 'fuzz' }, firstTimestamp: '2024-08-13T00:00:09Z', lastTimestamp: '2024-08-13T00:00:09Z', count: 1,
+      metadata: { name: 'e\\ud83d\\u0000x' },
+      involvedObject: { kind: 'Service', apiVersion: 'v1', namespace: 'default', name: 's' },
+      reason: 'Fuzz',
+      message: 'm',
+      type: 'Normal',
+      source: { component: 'fuzz' },
+      firstTimestamp: '2024-08-13T00:00:09Z',
+      lastTimestamp: '2024-08-13T00:00:09Z',
+      count: 1,
     };
     const body = JSON.stringify(event).replace(/\\\\/g, '\\');
     const created = await send(t.url, 'POST', '/api/v1/namespaces/default/events', body);

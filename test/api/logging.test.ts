@@ -15,7 +15,11 @@ async function requestLines(logLevel: string | undefined): Promise<Record<string
     await fetch(`${server.url}/api/v1/namespaces/default/services`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{bad' });
     await fetch(`${server.url}/api/v1/namespaces/default/services`);
     await new Promise((r) => setTimeout(r, 200));
-    return server.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    return server
+      .log()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => typeof l.reqId === 'string');
   } finally {
     await server.stop();
@@ -25,11 +29,14 @@ async function requestLines(logLevel: string | undefined): Promise<Record<string
 
 test('--log-level debug writes exactly one line per request, with its request id, method, URL and status', async () => {
   const lines = await requestLines('debug');
-  assert.deepEqual(lines.map((l) => [l.level, l.msg, l.method, l.url, l.statusCode]), [
-    [20, 'request', 'GET', '/api/v1/namespaces/default/services/nope', 404],
-    [20, 'request', 'POST', '/api/v1/namespaces/default/services', 400],
-    [20, 'request', 'GET', '/api/v1/namespaces/default/services', 200],
-  ]);
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.msg, l.method, l.url, l.statusCode]),
+    [
+      [20, 'request', 'GET', '/api/v1/namespaces/default/services/nope', 404],
+      [20, 'request', 'POST', '/api/v1/namespaces/default/services', 400],
+      [20, 'request', 'GET', '/api/v1/namespaces/default/services', 200],
+    ],
+  );
   assert.equal(new Set(lines.map((l) => l.reqId)).size, 3);
   assert.ok(lines.every((l) => typeof l.responseTime === 'number'));
 });

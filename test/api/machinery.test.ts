@@ -21,7 +21,9 @@ const json = (path: string, type = 'application/merge-patch+json') => ({ path, t
 const event = (name: string, extra: Record<string, unknown> = {}) => ({
   metadata: { name, ...extra },
   involvedObject: { kind: 'Service', name: 'web', namespace: 'default' },
-  reason: 'Test', message: 'hello', type: 'Normal',
+  reason: 'Test',
+  message: 'hello',
+  type: 'Normal',
 });
 
 describe('a dry run answers as kube-apiserver does, for every resource', () => {
@@ -31,7 +33,10 @@ describe('a dry run answers as kube-apiserver does, for every resource', () => {
     await api().get('/api/v1/namespaces/default/events/dry-ev').expect(404);
     const real = await api().post('/api/v1/namespaces/default/events').send(event('real-ev')).expect(201);
     const rv = real.body.metadata.resourceVersion;
-    const put = await api().put('/api/v1/namespaces/default/events/real-ev?dryRun=All').send({ ...real.body, message: 'changed' }).expect(200);
+    const put = await api()
+      .put('/api/v1/namespaces/default/events/real-ev?dryRun=All')
+      .send({ ...real.body, message: 'changed' })
+      .expect(200);
     assert.equal(put.body.message, 'changed');
     assert.equal(put.body.metadata.resourceVersion, rv);
     const { path, type } = json('/api/v1/namespaces/default/events/real-ev?dryRun=All');
@@ -44,10 +49,16 @@ describe('a dry run answers as kube-apiserver does, for every resource', () => {
   });
 
   test('Namespace create and delete', async () => {
-    const dry = await api().post('/api/v1/namespaces?dryRun=All').send({ metadata: { name: 'dry-ns' } }).expect(201);
+    const dry = await api()
+      .post('/api/v1/namespaces?dryRun=All')
+      .send({ metadata: { name: 'dry-ns' } })
+      .expect(201);
     assert.equal(dry.body.metadata.resourceVersion, undefined);
     await api().get('/api/v1/namespaces/dry-ns').expect(404);
-    const real = await api().post('/api/v1/namespaces').send({ metadata: { name: 'real-ns' } }).expect(201);
+    const real = await api()
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'real-ns' } })
+      .expect(201);
     const del = await api().delete('/api/v1/namespaces/real-ns?dryRun=All').expect(200);
     assert.equal(del.body.metadata.resourceVersion, real.body.metadata.resourceVersion);
     const live = await api().get('/api/v1/namespaces/real-ns').expect(200);
@@ -57,13 +68,26 @@ describe('a dry run answers as kube-apiserver does, for every resource', () => {
 
 describe('the namespace lifecycle counts every kind', () => {
   test('a Terminating namespace waits for its last object whatever its kind: a Service going first does not finish it while an Event remains', async () => {
-    await api().post('/api/v1/namespaces').send({ metadata: { name: 'team' } }).expect(201);
+    await api()
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'team' } })
+      .expect(201);
     const keep = ['example.com/keep'];
-    await api().post('/api/v1/namespaces/team/events').send({ ...event('held'), metadata: { name: 'held', finalizers: keep }, involvedObject: { kind: 'Service', name: 'web', namespace: 'team' } }).expect(201);
-    await api().post('/api/v1/namespaces/team/services').send({ metadata: { name: 'held', finalizers: keep }, spec: { ports: [{ port: 80 }] } }).expect(201);
+    await api()
+      .post('/api/v1/namespaces/team/events')
+      .send({ ...event('held'), metadata: { name: 'held', finalizers: keep }, involvedObject: { kind: 'Service', name: 'web', namespace: 'team' } })
+      .expect(201);
+    await api()
+      .post('/api/v1/namespaces/team/services')
+      .send({ metadata: { name: 'held', finalizers: keep }, spec: { ports: [{ port: 80 }] } })
+      .expect(201);
     const deleting = await api().delete('/api/v1/namespaces/team').expect(200);
     assert.equal(deleting.body.status.phase, 'Terminating');
-    const unhold = (path: string) => api().patch(path).set('Content-Type', 'application/merge-patch+json').send({ metadata: { finalizers: null } });
+    const unhold = (path: string) =>
+      api()
+        .patch(path)
+        .set('Content-Type', 'application/merge-patch+json')
+        .send({ metadata: { finalizers: null } });
     await unhold('/api/v1/namespaces/team/services/held').expect(200);
     await api().get('/api/v1/namespaces/team/services/held').expect(404);
     const still = await api().get('/api/v1/namespaces/team').expect(200);
@@ -73,10 +97,19 @@ describe('the namespace lifecycle counts every kind', () => {
   });
 
   test('new content in a Terminating namespace is Forbidden for every kind', async () => {
-    await api().post('/api/v1/namespaces').send({ metadata: { name: 'closing' } }).expect(201);
-    await api().post('/api/v1/namespaces/closing/services').send({ metadata: { name: 'hold', finalizers: ['example.com/keep'] }, spec: { ports: [{ port: 80 }] } }).expect(201);
+    await api()
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'closing' } })
+      .expect(201);
+    await api()
+      .post('/api/v1/namespaces/closing/services')
+      .send({ metadata: { name: 'hold', finalizers: ['example.com/keep'] }, spec: { ports: [{ port: 80 }] } })
+      .expect(201);
     await api().delete('/api/v1/namespaces/closing').expect(200);
-    for (const [path, body] of [['services', { metadata: { name: 'late' }, spec: { ports: [{ port: 80 }] } }], ['events', event('late')]] as const) {
+    for (const [path, body] of [
+      ['services', { metadata: { name: 'late' }, spec: { ports: [{ port: 80 }] } }],
+      ['events', event('late')],
+    ] as const) {
       const res = await api().post(`/api/v1/namespaces/closing/${path}`).send(body).expect(403);
       assert.match(res.body.message, /unable to create new content in namespace closing because it is being terminated/);
     }
@@ -100,26 +133,45 @@ describe('generateName', () => {
 });
 
 describe('one REST surface for every resource', () => {
-  test('namespaces gained update and patch, as kube serves them; the lifecycle fields stay the server\'s', async () => {
-    await api().post('/api/v1/namespaces').send({ metadata: { name: 'labelled' } }).expect(201);
-    const patched = await api().patch('/api/v1/namespaces/labelled').set('Content-Type', 'application/strategic-merge-patch+json')
-      .send({ metadata: { labels: { team: 'a' } }, spec: { finalizers: [] }, status: { phase: 'Terminating' } }).expect(200);
+  test("namespaces gained update and patch, as kube serves them; the lifecycle fields stay the server's", async () => {
+    await api()
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'labelled' } })
+      .expect(201);
+    const patched = await api()
+      .patch('/api/v1/namespaces/labelled')
+      .set('Content-Type', 'application/strategic-merge-patch+json')
+      .send({ metadata: { labels: { team: 'a' } }, spec: { finalizers: [] }, status: { phase: 'Terminating' } })
+      .expect(200);
     assert.equal(patched.body.metadata.labels.team, 'a');
     assert.equal(patched.body.metadata.labels['kubernetes.io/metadata.name'], 'labelled');
     assert.deepEqual(patched.body.spec.finalizers, ['kubernetes']);
     assert.equal(patched.body.status.phase, 'Active');
-    const put = await api().put('/api/v1/namespaces/labelled').send({ ...patched.body, metadata: { ...patched.body.metadata, labels: { team: 'b' } } }).expect(200);
+    const put = await api()
+      .put('/api/v1/namespaces/labelled')
+      .send({ ...patched.body, metadata: { ...patched.body.metadata, labels: { team: 'b' } } })
+      .expect(200);
     assert.equal(put.body.metadata.labels.team, 'b');
     await api().delete('/api/v1/namespaces').expect(405);
   });
 
   test('every resource has the legacy watch paths, registered in one place', async () => {
-    for (const path of ['/api/v1/watch/namespaces/default/events', '/api/v1/watch/namespaces/default/services', '/api/v1/watch/namespaces', '/api/v1/watch/events', '/api/v1/watch/services']) {
-      const res = await api().get(`${path}?timeoutSeconds=1`).buffer(true).parse((r, done) => {
-        let text = '';
-        r.on('data', (c: Buffer) => (text += c));
-        r.on('end', () => done(null, text));
-      }).expect(200);
+    for (const path of [
+      '/api/v1/watch/namespaces/default/events',
+      '/api/v1/watch/namespaces/default/services',
+      '/api/v1/watch/namespaces',
+      '/api/v1/watch/events',
+      '/api/v1/watch/services',
+    ]) {
+      const res = await api()
+        .get(`${path}?timeoutSeconds=1`)
+        .buffer(true)
+        .parse((r, done) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c));
+          r.on('end', () => done(null, text));
+        })
+        .expect(200);
       assert.match(String(res.headers['content-type']), /application\/json/);
     }
   });

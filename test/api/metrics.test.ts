@@ -47,14 +47,28 @@ test('/metrics counts requests with kube-apiserver labels and reports allocators
   const before = await scrape(s.url);
   const usedIPs = value(before, 'svcplane_allocator_used', { range: 'service-ip', family: 'IPv4' });
 
-  await request(s.url).post(ns).send({ metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } }).expect(201);
+  await request(s.url)
+    .post(ns)
+    .send({ metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } })
+    .expect(201);
   await request(s.url).get(`${ns}/web`).expect(200);
   await request(s.url).get(ns).expect(200);
   await request(s.url).get('/api/v1/services').expect(200);
   await request(s.url).get(`${ns}/missing`).expect(404);
-  await request(s.url).post(ns).query({ dryRun: 'All' }).send({ metadata: { name: 'dry' }, spec: { ports: [{ port: 80 }] } }).expect(201);
-  await request(s.url).post(ns).send({ metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } }).expect(201);
-  await request(s.url).patch(`${ns}/web`).set('Content-Type', 'application/merge-patch+json').send({ metadata: { labels: { a: 'b' } } }).expect(200);
+  await request(s.url)
+    .post(ns)
+    .query({ dryRun: 'All' })
+    .send({ metadata: { name: 'dry' }, spec: { ports: [{ port: 80 }] } })
+    .expect(201);
+  await request(s.url)
+    .post(ns)
+    .send({ metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } })
+    .expect(201);
+  await request(s.url)
+    .patch(`${ns}/web`)
+    .set('Content-Type', 'application/merge-patch+json')
+    .send({ metadata: { labels: { a: 'b' } } })
+    .expect(200);
   await request(s.url).delete(`${ns}/web`).expect(200);
 
   const after = await scrape(s.url);
@@ -74,8 +88,35 @@ test('/metrics counts requests with kube-apiserver labels and reports allocators
   assert.equal(hist('_count', { verb: 'GET', scope: 'resource' }), 2);
   assert.ok(hist('_sum', { verb: 'GET', scope: 'resource' }) > 0);
   assert.equal(hist('_bucket', { verb: 'GET', scope: 'resource', le: '+Inf' }), 2);
-  const buckets = after.filter((x) => x.name === 'apiserver_request_duration_seconds_bucket' && x.labels.verb === 'LIST' && x.labels.scope === 'cluster').map((x) => x.labels.le);
-  assert.deepEqual(buckets, ['0.005', '0.025', '0.05', '0.1', '0.2', '0.4', '0.6', '0.8', '1', '1.25', '1.5', '2', '3', '4', '5', '6', '8', '10', '15', '20', '30', '45', '60', '+Inf']);
+  const buckets = after
+    .filter((x) => x.name === 'apiserver_request_duration_seconds_bucket' && x.labels.verb === 'LIST' && x.labels.scope === 'cluster')
+    .map((x) => x.labels.le);
+  assert.deepEqual(buckets, [
+    '0.005',
+    '0.025',
+    '0.05',
+    '0.1',
+    '0.2',
+    '0.4',
+    '0.6',
+    '0.8',
+    '1',
+    '1.25',
+    '1.5',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '8',
+    '10',
+    '15',
+    '20',
+    '30',
+    '45',
+    '60',
+    '+Inf',
+  ]);
 
   // The scrape itself is the one request in flight.
   assert.equal(value(after, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' }), 1);
@@ -115,7 +156,10 @@ test('svcplane_lb_provision_seconds observes each load balancer that gets its ad
   const s = await startServer({ lbProvisionDelay: 20 });
   t.after(() => s.stop());
   assert.equal(value(await scrape(s.url), 'svcplane_lb_provision_seconds_count'), 0);
-  await request(s.url).post(ns).send({ metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } }).expect(201);
+  await request(s.url)
+    .post(ns)
+    .send({ metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } })
+    .expect(201);
   for (let i = 0; ; i++) {
     const res = await request(s.url).get(`${ns}/lb`).expect(200);
     if (res.body.status?.loadBalancer?.ingress?.length) break;
@@ -144,7 +188,13 @@ test('a request the client abandons leaves the in-flight gauge', async (t) => {
   const s = await startServer();
   t.after(() => s.stop());
   const url = new URL(s.url);
-  const req = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: ns, headers: { 'Content-Type': 'application/json', 'Content-Length': '100000' } });
+  const req = httpRequest({
+    host: url.hostname,
+    port: url.port,
+    method: 'POST',
+    path: ns,
+    headers: { 'Content-Type': 'application/json', 'Content-Length': '100000' },
+  });
   req.on('error', () => {});
   req.write('{"metadata":');
   await new Promise((r) => setTimeout(r, 100));

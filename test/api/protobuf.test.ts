@@ -40,7 +40,11 @@ const str = (no: number, value: string): Buffer => bytes(no, Buffer.from(value, 
 const msg = (no: number, ...parts: Buffer[]): Buffer => bytes(no, cat(...parts));
 const strs = (no: number, values: readonly string[] = []): Buffer => cat(...values.map((v) => str(no, v)));
 const map = (no: number, entries: Readonly<Record<string, string>> = {}): Buffer =>
-  cat(...Object.keys(entries).sort().map((k) => msg(no, str(1, k), str(2, entries[k]))));
+  cat(
+    ...Object.keys(entries)
+      .sort()
+      .map((k) => msg(no, str(1, k), str(2, entries[k]))),
+  );
 const opt = <T>(value: T | undefined, encode: (v: T) => Buffer): Buffer => (value === undefined ? Buffer.alloc(0) : encode(value));
 
 /** runtime.Unknown behind the "k8s\0" magic. */
@@ -54,25 +58,87 @@ function time(no: number, iso: string | undefined): Buffer {
   return msg(no, int(1, Date.parse(iso) / 1000), int(2, 0));
 }
 
-interface OwnerRef { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }
+interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
 interface Meta {
-  name?: string; generateName?: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number;
-  creationTimestamp?: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: OwnerRef[]; finalizers?: string[];
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerRef[];
+  finalizers?: string[];
 }
-interface Port { name?: string; protocol?: string; appProtocol?: string; port: number; targetPort?: number | string; nodePort?: number }
+interface Port {
+  name?: string;
+  protocol?: string;
+  appProtocol?: string;
+  port: number;
+  targetPort?: number | string;
+  nodePort?: number;
+}
 interface Spec {
-  ports?: Port[]; selector?: Record<string, string>; clusterIP?: string; clusterIPs?: string[]; type?: string; externalIPs?: string[];
-  sessionAffinity?: string; loadBalancerIP?: string; loadBalancerSourceRanges?: string[]; externalName?: string;
-  externalTrafficPolicy?: string; healthCheckNodePort?: number; publishNotReadyAddresses?: boolean;
-  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } }; ipFamilies?: string[]; ipFamilyPolicy?: string;
-  allocateLoadBalancerNodePorts?: boolean; loadBalancerClass?: string; internalTrafficPolicy?: string; trafficDistribution?: string;
+  ports?: Port[];
+  selector?: Record<string, string>;
+  clusterIP?: string;
+  clusterIPs?: string[];
+  type?: string;
+  externalIPs?: string[];
+  sessionAffinity?: string;
+  loadBalancerIP?: string;
+  loadBalancerSourceRanges?: string[];
+  externalName?: string;
+  externalTrafficPolicy?: string;
+  healthCheckNodePort?: number;
+  publishNotReadyAddresses?: boolean;
+  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+  ipFamilies?: string[];
+  ipFamilyPolicy?: string;
+  allocateLoadBalancerNodePorts?: boolean;
+  loadBalancerClass?: string;
+  internalTrafficPolicy?: string;
+  trafficDistribution?: string;
 }
-interface PortStatus { port: number; protocol: string; error?: string }
-interface Ingress { ip?: string; hostname?: string; ipMode?: string; ports?: PortStatus[] }
-interface Condition { type: string; status: string; observedGeneration?: number; lastTransitionTime: string; reason: string; message: string }
-interface Status { loadBalancer?: { ingress?: Ingress[] }; conditions?: Condition[] }
-interface ServiceObject { metadata?: Meta; spec?: Spec; status?: Status }
+interface PortStatus {
+  port: number;
+  protocol: string;
+  error?: string;
+}
+interface Ingress {
+  ip?: string;
+  hostname?: string;
+  ipMode?: string;
+  ports?: PortStatus[];
+}
+interface Condition {
+  type: string;
+  status: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+interface Status {
+  loadBalancer?: { ingress?: Ingress[] };
+  conditions?: Condition[];
+}
+interface ServiceObject {
+  metadata?: Meta;
+  spec?: Spec;
+  status?: Status;
+}
 
 function encodeMeta(m: Meta = {}): Buffer {
   return cat(
@@ -89,8 +155,16 @@ function encodeMeta(m: Meta = {}): Buffer {
     map(11, m.labels),
     map(12, m.annotations),
     ...(m.ownerReferences ?? []).map((o) =>
-      msg(13, str(1, o.kind), str(3, o.name), str(4, o.uid), str(5, o.apiVersion),
-        opt(o.controller, (c) => bool(6, c)), opt(o.blockOwnerDeletion, (b) => bool(7, b)))),
+      msg(
+        13,
+        str(1, o.kind),
+        str(3, o.name),
+        str(4, o.uid),
+        str(5, o.apiVersion),
+        opt(o.controller, (c) => bool(6, c)),
+        opt(o.blockOwnerDeletion, (b) => bool(7, b)),
+      ),
+    ),
     strs(14, m.finalizers),
   );
 }
@@ -103,8 +177,16 @@ function encodeIntOrString(no: number, v: number | string | undefined): Buffer {
 function encodeSpec(s: Spec = {}): Buffer {
   return cat(
     ...(s.ports ?? []).map((p) =>
-      msg(1, str(1, p.name ?? ''), str(2, p.protocol ?? ''), int(3, p.port), encodeIntOrString(4, p.targetPort),
-        int(5, p.nodePort ?? 0), opt(p.appProtocol, (a) => str(6, a)))),
+      msg(
+        1,
+        str(1, p.name ?? ''),
+        str(2, p.protocol ?? ''),
+        int(3, p.port),
+        encodeIntOrString(4, p.targetPort),
+        int(5, p.nodePort ?? 0),
+        opt(p.appProtocol, (a) => str(6, a)),
+      ),
+    ),
     map(2, s.selector),
     str(3, s.clusterIP ?? ''),
     str(4, s.type ?? ''),
@@ -116,7 +198,17 @@ function encodeSpec(s: Spec = {}): Buffer {
     str(11, s.externalTrafficPolicy ?? ''),
     int(12, s.healthCheckNodePort ?? 0),
     bool(13, s.publishNotReadyAddresses ?? false),
-    opt(s.sessionAffinityConfig, (c) => msg(14, opt(c.clientIP, (ip) => msg(1, opt(ip.timeoutSeconds, (t) => int(1, t)))))),
+    opt(s.sessionAffinityConfig, (c) =>
+      msg(
+        14,
+        opt(c.clientIP, (ip) =>
+          msg(
+            1,
+            opt(ip.timeoutSeconds, (t) => int(1, t)),
+          ),
+        ),
+      ),
+    ),
     opt(s.ipFamilyPolicy, (p) => str(17, p)),
     strs(18, s.clusterIPs),
     strs(19, s.ipFamilies),
@@ -133,8 +225,21 @@ function encodeCondition(no: number, c: Condition): Buffer {
 
 function encodeStatus(s: Status = {}): Buffer {
   const ingress = (s.loadBalancer?.ingress ?? []).map((i) =>
-    msg(1, str(1, i.ip ?? ''), str(2, i.hostname ?? ''), opt(i.ipMode, (m) => str(3, m)),
-      ...(i.ports ?? []).map((p) => msg(4, int(1, p.port), str(2, p.protocol), opt(p.error, (e) => str(3, e))))));
+    msg(
+      1,
+      str(1, i.ip ?? ''),
+      str(2, i.hostname ?? ''),
+      opt(i.ipMode, (m) => str(3, m)),
+      ...(i.ports ?? []).map((p) =>
+        msg(
+          4,
+          int(1, p.port),
+          str(2, p.protocol),
+          opt(p.error, (e) => str(3, e)),
+        ),
+      ),
+    ),
+  );
   return cat(msg(1, ...ingress), ...(s.conditions ?? []).map((c) => encodeCondition(2, c)));
 }
 
@@ -148,12 +253,15 @@ function serviceBody(s: ServiceObject): Buffer {
 }
 
 function assertDecodeError(body: Buffer, message?: string | RegExp): void {
-  assert.throws(() => decodeKubernetesProtobuf(body), (e: unknown) => {
-    assert.ok(e instanceof ProtobufDecodeError, `expected ProtobufDecodeError, got ${String(e)}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => decodeKubernetesProtobuf(body),
+    (e: unknown) => {
+      assert.ok(e instanceof ProtobufDecodeError, `expected ProtobufDecodeError, got ${String(e)}`);
+      if (typeof message === 'string') assert.equal(e.message, message);
+      else if (message) assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 /** Decoding either succeeds or throws a ProtobufDecodeError: never anything else. */
@@ -180,7 +288,9 @@ const nodePortService = {
     creationTimestamp: '2026-01-02T03:04:05Z',
     labels: { app: 'web', tier: 'frontend' },
     annotations: { 'example.com/owner': 'team-a', note: 'línea ✓' },
-    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: '11111111-2222-3333-4444-555555555555', controller: true, blockOwnerDeletion: false }],
+    ownerReferences: [
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: '11111111-2222-3333-4444-555555555555', controller: true, blockOwnerDeletion: false },
+    ],
     finalizers: ['example.com/cleanup'],
   },
   spec: {
@@ -291,7 +401,14 @@ describe('protobuf: Service round trips', () => {
   });
 
   it('decodes targetPort as a string when IntOrString.type is 1, a number when 0', () => {
-    const body = serviceBody({ spec: { ports: [{ port: 80, targetPort: 'web' }, { port: 81, targetPort: 8081 }] } });
+    const body = serviceBody({
+      spec: {
+        ports: [
+          { port: 80, targetPort: 'web' },
+          { port: 81, targetPort: 8081 },
+        ],
+      },
+    });
     const spec = decodeKubernetesProtobuf(body).spec as { ports: Array<Record<string, unknown>> };
     assert.equal(spec.ports[0].targetPort, 'web');
     assert.equal(spec.ports[1].targetPort, 8081);
@@ -301,7 +418,8 @@ describe('protobuf: Service round trips', () => {
     const raw = cat(msg(1, str(1, 'n'), int(10, 2 ** 40)), msg(2, msg(1, int(3, 80), int(5, -1))));
     const decoded = decodeKubernetesProtobuf(envelope('v1', 'Service', raw));
     assert.deepEqual(decoded, {
-      kind: 'Service', apiVersion: 'v1',
+      kind: 'Service',
+      apiVersion: 'v1',
       metadata: { name: 'n', deletionGracePeriodSeconds: 2 ** 40 },
       spec: { ports: [{ port: 80, nodePort: -1 }] },
     });
@@ -311,14 +429,23 @@ describe('protobuf: Service round trips', () => {
     const decoded = decodeKubernetesProtobuf(serviceBody({ metadata: { name: 'p', labels: { ['__proto__']: 'x', a: 'b' } } }));
     const labels = (decoded.metadata as { labels: Record<string, string> }).labels;
     assert.equal(Object.getPrototypeOf(labels), Object.prototype);
-    assert.deepEqual(Object.entries(labels).sort(), [['__proto__', 'x'], ['a', 'b']]);
+    assert.deepEqual(Object.entries(labels).sort(), [
+      ['__proto__', 'x'],
+      ['a', 'b'],
+    ]);
     assert.equal(JSON.stringify(labels), '{"__proto__":"x","a":"b"}');
   });
 
   it('merges a repeated embedded message and lets the last scalar win, as protobuf does', () => {
-    const raw = cat(msg(1, str(1, 'first'), map(11, { a: '1' })), msg(1, str(1, 'second'), map(11, { b: '2' })), msg(2, str(4, 'NodePort')), msg(2, str(3, 'None')));
+    const raw = cat(
+      msg(1, str(1, 'first'), map(11, { a: '1' })),
+      msg(1, str(1, 'second'), map(11, { b: '2' })),
+      msg(2, str(4, 'NodePort')),
+      msg(2, str(3, 'None')),
+    );
     assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'Service', raw)), {
-      kind: 'Service', apiVersion: 'v1',
+      kind: 'Service',
+      apiVersion: 'v1',
       metadata: { name: 'second', labels: { a: '1', b: '2' } },
       spec: { clusterIP: 'None', type: 'NodePort' },
     });
@@ -332,9 +459,16 @@ describe('protobuf: Service round trips', () => {
       cat(key(96, FIXED32), Buffer.alloc(4, 0xcd)),
       cat(key(95, START_GROUP), int(1, 1), key(94, START_GROUP), str(2, 'x'), key(94, END_GROUP), key(95, END_GROUP)),
     );
-    const raw = cat(junk, msg(1, junk, str(1, 'np1'), map(11, { app: 'np1' })), msg(2, msg(1, junk, int(3, 80), junk), junk, str(4, 'NodePort')), msg(3, junk), int(50, 1));
+    const raw = cat(
+      junk,
+      msg(1, junk, str(1, 'np1'), map(11, { app: 'np1' })),
+      msg(2, msg(1, junk, int(3, 80), junk), junk, str(4, 'NodePort')),
+      msg(3, junk),
+      int(50, 1),
+    );
     assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'Service', raw, junk)), {
-      kind: 'Service', apiVersion: 'v1',
+      kind: 'Service',
+      apiVersion: 'v1',
       metadata: { name: 'np1', labels: { app: 'np1' } },
       spec: { ports: [{ port: 80 }], type: 'NodePort' },
     });
@@ -351,10 +485,23 @@ describe('protobuf: Service round trips', () => {
 
   it('decodes managedFields, parsing fieldsV1 as JSON', () => {
     const fields = Buffer.from('{"f:metadata":{"f:labels":{"f:app":{}}}}');
-    const raw = msg(1, str(1, 'm'), msg(17, str(1, 'kubectl'), str(2, 'Update'), str(3, 'v1'), time(4, '2026-01-02T03:04:05Z'), str(6, 'FieldsV1'), msg(7, bytes(1, fields)), str(8, '')));
+    const raw = msg(
+      1,
+      str(1, 'm'),
+      msg(17, str(1, 'kubectl'), str(2, 'Update'), str(3, 'v1'), time(4, '2026-01-02T03:04:05Z'), str(6, 'FieldsV1'), msg(7, bytes(1, fields)), str(8, '')),
+    );
     assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'Service', raw)).metadata, {
       name: 'm',
-      managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', time: '2026-01-02T03:04:05Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } } } }],
+      managedFields: [
+        {
+          manager: 'kubectl',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: '2026-01-02T03:04:05Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } } },
+        },
+      ],
     });
   });
 });
@@ -364,15 +511,35 @@ describe('protobuf: Namespace and DeleteOptions', () => {
     const raw = cat(
       msg(1, encodeMeta({ name: 'shop', labels: { team: 'a' }, annotations: { 'example.com/x': 'y' }, creationTimestamp: '2026-01-02T03:04:05Z' })),
       msg(2, strs(1, ['kubernetes'])),
-      msg(3, str(1, 'Terminating'), msg(2, str(1, 'NamespaceContentRemaining'), str(2, 'True'), time(4, '2026-01-02T03:04:06Z'), str(5, 'SomeResourcesRemain'), str(6, 'Some resources are remaining'))),
+      msg(
+        3,
+        str(1, 'Terminating'),
+        msg(
+          2,
+          str(1, 'NamespaceContentRemaining'),
+          str(2, 'True'),
+          time(4, '2026-01-02T03:04:06Z'),
+          str(5, 'SomeResourcesRemain'),
+          str(6, 'Some resources are remaining'),
+        ),
+      ),
     );
     assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'Namespace', raw)), {
-      kind: 'Namespace', apiVersion: 'v1',
+      kind: 'Namespace',
+      apiVersion: 'v1',
       metadata: { name: 'shop', creationTimestamp: '2026-01-02T03:04:05Z', labels: { team: 'a' }, annotations: { 'example.com/x': 'y' } },
       spec: { finalizers: ['kubernetes'] },
       status: {
         phase: 'Terminating',
-        conditions: [{ type: 'NamespaceContentRemaining', status: 'True', lastTransitionTime: '2026-01-02T03:04:06Z', reason: 'SomeResourcesRemain', message: 'Some resources are remaining' }],
+        conditions: [
+          {
+            type: 'NamespaceContentRemaining',
+            status: 'True',
+            lastTransitionTime: '2026-01-02T03:04:06Z',
+            reason: 'SomeResourcesRemain',
+            message: 'Some resources are remaining',
+          },
+        ],
       },
     });
   });
@@ -384,14 +551,29 @@ describe('protobuf: Namespace and DeleteOptions', () => {
 
   it('decodes DeleteOptions, keeping pointer zeros (gracePeriodSeconds 0, orphanDependents false)', () => {
     const raw = cat(int(1, 0), msg(2, str(1, 'uid-1'), str(2, '77')), bool(3, false), str(4, 'Foreground'), strs(5, ['All']));
-    const expected = { gracePeriodSeconds: 0, preconditions: { uid: 'uid-1', resourceVersion: '77' }, orphanDependents: false, propagationPolicy: 'Foreground', dryRun: ['All'] };
+    const expected = {
+      gracePeriodSeconds: 0,
+      preconditions: { uid: 'uid-1', resourceVersion: '77' },
+      orphanDependents: false,
+      propagationPolicy: 'Foreground',
+      dryRun: ['All'],
+    };
     assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'DeleteOptions', raw)), { kind: 'DeleteOptions', apiVersion: 'v1', ...expected });
-    assert.deepEqual(decodeKubernetesProtobuf(envelope('meta.k8s.io/v1', 'DeleteOptions', raw)), { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1', ...expected });
+    assert.deepEqual(decodeKubernetesProtobuf(envelope('meta.k8s.io/v1', 'DeleteOptions', raw)), {
+      kind: 'DeleteOptions',
+      apiVersion: 'meta.k8s.io/v1',
+      ...expected,
+    });
   });
 
   it('decodes empty DeleteOptions and empty preconditions', () => {
     assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'DeleteOptions', Buffer.alloc(0))), { kind: 'DeleteOptions', apiVersion: 'v1' });
-    assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'DeleteOptions', cat(msg(2), int(1, 30)))), { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 30, preconditions: {} });
+    assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'DeleteOptions', cat(msg(2), int(1, 30)))), {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      gracePeriodSeconds: 30,
+      preconditions: {},
+    });
   });
 });
 
@@ -450,21 +632,27 @@ describe('protobuf: malformed input', () => {
 
   it('never throws anything but ProtobufDecodeError on garbage', () => {
     const magic = Buffer.from('k8s\0', 'latin1');
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (garbage) => {
-      decodesOrRejects(Buffer.from(garbage));
-      decodesOrRejects(cat(magic, Buffer.from(garbage)));
-      decodesOrRejects(envelope('v1', 'Service', Buffer.from(garbage)));
-      decodesOrRejects(envelope('v1', 'Namespace', Buffer.from(garbage)));
-      decodesOrRejects(envelope('v1', 'DeleteOptions', Buffer.from(garbage)));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (garbage) => {
+        decodesOrRejects(Buffer.from(garbage));
+        decodesOrRejects(cat(magic, Buffer.from(garbage)));
+        decodesOrRejects(envelope('v1', 'Service', Buffer.from(garbage)));
+        decodesOrRejects(envelope('v1', 'Namespace', Buffer.from(garbage)));
+        decodesOrRejects(envelope('v1', 'DeleteOptions', Buffer.from(garbage)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('never throws anything but ProtobufDecodeError on mutated valid bodies', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (edits) => {
-      const body = Buffer.from(valid);
-      for (const [at, value] of edits) body[4 + (at % (body.length - 4))] = value;
-      decodesOrRejects(body);
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (edits) => {
+        const body = Buffer.from(valid);
+        for (const [at, value] of edits) body[4 + (at % (body.length - 4))] = value;
+        decodesOrRejects(body);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
@@ -487,17 +675,33 @@ describe('protobuf: kubectl', () => {
         if (path === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'] });
         if (path === '/api/v1') {
           return send(res, 200, {
-            kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'v1',
-            resources: [{ name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs: ['create', 'get', 'list'], shortNames: ['svc'] }],
+            kind: 'APIResourceList',
+            apiVersion: 'v1',
+            groupVersion: 'v1',
+            resources: [
+              { name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs: ['create', 'get', 'list'], shortNames: ['svc'] },
+            ],
           });
         }
         if (path === '/apis') return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
         if (req.method === 'POST' && path === '/api/v1/namespaces/default/services') {
           captured = { contentType: req.headers['content-type'], body: Buffer.concat(chunks) };
           return send(res, 201, {
-            kind: 'Service', apiVersion: 'v1',
-            metadata: { name: 'np1', namespace: 'default', uid: '00000000-0000-0000-0000-000000000001', resourceVersion: '1', creationTimestamp: '2026-01-02T03:04:05Z' },
-            spec: { type: 'NodePort', ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }], selector: { app: 'np1' }, clusterIP: '10.96.0.20' },
+            kind: 'Service',
+            apiVersion: 'v1',
+            metadata: {
+              name: 'np1',
+              namespace: 'default',
+              uid: '00000000-0000-0000-0000-000000000001',
+              resourceVersion: '1',
+              creationTimestamp: '2026-01-02T03:04:05Z',
+            },
+            spec: {
+              type: 'NodePort',
+              ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }],
+              selector: { app: 'np1' },
+              clusterIP: '10.96.0.20',
+            },
           });
         }
         send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${path} not found` });

@@ -8,8 +8,15 @@ import { startServer, type TestServer } from '../support/server.js';
 let t: TestServer;
 before(async () => {
   t = await startServer({ lbProvisionDelay: 3_600_000 });
-  await request(t.url).post('/api/v1/namespaces/default/services')
-    .send({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', labels: { app: 'web' } }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, nodePort: 30080 }] } }).expect(201);
+  await request(t.url)
+    .post('/api/v1/namespaces/default/services')
+    .send({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', labels: { app: 'web' } },
+      spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, nodePort: 30080 }] },
+    })
+    .expect(201);
 });
 after(async () => t.stop());
 
@@ -19,7 +26,7 @@ const v1beta1 = 'application/json;as=Table;v=v1beta1;g=meta.k8s.io';
 const kubectlAccept = `${v1},${v1beta1},application/json`;
 
 describe('Table', () => {
-  test('kubectl\'s Accept gets a meta.k8s.io/v1 Table with PartialObjectMetadata rows', async () => {
+  test("kubectl's Accept gets a meta.k8s.io/v1 Table with PartialObjectMetadata rows", async () => {
     const res = await request(t.url).get(item).set('Accept', kubectlAccept).expect(200);
     assert.equal(res.body.kind, 'Table');
     assert.equal(res.body.apiVersion, 'meta.k8s.io/v1');
@@ -50,23 +57,36 @@ describe('Table', () => {
     assert.equal(empty.body.rows[0].object.kind, 'PartialObjectMetadata');
   });
 
-  test('an unknown includeObject is a 400 with optionsForTransform\'s message', async () => {
+  test("an unknown includeObject is a 400 with optionsForTransform's message", async () => {
     const res = await request(t.url).get(`${item}?includeObject=Everything`).set('Accept', v1).expect(400);
     assert.equal(res.body.reason, 'BadRequest');
-    assert.equal(res.body.message, 'Unable to convert to Table as requested: includeObject: Invalid value: "Everything": must be \'Metadata\', \'Object\', \'None\', or empty');
+    assert.equal(
+      res.body.message,
+      "Unable to convert to Table as requested: includeObject: Invalid value: \"Everything\": must be 'Metadata', 'Object', 'None', or empty",
+    );
   });
 
   test('namespaces have their own table', async () => {
     const res = await request(t.url).get('/api/v1/namespaces').set('Accept', v1).expect(200);
-    assert.deepEqual(res.body.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Status', 'Age']);
+    assert.deepEqual(
+      res.body.columnDefinitions.map((c: { name: string }) => c.name),
+      ['Name', 'Status', 'Age'],
+    );
     const names = res.body.rows.map((r: { cells: string[] }) => r.cells.slice(0, 2));
-    assert.deepEqual(names, [['default', 'Active'], ['kube-node-lease', 'Active'], ['kube-public', 'Active'], ['kube-system', 'Active']]);
+    assert.deepEqual(names, [
+      ['default', 'Active'],
+      ['kube-node-lease', 'Active'],
+      ['kube-public', 'Active'],
+      ['kube-system', 'Active'],
+    ]);
   });
 });
 
 describe('EndpointSlices for kubectl describe', () => {
   test('the list by service name is empty: no pods, no endpoints', async () => {
-    const res = await request(t.url).get(`/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=${encodeURIComponent('kubernetes.io/service-name=web')}`).expect(200);
+    const res = await request(t.url)
+      .get(`/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=${encodeURIComponent('kubernetes.io/service-name=web')}`)
+      .expect(200);
     assert.equal(res.body.kind, 'EndpointSliceList');
     assert.equal(res.body.apiVersion, 'discovery.k8s.io/v1');
     assert.match(res.body.metadata.resourceVersion, /^\d+$/);
@@ -74,7 +94,9 @@ describe('EndpointSlices for kubectl describe', () => {
   });
 
   test('a malformed selector is a 400', async () => {
-    const res = await request(t.url).get(`/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=${encodeURIComponent('a in (b')}`).expect(400);
+    const res = await request(t.url)
+      .get(`/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=${encodeURIComponent('a in (b')}`)
+      .expect(400);
     assert.equal(res.body.reason, 'BadRequest');
   });
 

@@ -19,7 +19,8 @@ const mkns = async (name: string) => api().post('/api/v1/namespaces').send({ met
 const create = async (ns: string, name: string, labels: Record<string, string> = {}) =>
   (await api().post(`/api/v1/namespaces/${ns}/services`).send(svc(name, labels)).expect(201)).body;
 const mergePatch = async (ns: string, name: string, patch: unknown) =>
-  (await api().patch(`/api/v1/namespaces/${ns}/services/${name}`).set('Content-Type', 'application/merge-patch+json').send(JSON.stringify(patch)).expect(200)).body;
+  (await api().patch(`/api/v1/namespaces/${ns}/services/${name}`).set('Content-Type', 'application/merge-patch+json').send(JSON.stringify(patch)).expect(200))
+    .body;
 const rvOf = (o: Record<string, any>) => Number(o.metadata.resourceVersion);
 
 describe('watch', () => {
@@ -83,9 +84,14 @@ describe('watch', () => {
 
   test('field selectors filter watches too, and the legacy /watch/ path watches one object', async () => {
     await mkns('w4');
-    const byField = await openWatch(`${t.url}/api/v1/services?watch=true&fieldSelector=metadata.namespace%3Dw4,spec.type%3DNodePort&resourceVersion=${rvOf(await create('w4', 'x'))}`);
+    const byField = await openWatch(
+      `${t.url}/api/v1/services?watch=true&fieldSelector=metadata.namespace%3Dw4,spec.type%3DNodePort&resourceVersion=${rvOf(await create('w4', 'x'))}`,
+    );
     const legacy = await openWatch(`${t.url}/api/v1/watch/namespaces/w4/services/np`);
-    await api().post('/api/v1/namespaces/w4/services').send({ metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }).expect(201);
+    await api()
+      .post('/api/v1/namespaces/w4/services')
+      .send({ metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } })
+      .expect(201);
     assert.equal((await byField.next()).object.metadata.name, 'np');
     const e = await legacy.next();
     assert.deepEqual([e.type, e.object.metadata.name], ['ADDED', 'np']);
@@ -96,8 +102,15 @@ describe('watch', () => {
   test('a resourceVersion older than the history gets an ERROR event with a 410 Expired Status', async () => {
     const small = await startServer({ watchHistory: 10 });
     try {
-      await request(small.url).post('/api/v1/namespaces').send({ metadata: { name: 'churn' } }).expect(201);
-      for (let i = 0; i < 300; i++) await request(small.url).post('/api/v1/namespaces/churn/services').send(svc(`s${i}`)).expect(201);
+      await request(small.url)
+        .post('/api/v1/namespaces')
+        .send({ metadata: { name: 'churn' } })
+        .expect(201);
+      for (let i = 0; i < 300; i++)
+        await request(small.url)
+          .post('/api/v1/namespaces/churn/services')
+          .send(svc(`s${i}`))
+          .expect(201);
       const w = await openWatch(`${small.url}/api/v1/namespaces/churn/services?watch=true&resourceVersion=2`);
       assert.equal(w.status, 200);
       const e = await w.next();
@@ -132,17 +145,24 @@ describe('watch', () => {
   test('sendInitialEvents streams the state, then a bookmark annotated k8s.io/initial-events-end', async () => {
     await mkns('w5');
     await create('w5', 'one');
-    const w = await openWatch(`${t.url}/api/v1/namespaces/w5/services?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`);
+    const w = await openWatch(
+      `${t.url}/api/v1/namespaces/w5/services?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
+    );
     assert.equal((await w.next()).object.metadata.name, 'one');
     const end = await w.next();
     assert.equal(end.type, 'BOOKMARK');
     assert.deepEqual(end.object.metadata.annotations, { 'k8s.io/initial-events-end': 'true' });
     w.close();
     // The end marker is a bookmark, so a watcher that does not allow bookmarks gets the state only.
-    const plain = await openWatch(`${t.url}/api/v1/namespaces/w5/services?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1`);
+    const plain = await openWatch(
+      `${t.url}/api/v1/namespaces/w5/services?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1`,
+    );
     assert.equal((await plain.next()).object.metadata.name, 'one');
     await plain.ended;
-    assert.deepEqual(plain.events.map((e) => e.type), ['ADDED']);
+    assert.deepEqual(
+      plain.events.map((e) => e.type),
+      ['ADDED'],
+    );
     const bad = await api().get('/api/v1/namespaces/w5/services?watch=true&sendInitialEvents=true').expect(422);
     assert.equal(bad.body.details.causes[0].message, 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
   });
@@ -193,15 +213,20 @@ describe('list', () => {
     let snapshot: string | undefined;
     let round = 0;
     do {
-      const res = await api().get('/api/v1/namespaces/p1/services').query({ limit: 5, ...(token ? { continue: token } : {}) }).expect(200);
+      const res = await api()
+        .get('/api/v1/namespaces/p1/services')
+        .query({ limit: 5, ...(token ? { continue: token } : {}) })
+        .expect(200);
       seen.push(...res.body.items.map((i: { metadata: { name: string } }) => i.metadata.name));
       snapshot ??= res.body.metadata.resourceVersion;
-      assert.equal(res.body.metadata.resourceVersion, snapshot, 'every page is at the first page\'s revision');
+      assert.equal(res.body.metadata.resourceVersion, snapshot, "every page is at the first page's revision");
       token = res.body.metadata.continue;
       if (token) assert.equal(res.body.metadata.remainingItemCount, names.length - seen.length);
       // Writes between pages: a new object, a deletion ahead of the cursor, an update.
       await create('p1', `zz-new-${round}`);
-      await api().delete(`/api/v1/namespaces/p1/services/${names[names.length - 1 - round]}`).expect(200);
+      await api()
+        .delete(`/api/v1/namespaces/p1/services/${names[names.length - 1 - round]}`)
+        .expect(200);
       await mergePatch('p1', names[round], { metadata: { labels: { round: String(round) } } });
       round++;
     } while (token);
@@ -218,10 +243,13 @@ describe('list', () => {
     await mergePatch('p2', 'a', { metadata: { labels: { later: 'yes' } } });
     const res = await api().get(`/api/v1/namespaces/p2/services?resourceVersion=${a.metadata.resourceVersion}&resourceVersionMatch=Exact`).expect(200);
     assert.equal(res.body.metadata.resourceVersion, a.metadata.resourceVersion);
-    assert.deepEqual(res.body.items.map((i: { metadata: { name: string; labels?: object } }) => [i.metadata.name, i.metadata.labels ?? {}]), [['a', {}]]);
+    assert.deepEqual(
+      res.body.items.map((i: { metadata: { name: string; labels?: object } }) => [i.metadata.name, i.metadata.labels ?? {}]),
+      [['a', {}]],
+    );
   });
 
-  test('limit with a resourceVersion (and no resourceVersionMatch) lists exactly at that version, as etcd3\'s legacy reading does', async () => {
+  test("limit with a resourceVersion (and no resourceVersionMatch) lists exactly at that version, as etcd3's legacy reading does", async () => {
     await mkns('p3');
     const a = await create('p3', 'a');
     await create('p3', 'b');
@@ -229,7 +257,10 @@ describe('list', () => {
     const rv = a.metadata.resourceVersion;
     const paged = await api().get(`/api/v1/namespaces/p3/services?resourceVersion=${rv}&limit=10`).expect(200);
     assert.equal(paged.body.metadata.resourceVersion, rv);
-    assert.deepEqual(paged.body.items.map((i: { metadata: { name: string; labels?: object } }) => [i.metadata.name, i.metadata.labels ?? {}]), [['a', {}]]);
+    assert.deepEqual(
+      paged.body.items.map((i: { metadata: { name: string; labels?: object } }) => [i.metadata.name, i.metadata.labels ?? {}]),
+      [['a', {}]],
+    );
     // A continued page stays at that version too.
     const first = await api().get(`/api/v1/namespaces/p3/services?resourceVersion=${rv}&limit=1`).expect(200);
     assert.equal(first.body.metadata.resourceVersion, rv);
@@ -238,7 +269,11 @@ describe('list', () => {
     for (const query of [`resourceVersion=${rv}`, `resourceVersion=${rv}&limit=10&resourceVersionMatch=NotOlderThan`, 'resourceVersion=0&limit=10']) {
       const res = await api().get(`/api/v1/namespaces/p3/services?${query}`).expect(200);
       assert.ok(Number(res.body.metadata.resourceVersion) > Number(rv), query);
-      assert.deepEqual(res.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['a', 'b'], query);
+      assert.deepEqual(
+        res.body.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+        ['a', 'b'],
+        query,
+      );
     }
   });
 
@@ -246,7 +281,11 @@ describe('list', () => {
     const small = await startServer({ watchHistory: 5 });
     try {
       const page = await request(small.url).get('/api/v1/namespaces?limit=2').expect(200);
-      for (let i = 0; i < 270; i++) await request(small.url).post('/api/v1/namespaces').send({ metadata: { name: `n${i}` } }).expect(201);
+      for (let i = 0; i < 270; i++)
+        await request(small.url)
+          .post('/api/v1/namespaces')
+          .send({ metadata: { name: `n${i}` } })
+          .expect(201);
       const expired = await request(small.url).get(`/api/v1/namespaces?limit=2&continue=${page.body.metadata.continue}`).expect(410);
       assert.equal(expired.body.reason, 'Expired');
       assert.match(expired.body.message, /^The provided continue parameter is too old to display a consistent list result\./);
@@ -261,8 +300,16 @@ describe('list', () => {
   test('list options are checked as kube-apiserver checks them', async () => {
     const cases: [string, number, string][] = [
       ['resourceVersionMatch=Exact', 422, 'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided'],
-      ['resourceVersion=0&resourceVersionMatch=Exact', 422, 'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"'],
-      ['resourceVersion=5&resourceVersionMatch=Newest', 422, 'resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""'],
+      [
+        'resourceVersion=0&resourceVersionMatch=Exact',
+        422,
+        'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+      ],
+      [
+        'resourceVersion=5&resourceVersionMatch=Newest',
+        422,
+        'resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""',
+      ],
       ['sendInitialEvents=true', 422, 'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'],
       ['continue=not-a-token!', 400, 'invalid continue token: continue key is not valid: illegal base64 data'],
       ['labelSelector=app%20in%20(a', 400, ''],

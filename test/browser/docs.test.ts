@@ -38,7 +38,7 @@ test('/docs lists the Services operations and runs list services from "Try it ou
   await op.waitFor({ timeout: 20_000 });
   assert.match(await op.locator('.opblock-summary-path').innerText(), /\/api\/v1\/namespaces\/\{namespace\}\/services/);
   assert.equal(await op.locator('.opblock-summary-method').innerText(), 'GET');
-  assert.ok(await page.locator('#operations-core_v1-createNamespacedService').count() === 1);
+  assert.ok((await page.locator('#operations-core_v1-createNamespacedService').count()) === 1);
 
   await op.locator('.opblock-summary').first().click();
   await op.getByRole('button', { name: 'Try it out' }).click();

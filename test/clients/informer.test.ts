@@ -81,7 +81,7 @@ describe('@kubernetes/client-node informer', () => {
     await informer.start();
     try {
       await rec.waitFor((s) => s.verb === 'add' && s.name === 'pre', 'add of the listed Service');
-      assert.equal(t.server.hub.watcherCount, baseline + 1, 'the informer\'s watch is open');
+      assert.equal(t.server.hub.watcherCount, baseline + 1, "the informer's watch is open");
 
       const created = await core.createNamespacedService({ namespace: ns, body: svc('b', { app: 'b' }) });
       const added = await rec.waitFor((s) => s.verb === 'add' && s.name === 'b', 'add of b');
@@ -104,7 +104,11 @@ describe('@kubernetes/client-node informer', () => {
       // The informer resumes from the last event it saw: the deletion's own revision.
       assert.equal(resumeVersion(informer), deleted.rv);
       assert.ok(Number(deleted.rv) > Number(replaced.metadata!.resourceVersion));
-      assert.deepEqual(rec.items.filter((s) => s.verb === 'error'), [], 'no errors while running');
+      assert.deepEqual(
+        rec.items.filter((s) => s.verb === 'error'),
+        [],
+        'no errors while running',
+      );
       assert.equal(rec.items.filter((s) => s.verb === 'connect').length, 1, 'one connection: the watch was never dropped');
     } finally {
       await informer.stop();
@@ -117,7 +121,10 @@ describe('@kubernetes/client-node informer', () => {
     const ns = 'inf2';
     await core.createNamespace({ body: { metadata: { name: ns } } });
     const informer = k8s.makeInformer(
-      kc, `/api/v1/namespaces/${ns}/services`, () => core.listNamespacedService({ namespace: ns, labelSelector: 'app=web' }), 'app=web',
+      kc,
+      `/api/v1/namespaces/${ns}/services`,
+      () => core.listNamespacedService({ namespace: ns, labelSelector: 'app=web' }),
+      'app=web',
     );
     const rec = record(informer);
     await informer.start();
@@ -125,10 +132,11 @@ describe('@kubernetes/client-node informer', () => {
       await core.createNamespacedService({ namespace: ns, body: svc('other', { app: 'db' }) });
       await core.createNamespacedService({ namespace: ns, body: svc('front', { app: 'web' }) });
       await rec.waitFor((s) => s.verb === 'add' && s.name === 'front', 'add of front');
-      const patch = (app: string) => core.patchNamespacedService(
-        { name: 'front', namespace: ns, body: { metadata: { labels: { app } } } },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      );
+      const patch = (app: string) =>
+        core.patchNamespacedService(
+          { name: 'front', namespace: ns, body: { metadata: { labels: { app } } } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        );
       await patch('api');
       const gone = await rec.waitFor((s) => s.verb === 'delete' && s.name === 'front', 'delete of front when it stops matching');
       assert.equal(gone.obj!.metadata!.labels!.app, 'web', 'the last state that matched');
@@ -155,17 +163,29 @@ describe('@kubernetes/client-node informer under concurrent writes', () => {
       const from = rec.items.length;
       const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
       // 40 writers at once, each creating, patching twice and (every third) deleting its own Service.
-      await Promise.all(Array.from({ length: 40 }, async (_, i) => {
-        const name = `c${String(i).padStart(2, '0')}`;
-        await core.createNamespacedService({ namespace: ns, body: svc(name) });
-        for (const round of ['1', '2']) await core.patchNamespacedService({ name, namespace: ns, body: { metadata: { labels: { round } } } }, mergePatch);
-        if (i % 3 === 0) await core.deleteNamespacedService({ name, namespace: ns });
-      }));
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const name = `c${String(i).padStart(2, '0')}`;
+          await core.createNamespacedService({ namespace: ns, body: svc(name) });
+          for (const round of ['1', '2']) await core.patchNamespacedService({ name, namespace: ns, body: { metadata: { labels: { round } } } }, mergePatch);
+          if (i % 3 === 0) await core.deleteNamespacedService({ name, namespace: ns });
+        }),
+      );
       const final = await core.listNamespacedService({ namespace: ns });
-      await eventually(() => Number(resumeVersion(informer)) >= Number(final.metadata!.resourceVersion) && rec.items.filter((s) => s.verb === 'delete').length === 14,
-        'the informer to catch up with the last write', 10_000);
-      const seen = rec.items.slice(from).filter((s) => s.rv !== undefined).map((s) => Number(s.rv));
-      assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'resourceVersions only grow');
+      await eventually(
+        () => Number(resumeVersion(informer)) >= Number(final.metadata!.resourceVersion) && rec.items.filter((s) => s.verb === 'delete').length === 14,
+        'the informer to catch up with the last write',
+        10_000,
+      );
+      const seen = rec.items
+        .slice(from)
+        .filter((s) => s.rv !== undefined)
+        .map((s) => Number(s.rv));
+      assert.deepEqual(
+        seen,
+        [...seen].sort((a, b) => a - b),
+        'resourceVersions only grow',
+      );
       assert.equal(new Set(seen).size, seen.length, 'no event twice');
       assert.equal(seen.length, 40 + 80 + 14, 'one callback per write');
       const cached = new Map(informer.list(ns).map((s) => [s.metadata!.name!, s.metadata!.resourceVersion]));
@@ -209,7 +229,7 @@ describe('@kubernetes/client-node after the watch history is compacted (410)', (
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
     for (let i = 0; i < 300; i++) await smallCore.createNamespacedService({ namespace: ns, body: svc(`s${String(i).padStart(3, '0')}`) });
-    assert.ok(small.server.store.compactedRevision() > Number(staleRv), 'the informer\'s resourceVersion is now compacted');
+    assert.ok(small.server.store.compactedRevision() > Number(staleRv), "the informer's resourceVersion is now compacted");
 
     const from = rec.items.length;
     const mark = requests.items.length;
@@ -226,17 +246,35 @@ describe('@kubernetes/client-node after the watch history is compacted (410)', (
 
       // On the wire: a watch from the stale version (answered with an ERROR 410 event), a list, a watch from the list.
       const watchPath = `/api/v1/namespaces/${ns}/services`;
-      const stale = await requests.waitFor((r) => r.url === `${watchPath}?watch=true&resourceVersion=${staleRv}`, 'the watch from the stale version', 5000, mark);
+      const stale = await requests.waitFor(
+        (r) => r.url === `${watchPath}?watch=true&resourceVersion=${staleRv}`,
+        'the watch from the stale version',
+        5000,
+        mark,
+      );
       const relist = await requests.waitFor((r) => r.method === 'GET' && r.url === watchPath, 'the relist', 5000, mark);
-      const rewatch = await requests.waitFor((r) => r.url.startsWith(`${watchPath}?watch=true&resourceVersion=`) && r !== stale, 'the watch after the relist', 5000, mark);
+      const rewatch = await requests.waitFor(
+        (r) => r.url.startsWith(`${watchPath}?watch=true&resourceVersion=`) && r !== stale,
+        'the watch after the relist',
+        5000,
+        mark,
+      );
       const order = [stale, relist, rewatch].map((r) => requests.items.indexOf(r));
-      assert.deepEqual([...order].sort((a, b) => a - b), order, `requests in order: ${JSON.stringify(requests.items.slice(mark).map((r) => r.url))}`);
+      assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        order,
+        `requests in order: ${JSON.stringify(requests.items.slice(mark).map((r) => r.url))}`,
+      );
       assert.equal(stale.accept, '*/*');
 
       // And it is live again.
       await smallCore.createNamespacedService({ namespace: ns, body: svc('after') });
       await rec.waitFor((s) => s.verb === 'add' && s.name === 'after', 'add after the relist', 5000, from);
-      assert.deepEqual(rec.items.slice(from).filter((s) => s.verb === 'error'), [], 'the 410 is handled, not reported as an error');
+      assert.deepEqual(
+        rec.items.slice(from).filter((s) => s.verb === 'error'),
+        [],
+        'the 410 is handled, not reported as an error',
+      );
     } finally {
       await informer.stop();
     }
@@ -246,7 +284,12 @@ describe('@kubernetes/client-node after the watch history is compacted (410)', (
     const events = new Recorder<{ type: string; obj: any }>((e) => [e.type, e.obj?.metadata?.name ?? e.obj?.reason]);
     const done = new Recorder<{ err: any }>((d) => String(d.err));
     const watch = new k8s.Watch(smallKc);
-    await watch.watch('/api/v1/namespaces/churn/services', { resourceVersion: '2' }, (type, obj) => events.push({ type, obj }), (err) => done.push({ err }));
+    await watch.watch(
+      '/api/v1/namespaces/churn/services',
+      { resourceVersion: '2' },
+      (type, obj) => events.push({ type, obj }),
+      (err) => done.push({ err }),
+    );
     const e = await events.waitFor(() => true, 'the first event');
     assert.equal(e.type, 'ERROR');
     assert.equal(e.obj.kind, 'Status');
@@ -266,8 +309,10 @@ describe('@kubernetes/client-node after the watch history is compacted (410)', (
     const done = new Recorder<{ err: any }>((d) => String(d.err));
     const watch = new k8s.Watch(smallKc);
     await watch.watch(
-      '/api/v1/namespaces/churn/services', { resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 2, allowWatchBookmarks: true },
-      (type, obj) => events.push({ type, obj }), (err) => done.push({ err }),
+      '/api/v1/namespaces/churn/services',
+      { resourceVersion: list.metadata!.resourceVersion, timeoutSeconds: 2, allowWatchBookmarks: true },
+      (type, obj) => events.push({ type, obj }),
+      (err) => done.push({ err }),
     );
     const created = await smallCore.createNamespacedService({ namespace: 'churn', body: svc('watched') });
     const e = await events.waitFor((x) => x.type === 'ADDED', 'ADDED');
@@ -281,7 +326,12 @@ describe('@kubernetes/client-node after the watch history is compacted (410)', (
     const done = new Recorder<{ err: any }>((d) => String(d.err));
     const events: string[] = [];
     const watch = new k8s.Watch(smallKc);
-    await watch.watch('/api/v1/namespaces/churn/services', { resourceVersion: '99999999' }, (type) => events.push(type), (err) => done.push({ err }));
+    await watch.watch(
+      '/api/v1/namespaces/churn/services',
+      { resourceVersion: '99999999' },
+      (type) => events.push(type),
+      (err) => done.push({ err }),
+    );
     const { err } = await done.waitFor(() => true, 'done', 8000);
     assert.equal(err?.statusCode, 504);
     assert.deepEqual(events, []);

@@ -30,7 +30,7 @@ function whyNotPython(): string | false {
 const skip = whyNotPython();
 if (skip) console.log(`# skipping the Python client suite: ${skip}`);
 
-const script = String.raw`
+const script = `
 import sys
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
@@ -106,9 +106,12 @@ describe('the official Python client', { skip }, () => {
     await t?.stop();
   });
 
-  test('lists, then Watch.stream() from the list\'s resourceVersion sees a Service created meanwhile as ADDED', async () => {
+  test("lists, then Watch.stream() from the list's resourceVersion sees a Service created meanwhile as ADDED", async () => {
     const ns = 'py1';
-    await request(t.url).post('/api/v1/namespaces').send({ metadata: { name: ns } }).expect(201);
+    await request(t.url)
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: ns } })
+      .expect(201);
     await request(t.url).post(`/api/v1/namespaces/${ns}/services`).send(svc('old')).expect(201);
     const mark = requests.items.length;
     const py = runPython(t.url, ns, 'watch', 'fresh');
@@ -130,8 +133,15 @@ describe('the official Python client', { skip }, () => {
   test('a compacted resourceVersion reaches Watch.stream() as ApiException 410 Expired', async () => {
     const small = await startServer({ watchHistory: 5 });
     try {
-      await request(small.url).post('/api/v1/namespaces').send({ metadata: { name: 'churn' } }).expect(201);
-      for (let i = 0; i < 300; i++) await request(small.url).post('/api/v1/namespaces/churn/services').send(svc(`s${i}`)).expect(201);
+      await request(small.url)
+        .post('/api/v1/namespaces')
+        .send({ metadata: { name: 'churn' } })
+        .expect(201);
+      for (let i = 0; i < 300; i++)
+        await request(small.url)
+          .post('/api/v1/namespaces/churn/services')
+          .send(svc(`s${i}`))
+          .expect(201);
       const py = runPython(small.url, 'churn', 'expired', '2');
       const line = await py.waitForLine(/^(APIEXCEPTION|END|EVENT)/, 'the outcome', 15_000);
       assert.match(line, /^APIEXCEPTION 410 Expired: too old resource version: 2 \(\d+\)$/);
@@ -143,7 +153,10 @@ describe('the official Python client', { skip }, () => {
 
   test('pages with limit and _continue, and watches namespaces with a field selector and bookmarks allowed', async () => {
     const ns = 'py2';
-    await request(t.url).post('/api/v1/namespaces').send({ metadata: { name: ns } }).expect(201);
+    await request(t.url)
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: ns } })
+      .expect(201);
     const names = ['a', 'b', 'c', 'd', 'e'];
     for (const n of names) await request(t.url).post(`/api/v1/namespaces/${ns}/services`).send(svc(n)).expect(201);
     const mark = requests.items.length;
@@ -154,6 +167,11 @@ describe('the official Python client', { skip }, () => {
     assert.equal(await py.exited, 0, py.stderr());
     assert.deepEqual(py.lines.filter((l) => l.startsWith('NSEVENT')).length, 1);
     const watchRequest = await requests.waitFor((r) => r.url.startsWith('/api/v1/namespaces?'), 'the namespace watch', 1000, mark);
-    assert.deepEqual(query(watchRequest.url, '/api/v1/namespaces'), { allowWatchBookmarks: 'True', fieldSelector: `metadata.name=${ns}`, timeoutSeconds: '1', watch: 'True' });
+    assert.deepEqual(query(watchRequest.url, '/api/v1/namespaces'), {
+      allowWatchBookmarks: 'True',
+      fieldSelector: `metadata.name=${ns}`,
+      timeoutSeconds: '1',
+      watch: 'True',
+    });
   });
 });

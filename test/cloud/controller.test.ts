@@ -31,8 +31,9 @@ const ingressOf = (e: WatchEventJSON) => e.object.status?.loadBalancer?.ingress 
 const named = (name: string) => (e: WatchEventJSON) => e.object.metadata?.name === name;
 const assigned = (name: string) => (e: WatchEventJSON) => named(name)(e) && e.type === 'MODIFIED' && (ingressOf(e)?.length ?? 0) > 0;
 const reasons = async (url: string, ns: string, name: string) =>
-  (await request(url).get(`/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name%3D${name}`).expect(200)).body.items
-    .map((e: { reason: string; type: string; count: number }) => `${e.type}/${e.reason}`);
+  (await request(url).get(`/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name%3D${name}`).expect(200)).body.items.map(
+    (e: { reason: string; type: string; count: number }) => `${e.type}/${e.reason}`,
+  );
 
 describe('the service controller with the aws profile', () => {
   let t: TestServer;
@@ -64,8 +65,20 @@ describe('the service controller with the aws profile', () => {
     const w = await openWatch(`${t.url}${ns}?watch=true&resourceVersion=${t.server.store.currentRevision()}`);
     await api().post(ns).send(lb('shop')).expect(201);
     const first = ingressOf(await waitFor(w, assigned('shop')))![0].hostname;
-    await api().patch(`${ns}/shop`).set('Content-Type', 'application/merge-patch+json')
-      .send(JSON.stringify({ spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'https', port: 443, targetPort: 8443 }] } })).expect(200);
+    await api()
+      .patch(`${ns}/shop`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(
+        JSON.stringify({
+          spec: {
+            ports: [
+              { name: 'http', port: 80, targetPort: 8080 },
+              { name: 'https', port: 443, targetPort: 8443 },
+            ],
+          },
+        }),
+      )
+      .expect(200);
     const updated = await waitFor(w, (e) => named('shop')(e) && (ingressOf(e)?.[0]?.ports?.length ?? 0) === 2);
     assert.equal(ingressOf(updated)![0].hostname, first, 'the same address after an update');
     assert.ok((await reasons(t.url, 'default', 'shop')).includes('Normal/UpdatedLoadBalancer'));
@@ -77,7 +90,10 @@ describe('the service controller with the aws profile', () => {
     await api().get(`${ns}/shop`).expect(404);
     const rs = await reasons(t.url, 'default', 'shop');
     assert.ok(rs.includes('Normal/DeletingLoadBalancer') && rs.includes('Normal/DeletedLoadBalancer'), rs.join());
-    assert.equal(t.server.cloud.listLoadBalancers().some((l) => l.name === 'shop'), false);
+    assert.equal(
+      t.server.cloud.listLoadBalancers().some((l) => l.name === 'shop'),
+      false,
+    );
     w.close();
   });
 
@@ -85,7 +101,11 @@ describe('the service controller with the aws profile', () => {
     const w = await openWatch(`${t.url}${ns}?watch=true&resourceVersion=${t.server.store.currentRevision()}`);
     const created = (await api().post(ns).send(lb('flip')).expect(201)).body;
     await waitFor(w, assigned('flip'));
-    await api().patch(`${ns}/flip`).set('Content-Type', 'application/merge-patch+json').send(JSON.stringify({ spec: { type: 'ClusterIP' } })).expect(200);
+    await api()
+      .patch(`${ns}/flip`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(JSON.stringify({ spec: { type: 'ClusterIP' } }))
+      .expect(200);
     const cleared = await waitFor(w, (e) => named('flip')(e) && e.object.spec.type === 'ClusterIP' && !ingressOf(e)?.length && !e.object.metadata.finalizers);
     assert.deepEqual(cleared.object.status, { loadBalancer: {} });
     assert.equal(t.server.cloud.getLoadBalancer(created.metadata.uid), undefined);
@@ -94,7 +114,10 @@ describe('the service controller with the aws profile', () => {
 
   test('failures retry with backoff and Warning events until the cloud succeeds', async () => {
     const w = await openWatch(`${t.url}${ns}?watch=true&resourceVersion=${t.server.store.currentRevision()}`);
-    await api().post(ns).send(lb('flaky', { annotations: { 'svcplane.dev/fake-lb-fail': '2' } })).expect(201);
+    await api()
+      .post(ns)
+      .send(lb('flaky', { annotations: { 'svcplane.dev/fake-lb-fail': '2' } }))
+      .expect(201);
     await waitFor(w, assigned('flaky'));
     const rs = await reasons(t.url, 'default', 'flaky');
     assert.equal(rs.filter((r: string) => r === 'Warning/SyncLoadBalancerFailed').length, 2, rs.join());
@@ -106,7 +129,10 @@ describe('the service controller with the aws profile', () => {
 
   test('Services of another loadBalancerClass are left alone', async () => {
     const w = await openWatch(`${t.url}${ns}?watch=true&resourceVersion=${t.server.store.currentRevision()}`);
-    await api().post(ns).send(lb('classy', { spec: { loadBalancerClass: 'example.com/other-lb' } })).expect(201);
+    await api()
+      .post(ns)
+      .send(lb('classy', { spec: { loadBalancerClass: 'example.com/other-lb' } }))
+      .expect(201);
     await api().post(ns).send(lb('plain')).expect(201);
     await waitFor(w, assigned('plain'));
     await t.server.cloudController.idle();
@@ -124,9 +150,15 @@ describe('the service controller with an IP profile', () => {
     try {
       const ns = '/api/v1/namespaces/default/services';
       const w = await openWatch(`${t.url}${ns}?watch=true&resourceVersion=${t.server.store.currentRevision()}`);
-      await request(t.url).post(ns).send(lb('pinned', { spec: { loadBalancerIP: '198.51.100.2' } })).expect(201);
+      await request(t.url)
+        .post(ns)
+        .send(lb('pinned', { spec: { loadBalancerIP: '198.51.100.2' } }))
+        .expect(201);
       const pinned = ingressOf(await waitFor(w, assigned('pinned')))!;
-      assert.deepEqual(pinned.map((i) => i.ip), ['198.51.100.2']);
+      assert.deepEqual(
+        pinned.map((i) => i.ip),
+        ['198.51.100.2'],
+      );
       await request(t.url).post(ns).send(lb('second')).expect(201);
       assert.equal(ingressOf(await waitFor(w, assigned('second')))![0].ip, '198.51.100.1');
       await request(t.url).post(ns).send(lb('third')).expect(201);
@@ -187,15 +219,22 @@ describe('restarts', () => {
     // change that also dropped the finalizer, written straight into the database.
     const raw = new Database(db);
     raw.prepare("DELETE FROM objects WHERE resource = 'services' AND name = 'gone'").run();
-    raw.prepare(`UPDATE objects SET body = json_remove(json_set(body, '$.spec.type', 'ClusterIP'), '$.metadata.finalizers', '$.status.loadBalancer.ingress')
-      WHERE resource = 'services' AND name = 'changed'`).run();
+    raw
+      .prepare(`UPDATE objects SET body = json_remove(json_set(body, '$.spec.type', 'ClusterIP'), '$.metadata.finalizers', '$.status.loadBalancer.ingress')
+      WHERE resource = 'services' AND name = 'changed'`)
+      .run();
     raw.close();
     ({ s, url } = await open());
     await s.cloudController.idle();
     for (let i = 0; i < 100 && (s.cloud.getLoadBalancer(gone) || s.cloud.getLoadBalancer(changed)); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(s.cloud.getLoadBalancer(gone), undefined, 'the orphan is deleted');
     assert.equal(s.cloud.getLoadBalancer(changed), undefined, 'the ClusterIP Service no longer holds a load balancer');
-    assert.deepEqual(await reasons(url, 'default', 'changed'), ['Normal/EnsuringLoadBalancer', 'Normal/EnsuredLoadBalancer', 'Normal/DeletingLoadBalancer', 'Normal/DeletedLoadBalancer']);
+    assert.deepEqual(await reasons(url, 'default', 'changed'), [
+      'Normal/EnsuringLoadBalancer',
+      'Normal/EnsuredLoadBalancer',
+      'Normal/DeletingLoadBalancer',
+      'Normal/DeletedLoadBalancer',
+    ]);
     await s.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -203,7 +242,11 @@ describe('restarts', () => {
   test('kill -9 during provisioning: after a restart provisioning completes, with one load balancer per Service', async () => {
     const dir = tempDir();
     const db = join(dir, 'svcplane.db');
-    const child: ChildProcess = spawn(process.execPath, ['dist/cli.js', '--port', '0', '--db', db, '--log-level', 'error', '--lb-provision-delay', '30s', '--cloud-profile', 'gcp'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['dist/cli.js', '--port', '0', '--db', db, '--log-level', 'error', '--lb-provision-delay', '30s', '--cloud-profile', 'gcp'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (c: Buffer) => {

@@ -3,8 +3,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import {
-  CloudError, FakeCloud, systemClock,
-  type CloudClock, type CloudErrorReason, type FakeCloudOptions, type LoadBalancerRequest,
+  CloudError,
+  FakeCloud,
+  systemClock,
+  type CloudClock,
+  type CloudErrorReason,
+  type FakeCloudOptions,
+  type LoadBalancerRequest,
 } from '../../src/cloud/fakeCloud.js';
 import { createRandom } from '../../src/random.js';
 import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
@@ -77,7 +82,9 @@ test('aws: refuses what the in-tree AWS provider refuses', async () => {
   const { cloud: c } = cloud({ profile: 'aws' });
   await rejectsWith(c.ensureLoadBalancer(lb(1, { loadBalancerIP: '203.0.113.9' })), 'Unsupported', /^LoadBalancerIP cannot be specified for AWS ELB$/);
   await rejectsWith(c.ensureLoadBalancer(lb(2, { ports: [{ protocol: 'UDP', port: 53 }] })), 'Unsupported', /^Protocol UDP not supported by LoadBalancer$/);
-  const nlbUDP = await c.ensureLoadBalancer(lb(3, { ports: [{ protocol: 'UDP', port: 53 }], annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } }));
+  const nlbUDP = await c.ensureLoadBalancer(
+    lb(3, { ports: [{ protocol: 'UDP', port: 53 }], annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } }),
+  );
   assert.deepEqual(nlbUDP.ingress[0].ports, [{ port: 53, protocol: 'UDP' }]);
   await rejectsWith(c.ensureLoadBalancer(lb(4, { ports: [] })), 'Unsupported', /^requested load balancer with no ports$/);
 });
@@ -94,17 +101,32 @@ test('ip profiles: addresses from the pool, never its network or broadcast addre
       ips.push(ingress[0].ip!);
     }
     const hosts = ips.map((ip) => Number(ip.split('.')[3]));
-    assert.deepEqual([...hosts].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], profile);
-    assert.notDeepEqual(hosts, [...hosts].sort((a, b) => a - b), 'handed out in ascending order');
+    assert.deepEqual(
+      [...hosts].sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+      profile,
+    );
+    assert.notDeepEqual(
+      hosts,
+      [...hosts].sort((a, b) => a - b),
+      'handed out in ascending order',
+    );
   }
 });
 
 test('ip profiles: loadBalancerIP is honoured when free and in the pool, refused precisely otherwise', async () => {
   const { cloud: c } = cloud({ profile: 'metallb', ipPool: '203.0.113.0/24' });
   assert.equal((await c.ensureLoadBalancer(lb(1, { loadBalancerIP: '203.0.113.7' }))).ingress[0].ip, '203.0.113.7');
-  await rejectsWith(c.ensureLoadBalancer(lb(2, { loadBalancerIP: '203.0.113.7' })), 'IPAlreadyAllocated',
-    /^failed to allocate IP 203\.0\.113\.7 for load balancer a6b1f0c2e\w+ \(default\/svc-2\): already allocated to default\/svc-1$/);
-  await rejectsWith(c.ensureLoadBalancer(lb(2, { loadBalancerIP: '198.51.100.7' })), 'IPNotInPool', /198\.51\.100\.7 .*: not in the address pool 203\.0\.113\.0\/24$/);
+  await rejectsWith(
+    c.ensureLoadBalancer(lb(2, { loadBalancerIP: '203.0.113.7' })),
+    'IPAlreadyAllocated',
+    /^failed to allocate IP 203\.0\.113\.7 for load balancer a6b1f0c2e\w+ \(default\/svc-2\): already allocated to default\/svc-1$/,
+  );
+  await rejectsWith(
+    c.ensureLoadBalancer(lb(2, { loadBalancerIP: '198.51.100.7' })),
+    'IPNotInPool',
+    /198\.51\.100\.7 .*: not in the address pool 203\.0\.113\.0\/24$/,
+  );
   await rejectsWith(c.ensureLoadBalancer(lb(2, { loadBalancerIP: '203.0.113.255' })), 'IPNotInPool', /network or broadcast address of the address pool/);
   await rejectsWith(c.ensureLoadBalancer(lb(2, { loadBalancerIP: '203.0.113.300' })), 'InvalidIP', /"203\.0\.113\.300" .*: not a valid IPv4 address$/);
   // The same request again is a no-op, and a new loadBalancerIP moves the address.
@@ -119,12 +141,19 @@ test('a /30 pool holds two load balancers; the third is refused; a delete frees 
   const first = (await c.ensureLoadBalancer(lb(1))).ingress[0].ip!;
   const second = (await c.ensureLoadBalancer(lb(2))).ingress[0].ip!;
   assert.deepEqual([first, second].sort(), ['192.0.2.1', '192.0.2.2']);
-  await rejectsWith(c.ensureLoadBalancer(lb(3)), 'PoolExhausted', /^failed to allocate an IP for load balancer \w+ \(default\/svc-3\): no free address in the pool 192\.0\.2\.0\/30 \(2 of 2 in use\)$/);
+  await rejectsWith(
+    c.ensureLoadBalancer(lb(3)),
+    'PoolExhausted',
+    /^failed to allocate an IP for load balancer \w+ \(default\/svc-3\): no free address in the pool 192\.0\.2\.0\/30 \(2 of 2 in use\)$/,
+  );
   assert.equal(await c.deleteLoadBalancer(uid(1)), true);
   assert.equal(await c.deleteLoadBalancer(uid(1)), false);
   assert.equal(c.getLoadBalancer(uid(1)), undefined);
   assert.equal((await c.ensureLoadBalancer(lb(3))).ingress[0].ip, first);
-  assert.deepEqual(c.listLoadBalancers().map((l) => l.name), ['svc-2', 'svc-3']);
+  assert.deepEqual(
+    c.listLoadBalancers().map((l) => l.name),
+    ['svc-2', 'svc-3'],
+  );
 });
 
 test('the same uid keeps its address across a restart; a ports change updates in place', async () => {
@@ -137,14 +166,24 @@ test('the same uid keeps its address across a restart; a ports change updates in
     // A different seed: the address must come from the table, not from replaying the generator.
     const second = cloud({ profile }, { file: first.file, seed: 2 });
     assert.deepEqual(await second.cloud.ensureLoadBalancer(lb(1)), { ...created, action: 'unchanged' });
-    const ports = [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30081 }, { name: 'https', protocol: 'TCP', port: 443, nodePort: 30443 }];
+    const ports = [
+      { name: 'http', protocol: 'TCP', port: 80, nodePort: 30081 },
+      { name: 'https', protocol: 'TCP', port: 443, nodePort: 30443 },
+    ];
     const updated = await second.cloud.ensureLoadBalancer(lb(1, { ports }));
     assert.equal(updated.action, 'updated');
-    assert.deepEqual(updated.ingress[0].ports, [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }]);
+    assert.deepEqual(updated.ingress[0].ports, [
+      { port: 80, protocol: 'TCP' },
+      { port: 443, protocol: 'TCP' },
+    ]);
     assert.equal(updated.ingress[0].hostname ?? updated.ingress[0].ip, created.ingress[0].hostname ?? created.ingress[0].ip);
     assert.deepEqual(second.cloud.getLoadBalancer(uid(1))?.ports, ports);
     if (profile === 'metallb') {
-      await rejectsWith(second.cloud.ensureLoadBalancer(lb(2, { loadBalancerIP: created.ingress[0].ip })), 'IPAlreadyAllocated', /already allocated to default\/svc-1/);
+      await rejectsWith(
+        second.cloud.ensureLoadBalancer(lb(2, { loadBalancerIP: created.ingress[0].ip })),
+        'IPAlreadyAllocated',
+        /already allocated to default\/svc-1/,
+      );
     }
     second.db.close();
   }
@@ -169,7 +208,11 @@ test('the same seed gives the same addresses on fresh databases; another seed ot
 test('fake-lb-fail N fails exactly N attempts, counted across restarts; always never succeeds', async () => {
   const failing = lb(1, { annotations: { 'svcplane.dev/fake-lb-fail': '3' } });
   const first = cloud({ profile: 'gcp' });
-  await rejectsWith(first.cloud.ensureLoadBalancer(failing), 'InjectedFailure', /^fake cloud: injected failure 1 of 3 for load balancer a6b1f0c2e\w+ \(default\/svc-1\)$/);
+  await rejectsWith(
+    first.cloud.ensureLoadBalancer(failing),
+    'InjectedFailure',
+    /^fake cloud: injected failure 1 of 3 for load balancer a6b1f0c2e\w+ \(default\/svc-1\)$/,
+  );
   await rejectsWith(first.cloud.ensureLoadBalancer(failing), 'InjectedFailure', /injected failure 2 of 3/);
   first.db.close();
   const second = cloud({ profile: 'gcp' }, { file: first.file });
@@ -231,11 +274,17 @@ test('concurrent ensures for one uid make one load balancer; two uids cannot rac
   const keepAlive = setInterval(() => {}, 1000);
   try {
     const results = await Promise.all(Array.from({ length: 5 }, () => c.ensureLoadBalancer(lb(1))));
-    assert.deepEqual(results.map((r) => r.action), ['created', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    assert.deepEqual(
+      results.map((r) => r.action),
+      ['created', 'unchanged', 'unchanged', 'unchanged', 'unchanged'],
+    );
     assert.equal(new Set(results.map((r) => r.ingress[0].ip)).size, 1);
     assert.equal(c.listLoadBalancers().length, 1);
 
-    const racing = await Promise.allSettled([c.ensureLoadBalancer(lb(2, { loadBalancerIP: '192.0.2.5' })), c.ensureLoadBalancer(lb(3, { loadBalancerIP: '192.0.2.5' }))]);
+    const racing = await Promise.allSettled([
+      c.ensureLoadBalancer(lb(2, { loadBalancerIP: '192.0.2.5' })),
+      c.ensureLoadBalancer(lb(3, { loadBalancerIP: '192.0.2.5' })),
+    ]);
     assert.equal(racing[0].status, 'fulfilled');
     assert.ok(racing[1].status === 'rejected' && racing[1].reason instanceof CloudError && racing[1].reason.reason === 'IPAlreadyAllocated');
     // Unrequested picks made while others provision never collide either.

@@ -10,13 +10,29 @@ async function run(seed: number) {
   const t = await startServer({ seed, lbProvisionDelay: 20 });
   try {
     const w = await openWatch(`${t.url}/api/v1/namespaces/default/services?watch=true&resourceVersion=${t.server.store.currentRevision()}`);
-    const np = (await request(t.url).post('/api/v1/namespaces/default/services').send({ metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }).expect(201)).body;
-    const lb = (await request(t.url).post('/api/v1/namespaces/default/services').send({ metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } }).expect(201)).body;
+    const np = (
+      await request(t.url)
+        .post('/api/v1/namespaces/default/services')
+        .send({ metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } })
+        .expect(201)
+    ).body;
+    const lb = (
+      await request(t.url)
+        .post('/api/v1/namespaces/default/services')
+        .send({ metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } })
+        .expect(201)
+    ).body;
     for (;;) {
       const e = await w.next();
       if (e.object.metadata.name === 'lb' && e.object.status?.loadBalancer?.ingress) {
         w.close();
-        return { uid: np.metadata.uid, ip: np.spec.clusterIP, port: np.spec.ports[0].nodePort, lbPorts: lb.spec.ports[0].nodePort, hostname: e.object.status.loadBalancer.ingress[0].hostname };
+        return {
+          uid: np.metadata.uid,
+          ip: np.spec.clusterIP,
+          port: np.spec.ports[0].nodePort,
+          lbPorts: lb.spec.ports[0].nodePort,
+          hostname: e.object.status.loadBalancer.ingress[0].hostname,
+        };
       }
     }
   } finally {

@@ -22,9 +22,7 @@ import { call, killNine, offlineRepairCheck, Rand, sleep, startServer, type Outc
 
 const long = process.env.SVCPLANE_FUZZ === 'long';
 const seed = process.env.SVCPLANE_FUZZ_SEED ?? 'svcplane-crash-15';
-const size = long
-  ? { rounds: 20, clients: 16, namesPerClient: 6, loadMs: [4000, 12000] }
-  : { rounds: 3, clients: 12, namesPerClient: 5, loadMs: [2000, 5000] };
+const size = long ? { rounds: 20, clients: 16, namesPerClient: 6, loadMs: [4000, 12000] } : { rounds: 3, clients: 12, namesPerClient: 5, loadMs: [2000, 5000] };
 const namespaces = ['default', 'crash'];
 const cleanupFinalizer = 'service.kubernetes.io/load-balancer-cleanup';
 const allocationsPath = '/apis/svcplane.dev/v1alpha1/allocations';
@@ -32,24 +30,51 @@ const allocationsPath = '/apis/svcplane.dev/v1alpha1/allocations';
 // The watch check replays every change since the previous round's list, so the change log must keep them all.
 const serverFlags = ['--lb-provision-delay', '150ms', '--lb-retry-delay', '200ms', '--repair-interval', '0', '--watch-history', '1000000'];
 
-interface Port { name?: string; port: number; protocol?: string; targetPort?: number | string; nodePort?: number }
+interface Port {
+  name?: string;
+  port: number;
+  protocol?: string;
+  targetPort?: number | string;
+  nodePort?: number;
+}
 interface Svc {
   kind?: string;
   metadata: {
-    name: string; namespace: string; uid: string; resourceVersion: string;
-    deletionTimestamp?: string; finalizers?: string[]; labels?: Record<string, string>; annotations?: Record<string, string>;
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
   };
   spec: {
-    type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: Port[]; healthCheckNodePort?: number;
-    externalName?: string; externalTrafficPolicy?: string; loadBalancerClass?: string; sessionAffinity?: string;
+    type?: string;
+    clusterIP?: string;
+    clusterIPs?: string[];
+    ports?: Port[];
+    healthCheckNodePort?: number;
+    externalName?: string;
+    externalTrafficPolicy?: string;
+    loadBalancerClass?: string;
+    sessionAffinity?: string;
   };
   status?: { loadBalancer?: { ingress?: unknown[] } };
 }
-interface ServiceList { metadata: { resourceVersion: string }; items: Svc[] }
-interface AllocationList { items: { metadata: { name: string }; status: { holders?: { value: string; namespace: string; name: string; uid: string }[] } }[] }
+interface ServiceList {
+  metadata: { resourceVersion: string };
+  items: Svc[];
+}
+interface AllocationList {
+  items: { metadata: { name: string }; status: { holders?: { value: string; namespace: string; name: string; uid: string }[] } }[];
+}
 
 type Op = 'create' | 'delete' | 'replace' | 'merge' | 'strategic' | 'json' | 'typeChange';
-interface Write { op: Op; detail: string }
+interface Write {
+  op: Op;
+  detail: string;
+}
 
 /** What the owning client knows of one name, and what the checks compare the restarted server with. */
 interface NameState {
@@ -103,7 +128,16 @@ function createBody(name: string, r: Rand): { body: unknown; detail: string } {
   const ports: Port[] = [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }];
   if (r.chance(0.3)) ports.push({ name: 'metrics', port: 9090, protocol: 'TCP' });
   const metadata = { name, labels: { app: name, gen: '0' } };
-  const kind = r.weighted({ clusterIP: 3, staticIP: 1, nodePortRandom: 2, nodePortExplicit: 2, loadBalancer: 2, loadBalancerLocal: 1, headless: 1, externalName: 1 });
+  const kind = r.weighted({
+    clusterIP: 3,
+    staticIP: 1,
+    nodePortRandom: 2,
+    nodePortExplicit: 2,
+    loadBalancer: 2,
+    loadBalancerLocal: 1,
+    headless: 1,
+    externalName: 1,
+  });
   const spec: Record<string, unknown> = { ports, selector: { app: name } };
   switch (kind) {
     case 'staticIP':
@@ -140,10 +174,17 @@ function createBody(name: string, r: Rand): { body: unknown; detail: string } {
 class Round {
   readonly figures: RoundFigures = {
     acked: { create: 0, delete: 0, replace: 0, merge: 0, strategic: 0, json: 0, typeChange: 0 },
-    unknown: 0, rejected: {}, serverErrors: [], killAfterMs: 0,
+    unknown: 0,
+    rejected: {},
+    serverErrors: [],
+    killAfterMs: 0,
   };
   stopping = false;
-  constructor(readonly url: string, readonly states: Map<string, NameState>, readonly maxAcked: { rv: number }) {}
+  constructor(
+    readonly url: string,
+    readonly states: Map<string, NameState>,
+    readonly maxAcked: { rv: number },
+  ) {}
 
   /** Sends one write and files its outcome against the name: the only place the ledger changes. */
   async write(st: NameState, w: Write, method: string, p: string, body?: unknown, contentType?: string): Promise<void> {
@@ -236,7 +277,9 @@ class Round {
       }
       case 'replace':
       case 'typeChange': {
-        const toType = { ClusterIP: 'NodePort', NodePort: 'LoadBalancer', LoadBalancer: 'ExternalName', ExternalName: 'ClusterIP' }[k.spec.type ?? 'ClusterIP'] ?? 'ClusterIP';
+        const toType =
+          { ClusterIP: 'NodePort', NodePort: 'LoadBalancer', LoadBalancer: 'ExternalName', ExternalName: 'ClusterIP' }[k.spec.type ?? 'ClusterIP'] ??
+          'ClusterIP';
         // Headless Services cannot take node ports; their cycle goes through ExternalName instead.
         const nextType = op === 'typeChange' && headless(k) ? 'ExternalName' : toType;
         if (op === 'typeChange' && r.chance(0.6)) {
@@ -275,7 +318,10 @@ async function settle(url: string, timeoutMs: number): Promise<string[]> {
     const res = await call(url, 'GET', '/api/v1/services');
     if (res.kind === 'answer' && res.status === 200) {
       pending = (res.body as ServiceList).items
-        .filter((s) => terminating(s) || (wantsLB(s) && !s.status?.loadBalancer?.ingress?.length) || (!wantsLB(s) && s.metadata.finalizers?.includes(cleanupFinalizer)))
+        .filter(
+          (s) =>
+            terminating(s) || (wantsLB(s) && !s.status?.loadBalancer?.ingress?.length) || (!wantsLB(s) && s.metadata.finalizers?.includes(cleanupFinalizer)),
+        )
         .map((s) => `${s.metadata.namespace}/${s.metadata.name} (${s.spec.type}${terminating(s) ? ', terminating' : ''})`);
       if (!pending.length) return [];
     }
@@ -291,7 +337,11 @@ async function getJSON<T>(url: string, p: string): Promise<T> {
 }
 
 /** Every check after a restart; returns how many passed and what failed, so one round reports all it found. */
-async function check(url: string, states: Map<string, NameState>, maxAckedRV: number): Promise<{ passed: number; violations: string[]; objects: number; holders: number; applied: number }> {
+async function check(
+  url: string,
+  states: Map<string, NameState>,
+  maxAckedRV: number,
+): Promise<{ passed: number; violations: string[]; objects: number; holders: number; applied: number }> {
   let passed = 0;
   /** Unknown-outcome writes that turned out to have been committed: evidence the kill lands mid-commit, not only between requests. */
   let applied = 0;
@@ -334,11 +384,14 @@ async function check(url: string, states: Map<string, NameState>, maxAckedRV: nu
       expect(other === undefined, () => `${c.pool} ${c.value} is in both ${other} and ${key}`);
       claimedBy.set(k, key);
       const h = held.get(k);
-      expect(h !== undefined && `${h.namespace}/${h.name}` === key && h.uid === s.metadata.uid,
-        () => `${key} (uid ${s.metadata.uid}) has ${c.pool} ${c.value} but the allocation view has ${JSON.stringify(h ?? 'no holder')}`);
+      expect(
+        h !== undefined && `${h.namespace}/${h.name}` === key && h.uid === s.metadata.uid,
+        () => `${key} (uid ${s.metadata.uid}) has ${c.pool} ${c.value} but the allocation view has ${JSON.stringify(h ?? 'no holder')}`,
+      );
     }
   }
-  for (const [k, h] of held) expect(claimedBy.has(k), () => `leak: ${k.replace('|', ' ')} is held by ${h.namespace}/${h.name} (uid ${h.uid}), which does not hold it`);
+  for (const [k, h] of held)
+    expect(claimedBy.has(k), () => `leak: ${k.replace('|', ' ')} is held by ${h.namespace}/${h.name} (uid ${h.uid}), which does not hold it`);
 
   // Per name: the last acknowledged write is there, or the write in flight at the kill explains what is.
   for (const [key, st] of states) {
@@ -348,24 +401,39 @@ async function check(url: string, states: Map<string, NameState>, maxAckedRV: nu
     const last = st.lastAck ? `${st.lastAck.op} ${st.lastAck.detail}` : 'state at the round start';
     const inFlight = u ? `; in flight: ${u.op} ${u.detail}` : '';
     if (u) {
-      const took = u.op === 'create' ? c !== null && c.metadata.uid !== k?.metadata.uid
-        : u.op === 'delete' ? c === null || (terminating(c) && !!k && !terminating(k))
-        : c !== null && k !== null && rv(c) > rv(k) && !isDeepStrictEqual(content(c), content(k));
+      const took =
+        u.op === 'create'
+          ? c !== null && c.metadata.uid !== k?.metadata.uid
+          : u.op === 'delete'
+            ? c === null || (terminating(c) && !!k && !terminating(k))
+            : c !== null && k !== null && rv(c) > rv(k) && !isDeepStrictEqual(content(c), content(k));
       if (took) applied++;
     }
-    const what = () => `${key}: last acknowledged ${last} left ${k ? `rv ${rv(k)} uid ${k.metadata.uid}${terminating(k) ? ' (terminating)' : ''}` : 'nothing'}${inFlight}; found ${c ? `rv ${rv(c)} uid ${c.metadata.uid}` : 'nothing'}`;
+    const what = () =>
+      `${key}: last acknowledged ${last} left ${k ? `rv ${rv(k)} uid ${k.metadata.uid}${terminating(k) ? ' (terminating)' : ''}` : 'nothing'}${inFlight}; found ${c ? `rv ${rv(c)} uid ${c.metadata.uid}` : 'nothing'}`;
     if (k && !terminating(k)) {
       if (!c) expect(u?.op === 'delete', () => `LOST WRITE ${what()}`);
       else if (c.metadata.uid !== k.metadata.uid) expect(false, () => `replaced by another object: ${what()}`);
       else if (rv(c) < rv(k)) expect(false, () => `LOST WRITE (older state came back) ${what()}`);
-      else if (rv(c) === rv(k)) expect(isDeepStrictEqual(content(c), content(k)), () => `same resourceVersion, different content: ${what()}: ${JSON.stringify(content(c))} vs ${JSON.stringify(content(k))}`);
+      else if (rv(c) === rv(k))
+        expect(
+          isDeepStrictEqual(content(c), content(k)),
+          () => `same resourceVersion, different content: ${what()}: ${JSON.stringify(content(c))} vs ${JSON.stringify(content(k))}`,
+        );
       // Newer: the in-flight write, or the controller's finalizer and status, which leave what clients wrote alone.
-      else expect(u !== undefined || isDeepStrictEqual(content(c), content(k)), () => `changed without a write: ${what()}: ${JSON.stringify(content(c))} vs ${JSON.stringify(content(k))}`);
+      else
+        expect(
+          u !== undefined || isDeepStrictEqual(content(c), content(k)),
+          () => `changed without a write: ${what()}: ${JSON.stringify(content(c))} vs ${JSON.stringify(content(k))}`,
+        );
     } else if (k) {
       // Terminating: the controller removes it in its own time; only a new create can bring another.
       expect(!c || (c.metadata.uid === k.metadata.uid ? terminating(c) : u?.op === 'create'), () => `terminating object came back: ${what()}`);
     } else if (c) {
-      expect(u?.op === 'create' && c.metadata.uid !== st.deletedUid, () => `${st.deletedUid === c.metadata.uid ? 'LOST DELETE' : 'appeared without an acknowledged create'}: ${what()}`);
+      expect(
+        u?.op === 'create' && c.metadata.uid !== st.deletedUid,
+        () => `${st.deletedUid === c.metadata.uid ? 'LOST DELETE' : 'appeared without an acknowledged create'}: ${what()}`,
+      );
     } else passed++;
   }
   return { passed, violations, objects: current.size, holders, applied };
@@ -406,7 +474,10 @@ async function checkWatch(url: string, before: ServiceList, now: ServiceList): P
     const a = state.get(key);
     const b = listed.get(key);
     if (a && b && isDeepStrictEqual(bare(a), bare(b))) passed++;
-    else violations.push(`change log and objects disagree on ${key}: the watch from ${from} ends at ${a ? `rv ${rv(a)}` : 'nothing'}, the list has ${b ? `rv ${rv(b)}` : 'nothing'}`);
+    else
+      violations.push(
+        `change log and objects disagree on ${key}: the watch from ${from} ends at ${a ? `rv ${rv(a)}` : 'nothing'}, the list has ${b ? `rv ${rv(b)}` : 'nothing'}`,
+      );
   }
   return { passed, violations, events: w.events.length };
 }
@@ -470,9 +541,17 @@ test(`kill -9 under mixed load, ${size.rounds} rounds on one database (seed ${se
 
       const f = run.figures;
       const acked = sum(f.acked);
-      log(`round ${round}/${size.rounds}: killed after ${killAfterMs} ms; acknowledged ${acked} writes (${Object.entries(f.acked).map(([k, v]) => `${k} ${v}`).join(', ')}); ` +
-        `unknown outcome ${f.unknown} (${result.applied} found applied); rejected ${sum(f.rejected)} (${Object.entries(f.rejected).map(([k, v]) => `${k}x${v}`).join(', ') || 'none'}); ` +
-        `after restart ${result.objects} Services, ${result.holders} allocations held, ${watched.events} changes replayed by watch; checks passed ${result.passed}, failed ${result.violations.length}`);
+      log(
+        `round ${round}/${size.rounds}: killed after ${killAfterMs} ms; acknowledged ${acked} writes (${Object.entries(f.acked)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}); ` +
+          `unknown outcome ${f.unknown} (${result.applied} found applied); rejected ${sum(f.rejected)} (${
+            Object.entries(f.rejected)
+              .map(([k, v]) => `${k}x${v}`)
+              .join(', ') || 'none'
+          }); ` +
+          `after restart ${result.objects} Services, ${result.holders} allocations held, ${watched.events} changes replayed by watch; checks passed ${result.passed}, failed ${result.violations.length}`,
+      );
       for (const v of result.violations) failures.push(`round ${round}: ${v}`);
       if (result.violations.length) break;
 

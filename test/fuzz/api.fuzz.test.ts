@@ -23,8 +23,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = process.env.SVCPLANE_FUZZ_CLI ?? join(root, 'dist/cli.js');
 
 const seed = process.env.SVCPLANE_FUZZ_SEED ? Number(process.env.SVCPLANE_FUZZ_SEED) >>> 0 : 0x5eed15;
-const count = process.env.SVCPLANE_FUZZ_COUNT ? Number(process.env.SVCPLANE_FUZZ_COUNT)
-  : process.env.SVCPLANE_FUZZ === 'long' ? 100_000 : 3_000;
+const count = process.env.SVCPLANE_FUZZ_COUNT ? Number(process.env.SVCPLANE_FUZZ_COUNT) : process.env.SVCPLANE_FUZZ === 'long' ? 100_000 : 3_000;
 const only = process.env.SVCPLANE_FUZZ_ONLY?.split(',').filter(Boolean).map(Number);
 const concurrency = 8;
 const requestTimeoutMs = 10_000;
@@ -53,8 +52,11 @@ class ServerProcess {
     this.output = '';
     // --seed keeps UIDs, IPs and ports the same from run to run; a short provisioning delay
     // lets the fake cloud's writes settle before the consistency checks.
-    this.child = spawn(process.execPath, [cli, '--port', '0', '--db', this.db, '--log-level', 'error', '--seed', String(seed),
-      '--lb-provision-delay', '50ms', '--lb-retry-delay', '50ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(
+      process.execPath,
+      [cli, '--port', '0', '--db', this.db, '--log-level', 'error', '--seed', String(seed), '--lb-provision-delay', '50ms', '--lb-retry-delay', '50ms'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString('utf8')).slice(-20_000);
     };
@@ -162,7 +164,10 @@ function send(base: string, req: FuzzRequest, index = -1, fresh = false): Promis
 
 async function json(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; value: unknown }> {
   const o = await send(base, {
-    method, path, label: 'harness', headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    method,
+    path,
+    label: 'harness',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
   });
   if ('error' in o) throw new Error(`${method} ${path}: ${o.error}`);
@@ -173,9 +178,20 @@ async function json(base: string, method: string, path: string, body?: unknown):
 
 // The reasons kube-apiserver gives with each code (k8s.io/apimachinery/pkg/api/errors).
 const reasonsByCode: Record<number, readonly string[]> = {
-  400: ['BadRequest'], 401: ['Unauthorized'], 403: ['Forbidden'], 404: ['NotFound'], 405: ['MethodNotAllowed'],
-  406: ['NotAcceptable'], 409: ['AlreadyExists', 'Conflict'], 410: ['Expired', 'Gone'], 413: ['RequestEntityTooLarge'],
-  415: ['UnsupportedMediaType'], 422: ['Invalid'], 429: ['TooManyRequests'], 500: ['InternalError'], 504: ['Timeout'],
+  400: ['BadRequest'],
+  401: ['Unauthorized'],
+  403: ['Forbidden'],
+  404: ['NotFound'],
+  405: ['MethodNotAllowed'],
+  406: ['NotAcceptable'],
+  409: ['AlreadyExists', 'Conflict'],
+  410: ['Expired', 'Gone'],
+  413: ['RequestEntityTooLarge'],
+  415: ['UnsupportedMediaType'],
+  422: ['Invalid'],
+  429: ['TooManyRequests'],
+  500: ['InternalError'],
+  504: ['Timeout'],
 };
 
 /** The failure class of an answer, or undefined when it is acceptable. */
@@ -244,10 +260,10 @@ interface Failure {
 
 /** Readable bytes: UTF-8 where valid, \xNN where not. */
 function showBytes(b: Buffer | undefined, max = 300): string {
-  if (!b || !b.length) return '<empty>';
+  if (!b?.length) return '<empty>';
   const head = b.subarray(0, max);
   let out = '';
-  for (let i = 0; i < head.length;) {
+  for (let i = 0; i < head.length; ) {
     const c = head[i];
     const len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
     const piece = len ? head.subarray(i, i + len) : undefined;
@@ -277,18 +293,26 @@ function describe(index: number, req: FuzzRequest, o: Outcome, cls: string): str
 
 // ---- the run ----------------------------------------------------------------------------------
 
-interface Stored { metadata: { name: string; namespace?: string; uid: string }; spec?: Record<string, unknown> }
-
-function itemPath(kind: 'services' | 'namespaces' | 'events', o: Stored): string {
-  return kind === 'namespaces' ? `/api/v1/namespaces/${o.metadata.name}` : `/api/v1/namespaces/${o.metadata.namespace}/${kind}/${encodeURIComponent(o.metadata.name)}`;
+interface Stored {
+  metadata: { name: string; namespace?: string; uid: string };
+  spec?: Record<string, unknown>;
 }
 
-const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
+function itemPath(kind: 'services' | 'namespaces' | 'events', o: Stored): string {
+  return kind === 'namespaces'
+    ? `/api/v1/namespaces/${o.metadata.name}`
+    : `/api/v1/namespaces/${o.metadata.namespace}/${kind}/${encodeURIComponent(o.metadata.name)}`;
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** After the run: what is listed reads back the same, and every allocation is held once. */
 async function checkStored(server: ServerProcess, fail: (cls: string, text: string) => void): Promise<void> {
-
   // Let the fake cloud finish provisioning, then compare until a round sees no change.
   await sleep(300);
   let problems: string[] = [];
@@ -315,7 +339,9 @@ async function checkStored(server: ServerProcess, fail: (cls: string, text: stri
         try {
           assert.deepEqual(rest, listed);
         } catch {
-          problems.push(`GET ${path} differs from its list item:\n  get:  ${JSON.stringify(rest).slice(0, 600)}\n  list: ${JSON.stringify(listed).slice(0, 600)}`);
+          problems.push(
+            `GET ${path} differs from its list item:\n  get:  ${JSON.stringify(rest).slice(0, 600)}\n  list: ${JSON.stringify(listed).slice(0, 600)}`,
+          );
         }
       }
     }
@@ -358,8 +384,11 @@ async function checkStored(server: ServerProcess, fail: (cls: string, text: stri
   for (const [key, h] of held) {
     if (shownBy.has(key)) continue;
     const now = stored.services.find((svc) => svc.metadata.namespace === h.namespace && svc.metadata.name === h.name);
-    fail('allocation-leak', `${key} is held by ${h.namespace}/${h.name} (uid ${h.uid}) but no stored Service shows it; ` +
-      `that Service is now ${now ? JSON.stringify({ uid: now.metadata.uid, spec: now.spec }) : 'gone'}`);
+    fail(
+      'allocation-leak',
+      `${key} is held by ${h.namespace}/${h.name} (uid ${h.uid}) but no stored Service shows it; ` +
+        `that Service is now ${now ? JSON.stringify({ uid: now.metadata.uid, spec: now.spec }) : 'gone'}`,
+    );
   }
 }
 
@@ -417,7 +446,10 @@ test(`fuzz: no request takes svcplane down (seed ${seed})`, { timeout: count > 1
       const names = [...suspects].sort((x, y) => x - y);
       suspects.clear();
       if (!(await restart())) {
-        fail('process-exit', `svcplane exited (code ${ex.code}, signal ${ex.signal}); suspects ${names.map((i) => `#${i}`).join(' ')} (not replayed: too many restarts)\n  server output:\n${tail}`);
+        fail(
+          'process-exit',
+          `svcplane exited (code ${ex.code}, signal ${ex.signal}); suspects ${names.map((i) => `#${i}`).join(' ')} (not replayed: too many restarts)\n  server output:\n${tail}`,
+        );
         return;
       }
       let named = false;
@@ -427,12 +459,18 @@ test(`fuzz: no request takes svcplane down (seed ${seed})`, { timeout: count > 1
         for (let waited = 0; waited < 300 && !server.exited; waited += 25) await sleep(25);
         if (!server.exited) continue;
         named = true;
-        fail('process-exit', `${describe(index, req, o, 'process-exit')}\n  alone, it makes svcplane exit (code ${server.exited.code}, signal ${server.exited.signal}); server output:\n${indent(server.tail())}`);
+        fail(
+          'process-exit',
+          `${describe(index, req, o, 'process-exit')}\n  alone, it makes svcplane exit (code ${server.exited.code}, signal ${server.exited.signal}); server output:\n${indent(server.tail())}`,
+        );
         saveBody(index, req);
         if (!(await restart())) return;
       }
       if (!named) {
-        fail('process-exit', `svcplane exited (code ${ex.code}, signal ${ex.signal}) but none of the requests that lost their connection (${names.map((i) => `#${i}`).join(' ')}) does it alone; server output:\n${indent(tail)}`);
+        fail(
+          'process-exit',
+          `svcplane exited (code ${ex.code}, signal ${ex.signal}) but none of the requests that lost their connection (${names.map((i) => `#${i}`).join(' ')}) does it alone; server output:\n${indent(tail)}`,
+        );
       }
     };
     const saveBody = (index: number, req: FuzzRequest) => {
@@ -455,7 +493,10 @@ test(`fuzz: no request takes svcplane down (seed ${seed})`, { timeout: count > 1
           for (let waited = 0; waited < 300 && !server.exited && gen === generation; waited += 25) await sleep(25);
           if (server.exited || gen !== generation) {
             if (gen === generation) suspects.add(index);
-            if (server.exited && !restarting && !gaveUp) restarting = recover().finally(() => { restarting = undefined; });
+            if (server.exited && !restarting && !gaveUp)
+              restarting = recover().finally(() => {
+                restarting = undefined;
+              });
             continue;
           }
           const previous = /on a socket last used by #(\d+)$/.exec((o as { error: string }).error);
@@ -466,12 +507,24 @@ test(`fuzz: no request takes svcplane down (seed ${seed})`, { timeout: count > 1
             const retry = await send(server.url, req, index, true);
             if (!('error' in retry)) {
               // Reported, not failed: a client retries this, and which request did it is a guess.
-              notes.push(describe(prev, generateRequest(seed, prev), { error: `the next request on its kept-alive connection (#${index}) got ${(o as { error: string }).error.split(' ')[0]}; it succeeded on a new connection` }, 'keepalive-broken (note)'));
+              notes.push(
+                describe(
+                  prev,
+                  generateRequest(seed, prev),
+                  {
+                    error: `the next request on its kept-alive connection (#${index}) got ${(o as { error: string }).error.split(' ')[0]}; it succeeded on a new connection`,
+                  },
+                  'keepalive-broken (note)',
+                ),
+              );
               o = retry;
             }
           }
         }
-        if (server.exited && !restarting && !gaveUp) restarting = recover().finally(() => { restarting = undefined; });
+        if (server.exited && !restarting && !gaveUp)
+          restarting = recover().finally(() => {
+            restarting = undefined;
+          });
         const key = 'error' in o ? o.error.split(/[ :]/)[0] : o.status;
         statuses.set(key, (statuses.get(key) ?? 0) + 1);
         const cls = classify(req, o);
@@ -494,16 +547,22 @@ test(`fuzz: no request takes svcplane down (seed ${seed})`, { timeout: count > 1
 
     // The first failure of each class comes first, so one noisy class does not hide the others.
     const firsts = [...new Map(failures.map((f) => [f.cls, f] as const).reverse()).values()].reverse();
-    const head = [...new Set([...firsts, ...failures])].slice(0, reportedFailures).map((f) => f.text).join('\n\n');
+    const head = [...new Set([...firsts, ...failures])]
+      .slice(0, reportedFailures)
+      .map((f) => f.text)
+      .join('\n\n');
     if (failures.length) {
       mkdirSync(failureDir, { recursive: true });
       writeFileSync(join(failureDir, 'report.txt'), failures.map((f) => f.text).join('\n\n'));
     }
-    assert.equal(failures.length, 0,
+    assert.equal(
+      failures.length,
+      0,
       `${failures.length} fuzz failures (seed ${seed}, ${next} of ${indices.length} requests sent, ${restarts} restarts after exits` +
-      `${gaveUp ? `, then gave up: consistency not checked` : ''}); by class:\n` +
-      `${JSON.stringify(Object.fromEntries([...byClass].sort((a, b) => b[1] - a[1])), null, 1)}\nfirst ${Math.min(reportedFailures, failures.length)}:\n${head}\n` +
-      `(every failure is in ${join(failureDir, 'report.txt')}; the request bodies of the first 20 are there as <index>.body)`);
+        `${gaveUp ? `, then gave up: consistency not checked` : ''}); by class:\n` +
+        `${JSON.stringify(Object.fromEntries([...byClass].sort((a, b) => b[1] - a[1])), null, 1)}\nfirst ${Math.min(reportedFailures, failures.length)}:\n${head}\n` +
+        `(every failure is in ${join(failureDir, 'report.txt')}; the request bodies of the first 20 are there as <index>.body)`,
+    );
   } finally {
     await server.stop();
     agent.destroy();

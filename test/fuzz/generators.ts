@@ -109,8 +109,18 @@ function unicodeString(rng: Rng, max = 12): string {
 }
 
 const badUtf8 = [
-  [0xff], [0xfe], [0xc3, 0x28], [0xa0, 0xa1], [0xe2, 0x28, 0xa1], [0xe2, 0x82], [0xf0, 0x28, 0x8c, 0xbc],
-  [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80],
+  [0xff],
+  [0xfe],
+  [0xc3, 0x28],
+  [0xa0, 0xa1],
+  [0xe2, 0x28, 0xa1],
+  [0xe2, 0x82],
+  [0xf0, 0x28, 0x8c, 0xbc],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0x80],
 ];
 function invalidUtf8String(rng: Rng): Buffer {
   const parts: Buffer[] = [Buffer.from('"')];
@@ -125,22 +135,43 @@ function invalidUtf8String(rng: Rng): Buffer {
 
 function deepText(rng: Rng, depth: number): string {
   switch (rng.int(4)) {
-    case 0: return '['.repeat(depth) + ']'.repeat(depth);
-    case 1: return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-    case 2: return '[{"x":'.repeat(depth) + 'null' + '}]'.repeat(depth);
-    default: return '{"spec":{"ports":['.repeat(depth) + '{}' + ']}}'.repeat(depth);
+    case 0:
+      return '['.repeat(depth) + ']'.repeat(depth);
+    case 1:
+      return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    case 2:
+      return `${'[{"x":'.repeat(depth)}null${'}]'.repeat(depth)}`;
+    default:
+      return `${'{"spec":{"ports":['.repeat(depth)}{}${']}}'.repeat(depth)}`;
   }
 }
 
 function hugeString(rng: Rng): string {
-  const len = rng.weighted([[10, 300], [6, 70_000], [3, 1_100_000], [1, 3_300_000]] as const);
+  const len = rng.weighted([
+    [10, 300],
+    [6, 70_000],
+    [3, 1_100_000],
+    [1, 3_300_000],
+  ] as const);
   return rng.pick(['a', 'é', '名', 'x.']).repeat(Math.ceil(len / 2));
 }
 
 function randomScalar(rng: Rng): Json {
   return rng.weighted<Json>([
-    [2, rng.int(100000)], [1, -1], [1, 0], [1, 3.5], [1, 2 ** 53 + 2], [1, 1e300], [1, -2147483649], [1, 65536],
-    [2, 'x'], [1, ''], [1, unicodeString(rng)], [1, true], [1, false], [2, null],
+    [2, rng.int(100000)],
+    [1, -1],
+    [1, 0],
+    [1, 3.5],
+    [1, 2 ** 53 + 2],
+    [1, 1e300],
+    [1, -2147483649],
+    [1, 65536],
+    [2, 'x'],
+    [1, ''],
+    [1, unicodeString(rng)],
+    [1, true],
+    [1, false],
+    [2, null],
   ]);
 }
 
@@ -169,7 +200,11 @@ function otherType(rng: Rng, v: Json): Json {
 export type ServiceKind = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName' | 'Headless';
 
 function servicePorts(rng: Rng, withNodePort: boolean): JsonObject[] {
-  const n = rng.weighted([[6, 1], [3, 2], [1, 3]] as const);
+  const n = rng.weighted([
+    [6, 1],
+    [3, 2],
+    [1, 3],
+  ] as const);
   const ports: JsonObject[] = [];
   for (let i = 0; i < n; i++) {
     const p: JsonObject = { port: rng.pick([80, 443, 8080, 53, 9000 + i]) + i, protocol: rng.pick(['TCP', 'TCP', 'UDP', 'SCTP']) };
@@ -213,7 +248,10 @@ export function validService(rng: Rng, name: string, namespace?: string, kind?: 
     if (type === 'NodePort' && rng.chance(0.2)) spec.externalTrafficPolicy = 'Local';
   }
   const svc: JsonObject = { metadata, spec };
-  if (rng.chance(0.8)) { svc.apiVersion = 'v1'; svc.kind = 'Service'; }
+  if (rng.chance(0.8)) {
+    svc.apiVersion = 'v1';
+    svc.kind = 'Service';
+  }
   return svc;
 }
 
@@ -223,7 +261,9 @@ function serviceStatus(rng: Rng): JsonObject {
   if (rng.chance(0.2)) ingress.ports = [{ port: 80, protocol: 'TCP', error: 'fuzz' }];
   const status: JsonObject = { loadBalancer: { ingress: rng.chance(0.8) ? [ingress] : [] } };
   if (rng.chance(0.4)) {
-    status.conditions = [{ type: 'Fuzzed', status: rng.pick(['True', 'False', 'Unknown']), reason: 'Fuzz', message: 'm', lastTransitionTime: '2024-01-01T00:00:00Z' }];
+    status.conditions = [
+      { type: 'Fuzzed', status: rng.pick(['True', 'False', 'Unknown']), reason: 'Fuzz', message: 'm', lastTransitionTime: '2024-01-01T00:00:00Z' },
+    ];
   }
   return status;
 }
@@ -231,7 +271,10 @@ function serviceStatus(rng: Rng): JsonObject {
 export function validNamespace(rng: Rng, name: string): JsonObject {
   const ns: JsonObject = { metadata: { name } };
   if (rng.chance(0.5)) (ns.metadata as JsonObject).labels = { team: rng.pick(['a', 'b']) };
-  if (rng.chance(0.8)) { ns.apiVersion = 'v1'; ns.kind = 'Namespace'; }
+  if (rng.chance(0.8)) {
+    ns.apiVersion = 'v1';
+    ns.kind = 'Namespace';
+  }
   return ns;
 }
 
@@ -248,8 +291,14 @@ export function validEvent(rng: Rng, name: string, namespace: string): JsonObjec
     lastTimestamp: ts,
     count: rng.range(1, 5),
   };
-  if (rng.chance(0.3)) { ev.reportingComponent = 'fuzz'; ev.reportingInstance = 'fuzz-1'; }
-  if (rng.chance(0.8)) { ev.apiVersion = 'v1'; ev.kind = 'Event'; }
+  if (rng.chance(0.3)) {
+    ev.reportingComponent = 'fuzz';
+    ev.reportingInstance = 'fuzz-1';
+  }
+  if (rng.chance(0.8)) {
+    ev.apiVersion = 'v1';
+    ev.kind = 'Event';
+  }
   return ev;
 }
 
@@ -294,128 +343,234 @@ function randomObject(rng: Rng, root: Json): JsonObject | undefined {
 type Mutation = (rng: Rng, root: JsonObject, splices: Splices) => string;
 
 const mutations: ReadonlyArray<readonly [number, Mutation]> = [
-  [6, (rng, root) => {
-    const s = randomSlot(rng, root);
-    if (!s) return 'noop';
-    putSlot(s, otherType(rng, getSlot(s)));
-    return `type-change@${String(s.key)}`;
-  }],
-  [3, (rng, root) => {
-    const s = randomSlot(rng, root);
-    if (!s) return 'noop';
-    if (Array.isArray(s.parent)) s.parent.splice(s.key as number, 1);
-    else delete s.parent[s.key as string];
-    return `remove@${String(s.key)}`;
-  }],
-  [2, (rng, root) => {
-    const s = randomSlot(rng, root);
-    if (!s) return 'noop';
-    putSlot(s, null);
-    return `null@${String(s.key)}`;
-  }],
-  [4, (rng, root) => {
-    const o = randomObject(rng, root) ?? root;
-    const key = rng.chance(0.5) ? rng.pick(['名前', 'ñame', 'Ωmega', '😀', 'ключ', 'clé', 'x\u0000y', '\u202eevil', '']) : unicodeString(rng);
-    setKey(o, key, rng.chance(0.5) ? 1 : randomValue(rng));
-    return 'unicode-unknown-field';
-  }],
-  [3, (rng, root) => {
-    const s = randomSlot(rng, root);
-    if (!s) return 'noop';
-    putSlot(s, unicodeString(rng, 30));
-    return 'unicode-value';
-  }],
-  [3, (rng, root) => {
-    const o = randomObject(rng, root) ?? root;
-    const key = rng.pick(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', '__defineGetter__']);
-    setKey(o, key, rng.pick<Json>([{ polluted: true }, { prototype: { polluted: true } }, 'x', 1, null, [], { toString: 1 }]));
-    return `proto-key:${key}`;
-  }],
-  [3, (rng, root, splices) => {
-    const s = randomSlot(rng, root);
-    if (!s) return 'noop';
-    const depth = rng.weighted([[3, 100], [3, 1000], [4, 10_000], [1, 10_001], [1, 50_000]] as const);
-    putSlot(s, splices.add(deepText(rng, depth)));
-    return `deep-${depth}`;
-  }],
-  [3, (rng, root) => {
-    const s = randomSlot(rng, root) ?? { parent: root, key: 'x' };
-    putSlot(s, hugeString(rng));
-    return 'huge-string';
-  }],
-  [3, (rng, root) => {
-    const n = rng.weighted([[4, 200], [3, 5000], [1, 100_000]] as const);
-    const what = rng.int(4);
-    const spec = (root.spec && typeof root.spec === 'object' && !Array.isArray(root.spec) ? root.spec : (root.spec = {})) as JsonObject;
-    const meta = (root.metadata && typeof root.metadata === 'object' && !Array.isArray(root.metadata) ? root.metadata : (root.metadata = {})) as JsonObject;
-    if (what === 0) spec.ports = Array.from({ length: n }, (_, i) => ({ port: (i % 65535) + 1, name: `p${i}` }));
-    else if (what === 1) meta.finalizers = Array.from({ length: n }, (_, i) => `f.dev/f${i}`);
-    else if (what === 2) meta.labels = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
-    else spec.externalIPs = Array.from({ length: n }, (_, i) => `10.0.${(i >> 8) & 255}.${i & 255}`);
-    return `big-array-${what}-${n}`;
-  }],
-  [3, (rng, root, splices) => {
-    const s = randomSlot(rng, root);
-    if (!s) return 'noop';
-    putSlot(s, splices.add(invalidUtf8String(rng)));
-    return 'invalid-utf8-value';
-  }],
-  [3, (rng, root, splices) => {
-    const o = randomObject(rng, root) ?? root;
-    setKey(o, splices.add(invalidUtf8String(rng)), rng.chance(0.5) ? 1 : 'v');
-    return 'invalid-utf8-key';
-  }],
-  [3, (rng, root, splices) => {
-    const o = randomObject(rng, root) ?? root;
-    const keys = Object.keys(o);
-    const key = keys.length && rng.chance(0.7) ? rng.pick(keys) : rng.pick(['name', 'type', 'spec', 'metadata']);
-    // `"<key>":<value>,"<key>"` in place of one key: the same key twice in one object.
-    const first = JSON.stringify(randomValue(rng)) ?? 'null';
-    setKey(o, splices.add(`${JSON.stringify(key)}:${first},${JSON.stringify(key)}`), rng.chance(0.5) ? o[key] ?? 1 : randomValue(rng));
-    return `duplicate-key:${key}`;
-  }],
-  [2, (rng, root, splices) => {
-    const s = randomSlot(rng, root);
-    if (!s) return 'noop';
-    putSlot(s, splices.add(rng.pick(['1e999', '-0', '0.0000000000000000000000001', '123456789012345678901234567890', '1E+2', '"\\ud800"', '"\\u0000"', '"\\uDFFF\\uD800"'])));
-    return 'odd-literal';
-  }],
+  [
+    6,
+    (rng, root) => {
+      const s = randomSlot(rng, root);
+      if (!s) return 'noop';
+      putSlot(s, otherType(rng, getSlot(s)));
+      return `type-change@${String(s.key)}`;
+    },
+  ],
+  [
+    3,
+    (rng, root) => {
+      const s = randomSlot(rng, root);
+      if (!s) return 'noop';
+      if (Array.isArray(s.parent)) s.parent.splice(s.key as number, 1);
+      else delete s.parent[s.key as string];
+      return `remove@${String(s.key)}`;
+    },
+  ],
+  [
+    2,
+    (rng, root) => {
+      const s = randomSlot(rng, root);
+      if (!s) return 'noop';
+      putSlot(s, null);
+      return `null@${String(s.key)}`;
+    },
+  ],
+  [
+    4,
+    (rng, root) => {
+      const o = randomObject(rng, root) ?? root;
+      const key = rng.chance(0.5) ? rng.pick(['名前', 'ñame', 'Ωmega', '😀', 'ключ', 'clé', 'x\u0000y', '\u202eevil', '']) : unicodeString(rng);
+      setKey(o, key, rng.chance(0.5) ? 1 : randomValue(rng));
+      return 'unicode-unknown-field';
+    },
+  ],
+  [
+    3,
+    (rng, root) => {
+      const s = randomSlot(rng, root);
+      if (!s) return 'noop';
+      putSlot(s, unicodeString(rng, 30));
+      return 'unicode-value';
+    },
+  ],
+  [
+    3,
+    (rng, root) => {
+      const o = randomObject(rng, root) ?? root;
+      const key = rng.pick(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', '__defineGetter__']);
+      setKey(o, key, rng.pick<Json>([{ polluted: true }, { prototype: { polluted: true } }, 'x', 1, null, [], { toString: 1 }]));
+      return `proto-key:${key}`;
+    },
+  ],
+  [
+    3,
+    (rng, root, splices) => {
+      const s = randomSlot(rng, root);
+      if (!s) return 'noop';
+      const depth = rng.weighted([
+        [3, 100],
+        [3, 1000],
+        [4, 10_000],
+        [1, 10_001],
+        [1, 50_000],
+      ] as const);
+      putSlot(s, splices.add(deepText(rng, depth)));
+      return `deep-${depth}`;
+    },
+  ],
+  [
+    3,
+    (rng, root) => {
+      const s = randomSlot(rng, root) ?? { parent: root, key: 'x' };
+      putSlot(s, hugeString(rng));
+      return 'huge-string';
+    },
+  ],
+  [
+    3,
+    (rng, root) => {
+      const n = rng.weighted([
+        [4, 200],
+        [3, 5000],
+        [1, 100_000],
+      ] as const);
+      const what = rng.int(4);
+      const spec = (root.spec && typeof root.spec === 'object' && !Array.isArray(root.spec) ? root.spec : (root.spec = {})) as JsonObject;
+      const meta = (root.metadata && typeof root.metadata === 'object' && !Array.isArray(root.metadata) ? root.metadata : (root.metadata = {})) as JsonObject;
+      if (what === 0) spec.ports = Array.from({ length: n }, (_, i) => ({ port: (i % 65535) + 1, name: `p${i}` }));
+      else if (what === 1) meta.finalizers = Array.from({ length: n }, (_, i) => `f.dev/f${i}`);
+      else if (what === 2) meta.labels = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+      else spec.externalIPs = Array.from({ length: n }, (_, i) => `10.0.${(i >> 8) & 255}.${i & 255}`);
+      return `big-array-${what}-${n}`;
+    },
+  ],
+  [
+    3,
+    (rng, root, splices) => {
+      const s = randomSlot(rng, root);
+      if (!s) return 'noop';
+      putSlot(s, splices.add(invalidUtf8String(rng)));
+      return 'invalid-utf8-value';
+    },
+  ],
+  [
+    3,
+    (rng, root, splices) => {
+      const o = randomObject(rng, root) ?? root;
+      setKey(o, splices.add(invalidUtf8String(rng)), rng.chance(0.5) ? 1 : 'v');
+      return 'invalid-utf8-key';
+    },
+  ],
+  [
+    3,
+    (rng, root, splices) => {
+      const o = randomObject(rng, root) ?? root;
+      const keys = Object.keys(o);
+      const key = keys.length && rng.chance(0.7) ? rng.pick(keys) : rng.pick(['name', 'type', 'spec', 'metadata']);
+      // `"<key>":<value>,"<key>"` in place of one key: the same key twice in one object.
+      const first = JSON.stringify(randomValue(rng)) ?? 'null';
+      setKey(o, splices.add(`${JSON.stringify(key)}:${first},${JSON.stringify(key)}`), rng.chance(0.5) ? (o[key] ?? 1) : randomValue(rng));
+      return `duplicate-key:${key}`;
+    },
+  ],
+  [
+    2,
+    (rng, root, splices) => {
+      const s = randomSlot(rng, root);
+      if (!s) return 'noop';
+      putSlot(
+        s,
+        splices.add(
+          rng.pick(['1e999', '-0', '0.0000000000000000000000001', '123456789012345678901234567890', '1E+2', '"\\ud800"', '"\\u0000"', '"\\uDFFF\\uD800"']),
+        ),
+      );
+      return 'odd-literal';
+    },
+  ],
 ];
 
 function mutate(rng: Rng, root: JsonObject, splices: Splices): string[] {
   const applied: string[] = [];
-  const n = rng.weighted([[6, 1], [3, 2], [1, 3]] as const);
+  const n = rng.weighted([
+    [6, 1],
+    [3, 2],
+    [1, 3],
+  ] as const);
   for (let i = 0; i < n; i++) applied.push(rng.weighted(mutations)(rng, root, splices));
   return applied;
 }
 
 // ---- bodies ---------------------------------------------------------------------------------
 
-interface Body { bytes: Buffer; contentType?: string; notes: string[] }
+interface Body {
+  bytes: Buffer;
+  contentType?: string;
+  notes: string[];
+}
 
 /** Serialises a (possibly mutated) document and maybe damages the bytes or the framing. */
-function encode(rng: Rng, doc: Json, splices: Splices, jsonType: string, notes: string[], allowYaml: boolean): Body {
+function encode(rng: Rng, doc: Json, splices: Splices, jsonType: string, notes: string[], _allowYaml: boolean): Body {
   let bytes = splices.render(JSON.stringify(doc));
   let contentType: string | undefined = jsonType;
   const damage = rng.weighted<string>([
-    [30, 'none'], [2, 'truncate'], [1, 'empty'], [1, 'whitespace'], [1, 'garbage'], [1, 'bom'], [1, 'trailing'],
-    [1, 'non-object'], [3, 'wrong-type'], [1, 'no-type'], [2, 'yaml'], [2, 'protobuf'], [1, 'charset'],
+    [30, 'none'],
+    [2, 'truncate'],
+    [1, 'empty'],
+    [1, 'whitespace'],
+    [1, 'garbage'],
+    [1, 'bom'],
+    [1, 'trailing'],
+    [1, 'non-object'],
+    [3, 'wrong-type'],
+    [1, 'no-type'],
+    [2, 'yaml'],
+    [2, 'protobuf'],
+    [1, 'charset'],
   ]);
   switch (damage) {
-    case 'truncate': bytes = bytes.subarray(0, rng.int(Math.max(1, bytes.length))); break;
-    case 'empty': bytes = Buffer.alloc(0); break;
-    case 'whitespace': bytes = Buffer.from(' \n\t '); break;
-    case 'garbage': bytes = Buffer.from(rng.pick(['{', '}', 'nul', '{"a":}', '[', '\u0000\u0001', '{"metadata":{"name":"x"},}', "{'a':1}", 'NaN'])); break;
-    case 'bom': bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]); break;
-    case 'trailing': bytes = Buffer.concat([bytes, Buffer.from(rng.pick(['}', ' {}', ',', '\u0000', ']]]']))]); break;
-    case 'non-object': bytes = Buffer.from(rng.pick(['[]', '[{}]', '"str"', '42', 'null', 'true', '[' + JSON.stringify(doc) + ']'])); break;
-    case 'wrong-type':
-      contentType = rng.pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded',
-        'application/jsonx', 'json', '*/*', 'application/*', 'application/json-patch+json', 'application/merge-patch+json',
-        'application/strategic-merge-patch+json', 'application/apply-patch+yaml', 'application/json, text/plain', ';;;', 'a/b/c', '名前/x']);
+    case 'truncate':
+      bytes = bytes.subarray(0, rng.int(Math.max(1, bytes.length)));
       break;
-    case 'no-type': contentType = undefined; break;
-    case 'charset': contentType = `${jsonType}; charset=${rng.pick(['utf-8', 'utf-16', 'latin1', 'bogus', '"utf-8"'])}`; break;
+    case 'empty':
+      bytes = Buffer.alloc(0);
+      break;
+    case 'whitespace':
+      bytes = Buffer.from(' \n\t ');
+      break;
+    case 'garbage':
+      bytes = Buffer.from(rng.pick(['{', '}', 'nul', '{"a":}', '[', '\u0000\u0001', '{"metadata":{"name":"x"},}', "{'a':1}", 'NaN']));
+      break;
+    case 'bom':
+      bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
+      break;
+    case 'trailing':
+      bytes = Buffer.concat([bytes, Buffer.from(rng.pick(['}', ' {}', ',', '\u0000', ']]]']))]);
+      break;
+    case 'non-object':
+      bytes = Buffer.from(rng.pick(['[]', '[{}]', '"str"', '42', 'null', 'true', `[${JSON.stringify(doc)}]`]));
+      break;
+    case 'wrong-type':
+      contentType = rng.pick([
+        'text/plain',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        'application/x-www-form-urlencoded',
+        'application/jsonx',
+        'json',
+        '*/*',
+        'application/*',
+        'application/json-patch+json',
+        'application/merge-patch+json',
+        'application/strategic-merge-patch+json',
+        'application/apply-patch+yaml',
+        'application/json, text/plain',
+        ';;;',
+        'a/b/c',
+        '名前/x',
+      ]);
+      break;
+    case 'no-type':
+      contentType = undefined;
+      break;
+    case 'charset':
+      contentType = `${jsonType}; charset=${rng.pick(['utf-8', 'utf-16', 'latin1', 'bogus', '"utf-8"'])}`;
+      break;
     case 'yaml':
       contentType = 'application/yaml';
       if (!splices.pieces.length && rng.chance(0.7)) {
@@ -425,7 +580,20 @@ function encode(rng: Rng, doc: Json, splices: Splices, jsonType: string, notes: 
           // Unrepresentable in YAML: JSON is YAML too.
         }
       }
-      if (rng.chance(0.2)) bytes = Buffer.from(rng.pick(['a: [', '&a [*a]', '!!binary zzz', 'a: !!js/function x', '---\na: 1\n---\nb: 2', 'key: *undefinedalias', '? [a]\n: b', 'x: 1\nx: 2', '<<: *a']));
+      if (rng.chance(0.2))
+        bytes = Buffer.from(
+          rng.pick([
+            'a: [',
+            '&a [*a]',
+            '!!binary zzz',
+            'a: !!js/function x',
+            '---\na: 1\n---\nb: 2',
+            'key: *undefinedalias',
+            '? [a]\n: b',
+            'x: 1\nx: 2',
+            '<<: *a',
+          ]),
+        );
       break;
     case 'protobuf':
       contentType = 'application/vnd.kubernetes.protobuf';
@@ -437,7 +605,11 @@ function encode(rng: Rng, doc: Json, splices: Splices, jsonType: string, notes: 
 }
 
 function protobufGarbage(rng: Rng): Buffer {
-  const n = rng.weighted([[5, 16], [3, 300], [1, 70_000]] as const);
+  const n = rng.weighted([
+    [5, 16],
+    [3, 300],
+    [1, 70_000],
+  ] as const);
   const out = Buffer.alloc(n);
   for (let i = 0; i < n; i++) out[i] = rng.int(256);
   // The "k8s\0" magic gets past the first check half the time, so the decoder proper is fuzzed.
@@ -457,23 +629,78 @@ function objectBody(rng: Rng, doc: JsonObject, mutateIt: boolean): Body {
 const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'] as const;
 
 const jsonPatchPaths = [
-  '/spec/type', '/spec/ports', '/spec/ports/0', '/spec/ports/-', '/spec/ports/0/port', '/spec/ports/0/nodePort', '/spec/clusterIP',
-  '/spec/clusterIPs', '/spec/clusterIPs/0', '/spec/selector', '/spec/externalName', '/metadata/labels', '/metadata/labels/a~1b',
-  '/metadata/name', '/metadata/namespace', '/metadata/uid', '/metadata/resourceVersion', '/metadata/finalizers', '/metadata/finalizers/-',
-  '/status', '/status/loadBalancer/ingress', '/kind', '/apiVersion', '', '/', '/spec/ports/99999999999', '/spec/ports/-1',
-  '/metadata/__proto__/polluted', '/__proto__/polluted', '/constructor/prototype/polluted', '/spec/~2', '/名前', '/message', '/count',
-  '/involvedObject/name', '/reason', '/spec/healthCheckNodePort', '/spec/ipFamilies', '/spec/ipFamilyPolicy',
+  '/spec/type',
+  '/spec/ports',
+  '/spec/ports/0',
+  '/spec/ports/-',
+  '/spec/ports/0/port',
+  '/spec/ports/0/nodePort',
+  '/spec/clusterIP',
+  '/spec/clusterIPs',
+  '/spec/clusterIPs/0',
+  '/spec/selector',
+  '/spec/externalName',
+  '/metadata/labels',
+  '/metadata/labels/a~1b',
+  '/metadata/name',
+  '/metadata/namespace',
+  '/metadata/uid',
+  '/metadata/resourceVersion',
+  '/metadata/finalizers',
+  '/metadata/finalizers/-',
+  '/status',
+  '/status/loadBalancer/ingress',
+  '/kind',
+  '/apiVersion',
+  '',
+  '/',
+  '/spec/ports/99999999999',
+  '/spec/ports/-1',
+  '/metadata/__proto__/polluted',
+  '/__proto__/polluted',
+  '/constructor/prototype/polluted',
+  '/spec/~2',
+  '/名前',
+  '/message',
+  '/count',
+  '/involvedObject/name',
+  '/reason',
+  '/spec/healthCheckNodePort',
+  '/spec/ipFamilies',
+  '/spec/ipFamilyPolicy',
 ];
 
 function jsonPatchDoc(rng: Rng, kind: 'service' | 'event'): Json {
-  const n = rng.weighted([[5, 1], [3, 2], [1, 5], [1, 0]] as const);
+  const n = rng.weighted([
+    [5, 1],
+    [3, 2],
+    [1, 5],
+    [1, 0],
+  ] as const);
   const ops: Json[] = [];
   for (let i = 0; i < n; i++) {
-    const op: JsonObject = { op: rng.weighted([[4, 'replace'], [4, 'add'], [2, 'remove'], [1, 'move'], [1, 'copy'], [1, 'test'], [1, 'nop'], [1, '']] as const), path: rng.pick(jsonPatchPaths) };
+    const op: JsonObject = {
+      op: rng.weighted([
+        [4, 'replace'],
+        [4, 'add'],
+        [2, 'remove'],
+        [1, 'move'],
+        [1, 'copy'],
+        [1, 'test'],
+        [1, 'nop'],
+        [1, ''],
+      ] as const),
+      path: rng.pick(jsonPatchPaths),
+    };
     if (op.op === 'move' || op.op === 'copy') op.from = rng.pick(jsonPatchPaths);
     if (op.op !== 'remove' || rng.chance(0.1)) {
       op.value = rng.weighted<Json>([
-        [3, kind === 'service' ? rng.pick<Json>(['NodePort', 'ClusterIP', 'LoadBalancer', 'ExternalName', 'None', 80, 30080, [{ port: 81 }], { a: 'b' }]) : rng.pick<Json>(['msg', 3, 'Warning'])],
+        [
+          3,
+          kind === 'service'
+            ? rng.pick<Json>(['NodePort', 'ClusterIP', 'LoadBalancer', 'ExternalName', 'None', 80, 30080, [{ port: 81 }], { a: 'b' }])
+            : rng.pick<Json>(['msg', 3, 'Warning']),
+        ],
         [2, randomValue(rng)],
       ]);
     }
@@ -506,11 +733,12 @@ function mergePatchDoc(rng: Rng, kind: 'service' | 'event', strategic: boolean):
     // Directives only the strategic merge patch knows.
     const d = rng.int(6);
     if (d === 0) p.$patch = rng.pick(['replace', 'delete', 'merge', 'bogus']);
-    else if (d === 1) p.spec = { ...(p.spec as JsonObject ?? {}), ports: [{ port: 80, $patch: rng.pick(['delete', 'replace', 'bogus']) }] };
-    else if (d === 2) p.spec = { ...(p.spec as JsonObject ?? {}), '$setElementOrder/ports': rng.pick<Json>([[{ port: 80 }, { port: 443 }], [{ port: 'x' }], 'x', [1]]) };
+    else if (d === 1) p.spec = { ...((p.spec as JsonObject) ?? {}), ports: [{ port: 80, $patch: rng.pick(['delete', 'replace', 'bogus']) }] };
+    else if (d === 2)
+      p.spec = { ...((p.spec as JsonObject) ?? {}), '$setElementOrder/ports': rng.pick<Json>([[{ port: 80 }, { port: 443 }], [{ port: 'x' }], 'x', [1]]) };
     else if (d === 3) p.metadata = { '$deleteFromPrimitiveList/finalizers': rng.pick<Json>([['a'], 'a', [1, null]]) };
-    else if (d === 4) p.spec = { ...(p.spec as JsonObject ?? {}), $retainKeys: rng.pick<Json>([['type', 'ports'], 'x', [1]]) };
-    else p.spec = { ...(p.spec as JsonObject ?? {}), ports: rng.pick<Json>([[{ $patch: 'replace' }], [{ name: 'p0' }], [{ port: null }], [null]]) };
+    else if (d === 4) p.spec = { ...((p.spec as JsonObject) ?? {}), $retainKeys: rng.pick<Json>([['type', 'ports'], 'x', [1]]) };
+    else p.spec = { ...((p.spec as JsonObject) ?? {}), ports: rng.pick<Json>([[{ $patch: 'replace' }], [{ name: 'p0' }], [{ port: null }], [null]]) };
   }
   return p;
 }
@@ -532,18 +760,67 @@ function patchBody(rng: Rng, kind: 'service' | 'event', mutateIt: boolean): Body
 // ---- query strings and paths ----------------------------------------------------------------
 
 const oddQueries: readonly string[] = [
-  'dryRun=bogus', 'dryRun=All&dryRun=All', 'dryRun=', 'dryRun=all', 'fieldValidation=Strict', 'fieldValidation=Warn',
-  'fieldValidation=Ignore', 'fieldValidation=bogus', 'fieldValidation=', 'fieldValidation=Strict&fieldValidation=Ignore',
-  'resourceVersion=abc', 'resourceVersion=-1', 'resourceVersion=99999999999999999999', 'resourceVersion=0', 'resourceVersionMatch=Exact',
-  'resourceVersionMatch=bogus&resourceVersion=1', 'labelSelector=a%20in%20(b', 'labelSelector=!!', 'labelSelector=a%3Db%2Cc!%3Dd',
-  'labelSelector=%E5%90%8D%3D1', 'labelSelector=' + 'a,'.repeat(3000), 'labelSelector=a%3D%3D%3Db', 'labelSelector=x%20notin%20()',
-  'fieldSelector=metadata.name%3Dx', 'fieldSelector=spec.bogus%3D1', 'fieldSelector=%3D%3D%3D', 'fieldSelector=metadata.name%3D%3Dx%2C',
-  'fieldSelector=spec.type%3DNodePort', 'fieldSelector=involvedObject.name%3Ds1', 'limit=-1', 'limit=abc', 'limit=1e9', 'limit=1',
-  'continue=garbage', 'continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MX0', 'timeoutSeconds=abc', 'pretty=true', 'pretty=maybe',
-  'watch=false', 'watch=0', 'propagationPolicy=bogus', 'propagationPolicy=Foreground', 'gracePeriodSeconds=abc', 'gracePeriodSeconds=-5',
-  'orphanDependents=maybe', 'fieldManager=' + 'm'.repeat(200), 'fieldManager=%E5%90%8D', 'force=true', 'a=%zz', 'a=%ff%fe',
-  '%ff=1', 'labelSelector=%ff', 'fieldSelector=%c3%28', 'a[b]=c', '=&&=', 'dryRun=All&fieldValidation=Strict', 'sendInitialEvents=true',
-  'allowWatchBookmarks=maybe', 'includeUninitialized=1', 'export=true', 'x=' + 'y'.repeat(20000),
+  'dryRun=bogus',
+  'dryRun=All&dryRun=All',
+  'dryRun=',
+  'dryRun=all',
+  'fieldValidation=Strict',
+  'fieldValidation=Warn',
+  'fieldValidation=Ignore',
+  'fieldValidation=bogus',
+  'fieldValidation=',
+  'fieldValidation=Strict&fieldValidation=Ignore',
+  'resourceVersion=abc',
+  'resourceVersion=-1',
+  'resourceVersion=99999999999999999999',
+  'resourceVersion=0',
+  'resourceVersionMatch=Exact',
+  'resourceVersionMatch=bogus&resourceVersion=1',
+  'labelSelector=a%20in%20(b',
+  'labelSelector=!!',
+  'labelSelector=a%3Db%2Cc!%3Dd',
+  'labelSelector=%E5%90%8D%3D1',
+  `labelSelector=${'a,'.repeat(3000)}`,
+  'labelSelector=a%3D%3D%3Db',
+  'labelSelector=x%20notin%20()',
+  'fieldSelector=metadata.name%3Dx',
+  'fieldSelector=spec.bogus%3D1',
+  'fieldSelector=%3D%3D%3D',
+  'fieldSelector=metadata.name%3D%3Dx%2C',
+  'fieldSelector=spec.type%3DNodePort',
+  'fieldSelector=involvedObject.name%3Ds1',
+  'limit=-1',
+  'limit=abc',
+  'limit=1e9',
+  'limit=1',
+  'continue=garbage',
+  'continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MX0',
+  'timeoutSeconds=abc',
+  'pretty=true',
+  'pretty=maybe',
+  'watch=false',
+  'watch=0',
+  'propagationPolicy=bogus',
+  'propagationPolicy=Foreground',
+  'gracePeriodSeconds=abc',
+  'gracePeriodSeconds=-5',
+  'orphanDependents=maybe',
+  `fieldManager=${'m'.repeat(200)}`,
+  'fieldManager=%E5%90%8D',
+  'force=true',
+  'a=%zz',
+  'a=%ff%fe',
+  '%ff=1',
+  'labelSelector=%ff',
+  'fieldSelector=%c3%28',
+  'a[b]=c',
+  '=&&=',
+  'dryRun=All&fieldValidation=Strict',
+  'sendInitialEvents=true',
+  'allowWatchBookmarks=maybe',
+  'includeUninitialized=1',
+  'export=true',
+  `x=${'y'.repeat(20000)}`,
 ];
 
 function query(rng: Rng, dryRunChance: number): string {
@@ -555,8 +832,28 @@ function query(rng: Rng, dryRunChance: number): string {
 }
 
 const badNames = [
-  'UPPER', 'a'.repeat(300), '-lead', 'trail-', 'a_b', 'a.b', '%E5%90%8D%E5%89%8D', '%2F', '..', '.', '%00', '%ff', '%', 'a%20b',
-  '%c3%28', 'x'.repeat(64), '1234', '%F0%9F%98%80', 'a:b', "a'b", '__proto__', 'constructor',
+  'UPPER',
+  'a'.repeat(300),
+  '-lead',
+  'trail-',
+  'a_b',
+  'a.b',
+  '%E5%90%8D%E5%89%8D',
+  '%2F',
+  '..',
+  '.',
+  '%00',
+  '%ff',
+  '%',
+  'a%20b',
+  '%c3%28',
+  'x'.repeat(64),
+  '1234',
+  '%F0%9F%98%80',
+  'a:b',
+  "a'b",
+  '__proto__',
+  'constructor',
 ];
 const badNamespaces = ['NOPE', 'kube-system', 'kube-public', 'fz-missing', '%ff', '%2e%2e', 'a'.repeat(70), '__proto__', '', '%E5%90%8D'];
 
@@ -581,24 +878,59 @@ function decodeURIComponentSafe(s: string): string {
 }
 
 const badPaths: readonly string[] = [
-  '/api/v1/namespaces/default/services/', '/api/v1/namespaces//services', '/api/v1/namespaces/default/services/s1/status/extra',
-  '/api/v1/namespaces/default/services/s1/proxy', '/api/v1/namespaces/default/services/s1/scale', '/api/v2/namespaces/default/services',
-  '/apis/core/v1/namespaces/default/services', '/api/v1/namespaces/default/pods', '/api/v1/namespaces/default/events/e1/status',
-  '/api/v1/services/s1', '/api/v1//namespaces', '//api/v1/namespaces', '/api/v1/namespaces/default/services/%2e%2e/%2e%2e',
-  '/api/v1/namespaces/%ff/services', '/api/v1/namespaces/default/services/s1%00', '/api/v1/namespaces/default/SERVICES',
-  '/api/v1/namespaces/default/services/' + 'a'.repeat(9000), '/apis/svcplane.dev/v1alpha1/allocations', '/apis/svcplane.dev/v1alpha1/allocations/node-port',
-  '/apis/svcplane.dev/v1alpha1/allocations/%E5%90%8D', '/apis/events.k8s.io/v1/namespaces/default/events', '/api/v1/namespaces/default/endpoints/s1',
-  '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', '/api/v1/namespaces/default/services/s1/status/', '/api', '/apis',
-  '/api/v1', '/openapi/v2', '/version', '/?x=1', '/%', '/api/v1/namespaces/default/services?%', '/api/v1/namespaces/fz-a/finalize',
-  '/api/v1/namespaces/fz-a/status', '/healthz/../api/v1/services', '/api/v1/namespaces/default/services/s1/../s2',
+  '/api/v1/namespaces/default/services/',
+  '/api/v1/namespaces//services',
+  '/api/v1/namespaces/default/services/s1/status/extra',
+  '/api/v1/namespaces/default/services/s1/proxy',
+  '/api/v1/namespaces/default/services/s1/scale',
+  '/api/v2/namespaces/default/services',
+  '/apis/core/v1/namespaces/default/services',
+  '/api/v1/namespaces/default/pods',
+  '/api/v1/namespaces/default/events/e1/status',
+  '/api/v1/services/s1',
+  '/api/v1//namespaces',
+  '//api/v1/namespaces',
+  '/api/v1/namespaces/default/services/%2e%2e/%2e%2e',
+  '/api/v1/namespaces/%ff/services',
+  '/api/v1/namespaces/default/services/s1%00',
+  '/api/v1/namespaces/default/SERVICES',
+  `/api/v1/namespaces/default/services/${'a'.repeat(9000)}`,
+  '/apis/svcplane.dev/v1alpha1/allocations',
+  '/apis/svcplane.dev/v1alpha1/allocations/node-port',
+  '/apis/svcplane.dev/v1alpha1/allocations/%E5%90%8D',
+  '/apis/events.k8s.io/v1/namespaces/default/events',
+  '/api/v1/namespaces/default/endpoints/s1',
+  '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+  '/api/v1/namespaces/default/services/s1/status/',
+  '/api',
+  '/apis',
+  '/api/v1',
+  '/openapi/v2',
+  '/version',
+  '/?x=1',
+  '/%',
+  '/api/v1/namespaces/default/services?%',
+  '/api/v1/namespaces/fz-a/finalize',
+  '/api/v1/namespaces/fz-a/status',
+  '/healthz/../api/v1/services',
+  '/api/v1/namespaces/default/services/s1/../s2',
 ];
 
 // ---- requests -------------------------------------------------------------------------------
 
 const acceptHeaders = [
-  'application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/json;as=Table;v=v1;g=meta.k8s.io',
-  'application/json;as=Table;v=v1beta1;g=meta.k8s.io', 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io',
-  'text/html', 'application/foo', '*/*', 'application/json;as=Bogus', 'image/png, */*;q=0', '名前',
+  'application/json',
+  'application/yaml',
+  'application/vnd.kubernetes.protobuf',
+  'application/json;as=Table;v=v1;g=meta.k8s.io',
+  'application/json;as=Table;v=v1beta1;g=meta.k8s.io',
+  'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io',
+  'text/html',
+  'application/foo',
+  '*/*',
+  'application/json;as=Bogus',
+  'image/png, */*;q=0',
+  '名前',
 ];
 
 function withBody(rng: Rng, method: string, path: string, body: Body, label: string): FuzzRequest {
@@ -617,8 +949,13 @@ function noBody(rng: Rng, method: string, path: string, label: string): FuzzRequ
 function deleteOptions(rng: Rng): Body | undefined {
   if (!rng.chance(0.2)) return undefined;
   const doc: JsonObject = rng.pick<JsonObject>([
-    { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' }, { gracePeriodSeconds: 0 }, { dryRun: ['All'] },
-    { preconditions: { uid: 'nope' } }, { preconditions: { resourceVersion: '1' } }, { propagationPolicy: 'bogus' }, { dryRun: 'All' },
+    { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' },
+    { gracePeriodSeconds: 0 },
+    { dryRun: ['All'] },
+    { preconditions: { uid: 'nope' } },
+    { preconditions: { resourceVersion: '1' } },
+    { propagationPolicy: 'bogus' },
+    { dryRun: 'All' },
     { kind: 'Service' },
   ]);
   return objectBody(rng, doc, rng.chance(0.5));
@@ -630,7 +967,16 @@ function serviceRequest(rng: Rng): FuzzRequest {
   const collection = `/api/v1/namespaces/${ns}/services`;
   const item = `${collection}/${name}`;
   const mut = rng.chance(0.6);
-  const op = rng.weighted<string>([[20, 'create'], [10, 'replace'], [6, 'status'], [16, 'patch'], [3, 'patch-status'], [6, 'delete'], [1, 'deletecollection'], [4, 'read']]);
+  const op = rng.weighted<string>([
+    [20, 'create'],
+    [10, 'replace'],
+    [6, 'status'],
+    [16, 'patch'],
+    [3, 'patch-status'],
+    [6, 'delete'],
+    [1, 'deletecollection'],
+    [4, 'read'],
+  ]);
   switch (op) {
     case 'create': {
       const doc = validService(rng, bodyName(rng, name), ns);
@@ -644,19 +990,25 @@ function serviceRequest(rng: Rng): FuzzRequest {
     case 'status': {
       const doc = validService(rng, bodyName(rng, name), ns, 'LoadBalancer');
       doc.status = serviceStatus(rng);
-      return withBody(rng, 'PUT', `${item}/status` + query(rng, 0.15), objectBody(rng, doc, mut), 'service status replace');
+      return withBody(rng, 'PUT', `${item}/status${query(rng, 0.15)}`, objectBody(rng, doc, mut), 'service status replace');
     }
     case 'patch':
       return withBody(rng, 'PATCH', item + query(rng, 0.15), patchBody(rng, 'service', mut), 'service patch');
     case 'patch-status':
-      return withBody(rng, 'PATCH', `${item}/status` + query(rng, 0.15), patchBody(rng, 'service', mut), 'service status patch');
+      return withBody(rng, 'PATCH', `${item}/status${query(rng, 0.15)}`, patchBody(rng, 'service', mut), 'service status patch');
     case 'delete': {
       const body = deleteOptions(rng);
       const path = item + query(rng, 0.15);
       return body ? withBody(rng, 'DELETE', path, body, 'service delete') : noBody(rng, 'DELETE', path, 'service delete');
     }
     case 'deletecollection': {
-      const sel = rng.pick(['?labelSelector=app%3Dcache', '?labelSelector=app%3Ddb&dryRun=All', '?fieldSelector=metadata.name%3Ds3', '?labelSelector=nomatch%3D1', '']);
+      const sel = rng.pick([
+        '?labelSelector=app%3Dcache',
+        '?labelSelector=app%3Ddb&dryRun=All',
+        '?fieldSelector=metadata.name%3Ds3',
+        '?labelSelector=nomatch%3D1',
+        '',
+      ]);
       return noBody(rng, 'DELETE', collection + sel, 'service deletecollection');
     }
     default:
@@ -666,19 +1018,30 @@ function serviceRequest(rng: Rng): FuzzRequest {
 
 function namespaceRequest(rng: Rng): FuzzRequest {
   const name = rng.chance(0.1) ? rng.pick(badNamespaces) : rng.pick([...extraNamespaces, ...fuzzNamespaces, 'default']);
-  const op = rng.weighted<string>([[6, 'create'], [1, 'delete'], [2, 'write'], [2, 'read']]);
+  const op = rng.weighted<string>([
+    [6, 'create'],
+    [1, 'delete'],
+    [2, 'write'],
+    [2, 'read'],
+  ]);
   switch (op) {
     case 'create':
-      return withBody(rng, 'POST', '/api/v1/namespaces' + query(rng, 0.15), objectBody(rng, validNamespace(rng, decodeURIComponentSafe(name)), rng.chance(0.6)), 'namespace create');
+      return withBody(
+        rng,
+        'POST',
+        `/api/v1/namespaces${query(rng, 0.15)}`,
+        objectBody(rng, validNamespace(rng, decodeURIComponentSafe(name)), rng.chance(0.6)),
+        'namespace create',
+      );
     case 'delete': {
       // Deleting the namespaces the services live in would starve the rest of the run.
       const target = rng.chance(0.9) ? rng.pick(extraNamespaces) : name;
-      return noBody(rng, 'DELETE', `/api/v1/namespaces/${target}` + query(rng, 0.2), 'namespace delete');
+      return noBody(rng, 'DELETE', `/api/v1/namespaces/${target}${query(rng, 0.2)}`, 'namespace delete');
     }
     case 'write': {
       const method = rng.pick(['PUT', 'PATCH']);
       const body = method === 'PUT' ? objectBody(rng, validNamespace(rng, name), rng.chance(0.5)) : patchBody(rng, 'service', rng.chance(0.5));
-      return withBody(rng, method, `/api/v1/namespaces/${name}${rng.chance(0.3) ? '/status' : ''}` + query(rng, 0.2), body, 'namespace write');
+      return withBody(rng, method, `/api/v1/namespaces/${name}${rng.chance(0.3) ? '/status' : ''}${query(rng, 0.2)}`, body, 'namespace write');
     }
     default:
       return noBody(rng, 'GET', (rng.chance(0.5) ? `/api/v1/namespaces/${name}` : '/api/v1/namespaces') + query(rng, 0), 'namespace read');
@@ -691,18 +1054,42 @@ function eventRequest(rng: Rng): FuzzRequest {
   const collection = `/api/v1/namespaces/${ns}/events`;
   const item = `${collection}/${name}`;
   const mut = rng.chance(0.6);
-  const op = rng.weighted<string>([[8, 'create'], [4, 'replace'], [6, 'patch'], [3, 'delete'], [1, 'deletecollection'], [2, 'read']]);
+  const op = rng.weighted<string>([
+    [8, 'create'],
+    [4, 'replace'],
+    [6, 'patch'],
+    [3, 'delete'],
+    [1, 'deletecollection'],
+    [2, 'read'],
+  ]);
   switch (op) {
     case 'create':
-      return withBody(rng, 'POST', collection + query(rng, 0.15), objectBody(rng, validEvent(rng, bodyName(rng, name), decodeURIComponentSafe(ns)), mut), 'event create');
+      return withBody(
+        rng,
+        'POST',
+        collection + query(rng, 0.15),
+        objectBody(rng, validEvent(rng, bodyName(rng, name), decodeURIComponentSafe(ns)), mut),
+        'event create',
+      );
     case 'replace':
-      return withBody(rng, 'PUT', item + query(rng, 0.15), objectBody(rng, validEvent(rng, bodyName(rng, name), decodeURIComponentSafe(ns)), mut), 'event replace');
+      return withBody(
+        rng,
+        'PUT',
+        item + query(rng, 0.15),
+        objectBody(rng, validEvent(rng, bodyName(rng, name), decodeURIComponentSafe(ns)), mut),
+        'event replace',
+      );
     case 'patch':
       return withBody(rng, 'PATCH', item + query(rng, 0.15), patchBody(rng, 'event', mut), 'event patch');
     case 'delete':
       return noBody(rng, 'DELETE', item + query(rng, 0.15), 'event delete');
     case 'deletecollection':
-      return noBody(rng, 'DELETE', collection + rng.pick(['?fieldSelector=reason%3DFuzzed', '?labelSelector=a%3Db', '?dryRun=All', '']), 'event deletecollection');
+      return noBody(
+        rng,
+        'DELETE',
+        collection + rng.pick(['?fieldSelector=reason%3DFuzzed', '?labelSelector=a%3Db', '?dryRun=All', '']),
+        'event deletecollection',
+      );
     default:
       return noBody(rng, 'GET', (rng.chance(0.5) ? item : rng.chance(0.5) ? collection : '/api/v1/events') + query(rng, 0), 'event read');
   }
@@ -710,7 +1097,16 @@ function eventRequest(rng: Rng): FuzzRequest {
 
 function oddRequest(rng: Rng): FuzzRequest {
   const path = rng.pick(badPaths);
-  const method = rng.weighted<string>([[4, 'GET'], [3, 'POST'], [2, 'PUT'], [2, 'PATCH'], [2, 'DELETE'], [1, 'OPTIONS'], [1, 'PROPFIND'], [1, 'TRACE']]);
+  const method = rng.weighted<string>([
+    [4, 'GET'],
+    [3, 'POST'],
+    [2, 'PUT'],
+    [2, 'PATCH'],
+    [2, 'DELETE'],
+    [1, 'OPTIONS'],
+    [1, 'PROPFIND'],
+    [1, 'TRACE'],
+  ]);
   if (method === 'GET' || method === 'OPTIONS' || method === 'TRACE' || rng.chance(0.3)) return noBody(rng, method, path, 'odd path');
   const body = method === 'PATCH' ? patchBody(rng, 'service', rng.chance(0.5)) : objectBody(rng, validService(rng, 's1'), rng.chance(0.5));
   return withBody(rng, method, path, body, 'odd path');
@@ -719,5 +1115,10 @@ function oddRequest(rng: Rng): FuzzRequest {
 /** Request number `index` of the run seeded with `seed`. */
 export function generateRequest(seed: number, index: number): FuzzRequest {
   const rng = new Rng(requestSeed(seed, index));
-  return rng.weighted<(r: Rng) => FuzzRequest>([[62, serviceRequest], [10, namespaceRequest], [22, eventRequest], [6, oddRequest]])(rng);
+  return rng.weighted<(r: Rng) => FuzzRequest>([
+    [62, serviceRequest],
+    [10, namespaceRequest],
+    [22, eventRequest],
+    [6, oddRequest],
+  ])(rng);
 }

@@ -10,11 +10,27 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { kubectlHome, kubectlSkip, runKubectl, showRun, startServerProcess, tableCells, type KubectlHome, type Run, type ServerProcess } from '../support/kubectl.js';
+import {
+  kubectlHome,
+  kubectlSkip,
+  runKubectl,
+  showRun,
+  startServerProcess,
+  tableCells,
+  type KubectlHome,
+  type Run,
+  type ServerProcess,
+} from '../support/kubectl.js';
 
 const skip = kubectlSkip('the kubectl apply, diff and edit suite');
 
-interface Port { name?: string; port: number; targetPort: number | string; nodePort?: number; protocol: string }
+interface Port {
+  name?: string;
+  port: number;
+  targetPort: number | string;
+  nodePort?: number;
+  protocol: string;
+}
 interface Svc {
   metadata: { name: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: { type: string; clusterIP: string; selector?: Record<string, string>; ports: Port[] };
@@ -76,16 +92,26 @@ describe('kubectl apply, diff and edit', { skip }, () => {
     const path = join(dir, name);
     const log = join(dir, `${name}.log`);
     writeFileSync(log, '');
-    writeFileSync(path, `#!${process.execPath}
+    writeFileSync(
+      path,
+      `#!${process.execPath}
 const fs = require('node:fs');
 const file = process.argv[2];
 let text = fs.readFileSync(file, 'utf8');
 fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(text) + '\\n');
 ${body}
 fs.writeFileSync(file, text);
-`);
+`,
+    );
     chmodSync(path, 0o755);
-    return { path, shown: () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string) };
+    return {
+      path,
+      shown: () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as string),
+    };
   }
 
   before(async () => {
@@ -106,7 +132,14 @@ fs.writeFileSync(file, text);
   test('the first apply creates the Service', async () => {
     await expectOut(['apply', '-f', firstFile], 'service/web created\n');
     created = await getJson();
-    assert.deepEqual(created.spec.ports.map((p) => [p.name, p.port, p.targetPort]), [['http', 80, 8080], ['https', 443, 8443], ['metrics', 9090, 9090]]);
+    assert.deepEqual(
+      created.spec.ports.map((p) => [p.name, p.port, p.targetPort]),
+      [
+        ['http', 80, 8080],
+        ['https', 443, 8443],
+        ['metrics', 9090, 9090],
+      ],
+    );
     for (const p of created.spec.ports) assert.ok(p.nodePort && p.nodePort >= 30000 && p.nodePort <= 32767, `${p.name} has a node port`);
   });
 
@@ -117,20 +150,24 @@ fs.writeFileSync(file, text);
     const changed = r.stdout.split('\n').filter((l) => /^[-+] /.test(l));
     const https = created.spec.ports[1].nodePort;
     // Only what the file changes: no resourceVersion line, since a dry run takes no revision.
-    assert.deepEqual(changed, [
-      '-    tier: frontend',
-      '-    targetPort: 8080',
-      '-  - name: https',
-      `-    nodePort: ${https}`,
-      '-    port: 443',
-      '-    protocol: TCP',
-      '-    targetPort: 8443',
-      '+    targetPort: 8081',
-      '-    port: 9090',
-      '+    port: 9091',
-      '-    tier: frontend',
-      '+    version: v2',
-    ], showRun(['diff'], r));
+    assert.deepEqual(
+      changed,
+      [
+        '-    tier: frontend',
+        '-    targetPort: 8080',
+        '-  - name: https',
+        `-    nodePort: ${https}`,
+        '-    port: 443',
+        '-    protocol: TCP',
+        '-    targetPort: 8443',
+        '+    targetPort: 8081',
+        '-    port: 9090',
+        '+    port: 9091',
+        '-    tier: frontend',
+        '+    version: v2',
+      ],
+      showRun(['diff'], r),
+    );
   });
 
   test('the second apply removes the port, the label and the selector key that left the file', async () => {
@@ -146,11 +183,18 @@ fs.writeFileSync(file, text);
       { name: 'metrics', protocol: 'TCP', port: 9091, targetPort: 9090, nodePort: created.spec.ports[2].nodePort },
     ]);
     const applied = JSON.parse(now.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration']);
-    assert.deepEqual(applied.spec.ports, [{ name: 'http', port: 80, targetPort: 8081 }, { name: 'metrics', port: 9091, targetPort: 9090 }]);
+    assert.deepEqual(applied.spec.ports, [
+      { name: 'http', port: 80, targetPort: 8081 },
+      { name: 'metrics', port: 9091, targetPort: 9090 },
+    ]);
 
     const r = await kubectl(['get', 'svc', 'web', '-o', 'wide']);
     const row = tableCells(r.stdout.split('\n')[1]);
-    assert.deepEqual([row[0], row[1], row[4], row[6]], ['web', 'NodePort', `80:${created.spec.ports[0].nodePort}/TCP,9091:${created.spec.ports[2].nodePort}/TCP`, 'app=web,version=v2'], showRun(['get'], r));
+    assert.deepEqual(
+      [row[0], row[1], row[4], row[6]],
+      ['web', 'NodePort', `80:${created.spec.ports[0].nodePort}/TCP,9091:${created.spec.ports[2].nodePort}/TCP`, 'app=web,version=v2'],
+      showRun(['get'], r),
+    );
   });
 
   test('applying the same file again changes nothing, and diff is empty', async () => {
@@ -160,7 +204,7 @@ fs.writeFileSync(file, text);
     await expectOut(['diff', '-f', secondFile], '');
   });
 
-  test('kubectl edit: the editor\'s changes are patched in', async () => {
+  test("kubectl edit: the editor's changes are patched in", async () => {
     const ed = editor('edit.cjs', `text = text.replace(/^    port: 9091$/m, '    port: 9092').replace(/^  labels:\\n/m, '  labels:\\n    edited: "true"\\n');`);
     await expectOut(['edit', 'svc', 'web'], 'service/web edited\n', { KUBE_EDITOR: ed.path });
     const shown = ed.shown();
@@ -169,7 +213,13 @@ fs.writeFileSync(file, text);
     assert.match(shown[0], /^apiVersion: v1\nkind: Service\n/m);
     const now = await getJson();
     assert.deepEqual(now.metadata.labels, { app: 'web', edited: 'true' });
-    assert.deepEqual(now.spec.ports.map((p) => [p.name, p.port, p.nodePort]), [['http', 80, created.spec.ports[0].nodePort], ['metrics', 9092, created.spec.ports[2].nodePort]]);
+    assert.deepEqual(
+      now.spec.ports.map((p) => [p.name, p.port, p.nodePort]),
+      [
+        ['http', 80, created.spec.ports[0].nodePort],
+        ['metrics', 9092, created.spec.ports[2].nodePort],
+      ],
+    );
   });
 
   test('kubectl edit with no change cancels', async () => {
@@ -179,16 +229,23 @@ fs.writeFileSync(file, text);
     assert.equal(r.stderr, 'Edit cancelled, no changes made.\n', showRun(['edit'], r));
   });
 
-  test('an invalid edit comes back to the editor with the server\'s field errors, then is cancelled', async () => {
+  test("an invalid edit comes back to the editor with the server's field errors, then is cancelled", async () => {
     const ed = editor('invalid.cjs', `text = text.replace(/nodePort: \\d+/, 'nodePort: 29999');`);
     // TMPDIR: kubectl keeps a copy of the refused edit there.
     const r = await kubectl(['edit', 'svc', 'web'], { KUBE_EDITOR: ed.path, TMPDIR: dir });
     assert.equal(r.code, 1, showRun(['edit'], r));
-    assert.match(r.stderr, /^error: services "web" is invalid\nA copy of your changes has been stored to "[^"]+"\nerror: Edit cancelled, no valid changes were saved\.\n$/, showRun(['edit'], r));
+    assert.match(
+      r.stderr,
+      /^error: services "web" is invalid\nA copy of your changes has been stored to "[^"]+"\nerror: Edit cancelled, no valid changes were saved\.\n$/,
+      showRun(['edit'], r),
+    );
     assert.ok(r.stderr.includes(`stored to "${dir}`), showRun(['edit'], r));
     const shown = ed.shown();
     assert.equal(shown.length, 2, 'the editor opens a second time with the errors');
-    assert.match(shown[1], /^# services "web" was not valid:\n# \* spec\.ports\[0\]\.nodePort: Invalid value: 29999: provided port is not in the valid range\. The range of valid ports is 30000-32767\n/m);
+    assert.match(
+      shown[1],
+      /^# services "web" was not valid:\n# \* spec\.ports\[0\]\.nodePort: Invalid value: 29999: provided port is not in the valid range\. The range of valid ports is 30000-32767\n/m,
+    );
     const now = await getJson();
     assert.equal(now.spec.ports[0].nodePort, created.spec.ports[0].nodePort);
   });

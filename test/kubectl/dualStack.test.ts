@@ -106,7 +106,9 @@ describe('kubectl against a dual-stack cluster', { skip }, () => {
     assert.equal(await ok('delete', 'svc', 'web'), 'service "web" deleted\n');
     const [v4, v6] = svc.spec.clusterIPs;
     const file = join(home.dir, 'again.yaml');
-    writeFileSync(file, `apiVersion: v1
+    writeFileSync(
+      file,
+      `apiVersion: v1
 kind: Service
 metadata:
   name: again
@@ -116,7 +118,8 @@ spec:
   clusterIPs: [${v4}, "${v6}"]
   ports:
   - {port: 80}
-`);
+`,
+    );
     assert.equal(await ok('apply', '-f', file), 'service/again created\n');
     assert.equal(await ok('get', 'svc', 'again', '-o', 'jsonpath={.spec.clusterIPs}'), JSON.stringify([v4, v6]));
   });
@@ -126,9 +129,14 @@ spec:
     const byName = new Map(rows.slice(1).map((r) => [r[0], r]));
     assert.deepEqual([...byName.keys()], ['service-ip-ipv4', 'service-ip-ipv6', 'node-port']);
     assert.deepEqual(byName.get('service-ip-ipv6')!.slice(1, 6), ['fd00:10:96::/108', String(2 ** 20 - 1), '1', String(2 ** 20 - 2), '0']);
-    const v6 = JSON.parse(await ok('get', 'allocation', 'service-ip-ipv6', '-o', 'json')) as { status: { holders: { value: string; name: string; inRange: boolean }[] } };
+    const v6 = JSON.parse(await ok('get', 'allocation', 'service-ip-ipv6', '-o', 'json')) as {
+      status: { holders: { value: string; name: string; inRange: boolean }[] };
+    };
     // The previous test deleted web and made 'again' on exactly its addresses.
-    assert.deepEqual(v6.status.holders.map((h) => [h.value, h.name, h.inRange]), [[svc.spec.clusterIPs[1], 'again', true]]);
+    assert.deepEqual(
+      v6.status.holders.map((h) => [h.value, h.name, h.inRange]),
+      [[svc.spec.clusterIPs[1], 'again', true]],
+    );
     const explain = await ok('explain', 'allocations.status');
     assert.match(explain, /GROUP:\s+svcplane\.dev\nKIND:\s+Allocation\nVERSION:\s+v1alpha1/);
     assert.match(explain, /holders\s+<\[\]AllocationHolder> -required-/);

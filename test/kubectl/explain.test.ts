@@ -34,13 +34,17 @@ describe('kubectl explain', { skip }, () => {
   }
 
   /** The `name <type>` lines of a FIELDS section (two-space indent, a tab before the type). */
-  const fieldLines = (out: string) => out.split('\n').filter((l) => /^ {2,3}\S+\t</.test(l)).map((l) => l.trim());
+  const fieldLines = (out: string) =>
+    out
+      .split('\n')
+      .filter((l) => /^ {2,3}\S+\t</.test(l))
+      .map((l) => l.trim());
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'svcplane-explain-'));
     home = kubectlHome();
     server = await startServerProcess(join(dir, 'svcplane.db'));
-    const doc = await (await fetch(`${server.url}/openapi/v3/api/v1`)).json() as { components: { schemas: Record<string, Schema> } };
+    const doc = (await (await fetch(`${server.url}/openapi/v3/api/v1`)).json()) as { components: { schemas: Record<string, Schema> } };
     schemas = doc.components.schemas;
   });
   after(async () => {
@@ -49,13 +53,22 @@ describe('kubectl explain', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('kubectl explain service: KIND, VERSION, DESCRIPTION and FIELDS with each field\'s type and description', async () => {
+  test("kubectl explain service: KIND, VERSION, DESCRIPTION and FIELDS with each field's type and description", async () => {
     const out = await explain('service');
     const [head, fields] = out.split('FIELDS:\n');
-    assert.match(head, /^KIND:       Service\nVERSION:    v1\n\nDESCRIPTION:\n/);
+    assert.match(head, /^KIND: {7}Service\nVERSION: {4}v1\n\nDESCRIPTION:\n/);
     assert.equal(words(head.split('DESCRIPTION:\n')[1]), words(schema('Service').description!));
-    assert.deepEqual(fieldLines(fields), ['apiVersion\t<string>', 'kind\t<string>', 'metadata\t<ObjectMeta>', 'spec\t<ServiceSpec>', 'status\t<ServiceStatus>']);
-    const blocks = fields.trimEnd().split('\n\n').map((b) => b.split('\n'));
+    assert.deepEqual(fieldLines(fields), [
+      'apiVersion\t<string>',
+      'kind\t<string>',
+      'metadata\t<ObjectMeta>',
+      'spec\t<ServiceSpec>',
+      'status\t<ServiceStatus>',
+    ]);
+    const blocks = fields
+      .trimEnd()
+      .split('\n\n')
+      .map((b) => b.split('\n'));
     for (const [line, ...description] of blocks) {
       const name = line.trim().split('\t')[0];
       assert.equal(words(description.join(' ')), words(schema('Service').properties![name].description!), `description of ${name}`);
@@ -64,7 +77,7 @@ describe('kubectl explain', { skip }, () => {
 
   test('kubectl explain service.spec.ports: the list type, enums, IntOrString and required fields', async () => {
     const out = await explain('service.spec.ports');
-    assert.match(out, /^KIND:       Service\nVERSION:    v1\n\nFIELD: ports <\[\]ServicePort>\n\n\nDESCRIPTION:\n/);
+    assert.match(out, /^KIND: {7}Service\nVERSION: {4}v1\n\nFIELD: ports <\[\]ServicePort>\n\n\nDESCRIPTION:\n/);
     const description = out.split('DESCRIPTION:\n')[1].split('FIELDS:\n')[0];
     assert.equal(words(description), words(`${schema('ServiceSpec').properties!.ports.description} ${schema('ServicePort').description}`));
     assert.deepEqual(fieldLines(out), [
@@ -80,13 +93,19 @@ describe('kubectl explain', { skip }, () => {
 
   test('kubectl explain service.spec.type lists the enum values', async () => {
     const out = await explain('svc.spec.type');
-    assert.match(out, /^KIND:       Service\nVERSION:    v1\n\nFIELD: type <string>\nENUM:\n    ClusterIP\n    ExternalName\n    LoadBalancer\n    NodePort\n\nDESCRIPTION:\n/);
+    assert.match(
+      out,
+      /^KIND: {7}Service\nVERSION: {4}v1\n\nFIELD: type <string>\nENUM:\n {4}ClusterIP\n {4}ExternalName\n {4}LoadBalancer\n {4}NodePort\n\nDESCRIPTION:\n/,
+    );
   });
 
   test('kubectl explain --recursive service.status walks the nested types', async () => {
     const out = await explain('--recursive', 'service.status');
     assert.match(out, /^FIELDS:\n {2}conditions\t<\[\]Condition>\n {4}lastTransitionTime\t<string> -required-\n/m);
-    assert.match(out, /^ {2}loadBalancer\t<LoadBalancerStatus>\n {4}ingress\t<\[\]LoadBalancerIngress>\n {6}hostname\t<string>\n {6}ip\t<string>\n {6}ipMode\t<string>\n {6}enum: Proxy, VIP\n {6}ports\t<\[\]PortStatus>\n/m);
+    assert.match(
+      out,
+      /^ {2}loadBalancer\t<LoadBalancerStatus>\n {4}ingress\t<\[\]LoadBalancerIngress>\n {6}hostname\t<string>\n {6}ip\t<string>\n {6}ipMode\t<string>\n {6}enum: Proxy, VIP\n {6}ports\t<\[\]PortStatus>\n/m,
+    );
   });
 
   test('kubectl explain of a field that does not exist', async () => {
@@ -96,21 +115,25 @@ describe('kubectl explain', { skip }, () => {
   });
 
   test('kubectl explain namespaces and events', async () => {
-    assert.match(await explain('ns'), /^KIND:       Namespace\nVERSION:    v1\n/);
-    assert.match(await explain('events.involvedObject'), /^KIND:       Event\nVERSION:    v1\n\nFIELD: involvedObject <ObjectReference>\n/);
+    assert.match(await explain('ns'), /^KIND: {7}Namespace\nVERSION: {4}v1\n/);
+    assert.match(await explain('events.involvedObject'), /^KIND: {7}Event\nVERSION: {4}v1\n\nFIELD: involvedObject <ObjectReference>\n/);
   });
 
   test('kubectl explain --output=plaintext-openapiv2 reads the Swagger 2.0 document (as protobuf)', async () => {
     const out = await explain('--output=plaintext-openapiv2', 'service.spec');
-    assert.match(out, /^KIND:     Service\nVERSION:  v1\n\nRESOURCE: spec <Object>\n\nDESCRIPTION:\n/);
+    assert.match(out, /^KIND: {5}Service\nVERSION: {2}v1\n\nRESOURCE: spec <Object>\n\nDESCRIPTION:\n/);
     const description = out.split('DESCRIPTION:\n')[1].split('FIELDS:\n')[0];
     assert.equal(words(description), words(`${schema('Service').properties!.spec.description} ${schema('ServiceSpec').description}`));
-    const fields = out.split('FIELDS:\n')[1].split('\n').filter((l) => /^ {3}\S/.test(l)).map((l) => l.trim());
+    const fields = out
+      .split('FIELDS:\n')[1]
+      .split('\n')
+      .filter((l) => /^ {3}\S/.test(l))
+      .map((l) => l.trim());
     assert.deepEqual(fields.slice(0, 3), ['allocateLoadBalancerNodePorts\t<boolean>', 'clusterIP\t<string>', 'clusterIPs\t<[]string>']);
     assert.ok(fields.includes('ports\t<[]Object>'), fields.join('\n'));
     assert.ok(fields.includes('selector\t<map[string]string>'), fields.join('\n'));
     assert.ok(fields.includes('sessionAffinityConfig\t<Object>'), fields.join('\n'));
     const port = await explain('--output=plaintext-openapiv2', 'service.spec.ports.port');
-    assert.match(port, /^KIND:     Service\nVERSION:  v1\n\nFIELD:    port <integer>\n\nDESCRIPTION:\n/);
+    assert.match(port, /^KIND: {5}Service\nVERSION: {2}v1\n\nFIELD: {4}port <integer>\n\nDESCRIPTION:\n/);
   });
 });

@@ -10,13 +10,28 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { kubectlHome, kubectlSkip, runKubectl, showRun, startServerProcess, tableCells, type KubectlHome, type Run, type ServerProcess } from '../support/kubectl.js';
+import {
+  kubectlHome,
+  kubectlSkip,
+  runKubectl,
+  showRun,
+  startServerProcess,
+  tableCells,
+  type KubectlHome,
+  type Run,
+  type ServerProcess,
+} from '../support/kubectl.js';
 
 const skip = kubectlSkip('the kubectl fidelity suite');
 
 interface Svc {
   metadata: { name: string; namespace: string; resourceVersion: string; uid: string; creationTimestamp: string; labels?: Record<string, string> };
-  spec: { type: string; clusterIP?: string; selector?: Record<string, string>; ports?: { name?: string; port: number; nodePort?: number; targetPort: number | string; protocol: string }[] };
+  spec: {
+    type: string;
+    clusterIP?: string;
+    selector?: Record<string, string>;
+    ports?: { name?: string; port: number; nodePort?: number; targetPort: number | string; protocol: string }[];
+  };
 }
 
 describe('kubectl fidelity: discovery, create service, get, describe, label, annotate, patch, delete', { skip }, () => {
@@ -104,11 +119,10 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
     });
 
     test('kubectl cluster-info names the control plane', async () => {
-      await expectOut(['cluster-info'], [
-        `Kubernetes control plane is running at ${server.url}`,
-        '',
-        "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.",
-      ]);
+      await expectOut(
+        ['cluster-info'],
+        [`Kubernetes control plane is running at ${server.url}`, '', "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'."],
+      );
     });
 
     test('kubectl get pods: the error kubectl gives for a resource type the server does not have', async () => {
@@ -134,7 +148,9 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
     });
 
     test('kubectl create -f: several ports and protocols, and a load balancer with addresses', async () => {
-      dnsFile = manifest('dns.yaml', `apiVersion: v1
+      dnsFile = manifest(
+        'dns.yaml',
+        `apiVersion: v1
 kind: Service
 metadata:
   name: dns
@@ -146,9 +162,12 @@ spec:
   - {name: dns-udp, port: 53, protocol: UDP, nodePort: 30053}
   - {name: dns-tcp, port: 53, protocol: TCP, nodePort: 30053}
   - {name: metrics, port: 9153, targetPort: metrics}
-`);
+`,
+      );
       // A class no controller here serves: the status is ours to write, as a controller would.
-      lbFile = manifest('lb.yaml', `apiVersion: v1
+      lbFile = manifest(
+        'lb.yaml',
+        `apiVersion: v1
 kind: Service
 metadata:
   name: lb-addressed
@@ -159,13 +178,15 @@ spec:
   selector: {app: web}
   ports:
   - {port: 80, targetPort: 8080}
-`);
+`,
+      );
       await expectOut(['create', '-f', dnsFile], 'service/dns created\n');
       const lb = await kubectl('create', '-f', lbFile);
       assert.equal(lb.stdout, 'service/lb-addressed created\n', showRun(['create', '-f', lbFile], lb));
       const status = { status: { loadBalancer: { ingress: [{ ip: '203.0.113.20' }, { hostname: 'lb.example.com' }, { ip: '203.0.113.10' }] } } };
       await expectOut(['patch', 'svc', 'lb-addressed', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)], 'service/lb-addressed patched\n');
-      for (const name of ['kubernetes', 'svc-clusterip', 'svc-nodeport', 'svc-lb', 'svc-extname', 'svc-headless', 'dns', 'lb-addressed']) services.set(name, await getJson(name));
+      for (const name of ['kubernetes', 'svc-clusterip', 'svc-nodeport', 'svc-lb', 'svc-extname', 'svc-headless', 'dns', 'lb-addressed'])
+        services.set(name, await getJson(name));
     });
 
     const nodePort = (name: string, i = 0) => services.get(name)!.spec.ports![i].nodePort;
@@ -175,16 +196,26 @@ spec:
     test('kubectl get svc -o wide: the cells kube-apiserver prints for each type', async () => {
       const rows = await table(['get', 'svc', '-o', 'wide'], ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']);
       for (const row of rows) assert.match(row[5], /^\d+[sm]/, `AGE of ${row[0]}`);
-      assert.deepEqual(rows.map((r) => [...r.slice(0, 5), r[6]]), [
-        ['dns', 'NodePort', ip('dns'), '<none>', `53:30053/UDP,53:30053/TCP,9153:${nodePort('dns', 2)}/TCP`, 'app=dns'],
-        ['kubernetes', 'ClusterIP', '10.96.0.1', '<none>', '443/TCP', '<none>'],
-        ['lb-addressed', 'LoadBalancer', ip('lb-addressed'), '203.0.113.10,203.0.113.20,lb.example.com,198.51.100.7', `80:${nodePort('lb-addressed')}/TCP`, 'app=web'],
-        ['svc-clusterip', 'ClusterIP', ip('svc-clusterip'), '<none>', '80/TCP', 'app=svc-clusterip'],
-        ['svc-extname', 'ExternalName', '<none>', 'db.example.com', '<none>', 'app=svc-extname'],
-        ['svc-headless', 'ClusterIP', 'None', '<none>', '5432/TCP', 'app=svc-headless'],
-        ['svc-lb', 'LoadBalancer', ip('svc-lb'), '<pending>', `443:${nodePort('svc-lb')}/TCP`, 'app=svc-lb'],
-        ['svc-nodeport', 'NodePort', ip('svc-nodeport'), '<none>', '80:30080/TCP', 'app=svc-nodeport'],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [...r.slice(0, 5), r[6]]),
+        [
+          ['dns', 'NodePort', ip('dns'), '<none>', `53:30053/UDP,53:30053/TCP,9153:${nodePort('dns', 2)}/TCP`, 'app=dns'],
+          ['kubernetes', 'ClusterIP', '10.96.0.1', '<none>', '443/TCP', '<none>'],
+          [
+            'lb-addressed',
+            'LoadBalancer',
+            ip('lb-addressed'),
+            '203.0.113.10,203.0.113.20,lb.example.com,198.51.100.7',
+            `80:${nodePort('lb-addressed')}/TCP`,
+            'app=web',
+          ],
+          ['svc-clusterip', 'ClusterIP', ip('svc-clusterip'), '<none>', '80/TCP', 'app=svc-clusterip'],
+          ['svc-extname', 'ExternalName', '<none>', 'db.example.com', '<none>', 'app=svc-extname'],
+          ['svc-headless', 'ClusterIP', 'None', '<none>', '5432/TCP', 'app=svc-headless'],
+          ['svc-lb', 'LoadBalancer', ip('svc-lb'), '<pending>', `443:${nodePort('svc-lb')}/TCP`, 'app=svc-lb'],
+          ['svc-nodeport', 'NodePort', ip('svc-nodeport'), '<none>', '80:30080/TCP', 'app=svc-nodeport'],
+        ],
+      );
       for (const name of ['svc-lb', 'lb-addressed', 'dns']) assert.ok(Number(nodePort(name)) >= 30000 && Number(nodePort(name)) <= 32767, `${name} nodePort`);
     });
 
@@ -200,21 +231,50 @@ spec:
       await expectOut(['create', 'service', 'clusterip', 'api', '-n', 'team-a', '--tcp=8080'], 'service/api created\n');
       const api = await getJson('api', 'team-a');
       const rows = await table(['get', 'svc', '-A'], ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
-      assert.deepEqual(rows.map((r) => `${r[0]}/${r[1]}`), [
-        'default/dns', 'default/kubernetes', 'default/lb-addressed', 'default/svc-clusterip', 'default/svc-extname', 'default/svc-headless', 'default/svc-lb', 'default/svc-nodeport', 'team-a/api',
-      ]);
+      assert.deepEqual(
+        rows.map((r) => `${r[0]}/${r[1]}`),
+        [
+          'default/dns',
+          'default/kubernetes',
+          'default/lb-addressed',
+          'default/svc-clusterip',
+          'default/svc-extname',
+          'default/svc-headless',
+          'default/svc-lb',
+          'default/svc-nodeport',
+          'team-a/api',
+        ],
+      );
       assert.deepEqual(rows.at(-1)!.slice(0, 6), ['team-a', 'api', 'ClusterIP', api.spec.clusterIP, '<none>', '8080/TCP']);
       const ns = await table(['get', 'ns'], ['NAME', 'STATUS', 'AGE']);
-      assert.deepEqual(ns.map((r) => r.slice(0, 2)), [['default', 'Active'], ['kube-node-lease', 'Active'], ['kube-public', 'Active'], ['kube-system', 'Active'], ['team-a', 'Active']]);
+      assert.deepEqual(
+        ns.map((r) => r.slice(0, 2)),
+        [
+          ['default', 'Active'],
+          ['kube-node-lease', 'Active'],
+          ['kube-public', 'Active'],
+          ['kube-system', 'Active'],
+          ['team-a', 'Active'],
+        ],
+      );
     });
 
     test('kubectl get svc -l selects by label', async () => {
       const one = await table(['get', 'svc', '-l', 'app=svc-nodeport'], ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
-      assert.deepEqual(one.map((r) => r[0]), ['svc-nodeport']);
+      assert.deepEqual(
+        one.map((r) => r[0]),
+        ['svc-nodeport'],
+      );
       const set = await table(['get', 'svc', '-l', 'app in (svc-lb,svc-extname,dns)'], ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
-      assert.deepEqual(set.map((r) => r[0]), ['dns', 'svc-extname', 'svc-lb']);
+      assert.deepEqual(
+        set.map((r) => r[0]),
+        ['dns', 'svc-extname', 'svc-lb'],
+      );
       const exists = await table(['get', 'svc', '-A', '-l', '!app'], ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
-      assert.deepEqual(exists.map((r) => r[1]), ['kubernetes', 'lb-addressed']);
+      assert.deepEqual(
+        exists.map((r) => r[1]),
+        ['kubernetes', 'lb-addressed'],
+      );
       const none = await kubectl('get', 'svc', '-l', 'app=nothing');
       assert.equal(none.code, 0, showRun(['get', 'svc', '-l', 'app=nothing'], none));
       assert.equal(none.stdout, '');
@@ -223,61 +283,99 @@ spec:
 
     test('kubectl get svc --field-selector selects by type, name and namespace', async () => {
       const np = await table(['get', 'svc', '--field-selector', 'spec.type=NodePort'], ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
-      assert.deepEqual(np.map((r) => r[0]), ['dns', 'svc-nodeport']);
-      const byName = await table(['get', 'svc', '-A', '--field-selector', 'metadata.name=api'], ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
-      assert.deepEqual(byName.map((r) => r.slice(0, 2)), [['team-a', 'api']]);
-      const headless = await table(['get', 'svc', '--field-selector', 'spec.clusterIP=None,metadata.namespace=default'], ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
-      assert.deepEqual(headless.map((r) => r[0]), ['svc-headless']);
-      await expectError(['get', 'svc', '--field-selector', 'spec.selector=x'], 'Error from server (BadRequest): Unable to find "/v1, Resource=services" that match label selector "", field selector "spec.selector=x": field label not supported: spec.selector');
+      assert.deepEqual(
+        np.map((r) => r[0]),
+        ['dns', 'svc-nodeport'],
+      );
+      const byName = await table(
+        ['get', 'svc', '-A', '--field-selector', 'metadata.name=api'],
+        ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+      );
+      assert.deepEqual(
+        byName.map((r) => r.slice(0, 2)),
+        [['team-a', 'api']],
+      );
+      const headless = await table(
+        ['get', 'svc', '--field-selector', 'spec.clusterIP=None,metadata.namespace=default'],
+        ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+      );
+      assert.deepEqual(
+        headless.map((r) => r[0]),
+        ['svc-headless'],
+      );
+      await expectError(
+        ['get', 'svc', '--field-selector', 'spec.selector=x'],
+        'Error from server (BadRequest): Unable to find "/v1, Resource=services" that match label selector "", field selector "spec.selector=x": field label not supported: spec.selector',
+      );
     });
 
     test('kubectl get svc -o name, jsonpath and custom-columns', async () => {
-      await expectOut(['get', 'svc', '-o', 'name'], [
-        'service/dns', 'service/kubernetes', 'service/lb-addressed', 'service/svc-clusterip', 'service/svc-extname', 'service/svc-headless', 'service/svc-lb', 'service/svc-nodeport',
-      ]);
+      await expectOut(
+        ['get', 'svc', '-o', 'name'],
+        [
+          'service/dns',
+          'service/kubernetes',
+          'service/lb-addressed',
+          'service/svc-clusterip',
+          'service/svc-extname',
+          'service/svc-headless',
+          'service/svc-lb',
+          'service/svc-nodeport',
+        ],
+      );
       await expectOut(['get', 'svc', 'svc-headless', '-o', 'jsonpath={.spec.clusterIP}'], 'None');
-      await expectOut(['get', 'svc', '-l', 'app', '-o', 'jsonpath={range .items[*]}{.metadata.name}{" "}{.spec.type}{"\\n"}{end}'], [
-        'dns NodePort', 'svc-clusterip ClusterIP', 'svc-extname ExternalName', 'svc-headless ClusterIP', 'svc-lb LoadBalancer', 'svc-nodeport NodePort',
+      await expectOut(
+        ['get', 'svc', '-l', 'app', '-o', 'jsonpath={range .items[*]}{.metadata.name}{" "}{.spec.type}{"\\n"}{end}'],
+        ['dns NodePort', 'svc-clusterip ClusterIP', 'svc-extname ExternalName', 'svc-headless ClusterIP', 'svc-lb LoadBalancer', 'svc-nodeport NodePort'],
+      );
+      const rows = await table(
+        ['get', 'svc', 'dns', 'svc-nodeport', '-o', 'custom-columns=NAME:.metadata.name,PORTS:.spec.ports[*].port,NODEPORTS:.spec.ports[*].nodePort'],
+        ['NAME', 'PORTS', 'NODEPORTS'],
+      );
+      assert.deepEqual(rows, [
+        ['dns', '53,53,9153', `30053,30053,${nodePort('dns', 2)}`],
+        ['svc-nodeport', '80', '30080'],
       ]);
-      const rows = await table(['get', 'svc', 'dns', 'svc-nodeport', '-o', 'custom-columns=NAME:.metadata.name,PORTS:.spec.ports[*].port,NODEPORTS:.spec.ports[*].nodePort'], ['NAME', 'PORTS', 'NODEPORTS']);
-      assert.deepEqual(rows, [['dns', '53,53,9153', `30053,30053,${nodePort('dns', 2)}`], ['svc-nodeport', '80', '30080']]);
     });
 
     test('kubectl get svc -o yaml prints the object as the transcript shows it', async () => {
       const s = services.get('svc-nodeport')!;
-      await expectOut(['get', 'svc', 'svc-nodeport', '-o', 'yaml'], [
-        'apiVersion: v1',
-        'kind: Service',
-        'metadata:',
-        `  creationTimestamp: "${s.metadata.creationTimestamp}"`,
-        '  labels:',
-        '    app: svc-nodeport',
-        '  name: svc-nodeport',
-        '  namespace: default',
-        `  resourceVersion: "${s.metadata.resourceVersion}"`,
-        `  uid: ${s.metadata.uid}`,
-        'spec:',
-        `  clusterIP: ${s.spec.clusterIP}`,
-        '  clusterIPs:',
-        `  - ${s.spec.clusterIP}`,
-        '  externalTrafficPolicy: Cluster',
-        '  internalTrafficPolicy: Cluster',
-        '  ipFamilies:',
-        '  - IPv4',
-        '  ipFamilyPolicy: SingleStack',
-        '  ports:',
-        '  - name: 80-8080',
-        '    nodePort: 30080',
-        '    port: 80',
-        '    protocol: TCP',
-        '    targetPort: 8080',
-        '  selector:',
-        '    app: svc-nodeport',
-        '  sessionAffinity: None',
-        '  type: NodePort',
-        'status:',
-        '  loadBalancer: {}',
-      ]);
+      await expectOut(
+        ['get', 'svc', 'svc-nodeport', '-o', 'yaml'],
+        [
+          'apiVersion: v1',
+          'kind: Service',
+          'metadata:',
+          `  creationTimestamp: "${s.metadata.creationTimestamp}"`,
+          '  labels:',
+          '    app: svc-nodeport',
+          '  name: svc-nodeport',
+          '  namespace: default',
+          `  resourceVersion: "${s.metadata.resourceVersion}"`,
+          `  uid: ${s.metadata.uid}`,
+          'spec:',
+          `  clusterIP: ${s.spec.clusterIP}`,
+          '  clusterIPs:',
+          `  - ${s.spec.clusterIP}`,
+          '  externalTrafficPolicy: Cluster',
+          '  internalTrafficPolicy: Cluster',
+          '  ipFamilies:',
+          '  - IPv4',
+          '  ipFamilyPolicy: SingleStack',
+          '  ports:',
+          '  - name: 80-8080',
+          '    nodePort: 30080',
+          '    port: 80',
+          '    protocol: TCP',
+          '    targetPort: 8080',
+          '  selector:',
+          '    app: svc-nodeport',
+          '  sessionAffinity: None',
+          '  type: NodePort',
+          'status:',
+          '  loadBalancer: {}',
+        ],
+      );
     });
 
     test('kubectl get svc -o json is a List of the objects', async () => {
@@ -286,125 +384,143 @@ spec:
       const list = JSON.parse(r.stdout);
       assert.equal(list.kind, 'List');
       assert.equal(list.apiVersion, 'v1');
-      assert.deepEqual(list.items.map((i: Svc & { kind: string }) => `${i.kind}/${i.metadata.name}`), ['Service/api']);
+      assert.deepEqual(
+        list.items.map((i: Svc & { kind: string }) => `${i.kind}/${i.metadata.name}`),
+        ['Service/api'],
+      );
     });
 
     test('kubectl describe svc: NodePort with several ports', async () => {
-      await expectOut(['describe', 'svc', 'dns'], [
-        'Name:                     dns',
-        'Namespace:                default',
-        'Labels:                   app=dns',
-        'Annotations:              <none>',
-        'Selector:                 app=dns',
-        'Type:                     NodePort',
-        'IP Family Policy:         SingleStack',
-        'IP Families:              IPv4',
-        `IP:                       ${ip('dns')}`,
-        `IPs:                      ${ip('dns')}`,
-        'Port:                     dns-udp  53/UDP',
-        'TargetPort:               53/UDP',
-        'NodePort:                 dns-udp  30053/UDP',
-        'Endpoints:                <none>',
-        'Port:                     dns-tcp  53/TCP',
-        'TargetPort:               53/TCP',
-        'NodePort:                 dns-tcp  30053/TCP',
-        'Endpoints:                <none>',
-        'Port:                     metrics  9153/TCP',
-        'TargetPort:               metrics/TCP',
-        `NodePort:                 metrics  ${nodePort('dns', 2)}/TCP`,
-        'Endpoints:                <none>',
-        'Session Affinity:         None',
-        'External Traffic Policy:  Cluster',
-        'Internal Traffic Policy:  Cluster',
-        'Events:                   <none>',
-      ]);
+      await expectOut(
+        ['describe', 'svc', 'dns'],
+        [
+          'Name:                     dns',
+          'Namespace:                default',
+          'Labels:                   app=dns',
+          'Annotations:              <none>',
+          'Selector:                 app=dns',
+          'Type:                     NodePort',
+          'IP Family Policy:         SingleStack',
+          'IP Families:              IPv4',
+          `IP:                       ${ip('dns')}`,
+          `IPs:                      ${ip('dns')}`,
+          'Port:                     dns-udp  53/UDP',
+          'TargetPort:               53/UDP',
+          'NodePort:                 dns-udp  30053/UDP',
+          'Endpoints:                <none>',
+          'Port:                     dns-tcp  53/TCP',
+          'TargetPort:               53/TCP',
+          'NodePort:                 dns-tcp  30053/TCP',
+          'Endpoints:                <none>',
+          'Port:                     metrics  9153/TCP',
+          'TargetPort:               metrics/TCP',
+          `NodePort:                 metrics  ${nodePort('dns', 2)}/TCP`,
+          'Endpoints:                <none>',
+          'Session Affinity:         None',
+          'External Traffic Policy:  Cluster',
+          'Internal Traffic Policy:  Cluster',
+          'Events:                   <none>',
+        ],
+      );
     });
 
     test('kubectl describe svc: LoadBalancer with external IPs and ingress addresses', async () => {
-      await expectOut(['describe', 'svc', 'lb-addressed'], [
-        'Name:                     lb-addressed',
-        'Namespace:                default',
-        'Labels:                   <none>',
-        'Annotations:              <none>',
-        'Selector:                 app=web',
-        'Type:                     LoadBalancer',
-        'IP Family Policy:         SingleStack',
-        'IP Families:              IPv4',
-        `IP:                       ${ip('lb-addressed')}`,
-        `IPs:                      ${ip('lb-addressed')}`,
-        'External IPs:             198.51.100.7',
-        'LoadBalancer Ingress:     203.0.113.20 (VIP), lb.example.com, 203.0.113.10 (VIP)',
-        'Port:                     <unset>  80/TCP',
-        'TargetPort:               8080/TCP',
-        `NodePort:                 <unset>  ${nodePort('lb-addressed')}/TCP`,
-        'Endpoints:                <none>',
-        'Session Affinity:         None',
-        'External Traffic Policy:  Cluster',
-        'Internal Traffic Policy:  Cluster',
-        'Events:                   <none>',
-      ]);
+      await expectOut(
+        ['describe', 'svc', 'lb-addressed'],
+        [
+          'Name:                     lb-addressed',
+          'Namespace:                default',
+          'Labels:                   <none>',
+          'Annotations:              <none>',
+          'Selector:                 app=web',
+          'Type:                     LoadBalancer',
+          'IP Family Policy:         SingleStack',
+          'IP Families:              IPv4',
+          `IP:                       ${ip('lb-addressed')}`,
+          `IPs:                      ${ip('lb-addressed')}`,
+          'External IPs:             198.51.100.7',
+          'LoadBalancer Ingress:     203.0.113.20 (VIP), lb.example.com, 203.0.113.10 (VIP)',
+          'Port:                     <unset>  80/TCP',
+          'TargetPort:               8080/TCP',
+          `NodePort:                 <unset>  ${nodePort('lb-addressed')}/TCP`,
+          'Endpoints:                <none>',
+          'Session Affinity:         None',
+          'External Traffic Policy:  Cluster',
+          'Internal Traffic Policy:  Cluster',
+          'Events:                   <none>',
+        ],
+      );
     });
 
-    test('kubectl describe svc: pending LoadBalancer, with the cloud controller\'s event', async () => {
+    test("kubectl describe svc: pending LoadBalancer, with the cloud controller's event", async () => {
       const r = await kubectl('describe', 'svc', 'svc-lb');
       assert.equal(r.code, 0, showRun(['describe'], r));
       const [head, events] = r.stdout.split(/^Events:/m);
-      assert.equal(head, [
-        'Name:                     svc-lb',
-        'Namespace:                default',
-        'Labels:                   app=svc-lb',
-        'Annotations:              <none>',
-        'Selector:                 app=svc-lb',
-        'Type:                     LoadBalancer',
-        'IP Family Policy:         SingleStack',
-        'IP Families:              IPv4',
-        `IP:                       ${ip('svc-lb')}`,
-        `IPs:                      ${ip('svc-lb')}`,
-        'Port:                     443-8443  443/TCP',
-        'TargetPort:               8443/TCP',
-        `NodePort:                 443-8443  ${nodePort('svc-lb')}/TCP`,
-        'Endpoints:                <none>',
-        'Session Affinity:         None',
-        'External Traffic Policy:  Cluster',
-        'Internal Traffic Policy:  Cluster',
-        '',
-      ].join('\n'));
-      assert.match(events, /Type\s+Reason\s+Age\s+From\s+Message\n\s+----\s+------\s+----\s+----\s+-------\n\s+Normal\s+EnsuringLoadBalancer\s+\S+\s+service-controller\s+Ensuring load balancer\n$/);
+      assert.equal(
+        head,
+        [
+          'Name:                     svc-lb',
+          'Namespace:                default',
+          'Labels:                   app=svc-lb',
+          'Annotations:              <none>',
+          'Selector:                 app=svc-lb',
+          'Type:                     LoadBalancer',
+          'IP Family Policy:         SingleStack',
+          'IP Families:              IPv4',
+          `IP:                       ${ip('svc-lb')}`,
+          `IPs:                      ${ip('svc-lb')}`,
+          'Port:                     443-8443  443/TCP',
+          'TargetPort:               8443/TCP',
+          `NodePort:                 443-8443  ${nodePort('svc-lb')}/TCP`,
+          'Endpoints:                <none>',
+          'Session Affinity:         None',
+          'External Traffic Policy:  Cluster',
+          'Internal Traffic Policy:  Cluster',
+          '',
+        ].join('\n'),
+      );
+      assert.match(
+        events,
+        /Type\s+Reason\s+Age\s+From\s+Message\n\s+----\s+------\s+----\s+----\s+-------\n\s+Normal\s+EnsuringLoadBalancer\s+\S+\s+service-controller\s+Ensuring load balancer\n$/,
+      );
     });
 
     test('kubectl describe svc: ExternalName and headless', async () => {
-      await expectOut(['describe', 'svc', 'svc-extname', 'svc-headless'], [
-        'Name:              svc-extname',
-        'Namespace:         default',
-        'Labels:            app=svc-extname',
-        'Annotations:       <none>',
-        'Selector:          app=svc-extname',
-        'Type:              ExternalName',
-        'IP Families:       <none>',
-        'IP:                ',
-        'IPs:               <none>',
-        'External Name:     db.example.com',
-        'Session Affinity:  None',
-        'Events:            <none>',
-        '',
-        '',
-        'Name:                     svc-headless',
-        'Namespace:                default',
-        'Labels:                   app=svc-headless',
-        'Annotations:              <none>',
-        'Selector:                 app=svc-headless',
-        'Type:                     ClusterIP',
-        'IP Family Policy:         SingleStack',
-        'IP Families:              IPv4',
-        'IP:                       None',
-        'IPs:                      None',
-        'Port:                     5432-5432  5432/TCP',
-        'TargetPort:               5432/TCP',
-        'Endpoints:                <none>',
-        'Session Affinity:         None',
-        'Internal Traffic Policy:  Cluster',
-        'Events:                   <none>',
-      ]);
+      await expectOut(
+        ['describe', 'svc', 'svc-extname', 'svc-headless'],
+        [
+          'Name:              svc-extname',
+          'Namespace:         default',
+          'Labels:            app=svc-extname',
+          'Annotations:       <none>',
+          'Selector:          app=svc-extname',
+          'Type:              ExternalName',
+          'IP Families:       <none>',
+          'IP:                ',
+          'IPs:               <none>',
+          'External Name:     db.example.com',
+          'Session Affinity:  None',
+          'Events:            <none>',
+          '',
+          '',
+          'Name:                     svc-headless',
+          'Namespace:                default',
+          'Labels:                   app=svc-headless',
+          'Annotations:              <none>',
+          'Selector:                 app=svc-headless',
+          'Type:                     ClusterIP',
+          'IP Family Policy:         SingleStack',
+          'IP Families:              IPv4',
+          'IP:                       None',
+          'IPs:                      None',
+          'Port:                     5432-5432  5432/TCP',
+          'TargetPort:               5432/TCP',
+          'Endpoints:                <none>',
+          'Session Affinity:         None',
+          'Internal Traffic Policy:  Cluster',
+          'Events:                   <none>',
+        ],
+      );
     });
 
     test('kubectl label and annotate, with --overwrite and removal', async () => {
@@ -412,9 +528,15 @@ spec:
       await expectError(['label', 'svc', 'svc-clusterip', 'env=dev'], "error: 'env' already has a value (prod), and --overwrite is false");
       await expectOut(['label', 'svc', 'svc-clusterip', 'env=dev', '--overwrite'], 'service/svc-clusterip labeled\n');
       await expectOut(['annotate', 'svc', 'svc-clusterip', 'team=core'], 'service/svc-clusterip annotated\n');
-      await expectOut(['get', 'svc', 'svc-clusterip', '-o', 'jsonpath={.metadata.labels} {.metadata.annotations}'], '{"app":"svc-clusterip","env":"dev"} {"team":"core"}');
+      await expectOut(
+        ['get', 'svc', 'svc-clusterip', '-o', 'jsonpath={.metadata.labels} {.metadata.annotations}'],
+        '{"app":"svc-clusterip","env":"dev"} {"team":"core"}',
+      );
       const rows = await table(['get', 'svc', '-l', 'env=dev', '--show-labels'], ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'LABELS']);
-      assert.deepEqual(rows.map((r) => [r[0], r[6]]), [['svc-clusterip', 'app=svc-clusterip,env=dev']]);
+      assert.deepEqual(
+        rows.map((r) => [r[0], r[6]]),
+        [['svc-clusterip', 'app=svc-clusterip,env=dev']],
+      );
       await expectOut(['label', 'svc', 'svc-clusterip', 'env-'], 'service/svc-clusterip unlabeled\n');
       await expectOut(['annotate', 'svc', 'svc-clusterip', 'team-'], 'service/svc-clusterip annotated\n');
       await expectOut(['get', 'svc', 'svc-clusterip', '-o', 'jsonpath={.metadata.labels} {.metadata.annotations}'], '{"app":"svc-clusterip"} ');
@@ -425,7 +547,10 @@ spec:
     test('kubectl patch --type=strategic merges ports by port number, and $patch: delete removes one', async () => {
       await expectOut(['patch', 'svc', 'svc-nodeport', '-p', '{"spec":{"ports":[{"port":80,"targetPort":9090}]}}'], 'service/svc-nodeport patched\n');
       assert.equal((await ports('svc-nodeport')).stdout, '80-8080/80/9090/30080 ');
-      await expectOut(['patch', 'svc', 'svc-nodeport', '--type=strategic', '-p', '{"spec":{"ports":[{"name":"https","port":443,"targetPort":8443}]}}'], 'service/svc-nodeport patched\n');
+      await expectOut(
+        ['patch', 'svc', 'svc-nodeport', '--type=strategic', '-p', '{"spec":{"ports":[{"name":"https","port":443,"targetPort":8443}]}}'],
+        'service/svc-nodeport patched\n',
+      );
       const two = (await ports('svc-nodeport')).stdout;
       assert.match(two, /^https\/443\/8443\/(\d+) 80-8080\/80\/9090\/30080 $/, 'a new item goes first, as strategic merge orders it');
       await expectOut(['patch', 'svc', 'svc-nodeport', '-p', '{"spec":{"ports":[{"$patch":"delete","port":443}]}}'], 'service/svc-nodeport patched\n');
@@ -434,25 +559,39 @@ spec:
     });
 
     test('kubectl patch --type=merge replaces lists and merges maps', async () => {
-      await expectOut(['patch', 'svc', 'svc-nodeport', '--type=merge', '-p', '{"metadata":{"labels":{"tier":"web"}},"spec":{"selector":{"app":"web"}}}'], 'service/svc-nodeport patched\n');
-      await expectOut(['get', 'svc', 'svc-nodeport', '-o', 'jsonpath={.metadata.labels} {.spec.selector}'], '{"app":"svc-nodeport","tier":"web"} {"app":"web"}');
-      await expectOut(['patch', 'svc', 'svc-nodeport', '--type=merge', '-p', '{"spec":{"ports":[{"name":"web","port":8080,"nodePort":30081}]}}'], 'service/svc-nodeport patched\n');
+      await expectOut(
+        ['patch', 'svc', 'svc-nodeport', '--type=merge', '-p', '{"metadata":{"labels":{"tier":"web"}},"spec":{"selector":{"app":"web"}}}'],
+        'service/svc-nodeport patched\n',
+      );
+      await expectOut(
+        ['get', 'svc', 'svc-nodeport', '-o', 'jsonpath={.metadata.labels} {.spec.selector}'],
+        '{"app":"svc-nodeport","tier":"web"} {"app":"web"}',
+      );
+      await expectOut(
+        ['patch', 'svc', 'svc-nodeport', '--type=merge', '-p', '{"spec":{"ports":[{"name":"web","port":8080,"nodePort":30081}]}}'],
+        'service/svc-nodeport patched\n',
+      );
       assert.equal((await ports('svc-nodeport')).stdout, 'web/8080/8080/30081 ');
     });
 
     test('kubectl patch --type=json, and the type change releases the node port', async () => {
-      await expectOut(['patch', 'svc', 'svc-nodeport', '--type=json', '-p', '[{"op":"replace","path":"/spec/type","value":"ClusterIP"}]'], 'service/svc-nodeport patched\n');
+      await expectOut(
+        ['patch', 'svc', 'svc-nodeport', '--type=json', '-p', '[{"op":"replace","path":"/spec/type","value":"ClusterIP"}]'],
+        'service/svc-nodeport patched\n',
+      );
       const rows = await table(['get', 'svc', 'svc-nodeport'], ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
       assert.deepEqual(rows[0].slice(0, 5), ['svc-nodeport', 'ClusterIP', ip('svc-nodeport'), '<none>', '8080/TCP']);
       await expectOut(['create', 'service', 'nodeport', 'takes-30081', '--tcp=80:80', '--node-port=30081'], 'service/takes-30081 created\n');
-      await expectError(['patch', 'svc', 'svc-nodeport', '--type=json', '-p', '[{"op":"test","path":"/spec/type","value":"NodePort"}]'],
-        'The request is invalid: the server rejected our request due to an error in our request');
+      await expectError(
+        ['patch', 'svc', 'svc-nodeport', '--type=json', '-p', '[{"op":"test","path":"/spec/type","value":"NodePort"}]'],
+        'The request is invalid: the server rejected our request due to an error in our request',
+      );
     });
 
     test('kubectl delete -f deletes what the files name', async () => {
       await expectOut(['delete', '-f', dnsFile, '-f', lbFile], ['service "dns" deleted', 'service "lb-addressed" deleted']);
       await expectError(['get', 'svc', 'dns'], 'Error from server (NotFound): services "dns" not found');
-      await expectError(['delete', '-f', dnsFile], 'Error from server (NotFound): error when deleting "' + dnsFile + '": services "dns" not found');
+      await expectError(['delete', '-f', dnsFile], `Error from server (NotFound): error when deleting "${dnsFile}": services "dns" not found`);
     });
   });
 });

@@ -28,7 +28,10 @@ describe('kubectl and a LoadBalancer Service', { skip }, () => {
       const apply = await runKubectl(t.url, ['apply', '-f', join(repoRoot, 'examples/000-web-service.yaml')], { env: home.env });
       assert.equal(apply.stdout, 'service/web-service created\n', showRun(['apply'], apply));
       await watch.waitForLine(/^web-service\s+LoadBalancer\s+\S+\s+<pending>\s+80:\d+\/TCP/, 'the pending row');
-      const ready = await watch.waitForLine(/^web-service\s+LoadBalancer\s+\S+\s+[0-9a-f]{32}-\d{10}\.us-east-1\.elb\.amazonaws\.com\s+80:\d+\/TCP/, 'the row with the hostname');
+      const ready = await watch.waitForLine(
+        /^web-service\s+LoadBalancer\s+\S+\s+[0-9a-f]{32}-\d{10}\.us-east-1\.elb\.amazonaws\.com\s+80:\d+\/TCP/,
+        'the row with the hostname',
+      );
       const hostname = ready.trim().split(/\s+/)[3];
       const describe = await runKubectl(t.url, ['describe', 'svc', 'web-service'], { env: home.env });
       assert.equal(describe.code, 0, showRun(['describe'], describe));

@@ -10,7 +10,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectlHome, kubectlSkip, repoRoot, runKubectl, showRun as show, startServerProcess, type KubectlHome, type Run, type ServerProcess } from '../support/kubectl.js';
+import {
+  kubectlHome,
+  kubectlSkip,
+  repoRoot,
+  runKubectl,
+  showRun as show,
+  startServerProcess,
+  type KubectlHome,
+  type Run,
+  type ServerProcess,
+} from '../support/kubectl.js';
 
 const examplesDir = join(repoRoot, 'examples');
 const skip = kubectlSkip('the kubectl end-to-end suite');
@@ -41,7 +51,12 @@ interface Expected {
 
 const expectations: Record<string, Expected> = {
   '000-backend-service.yaml': { name: 'backend-service', type: 'ClusterIP', selector: { app: 'backend' }, ports: [{ port: 80, targetPort: 8080 }] },
-  '000-frontend-service.yaml': { name: 'frontend-service', type: 'NodePort', selector: { app: 'frontend' }, ports: [{ port: 80, targetPort: 3000, nodePort: 30007 }] },
+  '000-frontend-service.yaml': {
+    name: 'frontend-service',
+    type: 'NodePort',
+    selector: { app: 'frontend' },
+    ports: [{ port: 80, targetPort: 3000, nodePort: 30007 }],
+  },
   '000-web-service.yaml': { name: 'web-service', type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
   '000-external-db.yaml': { name: 'external-db', type: 'ExternalName', externalName: 'db.example.com', ports: [] },
   '001-myservice-nodeport.yaml': { name: 'myservice', type: 'NodePort', selector: { app: 'myapp' }, ports: [{ port: 80, targetPort: 8080, nodePort: 30036 }] },
@@ -54,10 +69,26 @@ const expectations: Record<string, Expected> = {
     ports: [{ name: 'web', port: 80, targetPort: 80 }],
   },
   '002-internal-service.yaml': { name: 'internal-service', type: 'ClusterIP', selector: { app: 'backend' }, ports: [{ port: 5432, targetPort: 5432 }] },
-  '002-my-nodeport-service.yaml': { name: 'my-nodeport-service', type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 80, nodePort: 31000 }] },
-  '002-my-loadbalancer-service.yaml': { name: 'my-loadbalancer-service', type: 'LoadBalancer', selector: { app: 'frontend' }, ports: [{ port: 80, targetPort: 8080 }] },
+  '002-my-nodeport-service.yaml': {
+    name: 'my-nodeport-service',
+    type: 'NodePort',
+    selector: { app: 'web' },
+    ports: [{ name: 'http', port: 80, targetPort: 80, nodePort: 31000 }],
+  },
+  '002-my-loadbalancer-service.yaml': {
+    name: 'my-loadbalancer-service',
+    type: 'LoadBalancer',
+    selector: { app: 'frontend' },
+    ports: [{ port: 80, targetPort: 8080 }],
+  },
   '002-external-db.yaml': { name: 'external-db', type: 'ExternalName', externalName: 'db.example.com', ports: [] },
-  '002-headless-app.yaml': { name: 'headless-app', type: 'ClusterIP', headless: true, selector: { app: 'stateful' }, ports: [{ port: 6379, targetPort: 6379 }] },
+  '002-headless-app.yaml': {
+    name: 'headless-app',
+    type: 'ClusterIP',
+    headless: true,
+    selector: { app: 'stateful' },
+    ports: [{ port: 6379, targetPort: 6379 }],
+  },
   '003-backend-service.yaml': { name: 'backend-service', type: 'ClusterIP', selector: { app: 'backend' }, ports: [{ port: 8080, targetPort: 8080 }] },
   '003-web-nodeport.yaml': { name: 'web-nodeport', type: 'NodePort', selector: { app: 'webapp' }, ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] },
   '003-api-loadbalancer.yaml': {
@@ -255,7 +286,9 @@ describe('kubectl against svcplane: the seed manifests and the transcript errors
   });
 
   test('examples/ holds one manifest per seed Service, and each has expectations here', () => {
-    const files = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml')).sort();
+    const files = readdirSync(examplesDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     assert.deepEqual(files, Object.keys(expectations).sort());
   });
 

@@ -9,9 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { startServer, type TestServer } from '../support/server.js';
 import { Recorder } from '../support/recorder.js';
-import {
-  kubectlHome, kubectlSkip, runKubectl, showRun, spawnKubectl, tableCells, type KubectlHome, type LiveProcess,
-} from '../support/kubectl.js';
+import { kubectlHome, kubectlSkip, runKubectl, showRun, spawnKubectl, tableCells, type KubectlHome, type LiveProcess } from '../support/kubectl.js';
 
 const skip = kubectlSkip('the kubectl watch suite');
 
@@ -57,7 +55,7 @@ describe('kubectl get -w against svcplane', { skip }, () => {
     assert.deepEqual(first.slice(0, 5), ['before', 'ClusterIP', before.spec.clusterIP, '<none>', '80/TCP']);
     assert.match(first[5], /^\d+s$/);
     // The row alone does not say the watch is open: wait for kubectl's watch request.
-    await requests.waitFor((r) => r.startsWith(`GET /api/v1/namespaces/${ns}/services?`) && r.includes('watch=true'), 'kubectl\'s watch request', 10_000, mark);
+    await requests.waitFor((r) => r.startsWith(`GET /api/v1/namespaces/${ns}/services?`) && r.includes('watch=true'), "kubectl's watch request", 10_000, mark);
 
     const manifest = `apiVersion: v1\nkind: Service\nmetadata:\n  name: during\n  namespace: ${ns}\nspec:\n  type: NodePort\n  selector:\n    app: during\n  ports:\n  - port: 8080\n    targetPort: 80\n`;
     const applied = await kubectl(['apply', '-f', '-'], manifest);
@@ -72,7 +70,11 @@ describe('kubectl get -w against svcplane', { skip }, () => {
     assert.deepEqual(ext.slice(0, 5), ['ext', 'ExternalName', '<none>', 'db.example.com', '<none>']);
 
     await w.stop();
-    assert.deepEqual(w.lines.map((l) => tableCells(l)[0]), ['NAME', 'before', 'during', 'ext'], 'one row per Service, nothing else');
+    assert.deepEqual(
+      w.lines.map((l) => tableCells(l)[0]),
+      ['NAME', 'before', 'during', 'ext'],
+      'one row per Service, nothing else',
+    );
     assert.equal(w.stderr(), '');
     // What kubectl asked for: a Table list, then a Table watch from the list's resourceVersion.
     const own = requests.items.slice(mark).filter((r) => r.startsWith(`GET /api/v1/namespaces/${ns}/services?`));
@@ -90,10 +92,13 @@ describe('kubectl get -w against svcplane', { skip }, () => {
     assert.deepEqual(header.trim().split(/\s+/), ['EVENT', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
     const added = tableCells(await w.waitForLine(/^ADDED\s+target\s/, 'ADDED target'));
     assert.equal(added[2], 'NodePort');
-    await requests.waitFor((r) => r.includes('fieldSelector=metadata.name%3Dtarget') && r.includes('watch=true'), 'kubectl\'s watch request', 10_000, mark);
+    await requests.waitFor((r) => r.includes('fieldSelector=metadata.name%3Dtarget') && r.includes('watch=true'), "kubectl's watch request", 10_000, mark);
 
-    await api().patch(`/api/v1/namespaces/${ns}/services/target`).set('Content-Type', 'application/merge-patch+json')
-      .send(JSON.stringify({ spec: { type: 'ClusterIP', ports: [{ port: 80 }] } })).expect(200);
+    await api()
+      .patch(`/api/v1/namespaces/${ns}/services/target`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(JSON.stringify({ spec: { type: 'ClusterIP', ports: [{ port: 80 }] } }))
+      .expect(200);
     const modified = tableCells(await w.waitForLine(/^MODIFIED\s+target\s/, 'MODIFIED target'));
     assert.equal(modified[2], 'ClusterIP', 'the row shows the new state');
     assert.equal(modified[5], '80/TCP');
@@ -105,7 +110,15 @@ describe('kubectl get -w against svcplane', { skip }, () => {
     await w.waitForLine(/^DELETED\s+target\s/, 'DELETED target');
 
     await w.stop();
-    assert.deepEqual(w.lines.map((l) => tableCells(l).slice(0, 2)), [['EVENT', 'NAME'], ['ADDED', 'target'], ['MODIFIED', 'target'], ['DELETED', 'target']]);
+    assert.deepEqual(
+      w.lines.map((l) => tableCells(l).slice(0, 2)),
+      [
+        ['EVENT', 'NAME'],
+        ['ADDED', 'target'],
+        ['MODIFIED', 'target'],
+        ['DELETED', 'target'],
+      ],
+    );
     assert.equal(w.stderr(), '');
   });
 
@@ -117,7 +130,7 @@ describe('kubectl get -w against svcplane', { skip }, () => {
     for (const name of ['default', 'kube-system']) {
       assert.deepEqual(tableCells(await w.waitForLine(startsWith(name), name)).slice(0, 2), [name, 'Active']);
     }
-    await requests.waitFor((r) => r.startsWith('GET /api/v1/namespaces?') && r.includes('watch=true'), 'kubectl\'s watch request', 10_000, mark);
+    await requests.waitFor((r) => r.startsWith('GET /api/v1/namespaces?') && r.includes('watch=true'), "kubectl's watch request", 10_000, mark);
     const created = await kubectl(['create', 'namespace', 'watched-ns']);
     assert.equal(created.stdout, 'namespace/watched-ns created\n', showRun(['create', 'namespace', 'watched-ns'], created));
     const row = tableCells(await w.waitForLine(startsWith('watched-ns'), 'the row of the new namespace'));
@@ -127,7 +140,7 @@ describe('kubectl get -w against svcplane', { skip }, () => {
     assert.equal(w.stderr(), '');
   });
 
-  test('kubectl wait with client-go\'s streaming list (WatchListClient) and its consistency check', async () => {
+  test("kubectl wait with client-go's streaming list (WatchListClient) and its consistency check", async () => {
     // KUBE_FEATURE_WatchListClient makes the reflector under `kubectl wait` list by watching with
     // sendInitialEvents=true and wait for the k8s.io/initial-events-end bookmark; the detector then
     // compares what it got with a list at exactly that resourceVersion, and panics on a mismatch.
@@ -143,11 +156,17 @@ describe('kubectl get -w against svcplane', { skip }, () => {
     assert.match(streaming, /allowWatchBookmarks=true/);
     assert.match(streaming, /resourceVersionMatch=NotOlderThan/);
     assert.match(streaming, /watch=true/);
-    await api().patch(`/api/v1/namespaces/${ns}/services/a`).set('Content-Type', 'application/merge-patch+json')
-      .send(JSON.stringify({ metadata: { labels: { ready: 'yes' } } })).expect(200);
+    await api()
+      .patch(`/api/v1/namespaces/${ns}/services/a`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(JSON.stringify({ metadata: { labels: { ready: 'yes' } } }))
+      .expect(200);
     const r = await waiting;
     assert.equal(r.code, 0, showRun(args, r));
     assert.equal(r.stdout, 'service/a condition met\n', showRun(args, r));
-    assert.ok(requests.items.slice(mark).some((x) => /resourceVersionMatch=Exact/.test(x)), 'the consistency detector listed at the bookmark\'s resourceVersion');
+    assert.ok(
+      requests.items.slice(mark).some((x) => /resourceVersionMatch=Exact/.test(x)),
+      "the consistency detector listed at the bookmark's resourceVersion",
+    );
   });
 });

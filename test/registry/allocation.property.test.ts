@@ -41,7 +41,8 @@ function toService(name: string, s: Spec): Service {
   return {
     metadata: { name },
     spec: {
-      type: s.type, ports,
+      type: s.type,
+      ports,
       ...(s.type === 'ExternalName' ? { externalName: 'x.example.com' } : {}),
       ...(s.clusterIP && s.type !== 'ExternalName' ? { clusterIP: s.clusterIP } : {}),
       ...(s.local && s.type === 'LoadBalancer' ? { externalTrafficPolicy: 'Local' as const } : {}),
@@ -51,8 +52,14 @@ function toService(name: string, s: Spec): Service {
 
 /** The repair pass must agree with the allocation hook: on a consistent database it finds nothing. */
 function assertRepairFindsNothing(server: Svcplane): void {
-  const pools = configuredPools(server.allocators.serviceIPs.map((a) => a.range), server.allocators.nodePorts.range);
-  assert.deepEqual(planRepair(server.store, pools).map((f) => f.message), []);
+  const pools = configuredPools(
+    server.allocators.serviceIPs.map((a) => a.range),
+    server.allocators.nodePorts.range,
+  );
+  assert.deepEqual(
+    planRepair(server.store, pools).map((f) => f.message),
+    [],
+  );
 }
 
 /** Held values by pool/value, and a way to record one that fails when it is held twice. */
@@ -74,7 +81,8 @@ function checkInvariants(server: Svcplane): void {
     // Only these types hold node ports; others may carry nodePort values they never allocated.
     const holdsPorts = svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
     if (holdsPorts) for (const p of new Set((svc.spec?.ports ?? []).map((p) => p.nodePort).filter(Boolean))) hold('node-port', String(p), owner);
-    if (svc.spec?.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local' && svc.spec?.healthCheckNodePort) hold('node-port', String(svc.spec.healthCheckNodePort), owner);
+    if (svc.spec?.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local' && svc.spec?.healthCheckNodePort)
+      hold('node-port', String(svc.spec.healthCheckNodePort), owner);
   }
   const rows = [...server.store.allocations('service-ip/IPv4'), ...server.store.allocations('node-port')];
   assert.deepEqual(new Set(rows.map((r) => `${r.pool}/${r.value}`)), new Set(held.keys()), 'allocation rows equal what objects hold');
@@ -93,7 +101,10 @@ function checkInvariants(server: Svcplane): void {
  * same file), then the invariants. Refusals must be Status errors below 500, or a full range.
  */
 async function runSequence<O extends { kind: string }>(
-  openDb: (db: string) => Promise<Svcplane>, ops: O[], check: (server: Svcplane) => void, apply: (server: Svcplane, op: O) => void,
+  openDb: (db: string) => Promise<Svcplane>,
+  ops: O[],
+  check: (server: Svcplane) => void,
+  apply: (server: Svcplane, op: O) => void,
 ): Promise<void> {
   const dir = tempDir();
   const db = join(dir, 'p.db');
@@ -118,7 +129,10 @@ async function runSequence<O extends { kind: string }>(
 }
 
 function changeType(server: Svcplane, name: string, type: (typeof types)[number]): void {
-  server.services.patch('default', name, (cur) => ({ ...cur, spec: { ...cur.spec, type, ...(type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) } }));
+  server.services.patch('default', name, (cur) => ({
+    ...cur,
+    spec: { ...cur.spec, type, ...(type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) },
+  }));
 }
 
 test('random operation sequences never double-allocate or leak', async () => {
@@ -204,7 +218,13 @@ type FamilyOp = Extract<typeof dualOp extends fc.Arbitrary<infer T> ? T : never,
 
 function toDualService(name: string, s: DualSpec): Service {
   const exposesPorts = s.type === 'NodePort' || s.type === 'LoadBalancer';
-  const svc = toService(name, { type: s.type, clusterIP: undefined, nodePort: s.coherent && !exposesPorts ? undefined : s.nodePort, twoPorts: s.twoPorts, local: s.local });
+  const svc = toService(name, {
+    type: s.type,
+    clusterIP: undefined,
+    nodePort: s.coherent && !exposesPorts ? undefined : s.nodePort,
+    twoPorts: s.twoPorts,
+    local: s.local,
+  });
   const spec = svc.spec!;
   if (s.selector) spec.selector = { app: name };
   if (s.type === 'ExternalName') return svc;
@@ -265,7 +285,11 @@ function checkDualInvariants(server: Svcplane): void {
       assert.equal(fams.length, want, `${owner}: ${spec.ipFamilyPolicy} on a dual-stack cluster has ${want} families, got ${JSON.stringify(fams)}`);
       assert.equal(new Set(fams).size, fams.length, `${owner}: families differ`);
       if (ips[0] !== 'None') {
-        assert.deepEqual(ips.map((ip) => familyOfIP(ip)), fams, `${owner}: clusterIPs ${JSON.stringify(ips)} follow ipFamilies ${JSON.stringify(fams)}`);
+        assert.deepEqual(
+          ips.map((ip) => familyOfIP(ip)),
+          fams,
+          `${owner}: clusterIPs ${JSON.stringify(ips)} follow ipFamilies ${JSON.stringify(fams)}`,
+        );
         for (const ip of ips) hold(`service-ip/${familyOfIP(ip)}`, canonicalIP(ip), owner);
       } else {
         assert.equal(ips.length, 1, `${owner}: headless has one clusterIP`);
@@ -273,7 +297,8 @@ function checkDualInvariants(server: Svcplane): void {
     }
     const holdsPorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
     if (holdsPorts) for (const p of new Set((spec.ports ?? []).map((p) => p.nodePort).filter(Boolean))) hold('node-port', String(p), owner);
-    if (spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && spec.healthCheckNodePort) hold('node-port', String(spec.healthCheckNodePort), owner);
+    if (spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && spec.healthCheckNodePort)
+      hold('node-port', String(spec.healthCheckNodePort), owner);
   }
   const pools = ['service-ip/IPv4', 'service-ip/IPv6', 'node-port'];
   const rows = pools.flatMap((p) => server.store.allocations(p));
@@ -281,7 +306,10 @@ function checkDualInvariants(server: Svcplane): void {
   assert.equal(rows.length, held.size, 'one row per held value');
   for (const r of rows) assert.equal(`${r.namespace}/${r.name}`, held.get(`${r.pool}/${r.value}`));
   const byPool = new Map(server.allocators.serviceIPs.map((a) => [a.pool, a]));
-  assert.deepEqual(server.allocators.serviceIPs.map((a) => a.family), ['IPv4', 'IPv6']);
+  assert.deepEqual(
+    server.allocators.serviceIPs.map((a) => a.family),
+    ['IPv4', 'IPv6'],
+  );
   for (const r of rows) {
     if (r.pool === 'node-port') {
       assert.ok(Number(r.value) >= 30000 && Number(r.value) <= 30015);

@@ -33,10 +33,17 @@ beforeEach(() => {
   const changes: Change[] = [];
   store.onCommitted((c) => changes.push(...c.filter((x) => x.resource === 'events')));
   // Listeners hear of writes when their batch commits (ObjectStore.flush); a test reads them after.
-  f = { dir, db, store, namespaces, events, get changes() {
-    store.flush();
-    return changes;
-  } };
+  f = {
+    dir,
+    db,
+    store,
+    namespaces,
+    events,
+    get changes() {
+      store.flush();
+      return changes;
+    },
+  };
 });
 
 afterEach(() => {
@@ -47,7 +54,13 @@ afterEach(() => {
 const T0 = new Date('2026-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const web = { kind: 'Service', namespace: 'default', name: 'web', uid: '6c1f6e4e-0c3a-4c43-9a59-3b8f2a1d0e11', apiVersion: 'v1', resourceVersion: '42' };
-const ensuring: RecordInput = { involvedObject: web, type: 'Normal', reason: 'EnsuringLoadBalancer', message: 'Ensuring load balancer', component: 'service-controller' };
+const ensuring: RecordInput = {
+  involvedObject: web,
+  type: 'Normal',
+  reason: 'EnsuringLoadBalancer',
+  message: 'Ensuring load balancer',
+  component: 'service-controller',
+};
 
 function statusOf(fn: () => unknown): StatusError {
   try {
@@ -67,7 +80,19 @@ describe('REST create and get', () => {
     assert.match(ev.metadata?.resourceVersion ?? '', /^\d+$/);
     const body = f.events.getBody('default', 'web.1');
     assert.deepEqual(Object.keys(JSON.parse(body)), [
-      'kind', 'apiVersion', 'metadata', 'involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'type', 'eventTime', 'reportingComponent', 'reportingInstance',
+      'kind',
+      'apiVersion',
+      'metadata',
+      'involvedObject',
+      'reason',
+      'message',
+      'source',
+      'firstTimestamp',
+      'lastTimestamp',
+      'type',
+      'eventTime',
+      'reportingComponent',
+      'reportingInstance',
     ]);
     const got = f.events.get('default', 'web.1');
     assert.deepEqual(got, ev);
@@ -85,34 +110,49 @@ describe('REST create and get', () => {
     assert.equal(err.status.reason, 'Invalid');
     assert.equal(err.status.message, 'Event "x" is invalid: involvedObject.namespace: Invalid value: "kube-system": does not match event.namespace');
     assert.deepEqual(err.status.details, {
-      name: 'x', kind: 'Event',
+      name: 'x',
+      kind: 'Event',
       causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: "kube-system": does not match event.namespace', field: 'involvedObject.namespace' }],
     });
   });
 
   it('applies the new-style checks to events carrying an eventTime', () => {
-    const err = statusOf(() => f.events.create('default', {
-      metadata: { name: 'y' }, involvedObject: web, eventTime: '2026-01-01T00:00:00.000000Z',
-      reason: 'r'.repeat(129), message: 'm'.repeat(1025), reportingComponent: '', reportingInstance: '',
-    }));
+    const err = statusOf(() =>
+      f.events.create('default', {
+        metadata: { name: 'y' },
+        involvedObject: web,
+        eventTime: '2026-01-01T00:00:00.000000Z',
+        reason: 'r'.repeat(129),
+        message: 'm'.repeat(1025),
+        reportingComponent: '',
+        reportingInstance: '',
+      }),
+    );
     assert.equal(err.statusCode, 422);
-    assert.deepEqual(err.status.details?.causes?.map((c) => [c.field, c.reason]), [
-      ['reportingController', 'FieldValueRequired'],
-      ['reportingController', 'FieldValueInvalid'],
-      ['reportingController', 'FieldValueInvalid'],
-      ['reportingInstance', 'FieldValueRequired'],
-      ['action', 'FieldValueRequired'],
-      ['reason', 'FieldValueInvalid'],
-      ['message', 'FieldValueInvalid'],
-    ]);
+    assert.deepEqual(
+      err.status.details?.causes?.map((c) => [c.field, c.reason]),
+      [
+        ['reportingController', 'FieldValueRequired'],
+        ['reportingController', 'FieldValueInvalid'],
+        ['reportingController', 'FieldValueInvalid'],
+        ['reportingInstance', 'FieldValueRequired'],
+        ['action', 'FieldValueRequired'],
+        ['reason', 'FieldValueInvalid'],
+        ['message', 'FieldValueInvalid'],
+      ],
+    );
     assert.equal(err.status.details?.causes?.[5].message, 'Invalid value: "": can have at most 128 characters');
   });
 
   it('checks names as path segments after the event checks', () => {
     const slash = statusOf(() => f.events.create('default', { metadata: { name: 'a/b' }, involvedObject: web }));
-    assert.deepEqual(slash.status.details?.causes, [{ reason: 'FieldValueInvalid', message: `Invalid value: "a/b": may not contain '/'`, field: 'metadata.name' }]);
+    assert.deepEqual(slash.status.details?.causes, [
+      { reason: 'FieldValueInvalid', message: `Invalid value: "a/b": may not contain '/'`, field: 'metadata.name' },
+    ]);
     const missing = statusOf(() => f.events.create('default', { involvedObject: web }));
-    assert.deepEqual(missing.status.details?.causes, [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }]);
+    assert.deepEqual(missing.status.details?.causes, [
+      { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
+    ]);
     // Any name a path can carry is fine: event names are not DNS labels.
     assert.equal(f.events.create('default', { metadata: { name: 'Web_1.x' }, involvedObject: web }).metadata?.name, 'Web_1.x');
   });
@@ -130,7 +170,9 @@ describe('REST create and get', () => {
     assert.equal(object.message, 'two');
     assert.equal(object.metadata?.uid, ev.metadata?.uid);
     assert.ok(Number(object.metadata?.resourceVersion) > Number(ev.metadata?.resourceVersion));
-    const stale = statusOf(() => f.events.update('default', 'u', { metadata: { name: 'u', resourceVersion: ev.metadata?.resourceVersion }, involvedObject: web }));
+    const stale = statusOf(() =>
+      f.events.update('default', 'u', { metadata: { name: 'u', resourceVersion: ev.metadata?.resourceVersion }, involvedObject: web }),
+    );
     assert.equal(stale.statusCode, 409);
     assert.equal(f.events.update('default', 'new', { metadata: { name: 'new' }, involvedObject: web }).created, true);
     f.events.delete('default', 'u');
@@ -165,7 +207,10 @@ describe('record', () => {
     assert.equal(second.firstTimestamp, '2026-01-01T00:00:00Z');
     assert.equal(second.lastTimestamp, '2026-01-01T00:00:30Z');
     assert.ok(Number(second.metadata?.resourceVersion) > Number(first.metadata?.resourceVersion));
-    assert.deepEqual(f.changes.map((c) => c.event), ['ADDED', 'MODIFIED']);
+    assert.deepEqual(
+      f.changes.map((c) => c.event),
+      ['ADDED', 'MODIFIED'],
+    );
     assert.equal(f.events.list('default').items.length, 1);
   });
 
@@ -212,7 +257,10 @@ describe('expire', () => {
     assert.equal(f.events.expire(at(61 * 60)), 1);
     assert.equal(statusOf(() => f.events.get('default', old.metadata!.name!)).statusCode, 404);
     assert.equal(f.events.get('default', fresh.metadata!.name!).reason, 'Later');
-    assert.deepEqual(f.changes.map((c) => [c.event, c.name]), [['DELETED', old.metadata!.name!]]);
+    assert.deepEqual(
+      f.changes.map((c) => [c.event, c.name]),
+      [['DELETED', old.metadata!.name!]],
+    );
     assert.equal(f.events.expire(at(61 * 60)), 0);
     // Once expired, a repeat starts a new event.
     assert.equal(f.events.record(ensuring, at(62 * 60)).count, 1);
@@ -247,7 +295,10 @@ describe('field selectors and tables', () => {
     });
     assert.deepEqual(Object.keys(fields).sort(), [...eventFieldLabels].sort());
     // What kubectl describe sends for a Service's events.
-    const describe = parseFieldSelector(`involvedObject.kind=Service,involvedObject.name=web,involvedObject.namespace=default,involvedObject.uid=${web.uid}`, eventFieldLabels);
+    const describe = parseFieldSelector(
+      `involvedObject.kind=Service,involvedObject.name=web,involvedObject.namespace=default,involvedObject.uid=${web.uid}`,
+      eventFieldLabels,
+    );
     assert.equal(describe.matches(fields), true);
     assert.equal(eventFields({ reportingComponent: 'kubelet' }).source, 'kubelet');
   });
@@ -257,17 +308,48 @@ describe('field selectors and tables', () => {
     const ev = f.events.record(ensuring, at(30));
     const cells = eventCells(ev, at(90).getTime());
     assert.equal(cells.length, eventColumns.length);
-    assert.deepEqual(cells, ['60s', 'Normal', 'EnsuringLoadBalancer', 'service/web', '', 'service-controller', 'Ensuring load balancer', '90s', 2, ev.metadata!.name!]);
-    assert.deepEqual(eventColumns.map((c) => [c.name, c.priority]), [
-      ['Last Seen', 0], ['Type', 0], ['Reason', 0], ['Object', 0], ['Subobject', 1], ['Source', 1], ['Message', 0], ['First Seen', 1], ['Count', 1], ['Name', 1],
+    assert.deepEqual(cells, [
+      '60s',
+      'Normal',
+      'EnsuringLoadBalancer',
+      'service/web',
+      '',
+      'service-controller',
+      'Ensuring load balancer',
+      '90s',
+      2,
+      ev.metadata!.name!,
     ]);
+    assert.deepEqual(
+      eventColumns.map((c) => [c.name, c.priority]),
+      [
+        ['Last Seen', 0],
+        ['Type', 0],
+        ['Reason', 0],
+        ['Object', 0],
+        ['Subobject', 1],
+        ['Source', 1],
+        ['Message', 0],
+        ['First Seen', 1],
+        ['Count', 1],
+        ['Name', 1],
+      ],
+    );
   });
 
   it('prints new-style events from eventTime, series and the reporting fields', () => {
     const ev: Event = {
-      metadata: { name: 'n' }, involvedObject: { kind: 'Node' }, type: 'Warning', reason: 'R', message: '  spaced \n',
-      firstTimestamp: null, lastTimestamp: null, eventTime: at(0).toISOString(), series: { count: 5, lastObservedTime: at(100).toISOString() },
-      reportingComponent: 'kubelet', reportingInstance: 'node-1',
+      metadata: { name: 'n' },
+      involvedObject: { kind: 'Node' },
+      type: 'Warning',
+      reason: 'R',
+      message: '  spaced \n',
+      firstTimestamp: null,
+      lastTimestamp: null,
+      eventTime: at(0).toISOString(),
+      series: { count: 5, lastObservedTime: at(100).toISOString() },
+      reportingComponent: 'kubelet',
+      reportingInstance: 'node-1',
     };
     assert.deepEqual(eventCells(ev, at(130).getTime()), ['30s', 'Warning', 'R', 'node', '', 'kubelet, node-1', 'spaced', '2m10s', 5, 'n']);
     const bare = eventCells({ metadata: { name: 'bare' } }, at(0).getTime());

@@ -134,7 +134,7 @@ describe('label selectors: malformed input', () => {
     ['!a=b', "found '=', expected: ',' or 'end of string'"],
     ['a=b=c', "found '=', expected: ',' or 'end of string'"],
     ['a b=c', "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"],
-    ['a>b', 'unable to parse requirement: values[0]: Invalid value: "b": for \'Gt\', \'Lt\' operators, the value must be an integer'],
+    ['a>b', "unable to parse requirement: values[0]: Invalid value: \"b\": for 'Gt', 'Lt' operators, the value must be an integer"],
     ['a=b$', `unable to parse requirement: values[0][a]: Invalid value: "b$": ${labelValueDetail}`],
     ['a$=b', `unable to parse requirement: <nil>: Invalid value: "a$": ${nameDetail}`],
     ['/a', 'unable to parse requirement: <nil>: Invalid value: "/a": prefix part must be non-empty'],
@@ -147,10 +147,7 @@ describe('label selectors: malformed input', () => {
       "unable to parse requirement: <nil>: Invalid value: \"Example.com/a\": prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
     ],
     ['a/=b', `unable to parse requirement: <nil>: Invalid value: "a/": name part must be non-empty; ${nameDetail}`],
-    [
-      `a=${'v'.repeat(64)}`,
-      `unable to parse requirement: values[0][a]: Invalid value: "${'v'.repeat(64)}": must be no more than 63 characters`,
-    ],
+    [`a=${'v'.repeat(64)}`, `unable to parse requirement: values[0][a]: Invalid value: "${'v'.repeat(64)}": must be no more than 63 characters`],
     [`${'k'.repeat(64)}`, `unable to parse requirement: <nil>: Invalid value: "${'k'.repeat(64)}": name part must be no more than 63 characters`],
     [
       'a in (x$,y$)',
@@ -165,13 +162,16 @@ describe('label selectors: malformed input', () => {
   it('never throws anything but SelectorParseError', () => {
     const alphabet = fc.constantFrom('a', 'b', 'x.y/z', '=', '!', '(', ')', ',', ' ', '<', '>', 'in', 'notin', '$', '-', '\\', '"', '\0', 'é', '1');
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 14 }).map((a) => a.join('')), (s) => {
-        try {
-          parseLabelSelector(s).matches(web);
-        } catch (e) {
-          assert.ok(e instanceof SelectorParseError, `${JSON.stringify(s)} threw ${String(e)}`);
-        }
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 14 }).map((a) => a.join('')),
+        (s) => {
+          try {
+            parseLabelSelector(s).matches(web);
+          } catch (e) {
+            assert.ok(e instanceof SelectorParseError, `${JSON.stringify(s)} threw ${String(e)}`);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -212,7 +212,10 @@ describe('field selectors', () => {
 
   it('terms are sorted like fields.ParseSelector sorts them', () => {
     const sel = parseFieldSelector('spec.type=ClusterIP,metadata.name=web', serviceFieldLabels);
-    assert.deepEqual(sel.requirements.map((r) => r.field), ['metadata.name', 'spec.type']);
+    assert.deepEqual(
+      sel.requirements.map((r) => r.field),
+      ['metadata.name', 'spec.type'],
+    );
     assert.equal(sel.toString(), 'metadata.name=web,spec.type=ClusterIP');
     assert.equal(sel.requiresExactMatch('metadata.name'), 'web');
     assert.equal(sel.requiresExactMatch('metadata.namespace'), undefined);
@@ -252,7 +255,10 @@ describe('field selectors', () => {
   }
 
   it('namespace and event field labels', () => {
-    assert.equal(parseFieldSelector('status.phase=Active', namespaceFieldLabels).matches(namespaceFields({ metadata: { name: 'n' }, status: { phase: 'Active' } })), true);
+    assert.equal(
+      parseFieldSelector('status.phase=Active', namespaceFieldLabels).matches(namespaceFields({ metadata: { name: 'n' }, status: { phase: 'Active' } })),
+      true,
+    );
     parseError(() => parseFieldSelector('metadata.namespace=x', namespaceFieldLabels), 'field label not supported: metadata.namespace');
     parseFieldSelector('involvedObject.kind=Service,involvedObject.name=web,reason=Created,type=Normal', eventFieldLabels);
     parseError(() => parseFieldSelector('involvedObject.foo=x', eventFieldLabels), 'field label not supported: involvedObject.foo');
@@ -266,13 +272,16 @@ describe('field selectors', () => {
   it('never throws anything but SelectorParseError', () => {
     const alphabet = fc.constantFrom('metadata.name', 'spec.type', 'x', '=', '!', ',', '\\', ' ', 'a', 'é', '==', '!=');
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 10 }).map((a) => a.join('')), (s) => {
-        try {
-          parseFieldSelector(s, serviceFieldLabels).matches(svc);
-        } catch (e) {
-          assert.ok(e instanceof SelectorParseError, `${JSON.stringify(s)} threw ${String(e)}`);
-        }
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 10 }).map((a) => a.join('')),
+        (s) => {
+          try {
+            parseFieldSelector(s, serviceFieldLabels).matches(svc);
+          } catch (e) {
+            assert.ok(e instanceof SelectorParseError, `${JSON.stringify(s)} threw ${String(e)}`);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });

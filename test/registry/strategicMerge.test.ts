@@ -1,17 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  applyStrategicMergePatch,
-  namespacePatchMeta,
-  PatchError,
-  servicePatchMeta,
-  type PatchMeta,
-} from '../../src/registry/patch/strategicMerge.js';
+import { applyStrategicMergePatch, namespacePatchMeta, PatchError, servicePatchMeta, type PatchMeta } from '../../src/registry/patch/strategicMerge.js';
 
 type Obj = Record<string, unknown>;
 
-const apply = (original: unknown, patch: unknown, meta: PatchMeta = servicePatchMeta): Obj =>
-  applyStrategicMergePatch(original, patch, meta) as Obj;
+const apply = (original: unknown, patch: unknown, meta: PatchMeta = servicePatchMeta): Obj => applyStrategicMergePatch(original, patch, meta) as Obj;
 
 function patchError(fn: () => unknown, message: string | RegExp, status?: number): void {
   assert.throws(fn, (e: unknown) => {
@@ -61,7 +54,7 @@ function liveAfterFirstApply(): Obj {
       resourceVersion: '42',
       creationTimestamp: '2025-01-01T00:00:00Z',
       labels: { app: 'web', tier: 'frontend' },
-      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(lastAppliedV1) + '\n' },
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(lastAppliedV1)}\n` },
     },
     spec: {
       ports: [
@@ -99,12 +92,15 @@ const appliedV2 = {
  *  label tier changed and team added, selector app changed and tier removed. */
 const kubectlPatchV2 = {
   metadata: {
-    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(appliedV2) + '\n' },
+    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(appliedV2)}\n` },
     labels: { team: 'payments', tier: 'backend' },
   },
   spec: {
     '$setElementOrder/ports': [{ port: 80 }, { port: 443 }],
-    ports: [{ port: 80, targetPort: 8081 }, { $patch: 'delete', port: 9090 }],
+    ports: [
+      { port: 80, targetPort: 8081 },
+      { $patch: 'delete', port: 9090 },
+    ],
     selector: { app: 'web-v2', tier: null },
   },
 };
@@ -122,10 +118,7 @@ describe('strategic merge patch: kubectl apply of a Service', () => {
     ]);
     assert.deepEqual(spec.selector, { app: 'web-v2' });
     assert.deepEqual(metadata.labels, { app: 'web', tier: 'backend', team: 'payments' });
-    assert.equal(
-      (metadata.annotations as Obj)['kubectl.kubernetes.io/last-applied-configuration'],
-      JSON.stringify(appliedV2) + '\n',
-    );
+    assert.equal((metadata.annotations as Obj)['kubectl.kubernetes.io/last-applied-configuration'], `${JSON.stringify(appliedV2)}\n`);
     // server-owned fields untouched
     assert.equal(spec.clusterIP, '10.96.0.10');
     assert.deepEqual(spec.clusterIPs, ['10.96.0.10']);
@@ -164,17 +157,28 @@ describe('strategic merge patch: kubectl apply of a Service', () => {
     const result = apply(liveAfterFirstApply(), {
       spec: { '$setElementOrder/ports': [{ port: 9090 }, { port: 443 }, { port: 80 }] },
     });
-    assert.deepEqual((result.spec as { ports: { port: number }[] }).ports.map((p) => p.port), [9090, 443, 80]);
+    assert.deepEqual(
+      (result.spec as { ports: { port: number }[] }).ports.map((p) => p.port),
+      [9090, 443, 80],
+    );
   });
 
   it('without $setElementOrder, patched items keep the patch order and server-only items interleave', () => {
     // mergeSortedSlice: a new item (not in the live list) cannot be compared with the
     // server-only items, so it is taken first; 443 is placed by its live position.
     const result = apply(liveAfterFirstApply(), {
-      spec: { ports: [{ port: 7000, name: 'new', targetPort: 7000 }, { port: 443, targetPort: 9443 }] },
+      spec: {
+        ports: [
+          { port: 7000, name: 'new', targetPort: 7000 },
+          { port: 443, targetPort: 9443 },
+        ],
+      },
     });
     const ports = (result.spec as { ports: Obj[] }).ports;
-    assert.deepEqual(ports.map((p) => p.port), [7000, 80, 443, 9090]);
+    assert.deepEqual(
+      ports.map((p) => p.port),
+      [7000, 80, 443, 9090],
+    );
     assert.equal(ports[2].targetPort, 9443);
   });
 
@@ -224,11 +228,7 @@ describe('strategic merge patch: maps', () => {
   });
 
   it('$patch with an unknown value is rejected', () => {
-    patchError(
-      () => apply({ m: { a: '1' } }, { m: { $patch: 'bogus', b: '2' } }, {}),
-      'unknown patch type: bogus in map: map[$patch:bogus b:2]',
-      500,
-    );
+    patchError(() => apply({ m: { a: '1' } }, { m: { $patch: 'bogus', b: '2' } }, {}), 'unknown patch type: bogus in map: map[$patch:bogus b:2]', 500);
   });
 
   it('$patch: merge on a map is an unknown map directive', () => {
@@ -260,7 +260,10 @@ describe('strategic merge patch: lists', () => {
     const r = apply(liveAfterFirstApply(), { spec: { externalIPs: ['1.2.3.4'], clusterIPs: ['10.96.0.11'] } });
     assert.deepEqual((r.spec as Obj).externalIPs, ['1.2.3.4']);
     assert.deepEqual((r.spec as Obj).clusterIPs, ['10.96.0.11']);
-    const s = apply({ status: { loadBalancer: { ingress: [{ ip: '1.1.1.1' }, { ip: '2.2.2.2' }] } } }, { status: { loadBalancer: { ingress: [{ hostname: 'lb' }] } } });
+    const s = apply(
+      { status: { loadBalancer: { ingress: [{ ip: '1.1.1.1' }, { ip: '2.2.2.2' }] } } },
+      { status: { loadBalancer: { ingress: [{ hostname: 'lb' }] } } },
+    );
     assert.deepEqual(s, { status: { loadBalancer: { ingress: [{ hostname: 'lb' }] } } });
   });
 
@@ -290,7 +293,14 @@ describe('strategic merge patch: lists', () => {
   it('merge lists of objects merge by key and append new items', () => {
     const r = apply(
       { metadata: { ownerReferences: [{ uid: '1', name: 'a', kind: 'K', apiVersion: 'v1' }] } },
-      { metadata: { ownerReferences: [{ uid: '1', controller: true }, { uid: '2', name: 'b', kind: 'K', apiVersion: 'v1' }] } },
+      {
+        metadata: {
+          ownerReferences: [
+            { uid: '1', controller: true },
+            { uid: '2', name: 'b', kind: 'K', apiVersion: 'v1' },
+          ],
+        },
+      },
     );
     assert.deepEqual((r.metadata as Obj).ownerReferences, [
       { uid: '1', name: 'a', kind: 'K', apiVersion: 'v1', controller: true },
@@ -300,7 +310,14 @@ describe('strategic merge patch: lists', () => {
 
   it('status conditions merge by type', () => {
     const r = apply(
-      { status: { conditions: [{ type: 'A', status: 'True' }, { type: 'B', status: 'False' }] } },
+      {
+        status: {
+          conditions: [
+            { type: 'A', status: 'True' },
+            { type: 'B', status: 'False' },
+          ],
+        },
+      },
       { status: { conditions: [{ type: 'B', status: 'True', reason: 'Fixed' }] } },
     );
     assert.deepEqual((r.status as Obj).conditions, [
@@ -323,7 +340,10 @@ describe('strategic merge patch: lists', () => {
 
   it('$patch: delete on a list item removes every item with that key', () => {
     const r = apply(liveAfterFirstApply(), { spec: { ports: [{ $patch: 'delete', port: 443 }] } });
-    assert.deepEqual((r.spec as { ports: { port: number }[] }).ports.map((p) => p.port), [80, 9090]);
+    assert.deepEqual(
+      (r.spec as { ports: { port: number }[] }).ports.map((p) => p.port),
+      [80, 9090],
+    );
   });
 
   it('$patch: replace as a list item replaces the whole list', () => {
@@ -332,10 +352,7 @@ describe('strategic merge patch: lists', () => {
   });
 
   it('$patch: merge as a list item is not supported', () => {
-    patchError(
-      () => apply(liveAfterFirstApply(), { spec: { ports: [{ $patch: 'merge' }] } }),
-      'merging lists cannot yet be specified in the patch',
-    );
+    patchError(() => apply(liveAfterFirstApply(), { spec: { ports: [{ $patch: 'merge' }] } }), 'merging lists cannot yet be specified in the patch');
   });
 
   it('unknown $patch on a list item', () => {
@@ -353,7 +370,11 @@ describe('strategic merge patch: lists', () => {
   });
 
   it('a malformed directive key is rejected', () => {
-    patchError(() => apply({ metadata: { finalizers: ['a'] } }, { metadata: { $deleteFromPrimitiveListfinalizers: ['a'] } }), 'invalid patch format of primitive list', 400);
+    patchError(
+      () => apply({ metadata: { finalizers: ['a'] } }, { metadata: { $deleteFromPrimitiveListfinalizers: ['a'] } }),
+      'invalid patch format of primitive list',
+      400,
+    );
     patchError(() => apply(liveAfterFirstApply(), { spec: { $setElementOrderports: [{ port: 80 }] } }), 'invalid patch format of setElementOrder list', 400);
   });
 
@@ -383,7 +404,10 @@ describe('strategic merge patch: directives and shapes', () => {
       {
         spec: {
           '$setElementOrder/ports': [{ port: 80 }],
-          ports: [{ port: 80, name: null }, { $patch: 'delete', port: 1 }],
+          ports: [
+            { port: 80, name: null },
+            { $patch: 'delete', port: 1 },
+          ],
           selector: { $retainKeys: ['a'], a: 'b' },
           sessionAffinityConfig: { clientIP: { $patch: 'delete' } },
         },
@@ -416,13 +440,27 @@ describe('strategic merge patch: directives and shapes', () => {
   });
 
   it('namespace spec.finalizers are replaced, status conditions merged by type', () => {
-    const ns = { metadata: { name: 'n', finalizers: ['x'] }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active', conditions: [{ type: 'A', status: 'False' }] } };
-    const r = apply(ns, { metadata: { finalizers: ['y'] }, spec: { finalizers: ['other'] }, status: { conditions: [{ type: 'B', status: 'True' }] } }, namespacePatchMeta);
+    const ns = {
+      metadata: { name: 'n', finalizers: ['x'] },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active', conditions: [{ type: 'A', status: 'False' }] },
+    };
+    const r = apply(
+      ns,
+      { metadata: { finalizers: ['y'] }, spec: { finalizers: ['other'] }, status: { conditions: [{ type: 'B', status: 'True' }] } },
+      namespacePatchMeta,
+    );
     assert.deepEqual(r, {
       // a new item is placed before the server-only ones (mergeSortedSlice), as in kube
       metadata: { name: 'n', finalizers: ['y', 'x'] },
       spec: { finalizers: ['other'] },
-      status: { phase: 'Active', conditions: [{ type: 'B', status: 'True' }, { type: 'A', status: 'False' }] },
+      status: {
+        phase: 'Active',
+        conditions: [
+          { type: 'B', status: 'True' },
+          { type: 'A', status: 'False' },
+        ],
+      },
     });
   });
 

@@ -283,15 +283,30 @@ describe('metadata', () => {
   it('finalizers: non-standard names, qualified-name errors without index, orphan+foregroundDeletion', () => {
     const s = clusterIPSvc();
     s.metadata.finalizers = ['foo'];
-    expectOnly(v(s), 'metadata.finalizers[0]', 'FieldValueInvalid', 'Invalid value: "foo": name is neither a standard finalizer name nor is it fully qualified');
+    expectOnly(
+      v(s),
+      'metadata.finalizers[0]',
+      'FieldValueInvalid',
+      'Invalid value: "foo": name is neither a standard finalizer name nor is it fully qualified',
+    );
     s.metadata.finalizers = ['kubernetes', 'bad name'];
     let errs = v(s);
     assert.equal(errs.length, 2, show(errs));
     expectErr(errs, 'metadata.finalizers', 'FieldValueInvalid', `Invalid value: "bad name": ${QNAME_PART_MSG}`);
-    expectErr(errs, 'metadata.finalizers[1]', 'FieldValueInvalid', 'Invalid value: "bad name": name is neither a standard finalizer name nor is it fully qualified');
+    expectErr(
+      errs,
+      'metadata.finalizers[1]',
+      'FieldValueInvalid',
+      'Invalid value: "bad name": name is neither a standard finalizer name nor is it fully qualified',
+    );
     s.metadata.finalizers = ['orphan', 'foregroundDeletion'];
     errs = v(s);
-    expectOnly(errs, 'metadata.finalizers', 'FieldValueInvalid', 'Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set');
+    expectOnly(
+      errs,
+      'metadata.finalizers',
+      'FieldValueInvalid',
+      'Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set',
+    );
   });
   it('owner references', () => {
     const s = clusterIPSvc();
@@ -313,11 +328,24 @@ describe('metadata', () => {
     const errs = v(s);
     assert.equal(errs.length, 1, show(errs));
     assert.equal(errs[0].field, 'metadata.ownerReferences');
-    assert.match(errorBody(errs[0]), /^Invalid value: \[\]v1\.OwnerReference\{v1\.OwnerReference\{APIVersion:"apps\/v1", Kind:"A".*: Only one reference can have Controller set to true\. Found "true" in references for A\/a and B\/b$/);
+    assert.match(
+      errorBody(errs[0]),
+      /^Invalid value: \[\]v1\.OwnerReference\{v1\.OwnerReference\{APIVersion:"apps\/v1", Kind:"A".*: Only one reference can have Controller set to true\. Found "true" in references for A\/a and B\/b$/,
+    );
   });
   it('validateObjectMeta with DNS-1123 names and cluster scope', () => {
-    expectOnly(validateObjectMeta({ name: 'a.b' }, { namespaced: false, nameIsDNS1035: false }), 'metadata.name', 'FieldValueInvalid', 'Invalid value: "a.b": must not contain dots');
-    expectOnly(validateObjectMeta({ name: 'ns', namespace: 'x' }, { namespaced: false, nameIsDNS1035: false }), 'metadata.namespace', 'FieldValueForbidden', 'Forbidden: not allowed on this type');
+    expectOnly(
+      validateObjectMeta({ name: 'a.b' }, { namespaced: false, nameIsDNS1035: false }),
+      'metadata.name',
+      'FieldValueInvalid',
+      'Invalid value: "a.b": must not contain dots',
+    );
+    expectOnly(
+      validateObjectMeta({ name: 'ns', namespace: 'x' }, { namespaced: false, nameIsDNS1035: false }),
+      'metadata.namespace',
+      'FieldValueForbidden',
+      'Forbidden: not allowed on this type',
+    );
     expectNone(validateObjectMeta({ name: '1abc', namespace: 'default' }, { namespaced: true, nameIsDNS1035: false }));
   });
 });
@@ -327,7 +355,12 @@ describe('metadata update', () => {
   it('identical metadata is fine', () => expectNone(validateObjectMetaUpdate(clone(old), old)));
   it('immutable fields', () => {
     expectOnly(validateObjectMetaUpdate({ ...old, name: 'other' }, old), 'metadata.name', 'FieldValueInvalid', 'Invalid value: "other": field is immutable');
-    expectOnly(validateObjectMetaUpdate({ ...old, namespace: 'kube-system' }, old), 'metadata.namespace', 'FieldValueInvalid', 'Invalid value: "kube-system": field is immutable');
+    expectOnly(
+      validateObjectMetaUpdate({ ...old, namespace: 'kube-system' }, old),
+      'metadata.namespace',
+      'FieldValueInvalid',
+      'Invalid value: "kube-system": field is immutable',
+    );
     expectOnly(validateObjectMetaUpdate({ ...old, uid: 'u-2' }, old), 'metadata.uid', 'FieldValueInvalid', 'Invalid value: "u-2": field is immutable');
     expectOnly(
       validateObjectMetaUpdate({ ...old, creationTimestamp: '2024-05-02T10:00:00Z' }, old),
@@ -336,11 +369,26 @@ describe('metadata update', () => {
       'Invalid value: 2024-05-02 10:00:00 +0000 UTC: field is immutable',
     );
     expectNone(validateObjectMetaUpdate({ ...old, creationTimestamp: '2024-05-01T12:00:00+02:00' }, old));
-    expectOnly(validateObjectMetaUpdate({ ...old, deletionGracePeriodSeconds: 0 }, old), 'metadata.deletionGracePeriodSeconds', 'FieldValueInvalid', 'Invalid value: 0: field is immutable');
+    expectOnly(
+      validateObjectMetaUpdate({ ...old, deletionGracePeriodSeconds: 0 }, old),
+      'metadata.deletionGracePeriodSeconds',
+      'FieldValueInvalid',
+      'Invalid value: 0: field is immutable',
+    );
   });
   it('resourceVersion must be present and generation must not decrease', () => {
-    expectOnly(validateObjectMetaUpdate({ ...old, resourceVersion: '' }, old), 'metadata.resourceVersion', 'FieldValueInvalid', 'Invalid value: "": must be specified for an update');
-    expectOnly(validateObjectMetaUpdate({ ...old, generation: 1 }, { ...old, generation: 2 }), 'metadata.generation', 'FieldValueInvalid', 'Invalid value: 1: must not be decremented');
+    expectOnly(
+      validateObjectMetaUpdate({ ...old, resourceVersion: '' }, old),
+      'metadata.resourceVersion',
+      'FieldValueInvalid',
+      'Invalid value: "": must be specified for an update',
+    );
+    expectOnly(
+      validateObjectMetaUpdate({ ...old, generation: 1 }, { ...old, generation: 2 }),
+      'metadata.generation',
+      'FieldValueInvalid',
+      'Invalid value: 1: must not be decremented',
+    );
   });
   it('no new finalizers while terminating', () => {
     const terminating = { ...old, deletionTimestamp: '2024-05-03T00:00:00Z', deletionGracePeriodSeconds: 0, finalizers: ['a.io/x'] };
@@ -353,7 +401,12 @@ describe('metadata update', () => {
     expectNone(validateObjectMetaUpdate({ ...terminating, finalizers: [] }, terminating));
   });
   it('labels are validated on update', () => {
-    expectOnly(validateObjectMetaUpdate({ ...old, labels: { k: 'a b' } }, old), 'metadata.labels', 'FieldValueInvalid', `Invalid value: "a b": ${LABEL_VALUE_MSG}`);
+    expectOnly(
+      validateObjectMetaUpdate({ ...old, labels: { k: 'a b' } }, old),
+      'metadata.labels',
+      'FieldValueInvalid',
+      `Invalid value: "a b": ${LABEL_VALUE_MSG}`,
+    );
   });
 });
 
@@ -409,7 +462,12 @@ describe('ports', () => {
     s.spec.ports[0].targetPort = 'HTTP';
     let errs = v(s);
     assert.equal(errs.length, 2, show(errs));
-    expectErr(errs, 'spec.ports[0].targetPort', 'FieldValueInvalid', 'Invalid value: "HTTP": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+    expectErr(
+      errs,
+      'spec.ports[0].targetPort',
+      'FieldValueInvalid',
+      'Invalid value: "HTTP": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+    );
     expectErr(errs, 'spec.ports[0].targetPort', 'FieldValueInvalid', 'Invalid value: "HTTP": must contain at least one letter (a-z)');
     s.spec.ports[0].targetPort = '-my--port';
     errs = v(s);
@@ -459,7 +517,12 @@ describe('type, selector, session affinity', () => {
     delete s.spec.internalTrafficPolicy;
     const errs = v(s);
     assert.equal(errs.length, 2, show(errs));
-    expectErr(errs, 'spec.type', 'FieldValueNotSupported', 'Unsupported value: "Bogus": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"');
+    expectErr(
+      errs,
+      'spec.type',
+      'FieldValueNotSupported',
+      'Unsupported value: "Bogus": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+    );
     expectErr(errs, 'spec.sessionAffinity', 'FieldValueNotSupported', 'Unsupported value: "Sticky": supported values: "ClientIP", "None"');
   });
   it('empty type and affinity are Required', () => {
@@ -486,7 +549,12 @@ describe('type, selector, session affinity', () => {
     s.spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 0 } };
     expectOnly(v(s), 'spec.sessionAffinityConfig.clientIP.timeoutSeconds', 'FieldValueInvalid', 'Invalid value: 0: must be greater than 0 and less than 86400');
     s.spec.sessionAffinityConfig.clientIP.timeoutSeconds = 86401;
-    expectOnly(v(s), 'spec.sessionAffinityConfig.clientIP.timeoutSeconds', 'FieldValueInvalid', 'Invalid value: 86401: must be greater than 0 and less than 86400');
+    expectOnly(
+      v(s),
+      'spec.sessionAffinityConfig.clientIP.timeoutSeconds',
+      'FieldValueInvalid',
+      'Invalid value: 86401: must be greater than 0 and less than 86400',
+    );
     delete s.spec.sessionAffinityConfig;
     expectOnly(v(s), 'spec.sessionAffinityConfig', 'FieldValueRequired', 'Required value: when session affinity type is ClientIP');
     s.spec.sessionAffinityConfig = { clientIP: {} };
@@ -573,7 +641,12 @@ describe('clusterIP / clusterIPs / ipFamilies / ipFamilyPolicy', () => {
     expectErr(v(s), 'spec.clusterIPs', 'FieldValueInvalid', 'Invalid value: []string{"10.96.0.10", "fd00::1", "10.96.0.12"}: may only hold up to 2 values');
     s.spec.clusterIPs = ['10.96.0.10', '10.96.0.11'];
     s.spec.ipFamilies = ['IPv4'];
-    expectOnly(v(s), 'spec.clusterIPs', 'FieldValueInvalid', 'Invalid value: []string{"10.96.0.10", "10.96.0.11"}: may specify no more than one IP for each IP family');
+    expectOnly(
+      v(s),
+      'spec.clusterIPs',
+      'FieldValueInvalid',
+      'Invalid value: []string{"10.96.0.10", "10.96.0.11"}: may specify no more than one IP for each IP family',
+    );
   });
   it('clusterIPs must match ipFamilies', () => {
     const s = clusterIPSvc();
@@ -594,7 +667,12 @@ describe('clusterIP / clusterIPs / ipFamilies / ipFamilyPolicy', () => {
   it('ipFamilyPolicy values', () => {
     const s = clusterIPSvc();
     s.spec.ipFamilyPolicy = 'DualStack';
-    expectOnly(v(s), 'spec.ipFamilyPolicy', 'FieldValueNotSupported', 'Unsupported value: "DualStack": supported values: "PreferDualStack", "RequireDualStack", "SingleStack"');
+    expectOnly(
+      v(s),
+      'spec.ipFamilyPolicy',
+      'FieldValueNotSupported',
+      'Unsupported value: "DualStack": supported values: "PreferDualStack", "RequireDualStack", "SingleStack"',
+    );
   });
 });
 
@@ -633,7 +711,12 @@ describe('externalIPs and traffic policies', () => {
     const np = nodePortSvc();
     np.spec.externalTrafficPolicy = 'Local';
     np.spec.healthCheckNodePort = 30500;
-    expectOnly(v(np), 'spec.healthCheckNodePort', 'FieldValueInvalid', "Invalid value: 30500: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'");
+    expectOnly(
+      v(np),
+      'spec.healthCheckNodePort',
+      'FieldValueInvalid',
+      "Invalid value: 30500: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+    );
     const lb = lbSvc();
     lb.spec.externalTrafficPolicy = 'Local';
     expectOnly(v(lb), 'spec.healthCheckNodePort', 'FieldValueRequired', 'Required value');
@@ -719,14 +802,24 @@ describe('update', () => {
     const s = clone(old);
     s.spec.clusterIP = '10.96.0.11';
     s.spec.clusterIPs = ['10.96.0.11'];
-    expectOnly(validateServiceUpdate(asSvc(s), asSvc(old), ctx4), 'spec.clusterIPs[0]', 'FieldValueInvalid', 'Invalid value: []string{"10.96.0.11"}: may not change once set');
+    expectOnly(
+      validateServiceUpdate(asSvc(s), asSvc(old), ctx4),
+      'spec.clusterIPs[0]',
+      'FieldValueInvalid',
+      'Invalid value: []string{"10.96.0.11"}: may not change once set',
+    );
   });
   it('a normal service can not become headless', () => {
     const old = clusterIPSvc();
     const s = clone(old);
     s.spec.clusterIP = 'None';
     s.spec.clusterIPs = ['None'];
-    expectOnly(validateServiceUpdate(asSvc(s), asSvc(old), ctx4), 'spec.clusterIPs[0]', 'FieldValueInvalid', 'Invalid value: []string{"None"}: may not change once set');
+    expectOnly(
+      validateServiceUpdate(asSvc(s), asSvc(old), ctx4),
+      'spec.clusterIPs[0]',
+      'FieldValueInvalid',
+      'Invalid value: []string{"None"}: may not change once set',
+    );
   });
   it('switching to ExternalName lifts the clusterIP immutability', () => {
     const old = clusterIPSvc();
@@ -740,7 +833,12 @@ describe('update', () => {
     const s = clone(old);
     delete s.spec.clusterIP;
     delete s.spec.clusterIPs;
-    expectErr(validateServiceUpdate(asSvc(s), asSvc(old), ctx4), 'spec.clusterIPs[0]', 'FieldValueInvalid', 'Invalid value: []string(nil): primary clusterIP can not be unset');
+    expectErr(
+      validateServiceUpdate(asSvc(s), asSvc(old), ctx4),
+      'spec.clusterIPs[0]',
+      'FieldValueInvalid',
+      'Invalid value: []string(nil): primary clusterIP can not be unset',
+    );
   });
   it('ipFamilies[0] may not change (reported at index 0 with the typed slice)', () => {
     const old = clusterIPSvc();
@@ -750,7 +848,9 @@ describe('update', () => {
     const s = clone(old);
     s.spec.ipFamilies = ['IPv6', 'IPv4'];
     const errs = validateServiceUpdate(asSvc(s), asSvc(old), ctxDual);
-    const hits = errs.filter((e) => e.field === 'spec.ipFamilies[0]' && errorBody(e) === 'Invalid value: []core.IPFamily{"IPv6", "IPv4"}: may not change once set');
+    const hits = errs.filter(
+      (e) => e.field === 'spec.ipFamilies[0]' && errorBody(e) === 'Invalid value: []core.IPFamily{"IPv6", "IPv4"}: may not change once set',
+    );
     assert.equal(hits.length, 2, show(errs));
   });
   it('releasing the secondary clusterIP requires SingleStack', () => {
@@ -762,8 +862,18 @@ describe('update', () => {
     s.spec.clusterIPs = ['10.96.0.10'];
     s.spec.ipFamilies = ['IPv4'];
     const errs = validateServiceUpdate(asSvc(s), asSvc(old), ctxDual);
-    expectErr(errs, 'spec.ipFamilyPolicy', 'FieldValueInvalid', `Invalid value: "PreferDualStack": must be set to 'SingleStack' when releasing the secondary clusterIP`);
-    expectErr(errs, 'spec.ipFamilyPolicy', 'FieldValueInvalid', `Invalid value: "PreferDualStack": must be set to 'SingleStack' when releasing the secondary ipFamily`);
+    expectErr(
+      errs,
+      'spec.ipFamilyPolicy',
+      'FieldValueInvalid',
+      `Invalid value: "PreferDualStack": must be set to 'SingleStack' when releasing the secondary clusterIP`,
+    );
+    expectErr(
+      errs,
+      'spec.ipFamilyPolicy',
+      'FieldValueInvalid',
+      `Invalid value: "PreferDualStack": must be set to 'SingleStack' when releasing the secondary ipFamily`,
+    );
     s.spec.ipFamilyPolicy = 'SingleStack';
     expectNone(validateServiceUpdate(asSvc(s), asSvc(old), ctxDual));
   });
@@ -772,9 +882,19 @@ describe('update', () => {
     old.spec.loadBalancerClass = 'a.io/x';
     const s = clone(old);
     s.spec.loadBalancerClass = 'b.io/x';
-    expectOnly(validateServiceUpdate(asSvc(s), asSvc(old), ctx4), 'spec.loadBalancerClass', 'FieldValueInvalid', 'Invalid value: "b.io/x": may not change once set');
+    expectOnly(
+      validateServiceUpdate(asSvc(s), asSvc(old), ctx4),
+      'spec.loadBalancerClass',
+      'FieldValueInvalid',
+      'Invalid value: "b.io/x": may not change once set',
+    );
     delete s.spec.loadBalancerClass;
-    expectOnly(validateServiceUpdate(asSvc(s), asSvc(old), ctx4), 'spec.loadBalancerClass', 'FieldValueInvalid', 'Invalid value: null: may not change once set');
+    expectOnly(
+      validateServiceUpdate(asSvc(s), asSvc(old), ctx4),
+      'spec.loadBalancerClass',
+      'FieldValueInvalid',
+      'Invalid value: null: may not change once set',
+    );
     // leaving LoadBalancer is fine
     const c = clusterIPSvc();
     expectNone(validateServiceUpdate(asSvc(c), asSvc(old), ctx4));
@@ -800,7 +920,12 @@ describe('update', () => {
     const old = clusterIPSvc();
     const s = clone(old);
     s.spec.ports[0].port = 65536;
-    expectOnly(validateServiceUpdate(asSvc(s), asSvc(old), ctx4), 'spec.ports[0].port', 'FieldValueInvalid', 'Invalid value: 65536: must be between 1 and 65535, inclusive');
+    expectOnly(
+      validateServiceUpdate(asSvc(s), asSvc(old), ctx4),
+      'spec.ports[0].port',
+      'FieldValueInvalid',
+      'Invalid value: 65536: must be between 1 and 65535, inclusive',
+    );
   });
 });
 
@@ -812,7 +937,18 @@ describe('status update', () => {
   };
   it('valid LoadBalancer status', () => {
     const old = lbSvc();
-    expectNone(validateServiceStatusUpdate(asSvc(withIngress(old, [{ ip: '192.0.2.7', ipMode: 'VIP' }, { hostname: 'a1b2.elb.amazonaws.com' }, { ip: '192.0.2.8', ipMode: 'Proxy', hostname: 'x.example.com' }])), asSvc(old)));
+    expectNone(
+      validateServiceStatusUpdate(
+        asSvc(
+          withIngress(old, [
+            { ip: '192.0.2.7', ipMode: 'VIP' },
+            { hostname: 'a1b2.elb.amazonaws.com' },
+            { ip: '192.0.2.8', ipMode: 'Proxy', hostname: 'x.example.com' },
+          ]),
+        ),
+        asSvc(old),
+      ),
+    );
   });
   it('ingress is forbidden on non-LoadBalancer services', () => {
     const old = nodePortSvc();
@@ -825,8 +961,18 @@ describe('status update', () => {
   });
   it('ip and ipMode rules', () => {
     const old = lbSvc();
-    expectOnly(validateServiceStatusUpdate(asSvc(withIngress(old, [{ ip: '1.2.3.x', ipMode: 'VIP' }])), asSvc(old)), 'status.loadBalancer.ingress[0].ip', 'FieldValueInvalid', `Invalid value: "1.2.3.x": ${IP_MSG}`);
-    expectOnly(validateServiceStatusUpdate(asSvc(withIngress(old, [{ ip: '1.2.3.4' }])), asSvc(old)), 'status.loadBalancer.ingress[0].ipMode', 'FieldValueRequired', 'Required value: must be specified when `ip` is set');
+    expectOnly(
+      validateServiceStatusUpdate(asSvc(withIngress(old, [{ ip: '1.2.3.x', ipMode: 'VIP' }])), asSvc(old)),
+      'status.loadBalancer.ingress[0].ip',
+      'FieldValueInvalid',
+      `Invalid value: "1.2.3.x": ${IP_MSG}`,
+    );
+    expectOnly(
+      validateServiceStatusUpdate(asSvc(withIngress(old, [{ ip: '1.2.3.4' }])), asSvc(old)),
+      'status.loadBalancer.ingress[0].ipMode',
+      'FieldValueRequired',
+      'Required value: must be specified when `ip` is set',
+    );
     expectOnly(
       validateServiceStatusUpdate(asSvc(withIngress(old, [{ hostname: 'lb.example.com', ipMode: 'VIP' }])), asSvc(old)),
       'status.loadBalancer.ingress[0].ipMode',
@@ -848,7 +994,12 @@ describe('status update', () => {
       'FieldValueInvalid',
       'Invalid value: "1.2.3.4": must be a DNS name, not an IP address',
     );
-    expectOnly(validateServiceStatusUpdate(asSvc(withIngress(old, [{ hostname: 'Bad_Host' }])), asSvc(old)), 'status.loadBalancer.ingress[0].hostname', 'FieldValueInvalid', `Invalid value: "Bad_Host": ${DNS1123_SUBDOMAIN_MSG}`);
+    expectOnly(
+      validateServiceStatusUpdate(asSvc(withIngress(old, [{ hostname: 'Bad_Host' }])), asSvc(old)),
+      'status.loadBalancer.ingress[0].hostname',
+      'FieldValueInvalid',
+      `Invalid value: "Bad_Host": ${DNS1123_SUBDOMAIN_MSG}`,
+    );
   });
   it('metadata update rules apply', () => {
     const old = lbSvc();
@@ -859,7 +1010,10 @@ describe('status update', () => {
 });
 
 describe('validateClusterIPFields (allocation-hook pre-validation)', () => {
-  const bare = (spec: AnyObj): AnyObj => ({ metadata: { name: 'web', namespace: 'default' }, spec: { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: 'web' }, ...spec } });
+  const bare = (spec: AnyObj): AnyObj => ({
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: 'web' }, ...spec },
+  });
   it('no fields set is fine and the input is not modified', () => {
     const s = bare({});
     const before = clone(s);
@@ -867,14 +1021,24 @@ describe('validateClusterIPFields (allocation-hook pre-validation)', () => {
     assert.deepEqual(s, before);
   });
   it('RequireDualStack on a single-stack cluster', () => {
-    expectOnly(validateClusterIPFields(asSvc(bare({ ipFamilyPolicy: 'RequireDualStack' })), undefined, ctx4), 'spec.ipFamilyPolicy', 'FieldValueInvalid', 'Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services');
+    expectOnly(
+      validateClusterIPFields(asSvc(bare({ ipFamilyPolicy: 'RequireDualStack' })), undefined, ctx4),
+      'spec.ipFamilyPolicy',
+      'FieldValueInvalid',
+      'Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    );
     expectNone(validateClusterIPFields(asSvc(bare({ ipFamilyPolicy: 'RequireDualStack' })), undefined, ctxDual));
   });
   it('PreferDualStack on a single-stack cluster is accepted', () => {
     expectNone(validateClusterIPFields(asSvc(bare({ ipFamilyPolicy: 'PreferDualStack' })), undefined, ctx4));
   });
   it('families not configured on this cluster', () => {
-    expectOnly(validateClusterIPFields(asSvc(bare({ ipFamilies: ['IPv6'] })), undefined, ctx4), 'spec.ipFamilies[0]', 'FieldValueInvalid', 'Invalid value: "IPv6": not configured on this cluster');
+    expectOnly(
+      validateClusterIPFields(asSvc(bare({ ipFamilies: ['IPv6'] })), undefined, ctx4),
+      'spec.ipFamilies[0]',
+      'FieldValueInvalid',
+      'Invalid value: "IPv6": not configured on this cluster',
+    );
     expectOnly(
       validateClusterIPFields(asSvc(bare({ ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' })), undefined, ctx4),
       'spec.ipFamilies[1]',
@@ -905,7 +1069,12 @@ describe('validateClusterIPFields (allocation-hook pre-validation)', () => {
     );
   });
   it('runs ValidateServiceClusterIPsRelatedFields first', () => {
-    expectOnly(validateClusterIPFields(asSvc(bare({ clusterIP: 'abc', clusterIPs: ['abc'] })), undefined, ctx4), 'spec.clusterIPs[0]', 'FieldValueInvalid', `Invalid value: "abc": ${IP_MSG}`);
+    expectOnly(
+      validateClusterIPFields(asSvc(bare({ clusterIP: 'abc', clusterIPs: ['abc'] })), undefined, ctx4),
+      'spec.clusterIPs[0]',
+      'FieldValueInvalid',
+      `Invalid value: "abc": ${IP_MSG}`,
+    );
     expectOnly(validateClusterIPFields(asSvc(bare({ clusterIP: '10.96.0.5' })), undefined, ctx4), 'spec.clusterIPs', 'FieldValueRequired', 'Required value');
   });
   it('headless selectorless gets both families even on a single-stack cluster', () => {
@@ -934,7 +1103,12 @@ describe('validateClusterIPFields (allocation-hook pre-validation)', () => {
     const s = clone(old);
     s.spec.clusterIPs = ['10.96.0.5'];
     delete s.spec.ipFamilyPolicy;
-    expectOnly(validateClusterIPFields(asSvc(s), asSvc(old), ctxDual), 'spec.ipFamilyPolicy', 'FieldValueInvalid', `Invalid value: "RequireDualStack": must be 'SingleStack' to release the secondary cluster IP`);
+    expectOnly(
+      validateClusterIPFields(asSvc(s), asSvc(old), ctxDual),
+      'spec.ipFamilyPolicy',
+      'FieldValueInvalid',
+      `Invalid value: "RequireDualStack": must be 'SingleStack' to release the secondary cluster IP`,
+    );
     const t = clone(old);
     t.spec.ipFamilyPolicy = 'SingleStack';
     expectNone(initIPFamilyFields(asSvc(t), asSvc(old), ctxDual));
@@ -958,7 +1132,12 @@ describe('namespaces', () => {
     expectOnly(ns({ metadata: { name: 'a', namespace: 'b' } }), 'metadata.namespace', 'FieldValueForbidden', 'Forbidden: not allowed on this type');
   });
   it('spec.finalizers', () => {
-    expectOnly(ns({ metadata: { name: 'a' }, spec: { finalizers: ['foo'] } }), 'spec.finalizers', 'FieldValueInvalid', 'Invalid value: "foo": name is neither a standard finalizer name nor is it fully qualified');
+    expectOnly(
+      ns({ metadata: { name: 'a' }, spec: { finalizers: ['foo'] } }),
+      'spec.finalizers',
+      'FieldValueInvalid',
+      'Invalid value: "foo": name is neither a standard finalizer name nor is it fully qualified',
+    );
   });
 });
 
@@ -989,10 +1168,39 @@ describe('name and IP predicates', () => {
     assert.deepEqual(isValidLabelValue('_a'), [LABEL_VALUE_MSG]);
   });
   it('isValidIP: Go net.ParseIP semantics', () => {
-    for (const ok of ['10.0.0.1', '0.0.0.0', '255.255.255.255', '::', '::1', '2001:db8::ffff', 'FE80::ABCD', '::ffff:1.2.3.4', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:1.2.3.4', '0:0::1']) {
+    for (const ok of [
+      '10.0.0.1',
+      '0.0.0.0',
+      '255.255.255.255',
+      '::',
+      '::1',
+      '2001:db8::ffff',
+      'FE80::ABCD',
+      '::ffff:1.2.3.4',
+      '1:2:3:4:5:6:7:8',
+      '1:2:3:4:5:6:1.2.3.4',
+      '0:0::1',
+    ]) {
       assert.equal(isValidIP(ok), true, ok);
     }
-    for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '010.0.0.1', '1.2.3.04', 'fe80::1%eth0', '1:2:3:4:5:6:7:8:9', '00001::', '1::2::3', ':1:2::', 'abc', '1.2.3.4 ', '[::1]', '::ffff:01.2.3.4', '1:2:3:4:5:6:7::8:9']) {
+    for (const bad of [
+      '',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+      '010.0.0.1',
+      '1.2.3.04',
+      'fe80::1%eth0',
+      '1:2:3:4:5:6:7:8:9',
+      '00001::',
+      '1::2::3',
+      ':1:2::',
+      'abc',
+      '1.2.3.4 ',
+      '[::1]',
+      '::ffff:01.2.3.4',
+      '1:2:3:4:5:6:7::8:9',
+    ]) {
       assert.equal(isValidIP(bad), false, bad);
     }
     assert.equal(isValidIPSloppy('010.0.0.1'), true);

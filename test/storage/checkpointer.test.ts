@@ -21,7 +21,9 @@ test('committed pages reach the database file through the worker, not through th
     const before = statSync(file).size;
     const body = 'x'.repeat(1000);
     for (let i = 0; i < 2000; i++) {
-      store.transaction((tx) => tx.insert({ resource: 'services', namespace: 'default', name: `s${i}`, uid: `u${i}`, resourceVersion: tx.nextRevision(), body }));
+      store.transaction((tx) =>
+        tx.insert({ resource: 'services', namespace: 'default', name: `s${i}`, uid: `u${i}`, resourceVersion: tx.nextRevision(), body }),
+      );
     }
     // Some 4,000 pages are in the WAL, well under the backstop: the writer copied none of them.
     assert.equal(statSync(file).size, before);

@@ -29,7 +29,7 @@ function setup(options: Partial<ObjectStoreOptions> = {}) {
   const heard: Change[][] = [];
   store.onCommitted((c) => heard.push(c));
   const peer = new Database(file, { readonly: true });
-  const onDisk = () => (peer.prepare('SELECT name FROM objects WHERE resource = ? ORDER BY name').pluck().all(resource) as string[]);
+  const onDisk = () => peer.prepare('SELECT name FROM objects WHERE resource = ? ORDER BY name').pluck().all(resource) as string[];
   return { db, store, heard, onDisk, done: () => (store.flush(), peer.close(), db.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
@@ -48,7 +48,10 @@ test('writes of one event-loop turn commit together, and nothing outside sees th
   await waiting;
   assert.deepEqual(onDisk(), ['a', 'b']);
   assert.equal(heard.length, 1, 'one COMMIT, one notification');
-  assert.deepEqual(heard[0].map((c) => c.name), ['a', 'b']);
+  assert.deepEqual(
+    heard[0].map((c) => c.name),
+    ['a', 'b'],
+  );
   assert.equal(store.committing, false);
   done();
 });
@@ -60,7 +63,10 @@ test('a read from outside the batch commits it first', () => {
   assert.deepEqual(onDisk(), ['a']);
   assert.equal(heard.length, 1);
   put(store, 'b');
-  assert.deepEqual(store.list(resource), ['a', 'b'].map((name, i) => JSON.stringify({ metadata: { name, resourceVersion: String(rv + i) } })));
+  assert.deepEqual(
+    store.list(resource),
+    ['a', 'b'].map((name, i) => JSON.stringify({ metadata: { name, resourceVersion: String(rv + i) } })),
+  );
   assert.deepEqual(onDisk(), ['a', 'b']);
   done();
 });
@@ -70,11 +76,15 @@ test('a write that fails inside a batch leaves the others, and a later write see
   put(store, 'a');
   assert.throws(() => put(store, 'a'), UniqueViolation, 'the second write of a name in the batch sees the first');
   let undone = false;
-  assert.throws(() => store.transaction((tx) => {
-    tx.onRollback(() => (undone = true));
-    tx.insert({ resource, namespace: 'ns', name: 'c', uid: 'c', resourceVersion: tx.nextRevision(), body: '{}' });
-    throw new Error('validation failed');
-  }), /validation failed/);
+  assert.throws(
+    () =>
+      store.transaction((tx) => {
+        tx.onRollback(() => (undone = true));
+        tx.insert({ resource, namespace: 'ns', name: 'c', uid: 'c', resourceVersion: tx.nextRevision(), body: '{}' });
+        throw new Error('validation failed');
+      }),
+    /validation failed/,
+  );
   assert.equal(undone, true);
   const rv = put(store, 'b');
   assert.equal(rv, 2, 'revisions of failed writes are given back');
@@ -135,10 +145,14 @@ test('writes inside a transaction someone else began join it, and are dispatched
   })();
   assert.deepEqual(onDisk(), ['a', 'b']);
   assert.equal(heard.length, 2);
-  assert.throws(() => db.transaction(() => {
-    put(store, 'c');
-    throw new Error('the owner gives up');
-  })(), /gives up/);
+  assert.throws(
+    () =>
+      db.transaction(() => {
+        put(store, 'c');
+        throw new Error('the owner gives up');
+      })(),
+    /gives up/,
+  );
   assert.deepEqual(onDisk(), ['a', 'b'], 'the owner rolled back');
   done();
 });
@@ -148,7 +162,17 @@ test("the fake cloud's writes commit on their own, never inside the API server's
   const peer = new Database(db.name, { readonly: true });
   const lbs = new LoadBalancerStore(db, () => store.flush());
   put(store, 'svc');
-  lbs.insert({ uid: 'u1', namespace: 'ns', name: 'svc', profile: 'aws', addressKind: 'hostname', address: 'a.example', ports: [], createdAt: 'now', updatedAt: 'now' });
+  lbs.insert({
+    uid: 'u1',
+    namespace: 'ns',
+    name: 'svc',
+    profile: 'aws',
+    addressKind: 'hostname',
+    address: 'a.example',
+    ports: [],
+    createdAt: 'now',
+    updatedAt: 'now',
+  });
   assert.equal(store.committing, false, 'the open batch was committed before the cloud wrote');
   assert.deepEqual(onDisk(), ['svc']);
   assert.equal(peer.prepare('SELECT count(*) FROM fake_cloud_load_balancers').pluck().get(), 1, 'and the cloud row is committed too');

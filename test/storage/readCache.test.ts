@@ -19,11 +19,15 @@ test('reads follow commits, never see rolled-back writes, and see their own tran
   assert.equal(store.get(key)?.body, body('2'), 'a commit drops the cached copy');
 
   // A write that fails after its transaction read its own change.
-  assert.throws(() => store.transaction((tx) => {
-    tx.update({ ...key, uid: 'u1', resourceVersion: tx.nextRevision(), body: body('3') });
-    assert.equal(store.get(key)?.body, body('3'), 'inside the transaction its own write is visible');
-    throw new Rollback(null);
-  }), Rollback);
+  assert.throws(
+    () =>
+      store.transaction((tx) => {
+        tx.update({ ...key, uid: 'u1', resourceVersion: tx.nextRevision(), body: body('3') });
+        assert.equal(store.get(key)?.body, body('3'), 'inside the transaction its own write is visible');
+        throw new Rollback(null);
+      }),
+    Rollback,
+  );
   assert.equal(store.get(key)?.body, body('2'), 'the rolled-back value was never cached');
 
   const copy = store.get(key)!;
@@ -51,12 +55,16 @@ test('inside a transaction, keys it has not written come from the cache; keys it
   });
   assert.equal(store.get(key)?.body, body('2'));
   // A rolled-back transaction that read a key while writing another leaves both right.
-  assert.throws(() => store.transaction((tx) => {
-    tx.update({ ...other, uid: 'n1', resourceVersion: tx.nextRevision(), body: '{"ns":2}' });
-    assert.equal(store.get(other)?.body, '{"ns":2}');
-    assert.equal(store.get(key)?.body, body('2'));
-    throw new Rollback(null);
-  }), Rollback);
+  assert.throws(
+    () =>
+      store.transaction((tx) => {
+        tx.update({ ...other, uid: 'n1', resourceVersion: tx.nextRevision(), body: '{"ns":2}' });
+        assert.equal(store.get(other)?.body, '{"ns":2}');
+        assert.equal(store.get(key)?.body, body('2'));
+        throw new Rollback(null);
+      }),
+    Rollback,
+  );
   assert.equal(store.get(other)?.body, '{"ns":1}', 'the rolled-back write is not cached');
   // The next transaction starts with nothing written: the key it did not write is cached again.
   store.transaction(() => assert.equal(store.get(other)?.body, '{"ns":1}'));

@@ -15,7 +15,12 @@ test('objects and allocations survive a graceful restart on a file database', as
   const dir = tempDir();
   const db = join(dir, 'svcplane.db');
   const first = await createServer({ port: 0, db, logLevel: 'silent' });
-  const created = (await request(await first.start()).post(ns).send(np('keep')).expect(201)).body;
+  const created = (
+    await request(await first.start())
+      .post(ns)
+      .send(np('keep'))
+      .expect(201)
+  ).body;
   await first.close();
 
   const second = await createServer({ port: 0, db, logLevel: 'silent' });
@@ -47,7 +52,15 @@ test('after kill -9, every acknowledged write is there with the same IP and port
   const db = join(dir, 'svcplane.db');
   const { child, url } = await startProcess(db);
   const acknowledged = [];
-  for (let i = 0; i < 40; i++) acknowledged.push((await request(url).post(ns).send(np(`crash-${i}`)).expect(201)).body);
+  for (let i = 0; i < 40; i++)
+    acknowledged.push(
+      (
+        await request(url)
+          .post(ns)
+          .send(np(`crash-${i}`))
+          .expect(201)
+      ).body,
+    );
   await request(url).delete(`${ns}/crash-0`).expect(200);
   child.kill('SIGKILL');
   await once(child, 'exit');
@@ -61,8 +74,17 @@ test('after kill -9, every acknowledged write is there with the same IP and port
     assert.equal(got.spec.ports[0].nodePort, svc.spec.ports[0].nodePort);
   }
   // Allocation rows are exactly what the surviving objects hold: crash-0's were released.
-  const ports = restarted.store.allocations('node-port').map((r) => Number(r.value)).sort();
-  assert.deepEqual(ports, acknowledged.slice(1).map((s) => s.spec.ports[0].nodePort).sort());
+  const ports = restarted.store
+    .allocations('node-port')
+    .map((r) => Number(r.value))
+    .sort();
+  assert.deepEqual(
+    ports,
+    acknowledged
+      .slice(1)
+      .map((s) => s.spec.ports[0].nodePort)
+      .sort(),
+  );
   await request(url2).post(ns).send(np('reuse', acknowledged[0].spec.ports[0].nodePort)).expect(201);
   await restarted.close();
   rmSync(dir, { recursive: true, force: true });

@@ -74,7 +74,8 @@ export function runKubectl(server: string, args: string[], options: RunOptions =
   assert.ok(kubectlBinary, 'kubectl not found on PATH');
   return new Promise((done) => {
     const child = execFile(
-      kubectlBinary, ['-s', server, ...args],
+      kubectlBinary,
+      ['-s', server, ...args],
       { env: options.env ?? process.env, timeout: options.timeoutMs ?? 30_000, maxBuffer: 4 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : err.killed ? -1 : 1) : 0;
@@ -86,7 +87,8 @@ export function runKubectl(server: string, args: string[], options: RunOptions =
 }
 
 /** A kubectl run as an assertion message shows it. */
-export const showRun = (args: string[], r: Run) => `$ kubectl ${args.join(' ')}\n[exit ${r.code}]\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
+export const showRun = (args: string[], r: Run) =>
+  `$ kubectl ${args.join(' ')}\n[exit ${r.code}]\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
 
 /** A long-running child whose stdout is read line by line as it comes. */
 export interface LiveProcess {
@@ -135,7 +137,9 @@ export function spawnLive(command: string, args: string[], env: NodeJS.ProcessEn
       try {
         return await Promise.race([rec.waitFor(test, what, timeoutMs, from), ended]);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\n$ ${command} ${args.join(' ')}\nstdout so far:\n${rec.items.join('\n')}${pending}\nstderr so far:\n${stderr}`);
+        throw new Error(
+          `${(err as Error).message}\n$ ${command} ${args.join(' ')}\nstdout so far:\n${rec.items.join('\n')}${pending}\nstderr so far:\n${stderr}`,
+        );
       } finally {
         ended.catch(() => undefined);
       }

@@ -22,7 +22,9 @@ export async function startServer(options: Partial<SvcplaneOptions> = {}, extens
   const server = await createServer({ port: 0, db: join(dir, 'svcplane.db'), logLevel: 'silent', ...options }, extensions);
   const url = await server.start();
   return {
-    server, url, dir,
+    server,
+    url,
+    dir,
     async stop() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

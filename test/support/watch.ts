@@ -31,7 +31,7 @@ export function openWatch(url: string, headers: Record<string, string> = {}): Pr
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buffer += chunk;
-        let nl;
+        let nl: number;
         while ((nl = buffer.indexOf('\n')) >= 0) {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);

@@ -19,7 +19,14 @@ function setup() {
   const put = (name: string) => {
     store.transaction((tx) => {
       const rv = tx.nextRevision();
-      tx.insert({ resource: 'things', namespace: 'ns', name, uid: name, resourceVersion: rv, body: JSON.stringify({ metadata: { name, resourceVersion: String(rv) } }) });
+      tx.insert({
+        resource: 'things',
+        namespace: 'ns',
+        name,
+        uid: name,
+        resourceVersion: rv,
+        body: JSON.stringify({ metadata: { name, resourceVersion: String(rv) } }),
+      });
     });
     store.flush();
   };
@@ -45,17 +52,23 @@ test('a sink that cannot keep up is ended; the others keep receiving', () => {
 test('a sink that writes from inside send() does not reorder events for other watchers', () => {
   const { hub, put, done } = setup();
   const seen: number[] = [];
-  hub.watch({ resource: 'things', kind: 'Thing', sinceRevision: 0 }, {
-    send: (e: WatchEvent) => {
-      if (JSON.parse(e.object).metadata.name === 'a') put('reaction');
-      return true;
+  hub.watch(
+    { resource: 'things', kind: 'Thing', sinceRevision: 0 },
+    {
+      send: (e: WatchEvent) => {
+        if (JSON.parse(e.object).metadata.name === 'a') put('reaction');
+        return true;
+      },
+      end: () => {},
     },
-    end: () => {},
-  });
+  );
   hub.watch({ resource: 'things', kind: 'Thing', sinceRevision: 0 }, { send: (e) => (seen.push(e.revision), true), end: () => {} });
   put('a');
   put('b');
-  assert.deepEqual(seen, [...seen].sort((x, y) => x - y));
+  assert.deepEqual(
+    seen,
+    [...seen].sort((x, y) => x - y),
+  );
   assert.equal(seen.length, 3);
   done();
 });

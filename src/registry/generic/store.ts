@@ -8,6 +8,7 @@ import type { ObjectStore, StoredObject, WriteTx } from '../../storage/objectSto
 import { Rollback, UniqueViolation } from '../../storage/objectStore.js';
 import { alreadyExists, badRequest, conflict, invalid, notFound, staleResourceVersion, unknownError } from '../errors.js';
 import { randomIdentities, timestamp, type Identities } from '../metadata.js';
+import type { FieldError } from '../validation/fieldErrors.js';
 import type { KubeObject, StatusStrategy, Strategy } from './strategy.js';
 
 export interface WriteOptions {
@@ -76,7 +77,10 @@ export class GenericStore<T extends KubeObject> {
   protected readonly ids: Identities;
   private readonly namespaces: NamespaceGate | undefined;
 
-  constructor(protected readonly store: ObjectStore, options: StoreOptions<T>) {
+  constructor(
+    protected readonly store: ObjectStore,
+    options: StoreOptions<T>,
+  ) {
     this.resource = options.resource;
     this.kind = options.kind;
     this.apiVersion = options.apiVersion;
@@ -203,7 +207,8 @@ export class GenericStore<T extends KubeObject> {
     }
     meta.uid = this.ids.uid();
     meta.creationTimestamp = timestamp(now);
-    for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields', ...(this.strategy.clearOnCreate ?? [])] as const) delete meta[k];
+    for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields', ...(this.strategy.clearOnCreate ?? [])] as const)
+      delete meta[k];
     this.strategy.prepareForCreate?.(obj);
     this.strategy.beginCreate?.(tx, obj);
     for (const errs of this.strategy.validate(obj)) {
@@ -304,7 +309,7 @@ export class GenericStore<T extends KubeObject> {
     delete meta.selfLink;
     delete meta.managedFields;
 
-    let errs;
+    let errs: FieldError[];
     if (subresource === 'status') {
       if (!this.statusStrategy) throw notFound(this.resource, name, this.group);
       for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {

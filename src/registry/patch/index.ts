@@ -36,7 +36,10 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, me
       } catch (err) {
         // kube-apiserver answers some malformed patches with a 500; a bad patch is bad input, so
         // only the 422 class keeps its code and the rest are 400s.
-        if (err instanceof PatchError) throw err.status === 422 ? new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'Invalid', code: 422 }) : badRequest(err.message);
+        if (err instanceof PatchError)
+          throw err.status === 422
+            ? new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'Invalid', code: 422 })
+            : badRequest(err.message);
         throw err;
       }
     case 'json': {
@@ -50,8 +53,14 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, me
         // that does not exist) with NewGenericServerResponse(422, ...), whose fixed message
         // replaces the patch library's; kubectl prints "The request is invalid: <message>".
         throw new StatusError({
-          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
-          message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422,
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'the server rejected our request due to an error in our request',
+          reason: 'Invalid',
+          details: {},
+          code: 422,
         });
       }
     }

@@ -35,7 +35,10 @@ export interface PatchMeta {
  */
 export class PatchError extends Error {
   override name = 'PatchError';
-  constructor(message: string, readonly status: 400 | 422 | 500 = 500) {
+  constructor(
+    message: string,
+    readonly status: 400 | 422 | 500 = 500,
+  ) {
     super(message);
   }
 }
@@ -49,7 +52,7 @@ interface JsonMap {
   [key: string]: Json;
 }
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 
 function isMap(v: Json | undefined): v is JsonMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -108,16 +111,22 @@ function goFloat(f: number): string {
 /** fmt's %v for decoded JSON values. */
 function goFmt(v: Json): string {
   switch (goType(v)) {
-    case 'nil': return '<nil>';
-    case 'string': return v as string;
-    case 'bool': return String(v);
-    case 'int64': return BigInt(v as number).toString();
-    case 'float64': return goFloat(v as number);
-    case '[]interface {}': return '[' + (v as Json[]).map(goFmt).join(' ') + ']';
+    case 'nil':
+      return '<nil>';
+    case 'string':
+      return v as string;
+    case 'bool':
+      return String(v);
+    case 'int64':
+      return BigInt(v as number).toString();
+    case 'float64':
+      return goFloat(v as number);
+    case '[]interface {}':
+      return `[${(v as Json[]).map(goFmt).join(' ')}]`;
     default: {
       const m = v as JsonMap;
       const keys = Object.keys(m).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-      return 'map[' + keys.map((k) => `${k}:${goFmt(m[k])}`).join(' ') + ']';
+      return `map[${keys.map((k) => `${k}:${goFmt(m[k])}`).join(' ')}]`;
     }
   }
 }
@@ -174,10 +183,7 @@ const setElementOrderDirectivePrefix = '$setElementOrder';
 
 function isDirectiveKey(k: string): boolean {
   return (
-    k === directiveMarker ||
-    k === retainKeysDirective ||
-    k.startsWith(deleteFromPrimitiveListDirectivePrefix) ||
-    k.startsWith(setElementOrderDirectivePrefix)
+    k === directiveMarker || k === retainKeysDirective || k.startsWith(deleteFromPrimitiveListDirectivePrefix) || k.startsWith(setElementOrderDirectivePrefix)
   );
 }
 
@@ -585,8 +591,7 @@ function mergePatchIntoOriginal(original: JsonMap, patch: JsonMap, meta: PatchMe
     else if (!foundOriginal && foundPatch) {
       discardNullValues(patchList);
       merged = removeDirectives(patchList).value as Json[];
-    }
-    else if (foundOriginal && foundPatch) merged = mergeSliceHandler(originalList, patchList, fieldMeta, false);
+    } else if (foundOriginal && foundPatch) merged = mergeSliceHandler(originalList, patchList, fieldMeta, false);
     else continue;
 
     const [patchItems, serverOnly] = mergeKey === '' ? partitionPrimitives(merged, setOrder) : partitionMaps(merged, setOrder, mergeKey);

@@ -53,7 +53,8 @@ export function validateEvent(ev: Event): FieldError[] {
     for (const msg of isQualifiedName(controller)) errs.push(invalid('reportingController', controller, msg));
     const instance = ev.reportingInstance ?? '';
     if (instance.length === 0) errs.push(required('reportingInstance'));
-    if (byteLen(instance) > reportingInstanceLengthLimit) errs.push(invalid('reportingInstance', '', `can have at most ${reportingInstanceLengthLimit} characters`));
+    if (byteLen(instance) > reportingInstanceLengthLimit)
+      errs.push(invalid('reportingInstance', '', `can have at most ${reportingInstanceLengthLimit} characters`));
     const action = ev.action ?? '';
     if (action.length === 0) errs.push(required('action'));
     if (byteLen(action) > actionLengthLimit) errs.push(invalid('action', '', `can have at most ${actionLengthLimit} characters`));

@@ -52,7 +52,13 @@ export function goValue(value: unknown): string {
 /** The cause message: field.Error.ErrorBody(). */
 export function errorBody(e: FieldError): string {
   let s: string;
-  if (e.type === 'FieldValueRequired' || e.type === 'FieldValueForbidden' || e.type === 'FieldValueTooLong' || e.type === 'InternalError' || e.value === undefined) {
+  if (
+    e.type === 'FieldValueRequired' ||
+    e.type === 'FieldValueForbidden' ||
+    e.type === 'FieldValueTooLong' ||
+    e.type === 'InternalError' ||
+    e.value === undefined
+  ) {
     s = typeText[e.type];
   } else {
     s = `${typeText[e.type]}: ${goValue(e.value)}`;
@@ -67,10 +73,25 @@ export function errorText(e: FieldError): string {
 }
 
 export const required = (field: string, detail = ''): FieldError => ({ type: 'FieldValueRequired', field, detail });
-export const invalid = (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, value: value === undefined ? null : value, detail });
+export const invalid = (field: string, value: unknown, detail: string): FieldError => ({
+  type: 'FieldValueInvalid',
+  field,
+  value: value === undefined ? null : value,
+  detail,
+});
 export const forbidden = (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, detail });
-export const duplicate = (field: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, value: value === undefined ? null : value, detail: '' });
-export const notFound = (field: string, value: unknown): FieldError => ({ type: 'FieldValueNotFound', field, value: value === undefined ? null : value, detail: '' });
+export const duplicate = (field: string, value: unknown): FieldError => ({
+  type: 'FieldValueDuplicate',
+  field,
+  value: value === undefined ? null : value,
+  detail: '',
+});
+export const notFound = (field: string, value: unknown): FieldError => ({
+  type: 'FieldValueNotFound',
+  field,
+  value: value === undefined ? null : value,
+  detail: '',
+});
 export const tooLong = (field: string, max: number): FieldError => ({ type: 'FieldValueTooLong', field, detail: `must have at most ${max} bytes` });
 export const internal = (field: string, detail: string): FieldError => ({ type: 'InternalError', field, detail });
 export function notSupported(field: string, value: unknown, supported: readonly string[]): FieldError {

@@ -50,7 +50,8 @@ type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const int = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const entries = (m: unknown): [string, unknown][] => (m !== null && typeof m === 'object' && !Array.isArray(m) ? Object.entries(m as Record<string, unknown>) : []);
+const entries = (m: unknown): [string, unknown][] =>
+  m !== null && typeof m === 'object' && !Array.isArray(m) ? Object.entries(m as Record<string, unknown>) : [];
 const list = <T>(a: T[] | undefined | null): T[] => (Array.isArray(a) ? a : []);
 
 /** unversionedvalidation.ValidateLabels: every error at `fldPath` itself. */
@@ -116,7 +117,14 @@ function validateOwnerReference(ref: OwnerReference, fldPath: string): FieldErro
   if (str(ref?.name).length === 0) errs.push(invalid(`${fldPath}.name`, str(ref?.name), 'must not be empty'));
   if (str(ref?.uid).length === 0) errs.push(invalid(`${fldPath}.uid`, str(ref?.uid), 'must not be empty'));
   if (gvk.group === '' && gvk.version === 'v1' && gvk.kind === 'Event') {
-    errs.push(rawValueError('FieldValueInvalid', fldPath, ownerReferenceString(ref ?? ({} as OwnerReference)), `${gvk.group}/${gvk.version}, Kind=${gvk.kind} is disallowed from being an owner`));
+    errs.push(
+      rawValueError(
+        'FieldValueInvalid',
+        fldPath,
+        ownerReferenceString(ref ?? ({} as OwnerReference)),
+        `${gvk.group}/${gvk.version}, Kind=${gvk.kind} is disallowed from being an owner`,
+      ),
+    );
   }
   return errs;
 }
@@ -171,7 +179,14 @@ export function validateFinalizers(finalizers: string[] | undefined | null, fldP
     if (f === 'foregroundDeletion') foreground = true;
   }
   if (orphan && foreground) {
-    errs.push(rawValueError('FieldValueInvalid', fldPath, goStringSlice('string', list(finalizers).map(str)), 'finalizer orphan and foregroundDeletion cannot be both set'));
+    errs.push(
+      rawValueError(
+        'FieldValueInvalid',
+        fldPath,
+        goStringSlice('string', list(finalizers).map(str)),
+        'finalizer orphan and foregroundDeletion cannot be both set',
+      ),
+    );
   }
   return errs;
 }
@@ -286,7 +301,12 @@ export function validateObjectMetaUpdate(meta: ObjectMeta, old: ObjectMeta): Fie
     const oldSet = new Set(list(o.finalizers).map(str));
     const extra = [...new Set(list(n.finalizers).map(str))].filter((f) => !oldSet.has(f)).sort();
     if (extra.length !== 0) {
-      errs.push(forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice('string', extra)}`));
+      errs.push(
+        forbidden(
+          'metadata.finalizers',
+          `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice('string', extra)}`,
+        ),
+      );
     }
   }
 

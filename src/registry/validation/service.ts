@@ -325,7 +325,10 @@ function validateServiceClusterIPsRelatedFields(spec: Spec): FieldError[] {
 
   if (clusterIPs.length > 1) {
     const [dualStack, parseErr] = isDualStackIPStrings(clusterIPs);
-    if (parseErr) errs.push(internal(clusterIPsField, `failed to check for dual stack with error:failed to parse ${clusterIPs.find((ip) => parseIPSloppy(ip) === null) ?? ''}`));
+    if (parseErr)
+      errs.push(
+        internal(clusterIPsField, `failed to check for dual stack with error:failed to parse ${clusterIPs.find((ip) => parseIPSloppy(ip) === null) ?? ''}`),
+      );
     if (!dualStack) errs.push(invalid(clusterIPsField, clusterIPs, 'may specify no more than one IP for each IP family'));
   }
 
@@ -358,7 +361,8 @@ function validateServiceExternalTrafficPolicy(spec: Spec): FieldError[] {
 
   const hcnp = num(spec.healthCheckNodePort);
   if (!needsHealthCheck(spec)) {
-    if (hcnp !== 0) errs.push(invalid('spec.healthCheckNodePort', hcnp, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+    if (hcnp !== 0)
+      errs.push(invalid('spec.healthCheckNodePort', hcnp, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
   } else if (hcnp === 0) {
     errs.push(required('spec.healthCheckNodePort'));
   } else {
@@ -426,7 +430,13 @@ function validateUpgradeDowngradeClusterIPs(oldSpec: Spec, spec: Spec): FieldErr
     if (newIPs.length === 0) errs.push(invalidStrings('spec.clusterIPs[0]', value, 'primary clusterIP can not be unset'));
     if (oldIPs.length > 0 && newIPs.length > 0 && newIPs[0] !== oldIPs[0]) errs.push(invalidStrings('spec.clusterIPs[0]', value, 'may not change once set'));
     if (newIPs.length === 1 && spec.ipFamilyPolicy !== 'SingleStack') {
-      errs.push(invalid('spec.ipFamilyPolicy', isSet(spec.ipFamilyPolicy) ? str(spec.ipFamilyPolicy) : null, "must be set to 'SingleStack' when releasing the secondary clusterIP"));
+      errs.push(
+        invalid(
+          'spec.ipFamilyPolicy',
+          isSet(spec.ipFamilyPolicy) ? str(spec.ipFamilyPolicy) : null,
+          "must be set to 'SingleStack' when releasing the secondary clusterIP",
+        ),
+      );
     }
   } else if (oldIPs.length > 0 && newIPs[0] !== oldIPs[0]) {
     errs.push(invalidStrings('spec.clusterIPs[0]', value, 'may not change once set'));
@@ -453,10 +463,18 @@ function validateUpgradeDowngradeIPFamilies(oldSpec: Spec, spec: Spec): FieldErr
     });
   } else if (oldFamilies.length > newFamilies.length) {
     // (sic) the Go code tests ClusterIPs here
-    if (list(spec.clusterIPs).length === 0) errs.push(rawValueError('FieldValueInvalid', 'spec.ipFamilies[0]', familiesValue, 'primary ipFamily can not be unset'));
-    if (newFamilies.length > 0 && newFamilies[0] !== oldFamilies[0]) errs.push(invalidStrings('spec.ipFamilies[0]', clusterIPsValue, 'may not change once set'));
+    if (list(spec.clusterIPs).length === 0)
+      errs.push(rawValueError('FieldValueInvalid', 'spec.ipFamilies[0]', familiesValue, 'primary ipFamily can not be unset'));
+    if (newFamilies.length > 0 && newFamilies[0] !== oldFamilies[0])
+      errs.push(invalidStrings('spec.ipFamilies[0]', clusterIPsValue, 'may not change once set'));
     if (newFamilies.length === 1 && spec.ipFamilyPolicy !== 'SingleStack') {
-      errs.push(invalid('spec.ipFamilyPolicy', isSet(spec.ipFamilyPolicy) ? str(spec.ipFamilyPolicy) : null, "must be set to 'SingleStack' when releasing the secondary ipFamily"));
+      errs.push(
+        invalid(
+          'spec.ipFamilyPolicy',
+          isSet(spec.ipFamilyPolicy) ? str(spec.ipFamilyPolicy) : null,
+          "must be set to 'SingleStack' when releasing the secondary ipFamily",
+        ),
+      );
     }
   } else if (oldFamilies.length > 0 && newFamilies.length > 0 && newFamilies[0] !== oldFamilies[0]) {
     errs.push(invalidStrings('spec.ipFamilies[0]', clusterIPsValue, 'may not change once set'));
@@ -480,11 +498,15 @@ export function validateService(svc: Service, _ctx?: ServiceValidationContext): 
   const spec = specOf(svc);
   const annotations = isStringMap(svc?.metadata?.annotations) ? (svc.metadata!.annotations as Record<string, unknown>) : {};
 
-  const hasHints = Object.prototype.hasOwnProperty.call(annotations, ANNOTATION_TOPOLOGY_AWARE_HINTS);
-  const hasMode = Object.prototype.hasOwnProperty.call(annotations, ANNOTATION_TOPOLOGY_MODE);
+  const hasHints = Object.hasOwn(annotations, ANNOTATION_TOPOLOGY_AWARE_HINTS);
+  const hasMode = Object.hasOwn(annotations, ANNOTATION_TOPOLOGY_MODE);
   if (hasHints && hasMode && str(annotations[ANNOTATION_TOPOLOGY_MODE]) !== str(annotations[ANNOTATION_TOPOLOGY_AWARE_HINTS])) {
     errs.push(
-      invalid(`metadata.annotations[${ANNOTATION_TOPOLOGY_MODE}]`, str(annotations[ANNOTATION_TOPOLOGY_MODE]), `must match annotations[${ANNOTATION_TOPOLOGY_AWARE_HINTS}] when both are specified`),
+      invalid(
+        `metadata.annotations[${ANNOTATION_TOPOLOGY_MODE}]`,
+        str(annotations[ANNOTATION_TOPOLOGY_MODE]),
+        `must match annotations[${ANNOTATION_TOPOLOGY_AWARE_HINTS}] when both are specified`,
+      ),
     );
   }
 
@@ -578,7 +600,7 @@ export function validateService(svc: Service, _ctx?: ServiceValidationContext): 
     if (type !== 'LoadBalancer') errs.push(forbidden(fieldPath, "may only be used when `type` is 'LoadBalancer'"));
     // Values may be space-padded (historical accident around the annotation transition).
     sourceRanges.forEach((raw, idx) => errs.push(...validateLegacyCIDR(`${fieldPath}[${idx}]`, str(raw).trim())));
-  } else if (Object.prototype.hasOwnProperty.call(annotations, ANNOTATION_LB_SOURCE_RANGES)) {
+  } else if (Object.hasOwn(annotations, ANNOTATION_LB_SOURCE_RANGES)) {
     const fieldPath = `metadata.annotations[${ANNOTATION_LB_SOURCE_RANGES}]`;
     if (type !== 'LoadBalancer') errs.push(forbidden(fieldPath, "may only be used when `type` is 'LoadBalancer'"));
     const val = str(annotations[ANNOTATION_LB_SOURCE_RANGES]).trim();
@@ -700,7 +722,8 @@ export function initIPFamilyFields(svc: Service, old: Service | undefined, ctx: 
 
   if (!isSet(spec.ipFamilyPolicy)) {
     if (oldSpec !== null && isSet(oldSpec.ipFamilyPolicy)) spec.ipFamilyPolicy = oldSpec.ipFamilyPolicy;
-    else if (spec.clusterIP === CLUSTER_IP_NONE && Object.keys(isStringMap(spec.selector) ? spec.selector : {}).length === 0) spec.ipFamilyPolicy = 'RequireDualStack';
+    else if (spec.clusterIP === CLUSTER_IP_NONE && Object.keys(isStringMap(spec.selector) ? spec.selector : {}).length === 0)
+      spec.ipFamilyPolicy = 'RequireDualStack';
     else spec.ipFamilyPolicy = 'SingleStack';
   }
 
@@ -716,15 +739,19 @@ export function initIPFamilyFields(svc: Service, old: Service | undefined, ctx: 
       if (sameStrings(oldSpec.ipFamilies, spec.ipFamilies) && list(spec.ipFamilies).length > 1) spec.ipFamilies = list(spec.ipFamilies).slice(0, 1);
     } else {
       const newIPs = list(spec.clusterIPs).length;
-      if (newIPs !== 0 && newIPs < list(oldSpec.clusterIPs).length) errs.push(invalid('spec.ipFamilyPolicy', policy, "must be 'SingleStack' to release the secondary cluster IP"));
+      if (newIPs !== 0 && newIPs < list(oldSpec.clusterIPs).length)
+        errs.push(invalid('spec.ipFamilyPolicy', policy, "must be 'SingleStack' to release the secondary cluster IP"));
       const newFams = list(spec.ipFamilies).length;
-      if (newFams !== 0 && newFams < list(oldSpec.ipFamilies).length) errs.push(invalid('spec.ipFamilyPolicy', policy, "must be 'SingleStack' to release the secondary IP family"));
+      if (newFams !== 0 && newFams < list(oldSpec.ipFamilies).length)
+        errs.push(invalid('spec.ipFamilyPolicy', policy, "must be 'SingleStack' to release the secondary IP family"));
     }
   }
 
   if (policy === 'SingleStack') {
-    if (list(spec.clusterIPs).length === 2) errs.push(invalid('spec.ipFamilyPolicy', policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"));
-    if (list(spec.ipFamilies).length === 2) errs.push(invalid('spec.ipFamilyPolicy', policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"));
+    if (list(spec.clusterIPs).length === 2)
+      errs.push(invalid('spec.ipFamilyPolicy', policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"));
+    if (list(spec.ipFamilies).length === 2)
+      errs.push(invalid('spec.ipFamilyPolicy', policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"));
   }
 
   const clusterIPs = list(spec.clusterIPs).map(str);

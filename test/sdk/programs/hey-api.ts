@@ -4,12 +4,15 @@
 import assert from 'node:assert/strict';
 import { createClient } from './hey-api/client/index.js';
 import {
-  createNamespacedService, deleteNamespacedService, readNamespacedService,
-  type IoK8sApiCoreV1Service as Service, type IoK8sApiCoreV1ServiceSpec as ServiceSpec,
+  createNamespacedService,
+  deleteNamespacedService,
+  readNamespacedService,
+  type IoK8sApiCoreV1Service as Service,
+  type IoK8sApiCoreV1ServiceSpec as ServiceSpec,
   type IoK8sApimachineryPkgApisMetaV1Status as Status,
 } from './hey-api/index.js';
 
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const typeIsUnion: Equals<NonNullable<ServiceSpec['type']>, 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName'> = true;
 const statusCode: Equals<Status['code'], number | undefined> = true;
 void [typeIsUnion, statusCode];
@@ -19,7 +22,10 @@ if (!baseUrl) throw new Error('SVCPLANE_URL is not set');
 const client = createClient({ baseUrl });
 const namespace = 'default';
 
-const body: Service = { metadata: { name: 'hey-web', labels: { app: 'hey' } }, spec: { type: 'NodePort', selector: { app: 'hey' }, ports: [{ port: 80, targetPort: 8080 }] } };
+const body: Service = {
+  metadata: { name: 'hey-web', labels: { app: 'hey' } },
+  spec: { type: 'NodePort', selector: { app: 'hey' }, ports: [{ port: 80, targetPort: 8080 }] },
+};
 const created = await createNamespacedService({ client, path: { namespace }, body });
 assert.equal(created.error, undefined, JSON.stringify(created.error));
 assert.equal(created.response.status, 201);

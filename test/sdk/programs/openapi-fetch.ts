@@ -12,7 +12,7 @@ type ServicePort = Schemas['io.k8s.api.core.v1.ServicePort'];
 type Status = Schemas['io.k8s.apimachinery.pkg.apis.meta.v1.Status'];
 
 // The generated types are useful ones, not `unknown` or `string`: each line fails to compile otherwise.
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const typeIsUnion: Equals<NonNullable<ServiceSpec['type']>, 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName'> = true;
 const portIsNumber: Equals<ServicePort['port'], number> = true;
 const targetPortIsIntOrString: Equals<NonNullable<ServicePort['targetPort']>, number | string> = true;
@@ -31,7 +31,12 @@ const namespace = 'default';
 const results: Record<string, unknown> = {};
 
 function service(name: string, type: NonNullable<ServiceSpec['type']>, ports: ServicePort[]): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, labels: { app: 'sdk', tier: type === 'LoadBalancer' ? 'edge' : 'internal' } }, spec: { type, selector: { app: 'sdk' }, ports } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, labels: { app: 'sdk', tier: type === 'LoadBalancer' ? 'edge' : 'internal' } },
+    spec: { type, selector: { app: 'sdk' }, ports },
+  };
 }
 
 // Create one Service of each type that allocates something.
@@ -66,7 +71,9 @@ for (const body of wanted) {
 
 // List with a label selector.
 {
-  const { data, error } = await client.GET('/api/v1/namespaces/{namespace}/services', { params: { path: { namespace }, query: { labelSelector: 'app=sdk,tier=internal' } } });
+  const { data, error } = await client.GET('/api/v1/namespaces/{namespace}/services', {
+    params: { path: { namespace }, query: { labelSelector: 'app=sdk,tier=internal' } },
+  });
   assert.equal(error, undefined);
   assert.equal(data?.kind, 'ServiceList');
   const names = (data?.items ?? []).map((s) => s.metadata?.name).sort();
@@ -122,7 +129,9 @@ for (const body of wanted) {
   assert.equal(response.status, 200);
 }
 {
-  const { data, error, response } = await client.GET('/api/v1/namespaces/{namespace}/services/{name}', { params: { path: { namespace, name: 'sdk-clusterip' } } });
+  const { data, error, response } = await client.GET('/api/v1/namespaces/{namespace}/services/{name}', {
+    params: { path: { namespace, name: 'sdk-clusterip' } },
+  });
   assert.equal(data, undefined);
   assert.equal(response.status, 404);
   const status: Status = error!;

@@ -30,7 +30,7 @@ import { namespaces as namespaceDeclaration } from './resources/namespaces.js';
 import { services as serviceDeclaration } from './resources/services.js';
 import { answerRouterError, installStatusErrors } from './api/statusErrors.js';
 import { continueSend } from './api/lastResort.js';
-import { installRequestLimits, serverTimeouts } from './api/requestLimits.js';
+import { RequestGate, serverTimeouts } from './api/requestLimits.js';
 import { bodyForWarnings } from './api/warnings.js';
 import { resolveOptions, type SvcplaneOptions } from './config.js';
 import { sharedSchemas } from './model/definitions.js';
@@ -138,7 +138,6 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   });
   const decoding = installDecoding(app, extraDefinitions);
   installStatusErrors(app);
-  installRequestLimits(app, options);
   // Group commit (ObjectStore.flush): a write's answer leaves once its batch is durable, and
   // fails (500) with it.
   app.addHook('onSend', (_req, reply, raw, done) => {
@@ -158,6 +157,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     });
   }
   if (options.auditLogPath !== undefined) installAuditLog(app, options.auditLogPath);
+  const gate = new RequestGate(options);
   const metrics = new Metrics({
     allocators: () => [
       ...serviceIPs.map((a) => ({ range: 'service-ip', family: a.family, ...a.stats() })),
@@ -165,8 +165,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     ],
     watcherCount: () => hub.watcherCount,
     storage: () => store.stats,
+    gate,
   });
   metrics.install(app);
+  gate.install(app);
 
   const repair = new RepairController(store, {
     pools: () => configuredPools(serviceIPRanges, nodePorts.range),

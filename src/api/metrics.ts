@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { requestInfo } from './audit.js';
+import type { RequestGate } from './requestLimits.js';
 
 export interface AllocatorStats {
   range: string;
@@ -22,6 +23,8 @@ export interface MetricsSources {
   allocators(): AllocatorStats[];
   watcherCount(): number;
   storage(): { writes: number; commits: number };
+  /** The in-flight limits: a slot comes back when the response closes, where every request is already followed. */
+  gate?: RequestGate;
 }
 
 /** apiserver_request_duration_seconds' buckets, as kube-apiserver's. */
@@ -86,7 +89,8 @@ export class Metrics {
   private inflightReadOnly = 0;
   private inflightMutating = 0;
 
-  constructor(sources: MetricsSources) {
+  constructor(private readonly options: MetricsSources) {
+    const sources = options;
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'apiserver_request_total',
@@ -262,6 +266,7 @@ export class Metrics {
         if (entry.readOnly) this.inflightReadOnly++;
         else this.inflightMutating++;
         res.once('close', () => {
+          this.options.gate?.leave(reply);
           if (entry.readOnly) this.inflightReadOnly--;
           else this.inflightMutating--;
           // A client that left before any response was sent got none to count.

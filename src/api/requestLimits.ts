@@ -5,8 +5,8 @@
 //   Status of kube's timeout filter. Watches are long-running and exempt, as in kube.
 // - --max-requests-inflight and --max-mutating-requests-inflight: past them a request gets the
 //   429 TooManyRequests Status with Retry-After, instead of joining a queue that grows without
-//   bound. Counting starts once the body has arrived: a slow body is the timeout's business,
-//   and must not use up the slots of clients that sent theirs.
+//   bound. A request holds its slot once its body has arrived (kube's filter holds it while the
+//   body is read too; a slow body here is the request timeout's alone).
 // - the HTTP parser's own refusals (bad request line, headers too large, timeouts) are answered
 //   with Status objects too, since every client of ours decodes one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -28,11 +28,6 @@ const statusError = (code: number, reason: string, message: string, details: Rec
 /** apiserver's maxinflight/APF refusal, as a Status (client-go retries on it after Retry-After). */
 export const tooManyRequests = () => statusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 });
 
-/** The timeout filter's answer (errors.NewTimeoutError). */
-export const requestTimedOut = () => statusError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded');
-
-const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 /** Watches (and nothing else we serve) are long-running: no timeout, no in-flight slot. */
 function isLongRunning(req: FastifyRequest): boolean {
   if (req.method !== 'GET') return false;
@@ -41,6 +36,9 @@ function isLongRunning(req: FastifyRequest): boolean {
   const q = url.indexOf('?');
   return q >= 0 && /[?&]watch=(true|1)(&|$)/.test(url.slice(q));
 }
+
+/** The timeout filter's answer (errors.NewTimeoutError). */
+export const requestTimedOut = () => statusError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded');
 
 /** Options for Fastify(): Node's request and header timeouts, checked every second. */
 export function serverTimeouts(limits: RequestLimits) {
@@ -99,42 +97,71 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 /** In-flight limits and the server-side timeout, as hooks on every route. */
-export function installRequestLimits(app: FastifyInstance, limits: RequestLimits): void {
-  let readOnly = 0;
-  let writes = 0;
-  // Requests being worked on, oldest first (a Map keeps insertion order): a sweep reads the head.
-  const working = new Map<FastifyReply, number>();
-  app.addHook('preValidation', (req, reply, done) => {
-    if (isLongRunning(req)) return done();
-    const write = mutating.has(req.method);
-    if (write ? writes >= limits.maxMutatingRequestsInflight : readOnly >= limits.maxRequestsInflight) {
+/**
+ * The in-flight slots. A request takes one once its body has arrived (a slow body is the request
+ * timeout's business, and must not use up the slots of clients that sent theirs) and gives it
+ * back when its response closes, which Metrics already follows for every request: a listener of
+ * our own per response would cost the create path for nothing.
+ */
+export class RequestGate {
+  private readOnly = 0;
+  private writes = 0;
+  // A coarse clock, moved by the sweep: a request's start needs no finer grain than the sweep's.
+  private now = Date.now();
+  /** Requests being worked on, oldest first (a Map keeps insertion order): a sweep reads the head. */
+  private readonly working = new Map<FastifyReply, boolean>();
+  private readonly started = new Map<FastifyReply, number>();
+
+  constructor(private readonly limits: RequestLimits) {}
+
+  /** Takes a slot; false when the kind's limit is reached (answer tooManyRequests). */
+  admit(reply: FastifyReply, readOnly: boolean): boolean {
+    if (readOnly ? this.readOnly >= this.limits.maxRequestsInflight : this.writes >= this.limits.maxMutatingRequestsInflight) return false;
+    if (readOnly) this.readOnly++;
+    else this.writes++;
+    this.working.set(reply, readOnly);
+    this.started.set(reply, this.now);
+    return true;
+  }
+
+  /** Gives a request's slot back; nothing for one that never took one. */
+  leave(reply: FastifyReply): void {
+    const readOnly = this.working.get(reply);
+    if (readOnly === undefined) return;
+    this.working.delete(reply);
+    this.started.delete(reply);
+    if (readOnly) this.readOnly--;
+    else this.writes--;
+  }
+
+  /** The preValidation hook (the body has arrived by then) that takes the slots. */
+  hook() {
+    return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      if (isLongRunning(req)) return done();
+      if (this.admit(reply, req.method === 'GET' || req.method === 'HEAD')) return done();
       reply.header('Retry-After', '1');
-      return done(tooManyRequests());
-    }
-    if (write) writes++;
-    else readOnly++;
-    working.set(reply, Date.now());
-    reply.raw.once('close', () => {
-      if (write) writes--;
-      else readOnly--;
-      working.delete(reply);
-    });
-    done();
-  });
-  const sweep = setInterval(
-    () => {
-      const cutoff = Date.now() - limits.requestTimeout;
-      for (const [reply, started] of working) {
-        if (started > cutoff) break;
-        working.delete(reply);
-        if (!reply.sent && !reply.raw.headersSent) {
+      done(tooManyRequests());
+    };
+  }
+
+  /** The timeout sweep: a request still being worked on past --request-timeout gets kube's 504. */
+  install(app: FastifyInstance): void {
+    const sweep = setInterval(
+      () => {
+        this.now = Date.now();
+        const cutoff = this.now - this.limits.requestTimeout;
+        for (const [reply, started] of this.started) {
+          if (started > cutoff) break;
+          // A request whose body is still arriving is Node's to cut (408, connection closed).
+          if (reply.sent || reply.raw.headersSent || reply.raw.destroyed || !reply.request.raw.complete) continue;
           reply.log.warn({ url: reply.request.url, method: reply.request.method }, 'request timed out');
           sendStatus(reply, requestTimedOut());
         }
-      }
-    },
-    Math.min(1000, limits.requestTimeout),
-  );
-  sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
+      },
+      Math.min(1000, this.limits.requestTimeout),
+    );
+    sweep.unref();
+    app.addHook('preValidation', this.hook());
+    app.addHook('onClose', async () => clearInterval(sweep));
+  }
 }

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { applyRepair, configuredPools, planRepair, type Finding } from './allocators/repair.js';
 import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
 import { ConfigError, parseArgs, resolveOptions, usage, type SvcplaneOptions } from './config.js';
-import { openDatabase } from './storage/database.js';
-import { ObjectStore } from './storage/objectStore.js';
+import { openSqliteStorage } from './storage/sqliteStorage.js';
 import { groupVersionsOf, openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
 import { installProcessGuards } from './api/lastResort.js';
@@ -22,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const [command, ...extra] = parsed.rest;
     if (command === 'openapi') return await writeOpenapi(extra);
-    if (command === 'repair') return repairDatabase(extra, resolveOptions(parsed.options));
+    if (command === 'repair') return await repairDatabase(extra, resolveOptions(parsed.options));
     if (command !== undefined) throw new ConfigError(`unknown argument ${JSON.stringify(command)} (see svcplane --help)`);
     resolveOptions(parsed.options);
   } catch (err) {
@@ -56,14 +55,14 @@ async function main(argv: string[]): Promise<number> {
  * svcplane repair: the repair controller's pass over a database, for a server that is not
  * running (a running server repairs its own database after start and every --repair-interval).
  */
-function repairDatabase(args: string[], options: SvcplaneOptions): number {
+async function repairDatabase(args: string[], options: SvcplaneOptions): Promise<number> {
   const unknown = args.filter((a) => a !== '--dry-run');
   if (unknown.length) throw new ConfigError(`unknown argument ${JSON.stringify(unknown[0])} for repair (see svcplane --help)`);
   const dryRun = args.includes('--dry-run');
   if (options.db === ':memory:' || !existsSync(options.db)) throw new ConfigError(`repair needs an existing database: ${options.db} not found`);
-  const db = openDatabase(options.db);
+  const storage = openSqliteStorage(options.db, { checkpointer: false });
   try {
-    const store = new ObjectStore(db);
+    const { store } = storage;
     const findings = planRepair(store, configuredPools(parseServiceCIDRs(options.serviceCidr), PortRange.parse(options.nodePortRange)));
     const applied = dryRun ? new Set<Finding>() : new Set(applyRepair(store, findings));
     store.flush();
@@ -78,7 +77,7 @@ function repairDatabase(args: string[], options: SvcplaneOptions): number {
     );
     return 0;
   } finally {
-    db.close();
+    await storage.close();
   }
 }
 

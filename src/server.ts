@@ -38,9 +38,8 @@ import { EventRegistry } from './registry/eventRegistry.js';
 import { NamespaceRegistry } from './registry/namespaceRegistry.js';
 import { ServiceAllocation } from './registry/serviceAllocation.js';
 import { ServiceRegistry } from './registry/serviceRegistry.js';
-import { Checkpointer } from './storage/checkpointer.js';
-import { openDatabase, type SqliteDatabase } from './storage/database.js';
-import { ObjectStore } from './storage/objectStore.js';
+import type { ObjectStore } from './storage/objectStore.js';
+import { openSqliteStorage } from './storage/sqliteStorage.js';
 import { WatchHub } from './watch/watchHub.js';
 import { FakeCloud, systemClock, type CloudProvider } from './cloud/fakeCloud.js';
 import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
@@ -81,13 +80,12 @@ export interface Extensions {
 
 export async function createServer(input: Partial<SvcplaneOptions> = {}, extensions: Extensions = {}): Promise<Svcplane> {
   const options = resolveOptions(input);
-  const db: SqliteDatabase = openDatabase(options.db);
-  const checkpointer = options.db === ':memory:' ? undefined : new Checkpointer(options.db);
-  const store = new ObjectStore(db, {
+  const storage = openSqliteStorage(options.db, {
     historySize: options.watchHistory,
     onCommitError: (err) => app.log.error({ err }, 'commit failed'),
     onListenerError: (err) => app.log.error({ err }, 'a listener of committed changes failed'),
   });
+  const { store } = storage;
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });
   const listWatch: ListWatchContext = { store, hub };
   // One seeded root, and a stream per consumer, so that one consumer's draws never shift another's.
@@ -240,9 +238,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       app.log.info(describeSummary(options.load, summary));
     } catch (err) {
       await app.close();
-      store.flush();
-      await checkpointer?.stop();
-      db.close();
+      await storage.close();
       throw err;
     }
   }
@@ -250,7 +246,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   // The fake cloud and its service controller: a client of the watch hub and the registries, as
   // the real one is of the API server. It starts once the server is serving.
   const cloud = new FakeCloud(
-    db,
+    storage.loadBalancers(),
     {
       profile: options.cloudProfile,
       region: options.cloudRegion,
@@ -260,7 +256,6 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     },
     childRandom(random, 'cloud'),
     systemClock,
-    () => store.flush(),
   );
   const cloudController = new ServiceController(
     hub,
@@ -319,9 +314,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       await stopping;
       await repairing;
       await app.close();
-      store.flush();
-      await checkpointer?.stop();
-      db.close();
+      await storage.close();
     },
   };
 }

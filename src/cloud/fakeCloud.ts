@@ -1,5 +1,5 @@
 // A fake cloud for LoadBalancer Services: it takes time to provision, hands out addresses shaped
-// like the real cloud's, remembers them across restarts in its own tables, and fails on demand.
+// like the real cloud's, remembers them across restarts in a store of its own, and fails on demand.
 // Refusals that the in-tree providers make (legacy-cloud-providers/aws) keep their texts, so a
 // `kubectl describe` shows what it would on that cloud.
 import { setMaxListeners } from 'node:events';
@@ -7,7 +7,6 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { CIDRError, IPRange, parseIPv4 } from '../allocators/ipRange.js';
 import { Protocols } from '../model/service.js';
 import { childRandom, type Random } from '../random.js';
-import type { SqliteDatabase } from '../storage/database.js';
 import {
   CloudError,
   cloudProfiles,
@@ -21,9 +20,10 @@ import {
   type Protocol,
 } from './cloudProvider.js';
 import { parseGoDuration } from '../goDuration.js';
-import { AddressTaken, LoadBalancerStore, type AddressHolder, type LoadBalancerRow } from './loadBalancerStore.js';
+import { AddressTaken, type AddressHolder, type LoadBalancerRow, type LoadBalancerStore } from './loadBalancerStore.js';
 
 export * from './cloudProvider.js';
+export type { LoadBalancerStore } from './loadBalancerStore.js';
 
 /** A Go duration ("500ms", "3s", "0s") that replaces the provisioning delay for one Service. */
 export const delayAnnotation = 'svcplane.dev/fake-lb-delay';
@@ -71,7 +71,6 @@ export class FakeCloud implements CloudProvider {
   readonly profile: CloudProfile;
   private readonly options: FakeCloudOptions;
   private readonly pool: IPRange;
-  private readonly store: LoadBalancerStore;
   // One stream each, so that jitter and injected failures never shift the addresses a seed gives.
   private readonly addressRandom: Random;
   private readonly delayRandom: Random;
@@ -82,13 +81,12 @@ export class FakeCloud implements CloudProvider {
   private readonly reserved = new Map<string, AddressHolder>();
   private readonly shutdown = new AbortController();
 
-  /** `beforeWrite`: see LoadBalancerStore. */
+  /** `store` keeps the load balancers; each of its writes commits on its own (see LoadBalancerStore). */
   constructor(
-    db: SqliteDatabase,
+    private readonly store: LoadBalancerStore,
     options: Partial<FakeCloudOptions>,
     random: Random,
     private readonly clock: CloudClock = systemClock,
-    beforeWrite?: () => void,
   ) {
     this.options = {
       profile: options.profile ?? fakeCloudDefaults.profile,
@@ -112,7 +110,6 @@ export class FakeCloud implements CloudProvider {
       throw new RangeError(`invalid load balancer IP pool ${JSON.stringify(ipPool)}: expected an IPv4 CIDR of /30 or wider, such as 203.0.113.0/24`);
     }
     this.profile = profile;
-    this.store = new LoadBalancerStore(db, beforeWrite);
     // Every provisioning in flight waits on this one signal; more than ten at once is normal,
     // not the listener leak Node warns about.
     setMaxListeners(0, this.shutdown.signal);

@@ -1,6 +1,7 @@
-// The fake cloud's tables (migrations/003_fake_cloud.sql). All of the fake cloud's SQL is here,
-// as all of the object store's is in storage/objectStore.ts.
-import type { SqliteDatabase } from '../storage/database.js';
+// Where the fake cloud keeps its load balancers. A real cloud keeps them apart from the cluster,
+// and they outlive a restart of the controller that made them; so does this store, which only the
+// fake cloud reads or writes. The SQLite implementation is storage/sqliteCloudStore.ts; another
+// database implements the same interface beside it.
 import type { CloudProfile, Listener } from './cloudProvider.js';
 
 export interface LoadBalancerRow {
@@ -15,115 +16,35 @@ export interface LoadBalancerRow {
   updatedAt: string;
 }
 
-interface RawRow extends Omit<LoadBalancerRow, 'ports'> {
-  ports: string;
-}
-
 export interface AddressHolder {
   uid: string;
   namespace: string;
   name: string;
 }
 
-/** An insert or update lost a race for an address (the UNIQUE index on address). */
+/** An insert or update lost a race for an address: addresses are unique across load balancers. */
 export class AddressTaken extends Error {}
 
-const columns = `uid, namespace, name, profile, address_kind AS addressKind, address, ports,
-  created_at AS createdAt, updated_at AS updatedAt`;
-
-export class LoadBalancerStore {
-  private readonly stmts;
-
-  /**
-   * `beforeWrite` commits the API server's open group commit (ObjectStore.flush) first: the
-   * cloud is another system, so its writes commit on their own, never inside the API server's
-   * batch, where a failed COMMIT would take them along.
-   */
-  constructor(
-    private readonly db: SqliteDatabase,
-    private readonly beforeWrite: () => void = () => {},
-  ) {
-    this.stmts = {
-      get: db.prepare(`SELECT ${columns} FROM fake_cloud_load_balancers WHERE uid = ?`),
-      list: db.prepare(`SELECT ${columns} FROM fake_cloud_load_balancers ORDER BY namespace, name, uid`),
-      holder: db.prepare('SELECT uid, namespace, name FROM fake_cloud_load_balancers WHERE address = ?'),
-      ips: db.prepare("SELECT address FROM fake_cloud_load_balancers WHERE address_kind = 'ip'").pluck(),
-      insert: db.prepare(`INSERT INTO fake_cloud_load_balancers
-        (uid, namespace, name, profile, address_kind, address, ports, created_at, updated_at)
-        VALUES (@uid, @namespace, @name, @profile, @addressKind, @address, @ports, @createdAt, @updatedAt)`),
-      update: db.prepare('UPDATE fake_cloud_load_balancers SET address = ?, ports = ?, updated_at = ? WHERE uid = ?'),
-      remove: db.prepare('DELETE FROM fake_cloud_load_balancers WHERE uid = ?'),
-      failures: db.prepare('SELECT failures FROM fake_cloud_injected_failures WHERE uid = ?').pluck(),
-      countFailure: db
-        .prepare(`INSERT INTO fake_cloud_injected_failures (uid, failures) VALUES (?, 1)
-        ON CONFLICT (uid) DO UPDATE SET failures = failures + 1 RETURNING failures`)
-        .pluck(),
-      forgetFailures: db.prepare('DELETE FROM fake_cloud_injected_failures WHERE uid = ?'),
-    };
-  }
-
-  get(uid: string): LoadBalancerRow | undefined {
-    const raw = this.stmts.get.get(uid) as RawRow | undefined;
-    return raw && decode(raw);
-  }
-
-  list(): LoadBalancerRow[] {
-    return (this.stmts.list.all() as RawRow[]).map(decode);
-  }
-
-  holderOf(address: string): AddressHolder | undefined {
-    return this.stmts.holder.get(address) as AddressHolder | undefined;
-  }
-
-  ipAddresses(): string[] {
-    return this.stmts.ips.all() as string[];
-  }
-
-  insert(row: LoadBalancerRow): void {
-    this.beforeWrite();
-    try {
-      this.stmts.insert.run({ ...row, ports: JSON.stringify(row.ports) });
-    } catch (err) {
-      throw translate(err, row.address);
-    }
-  }
-
-  update(uid: string, address: string, ports: Listener[], updatedAt: string): void {
-    this.beforeWrite();
-    try {
-      this.stmts.update.run(address, JSON.stringify(ports), updatedAt, uid);
-    } catch (err) {
-      throw translate(err, address);
-    }
-  }
-
-  /** Removes a uid's load balancer and its injected-failure count; false when it had no load balancer. */
-  remove(uid: string): boolean {
-    this.beforeWrite();
-    return this.db.transaction(() => {
-      this.stmts.forgetFailures.run(uid);
-      return this.stmts.remove.run(uid).changes === 1;
-    })();
-  }
-
-  injectedFailures(uid: string): number {
-    return Number(this.stmts.failures.get(uid) ?? 0);
-  }
-
+/**
+ * The fake cloud's load balancers keyed by Service uid, and the count of failures injected per
+ * uid (so that "fail 3 times" means 3 across restarts too). Each write commits on its own, never
+ * inside the API server's open batch (an implementation takes a `beforeWrite` that commits it).
+ */
+export interface LoadBalancerStore {
+  get(uid: string): LoadBalancerRow | undefined;
+  /** Ordered by namespace, name, uid. */
+  list(): LoadBalancerRow[];
+  /** Who holds an address, hostname or IP. */
+  holderOf(address: string): AddressHolder | undefined;
+  /** Every IP held (the ip profiles' addresses), in no particular order. */
+  ipAddresses(): string[];
+  /** Throws AddressTaken when another load balancer holds row.address. */
+  insert(row: LoadBalancerRow): void;
+  /** Throws AddressTaken when another load balancer holds `address`. */
+  update(uid: string, address: string, ports: Listener[], updatedAt: string): void;
+  /** Removes a uid's load balancer and its injected-failure count, atomically; false when it had no load balancer. */
+  remove(uid: string): boolean;
+  injectedFailures(uid: string): number;
   /** Counts one more injected failure and returns the new count. */
-  countInjectedFailure(uid: string): number {
-    this.beforeWrite();
-    return Number(this.stmts.countFailure.get(uid));
-  }
-}
-
-function decode(raw: RawRow): LoadBalancerRow {
-  return { ...raw, ports: JSON.parse(raw.ports) as Listener[] };
-}
-
-function translate(err: unknown, address: string): unknown {
-  const code = (err as { code?: string }).code;
-  // Only the address column is UNIQUE; a second row for one uid would be a bug, left as is.
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE') return new AddressTaken(`${address} is already held by another load balancer`);
-  return err;
+  countInjectedFailure(uid: string): number;
 }

@@ -13,6 +13,7 @@ import {
 } from '../../src/cloud/fakeCloud.js';
 import { createRandom } from '../../src/random.js';
 import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
+import { SqliteLoadBalancerStore } from '../../src/storage/sqliteCloudStore.js';
 import { tempDir } from '../support/server.js';
 
 const dirs: string[] = [];
@@ -40,7 +41,7 @@ const stuckClock: CloudClock = {
 
 function cloud(options: Partial<FakeCloudOptions> = {}, { file = dbFile(), seed = 1, clock = recordingClock() as CloudClock } = {}) {
   const db: SqliteDatabase = openDatabase(file);
-  return { cloud: new FakeCloud(db, options, createRandom(seed), clock), db, file };
+  return { cloud: new FakeCloud(new SqliteLoadBalancerStore(db), options, createRandom(seed), clock), db, file };
 }
 
 const uid = (n: number) => `6b1f0c2e-4a7d-4e9b-9c3a-${n.toString(16).padStart(12, '0')}`;
@@ -310,12 +311,13 @@ test('close() settles operations in flight with ShuttingDown and refuses new one
 
 test('bad options are refused at construction', () => {
   const db = openDatabase(':memory:');
+  const lbs = new SqliteLoadBalancerStore(db);
   const random = createRandom(1);
-  assert.throws(() => new FakeCloud(db, { ipPool: '203.0.113.0/31' }, random), /invalid load balancer IP pool/);
-  assert.throws(() => new FakeCloud(db, { ipPool: '2001:db8::/64' }, random), /invalid load balancer IP pool/);
-  assert.throws(() => new FakeCloud(db, { region: 'US_EAST' }, random), /invalid cloud region/);
-  assert.throws(() => new FakeCloud(db, { failureRate: 1.5 }, random), /invalid failure rate/);
-  assert.throws(() => new FakeCloud(db, { provisionDelayMs: -1 }, random), /invalid provisioning delay/);
-  assert.throws(() => new FakeCloud(db, { profile: 'oracle' as FakeCloudOptions['profile'] }, random), /unknown cloud profile/);
+  assert.throws(() => new FakeCloud(lbs, { ipPool: '203.0.113.0/31' }, random), /invalid load balancer IP pool/);
+  assert.throws(() => new FakeCloud(lbs, { ipPool: '2001:db8::/64' }, random), /invalid load balancer IP pool/);
+  assert.throws(() => new FakeCloud(lbs, { region: 'US_EAST' }, random), /invalid cloud region/);
+  assert.throws(() => new FakeCloud(lbs, { failureRate: 1.5 }, random), /invalid failure rate/);
+  assert.throws(() => new FakeCloud(lbs, { provisionDelayMs: -1 }, random), /invalid provisioning delay/);
+  assert.throws(() => new FakeCloud(lbs, { profile: 'oracle' as FakeCloudOptions['profile'] }, random), /unknown cloud profile/);
   db.close();
 });

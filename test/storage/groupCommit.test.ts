@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { LoadBalancerStore } from '../../src/cloud/loadBalancerStore.js';
 import { openDatabase } from '../../src/storage/database.js';
+import { SqliteLoadBalancerStore } from '../../src/storage/sqliteCloudStore.js';
 import { ObjectStore, UniqueViolation, type Change, type ObjectStoreOptions } from '../../src/storage/objectStore.js';
 import { tempDir } from '../support/server.js';
 
@@ -160,7 +160,7 @@ test('writes inside a transaction someone else began join it, and are dispatched
 test("the fake cloud's writes commit on their own, never inside the API server's batch", () => {
   const { db, store, onDisk, done } = setup();
   const peer = new Database(db.name, { readonly: true });
-  const lbs = new LoadBalancerStore(db, () => store.flush());
+  const lbs = new SqliteLoadBalancerStore(db, () => store.flush());
   put(store, 'svc');
   lbs.insert({
     uid: 'u1',

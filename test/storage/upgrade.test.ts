@@ -105,8 +105,9 @@ test('every old object reads back over HTTP, alone and in its list, with the sam
     const got = byKey(list.items);
     for (const [key, want] of byKey(old.lists[resource].items)) {
       assert.deepEqual(got.get(key), want, `${resource} ${key} in the list`);
-      const one = (await request(url).get(path(resource, want)).expect(200)).body;
-      assert.deepEqual(one, byKey(old.objects[resource]).get(key), `GET ${resource} ${key}`);
+      const answered: Obj = byKey(old.objects[resource]).get(key)!;
+      const one: Obj = (await request(url).get(path(resource, want)).expect(200)).body;
+      assert.deepEqual(one, answered, `GET ${resource} ${key}`);
       assert.equal(one.metadata.uid, want.metadata.uid);
       assert.equal(one.metadata.resourceVersion, want.metadata.resourceVersion);
     }

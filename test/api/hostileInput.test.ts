@@ -570,3 +570,33 @@ describe('the update that removes the last finalizer deletes the Service and fre
     assert.equal(again.status, 201, `30555 was leaked: ${again.body}`);
   });
 });
+
+describe('a JSON patch that moves a location into one of its children', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+    await send(t.url, 'POST', services, '{"metadata":{"name":"mv"},"spec":{"ports":[{"port":80}]}}');
+  });
+  after(async () => t.stop());
+
+  // Found by the long fuzz run (#33375): moving the whole document ("") into /spec/clusterIP made
+  // an object that contains itself, and the walk after the patch overflowed (500). RFC 6902
+  // forbids such a move; kube's jsonPatcher answers a patch that cannot apply with a 422.
+  test('is a 422, and the Service is unchanged', async () => {
+    for (const [from, path] of [
+      ['', '/spec/clusterIP'],
+      ['/spec', '/spec/ports/0'],
+    ]) {
+      const answer = await send(t.url, 'PATCH', `${services}/mv`, JSON.stringify([{ op: 'move', from, path }]), {
+        'content-type': 'application/json-patch+json',
+      });
+      const status = assertStatus(answer, 422, 'Invalid');
+      assert.equal(status.message, 'the server rejected our request due to an error in our request');
+    }
+    const got = JSON.parse((await send(t.url, 'GET', `${services}/mv`, undefined)).body);
+    assert.deepEqual(
+      got.spec.ports.map((p: { port: number }) => p.port),
+      [80],
+    );
+  });
+});

@@ -47,6 +47,12 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, me
       const invalidOp = fastJsonPatch.validate(patch as Operation[]);
       if (invalidOp) throw badRequest(invalidOp.message.split('\n')[0]);
       try {
+        // RFC 6902 4.4: a location cannot be moved into one of its children. fast-json-patch does
+        // not check, and moving the document into itself leaves a cycle nothing can serialize.
+        for (const op of patch as Operation[]) {
+          if (op.op === 'move' && typeof op.from === 'string' && typeof op.path === 'string' && op.path.startsWith(`${op.from}/`))
+            throw new Error('move into a child');
+        }
         return fastJsonPatch.applyPatch(structuredClone(current), patch as Operation[], true, false).newDocument;
       } catch {
         // kube-apiserver's jsonPatcher answers a failed Apply (a `test` that does not hold, a path

@@ -313,11 +313,20 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       await cloud.close();
       await stopping;
       await repairing;
+      // In-flight requests get a grace period to finish; a connection still open after it is
+      // cut, so a client that never hangs up (fetch keeps its socket after aborting a watch)
+      // cannot hold the shutdown for the keep-alive timeout.
+      const cut = setTimeout(() => app.server.closeAllConnections(), shutdownGraceMs);
+      cut.unref();
       await app.close();
+      clearTimeout(cut);
       await storage.close();
     },
   };
 }
+
+/** How long close() lets in-flight requests finish before it cuts their connections. */
+const shutdownGraceMs = 5_000;
 
 // 127.0.0.0/8 and ::1 (and their IPv4-mapped form) reach only this machine.
 function isLoopback(address: string): boolean {

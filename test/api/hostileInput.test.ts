@@ -600,3 +600,32 @@ describe('a JSON patch that moves a location into one of its children', () => {
     );
   });
 });
+
+describe('shutdown', () => {
+  // Found while writing the upgrade test: fetch keeps its socket after aborting a watch, and
+  // SIGTERM waited out the 72 s keep-alive timeout for it. Connections still open after the
+  // grace period (5 s) are cut.
+  test('a client that aborts a watch and never hangs up cannot hold SIGTERM for the keep-alive timeout', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, ['dist/cli.js', '--port', '0', '--db', join(dir, 'db.sqlite')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    const url = await new Promise<string>((resolve) => {
+      child.stdout.on('data', () => {
+        const m = /at (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+    });
+    const abort = new AbortController();
+    const res = await fetch(`${url}${services}?watch=true`, { signal: abort.signal });
+    await res.body?.getReader().read();
+    abort.abort();
+    const started = Date.now();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    const took = Date.now() - started;
+    // Not a speed assertion: the bound is the grace period plus slack, far below 72 s.
+    assert.ok(took < 20_000, `shutdown took ${took} ms`);
+  });
+});

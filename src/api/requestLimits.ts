@@ -11,7 +11,7 @@
 //   with Status objects too, since every client of ours decodes one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
-import { StatusError } from '../registry/errors.js';
+import { failure } from '../registry/errors.js';
 import { sendStatus } from './statusErrors.js';
 
 export interface RequestLimits {
@@ -20,13 +20,8 @@ export interface RequestLimits {
   maxMutatingRequestsInflight: number;
 }
 
-const statusError = (code: number, reason: string, message: string, details: Record<string, unknown> = {}) =>
-  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code } as ConstructorParameters<
-    typeof StatusError
-  >[0]);
-
 /** apiserver's maxinflight/APF refusal, as a Status (client-go retries on it after Retry-After). */
-export const tooManyRequests = () => statusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 });
+export const tooManyRequests = () => failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 });
 
 /** Watches (and nothing else we serve) are long-running: no timeout, no in-flight slot. */
 function isLongRunning(req: FastifyRequest): boolean {
@@ -38,7 +33,7 @@ function isLongRunning(req: FastifyRequest): boolean {
 }
 
 /** The timeout filter's answer (errors.NewTimeoutError). */
-export const requestTimedOut = () => statusError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded');
+export const requestTimedOut = () => failure(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {});
 
 /** Options for Fastify(): Node's request and header timeouts, checked every second. */
 export function serverTimeouts(limits: RequestLimits) {

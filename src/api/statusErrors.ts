@@ -2,7 +2,7 @@
 // out as they are; framework errors are mapped to the code a real apiserver would give; any
 // other error is a bug, logged here and answered with a 500 that reveals nothing internal.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StatusError, badRequest, internalError, methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
+import { StatusError, badRequest, failure, internalError, methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
 import { sendJson } from './respond.js';
 
 const acceptedBodies = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
@@ -21,18 +21,7 @@ export function installStatusErrors(app: FastifyInstance): void {
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return sendStatus(reply, unsupportedMediaType(acceptedBodies));
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendStatus(
-          reply,
-          new StatusError({
-            kind: 'Status',
-            apiVersion: 'v1',
-            metadata: {},
-            status: 'Failure',
-            message: 'the request body is too large',
-            reason: 'RequestEntityTooLarge',
-            code: 413,
-          }),
-        );
+        return sendStatus(reply, failure(413, 'RequestEntityTooLarge', 'the request body is too large'));
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
         return sendStatus(reply, badRequest('the request body is empty or malformed'));
@@ -45,19 +34,7 @@ export function installStatusErrors(app: FastifyInstance): void {
     return sendStatus(reply, internalError('an unexpected error occurred; see the server log'));
   });
   app.setNotFoundHandler((_request, reply) => {
-    return sendStatus(
-      reply,
-      new StatusError({
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: 'the server could not find the requested resource',
-        reason: 'NotFound',
-        details: {},
-        code: 404,
-      }),
-    );
+    return sendStatus(reply, failure(404, 'NotFound', 'the server could not find the requested resource', {}));
   });
 }
 
@@ -67,18 +44,7 @@ export function installStatusErrors(app: FastifyInstance): void {
  */
 export function answerRouterError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    sendStatus(
-      reply,
-      new StatusError({
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: 'the request URI is too long',
-        reason: 'RequestURITooLong',
-        code: 414,
-      }),
-    );
+    sendStatus(reply, failure(414, 'RequestURITooLong', 'the request URI is too long'));
     return;
   }
   sendStatus(reply, badRequest(`invalid request path: ${error.message}`));

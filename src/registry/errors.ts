@@ -22,6 +22,15 @@ function status(code: number, reason: string | undefined, message: string, detai
   return new StatusError(s);
 }
 
+/**
+ * A Status with exactly these fields, for answers that name no object (the HTTP layer's own);
+ * `details` is written only when given, as an empty object if it is one.
+ */
+export const failure = (code: number, reason: string, message: string, details?: StatusDetails): StatusError =>
+  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code } as Status & {
+    code: number;
+  });
+
 /** {name, group, kind} in Go's field order; group omitted for the core group. */
 function details(resource: string, name: string | undefined, group = ''): StatusDetails {
   const d: StatusDetails = {};

@@ -1,7 +1,7 @@
 // The three patch types kube-apiserver accepts for Services, with its error codes: a patch
 // document that cannot be read is a 400; a JSON patch whose operation cannot apply is a 422.
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { StatusError, badRequest } from '../errors.js';
+import { StatusError, badRequest, failure } from '../errors.js';
 import { PatchError, applyStrategicMergePatch, type PatchMeta } from './strategicMerge.js';
 import { getOwn, setOwn } from '../../model/ownProperty.js';
 
@@ -36,10 +36,7 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, me
       } catch (err) {
         // kube-apiserver answers some malformed patches with a 500; a bad patch is bad input, so
         // only the 422 class keeps its code and the rest are 400s.
-        if (err instanceof PatchError)
-          throw err.status === 422
-            ? new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'Invalid', code: 422 })
-            : badRequest(err.message);
+        if (err instanceof PatchError) throw err.status === 422 ? failure(422, 'Invalid', err.message) : badRequest(err.message);
         throw err;
       }
     case 'json': {
@@ -58,16 +55,7 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, me
         // kube-apiserver's jsonPatcher answers a failed Apply (a `test` that does not hold, a path
         // that does not exist) with NewGenericServerResponse(422, ...), whose fixed message
         // replaces the patch library's; kubectl prints "The request is invalid: <message>".
-        throw new StatusError({
-          kind: 'Status',
-          apiVersion: 'v1',
-          metadata: {},
-          status: 'Failure',
-          message: 'the server rejected our request due to an error in our request',
-          reason: 'Invalid',
-          details: {},
-          code: 422,
-        });
+        throw failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
       }
     }
   }

@@ -259,6 +259,8 @@ export class Metrics {
       if (entry.watch) {
         // Long-running: not in flight and not in the duration histogram; counted when it ends.
         res.once('close', () => {
+          // The gate decides what is long-running on its own; a slot it did give comes back.
+          this.options.gate?.leave(reply);
           if (res.headersSent) this.count(entry, res.statusCode);
         });
       } else {

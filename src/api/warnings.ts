@@ -3,36 +3,7 @@
 // bytes. A text with control characters is not sent at all. Field names inside a text are
 // quoted as Go's %q does, so a client's bytes can never put a control character in a header.
 
-/** Go's strconv.Quote: printable runes as they are, everything else escaped. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (c === 0x07) out += '\\a';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0b) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (!isPrintable(c)) out += c > 0xffff ? `\\U${c.toString(16).padStart(8, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
-
-// Go's unicode.IsPrint for the ranges a JSON key can bring: C1 controls, lone surrogates (JS
-// strings can hold them; Go's decoder turns them into U+FFFD), format characters and the
-// non-characters at the end of each plane.
-function isPrintable(c: number): boolean {
-  if (c >= 0x80 && c <= 0x9f) return false;
-  if (c >= 0xd800 && c <= 0xdfff) return false;
-  if (c === 0xad || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c === 0xfeff) return false;
-  if ((c & 0xfffe) === 0xfffe) return false;
-  return true;
-}
+import { goQuote } from '../goQuote.js';
 
 // Go's unicode.IsControl: C0, DEL and C1.
 const hasControl = (s: string) => /[\u0000-\u001f\u007f-\u009f]/.test(s);

@@ -13,6 +13,7 @@
 // FieldSelector.Transform(ConvertFieldLabel).
 
 import { isQualifiedName, isValidLabelValue } from './validation/names.js';
+import { goQuote } from '../goQuote.js';
 
 export class SelectorParseError extends Error {
   override name = 'SelectorParseError';
@@ -25,51 +26,6 @@ export class SelectorParseError extends Error {
 /** Byte-wise comparison, as Go's string ordering (sort.Strings). */
 function compareGoStrings(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-
-/** strconv.Quote / fmt %q for a string. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (ch === '"' || ch === '\\') {
-      out += `\\${ch}`;
-    } else if (cp < 0x80 ? cp >= 0x20 && cp < 0x7f : printable.test(ch)) {
-      out += cp >= 0xd800 && cp <= 0xdfff ? '\ufffd' : ch;
-    } else {
-      switch (ch) {
-        case '\x07':
-          out += '\\a';
-          break;
-        case '\b':
-          out += '\\b';
-          break;
-        case '\f':
-          out += '\\f';
-          break;
-        case '\n':
-          out += '\\n';
-          break;
-        case '\r':
-          out += '\\r';
-          break;
-        case '\t':
-          out += '\\t';
-          break;
-        case '\v':
-          out += '\\v';
-          break;
-        default:
-          if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-          else if (cp >= 0xd800 && cp <= 0xdfff) out += '\ufffd';
-          else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-          else out += `\\U${cp.toString(16).padStart(8, '0')}`;
-      }
-    }
-  }
-  return `${out}"`;
 }
 
 /** field.Invalid(path, value, detail).Error() for a string value. */

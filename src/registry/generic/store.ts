@@ -247,33 +247,26 @@ export class GenericStore<T extends KubeObject> {
     }
   }
 
-  /** PUT. Where the strategy allows it, a PUT to a missing name creates it (201). */
-  update(namespace: string, name: string, input: T, options: WriteOptions = {}): { object: T; created: boolean } {
+  /** PUT. Where the strategy allows it, a PUT to a missing name creates it (201); /status never does. */
+  update(namespace: string, name: string, input: T, options: WriteOptions & { subresource?: Subresource } = {}): { object: T; created: boolean } {
     const obj = structuredClone(input);
     const ns = this.scope(namespace);
+    const subresource = options.subresource ?? 'main';
     this.checkUpdateTarget(ns, name, obj);
     this.strategy.defaults?.(obj);
     return this.run(options, (tx) => {
       const current = this.row(ns, name);
       if (!current) {
-        if (!this.strategy.allowCreateOnUpdate || obj.metadata!.resourceVersion) throw notFound(this.resource, name, this.group);
+        if (subresource === 'status' || !this.strategy.allowCreateOnUpdate || obj.metadata!.resourceVersion) throw notFound(this.resource, name, this.group);
         return { object: this.createIn(tx, ns, obj), created: true };
       }
-      return { object: this.updateIn(tx, current, obj, 'main'), created: false };
+      return { object: this.updateIn(tx, current, obj, subresource), created: false };
     });
   }
 
   /** PUT on /status. */
   updateStatus(namespace: string, name: string, input: T, options: WriteOptions = {}): T {
-    const obj = structuredClone(input);
-    const ns = this.scope(namespace);
-    this.checkUpdateTarget(ns, name, obj);
-    this.strategy.defaults?.(obj);
-    return this.run(options, (tx) => {
-      const current = this.row(ns, name);
-      if (!current) throw notFound(this.resource, name, this.group);
-      return this.updateIn(tx, current, obj, 'status');
-    });
+    return this.update(namespace, name, input, { ...options, subresource: 'status' }).object;
   }
 
   /** PATCH: the mutation runs against the current object inside the transaction. */

@@ -8,6 +8,7 @@
 
 import { isV4Mapped, parseCIDRSloppy, parseIPSloppy } from '../../net/ip.js';
 import type { FieldError, FieldErrorType } from './fieldErrors.js';
+import { goQuote } from '../../goQuote.js';
 
 /** len() of a Go string: UTF-8 byte length. */
 export function byteLen(s: string): number {
@@ -309,48 +310,6 @@ export function strictCIDRProblem(s: string): string | null {
 
 // ---------------------------------------------------------------------------------------------
 // Go-syntax rendering for values goValue() cannot express.
-
-/** strconv.Quote */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if ((cp >= 0x80 && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029 || (cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfeff)
-      out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
 
 /** %#v of a []T whose elements are strings (T a string type): nil → `[]T(nil)`. */
 export function goStringSlice(typeName: string, values: readonly string[] | undefined | null): string {

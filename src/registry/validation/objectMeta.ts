@@ -25,7 +25,6 @@ import type { ObjectMeta } from '../../model/meta.js';
 import { type FieldError, forbidden, invalid, required, tooLong } from './fieldErrors.js';
 import {
   byteLen,
-  goQuote,
   goStringSlice,
   goTime,
   isQualifiedName,
@@ -35,6 +34,7 @@ import {
   type NameValidator,
   rawValueError,
 } from './names.js';
+import { goQuote } from '../../goQuote.js';
 
 /** TotalAnnotationSizeLimitB: 256 kB */
 export const TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10);

@@ -45,7 +45,6 @@ import type { Namespace } from '../../model/namespace.js';
 import type { Service } from '../../model/service.js';
 import { type FieldError, duplicate, forbidden, internal, invalid, notSupported, required } from './fieldErrors.js';
 import {
-  goQuote,
   goStringSlice,
   isDNS1123Label,
   isDNS1123Subdomain,
@@ -80,6 +79,7 @@ export {
   isIPv6String,
   parseIP,
 } from './names.js';
+import { goQuote } from '../../goQuote.js';
 export { parseCIDRSloppy, parseIPSloppy } from '../../net/ip.js';
 export { validateObjectMeta, validateObjectMetaUpdate } from './objectMeta.js';
 

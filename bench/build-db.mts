@@ -25,17 +25,19 @@ try {
   db.pragma('cache_size = -400000');
   // Creates made with no pause between them share one COMMIT (the store's group commit); the
   // rows are the same as from separate requests, only the number of commits is smaller.
-  const batch = (from: number, to: number) => {
+  const batch = async (from: number, to: number) => {
+    const creates: Promise<unknown>[] = [];
     for (let i = from; i < to; i++) {
-      server.services.create('default', { metadata: { name: `svc-${String(i).padStart(6, '0')}` }, spec: { ports: [{ port: 80 }] } });
+      creates.push(server.services.create('default', { metadata: { name: `svc-${String(i).padStart(6, '0')}` }, spec: { ports: [{ port: 80 }] } }));
     }
-    server.store.flush();
+    await Promise.all(creates);
+    await server.store.durable();
   };
   const t0 = performance.now();
   let made = 0;
   const written: Record<number, number> = {};
   for (const count of counts) {
-    for (; made < count; made = Math.min(count, made + 1000)) batch(made, Math.min(count, made + 1000));
+    for (; made < count; made = Math.min(count, made + 1000)) await batch(made, Math.min(count, made + 1000));
     await db.backup(`${prefix}-${count}.db`);
     written[count] = Math.round(performance.now() - t0);
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { applyRepair, configuredPools, planRepair, type Finding } from './allocators/repair.js';
 import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
 import { ConfigError, parseArgs, resolveOptions, usage, type SvcplaneOptions } from './config.js';
-import { openSqliteStorage } from './storage/sqliteStorage.js';
+import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { groupVersionsOf, openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
 import { installProcessGuards } from './api/lastResort.js';
@@ -63,9 +63,9 @@ async function repairDatabase(args: string[], options: SvcplaneOptions): Promise
   const storage = openSqliteStorage(options.db, { checkpointer: false });
   try {
     const { store } = storage;
-    const findings = planRepair(store, configuredPools(parseServiceCIDRs(options.serviceCidr), PortRange.parse(options.nodePortRange)));
-    const applied = dryRun ? new Set<Finding>() : new Set(applyRepair(store, findings));
-    store.flush();
+    const findings = await planRepair(store, configuredPools(parseServiceCIDRs(options.serviceCidr), PortRange.parse(options.nodePortRange)));
+    const applied = dryRun ? new Set<Finding>() : new Set(await applyRepair(store, findings));
+    await store.durable();
     const fixable = (f: Finding) => f.type === 'leak' || f.type === 'repair';
     for (const f of findings) {
       const note = fixable(f) ? (dryRun ? ' (dry run: not fixed)' : applied.has(f) ? '' : ' (changed meanwhile: not fixed)') : '';

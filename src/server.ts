@@ -39,7 +39,7 @@ import { NamespaceRegistry } from './registry/namespaceRegistry.js';
 import { ServiceAllocation } from './registry/serviceAllocation.js';
 import { ServiceRegistry } from './registry/serviceRegistry.js';
 import type { ObjectStore } from './storage/objectStore.js';
-import { openSqliteStorage } from './storage/sqliteStorage.js';
+import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { WatchHub } from './watch/watchHub.js';
 import { FakeCloud, systemClock, type CloudProvider } from './cloud/fakeCloud.js';
 import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
@@ -96,15 +96,15 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     (range, i) => new ServiceIPAllocator(range, childRandom(random, i === 0 ? 'service-ip' : `service-ip/${range.family}`).float),
   );
   const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange), childRandom(random, 'node-port').float);
-  for (const a of serviceIPs) a.load(store);
-  nodePorts.load(store);
+  for (const a of serviceIPs) await a.load(store);
+  await nodePorts.load(store);
   // Keyed by the revision the database starts at: a fresh database replays exactly, and a restart
   // with the same seed does not hand out UIDs the first run already used.
   const ids = options.seed === undefined ? randomIdentities : seededIdentities(childRandom(random, `identities@${store.currentRevision()}`));
   const namespaces = new NamespaceRegistry(store, ids);
   const services = new ServiceRegistry(store, new ServiceAllocation(serviceIPs, nodePorts), namespaces, ids);
   const events = new EventRegistry(store, namespaces, { ttlMs: options.eventTtl, identities: ids });
-  namespaces.bootstrap();
+  await namespaces.bootstrap();
   const extraResources = extensions.resources?.({ store, namespaces, identities: ids }) ?? [];
   const extraDefinitions = Object.assign({}, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<string, TSchema>;
 
@@ -170,9 +170,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
 
   const repair = new RepairController(store, {
     pools: () => configuredPools(serviceIPRanges, nodePorts.range),
-    reload: () => {
-      for (const a of serviceIPs) a.load(store);
-      nodePorts.load(store);
+    reload: async () => {
+      for (const a of serviceIPs) await a.load(store);
+      await nodePorts.load(store);
     },
     log: (f) => app.log.warn({ allocation: { type: f.type, pool: f.pool, value: f.value } }, f.message),
     count: (f) => metrics.repairError(f.kind, f.type),
@@ -188,11 +188,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   // Expiry stands in for etcd's lease on each event (kube-apiserver's --event-ttl); the sweep
   // timer is unref'd and stops on close.
   const eventExpiry = setInterval(() => {
-    try {
-      events.expire();
-    } catch (err) {
-      app.log.error(err, 'expiring events failed');
-    }
+    events.expire().catch((err: unknown) => app.log.error(err, 'expiring events failed'));
   }, 60_000);
   eventExpiry.unref();
   app.addHook('onClose', async () => clearInterval(eventExpiry));
@@ -228,7 +224,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   // --load: fixtures go in before the server listens; a bad one fails the start (FixtureError).
   if (options.load !== undefined) {
     try {
-      const summary = loadFixtures(options.load, {
+      const summary = await loadFixtures(options.load, {
         services,
         namespaces,
         warn: (msg) => app.log.warn(msg),
@@ -287,8 +283,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       await app.listen({ host: options.host, port: options.port });
       const address = app.server.address() as AddressInfo;
       // The `kubernetes` Service points at this server, so it is made once the port is known.
-      services.bootstrapKubernetesService(serviceIPs[0].firstAddress(), address.port);
-      cloudController.start();
+      await services.bootstrapKubernetesService(serviceIPs[0].firstAddress(), address.port);
+      await cloudController.start();
       // The first run starts with the server instead of gating readiness as kube-apiserver's
       // does: it reads every Service, about 0.7 s at 100,000, and start-up stays well under a
       // second. It yields between chunks, and re-checks each fix against the state it applies to.

@@ -8,7 +8,7 @@
 //   GET   .../services/NAME, /count   for the benchmark's own bookkeeping
 // Run: node --import tsx bench/baselines/fastify-sqlite.mts DB_FILE
 import Database from 'better-sqlite3';
-import { backstopPages, Checkpointer } from '../../src/storage/checkpointer.js';
+import { backstopPages, Checkpointer } from '../../src/storage/sqlite/checkpointer.js';
 import Fastify from 'fastify';
 import { randomUUID } from 'node:crypto';
 

@@ -33,8 +33,8 @@ export class AllocationView {
     private readonly since: string,
   ) {}
 
-  private object(pool: string, spec: Allocation['spec'], inRange: (v: string) => boolean, size: bigint): Allocation {
-    const held = holders(this.store.allocations(pool), inRange);
+  private async object(pool: string, spec: Allocation['spec'], inRange: (v: string) => boolean, size: bigint): Promise<Allocation> {
+    const held = holders(await this.store.allocations(pool), inRange);
     const used = held.filter((h) => h.inRange).length;
     return {
       kind: 'Allocation',
@@ -45,26 +45,29 @@ export class AllocationView {
     };
   }
 
-  list(): Allocation[] {
-    const items = this.serviceIPs.map((a) =>
-      this.object(
-        a.pool,
-        { type: 'ClusterIP', ipFamily: a.family, range: a.range.cidr, staticBandSize: a.staticBand },
-        (v) => a.range.contains(v),
-        a.range.size,
-      ),
-    );
+  async list(): Promise<Allocation[]> {
+    const items: Allocation[] = [];
+    for (const a of this.serviceIPs) {
+      items.push(
+        await this.object(
+          a.pool,
+          { type: 'ClusterIP', ipFamily: a.family, range: a.range.cidr, staticBandSize: a.staticBand },
+          (v) => a.range.contains(v),
+          a.range.size,
+        ),
+      );
+    }
     const configured = new Set(this.serviceIPs.map((a) => a.pool));
     // A family no longer configured, whose Services still hold their addresses.
-    for (const pool of this.store.allocationPools()) {
+    for (const pool of await this.store.allocationPools()) {
       if (pool === nodePortPool || configured.has(pool) || !pool.startsWith('service-ip/')) continue;
       const family = pool.slice('service-ip/'.length) as IPFamily;
-      items.push(this.object(pool, { type: 'ClusterIP', ipFamily: family, range: '', staticBandSize: 0 }, () => false, 0n));
+      items.push(await this.object(pool, { type: 'ClusterIP', ipFamily: family, range: '', staticBandSize: 0 }, () => false, 0n));
     }
     items.sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
     const ports = this.nodePorts;
     items.push(
-      this.object(
+      await this.object(
         nodePortPool,
         { type: 'NodePort', range: String(ports.range), staticBandSize: ports.staticBand },
         (v) => ports.range.offsetOf(v) !== undefined,
@@ -74,7 +77,7 @@ export class AllocationView {
     return items;
   }
 
-  get(name: string): Allocation | undefined {
-    return this.list().find((a) => a.metadata?.name === name);
+  async get(name: string): Promise<Allocation | undefined> {
+    return (await this.list()).find((a) => a.metadata?.name === name);
   }
 }

@@ -95,30 +95,30 @@ export class BandedAllocator {
   }
 
   /** Reserves a requested value; returns its canonical spelling, which is what is stored. */
-  allocate(tx: WriteTx, value: string, owner: Owner): string {
+  async allocate(tx: WriteTx, value: string, owner: Owner): Promise<string> {
     if (this.range.offsetOf(value) === undefined) throw new AllocationError('notInRange', value);
     const key = this.range.canonical(value);
-    if (this.used.has(key) || !this.take(tx, key, owner)) throw new AllocationError('allocated', value);
+    if (this.used.has(key) || !(await this.take(tx, key, owner))) throw new AllocationError('allocated', value);
     return key;
   }
 
-  allocateNext(tx: WriteTx, owner: Owner): string {
+  async allocateNext(tx: WriteTx, owner: Owner): Promise<string> {
     // A pick the table already holds (a row written behind this server's back) is marked used
     // and another is tried, as kube's allocator retries after a "mid-air collision".
     for (;;) {
       const offset = this.pickFreeOffset();
       if (offset === undefined) throw new AllocationError('full', 'range is full');
       const value = this.range.valueAt(offset);
-      if (this.take(tx, value, owner)) return value;
+      if (await this.take(tx, value, owner)) return value;
     }
   }
 
   /** Frees a value when the transaction commits; until then it stays held (a deferred release). */
-  release(tx: WriteTx, value: string, owner: Owner): void {
+  async release(tx: WriteTx, value: string, owner: Owner): Promise<void> {
     const key = this.range.canonical(value);
     // Only what the owner holds is freed: an object may carry a value it never held (a nodePort
     // on an ExternalName service), and that value may belong to someone else.
-    if (tx.release(this.pool, key, owner.uid))
+    if (await tx.release(this.pool, key, owner.uid))
       tx.onCommit(() => {
         this.used.delete(key);
         this.outsideValues?.delete(key);
@@ -130,9 +130,9 @@ export class BandedAllocator {
    * not know (someone edited the database under a running server). That value is then marked
    * used for good: it is held, just not by anyone this server allocated it to.
    */
-  private take(tx: WriteTx, value: string, owner: Owner): boolean {
+  private async take(tx: WriteTx, value: string, owner: Owner): Promise<boolean> {
     try {
-      tx.allocate({ pool: this.pool, value, ...owner });
+      await tx.allocate({ pool: this.pool, value, ...owner });
     } catch (err) {
       if (!(err instanceof UniqueViolation && err.what === 'allocation')) throw err;
       this.used.add(value);

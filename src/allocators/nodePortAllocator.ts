@@ -24,32 +24,32 @@ export class NodePortAllocator {
     return this.core.staticBand;
   }
 
-  load(store: ObjectStore): void {
-    this.core.load(store.allocatedValues(this.core.pool));
+  async load(store: ObjectStore): Promise<void> {
+    this.core.load(await store.allocatedValues(this.core.pool));
   }
 
   has(port: number): boolean {
     return this.core.has(String(port));
   }
 
-  allocate(tx: WriteTx, port: number, owner: Owner): void {
+  async allocate(tx: WriteTx, port: number, owner: Owner): Promise<void> {
     try {
-      this.core.allocate(tx, String(port), owner);
+      await this.core.allocate(tx, String(port), owner);
     } catch (err) {
       throw this.describe(err);
     }
   }
 
-  allocateNext(tx: WriteTx, owner: Owner): number {
+  async allocateNext(tx: WriteTx, owner: Owner): Promise<number> {
     try {
-      return Number(this.core.allocateNext(tx, owner));
+      return Number(await this.core.allocateNext(tx, owner));
     } catch (err) {
       throw this.describe(err);
     }
   }
 
-  release(tx: WriteTx, port: number, owner: Owner): void {
-    this.core.release(tx, String(port), owner);
+  async release(tx: WriteTx, port: number, owner: Owner): Promise<void> {
+    return this.core.release(tx, String(port), owner);
   }
 
   stats(): { size: bigint; used: number; outside: number } {

@@ -8,7 +8,7 @@
 // because its allocator and etcd can disagree for a moment, ours cannot.
 import type { Service } from '../model/service.js';
 import { needsClusterIP, needsHealthCheckNodePort, needsNodePort, serviceNodePorts } from '../registry/serviceStrategy.js';
-import type { AllocationRow, ObjectStore } from '../storage/objectStore.js';
+import type { AllocationRow, ObjectStore, ReadTx } from '../storage/objectStore.js';
 import { canonicalIP, familyOfIP, type IPRange, type PortRange } from './ipRange.js';
 import { nodePortPool } from './nodePortAllocator.js';
 import { serviceIPPool } from './serviceIPAllocator.js';
@@ -75,17 +75,19 @@ const kindOf = (pool: string): Finding['kind'] => (pool === nodePortPool ? 'node
 // About 3 ms of work on this machine: a request arriving during a pass waits at most that long.
 const chunk = 500;
 const keyOf = (pool: string, value: string) => `${pool}\0${value}`;
+/** Ends a pass that is planning when the controller stops. */
+const stoppedError = new Error('repair stopped');
 
 /**
- * Compares the Services with the allocations table, changing nothing, in chunks: it yields
- * between chunks so that a caller on the event loop can let requests through. The pass is not
- * a snapshot; applyRepair re-checks each finding against the state at that moment.
+ * Compares the Services with the allocations table, changing nothing, in chunks, with `pause`
+ * between them so that a caller on the event loop can let requests through. The pass is not a
+ * snapshot; applyRepair re-checks each finding against the state at that moment.
  */
-export function* planRepairSteps(store: ObjectStore, configured: readonly ConfiguredPool[]): Generator<void, Finding[]> {
+export async function planRepair(store: ObjectStore, configured: readonly ConfiguredPool[], pause: () => Promise<void> = async () => {}): Promise<Finding[]> {
   const pools = new Map(configured.map((p) => [p.pool, p]));
   const holders = new Map<string, Holder[]>();
   for (let after = { namespace: '', name: '' }; ; ) {
-    const page = store.scanObjects('services', after, chunk);
+    const page = await store.scanObjects('services', after, chunk);
     for (const obj of page) {
       const holder = { namespace: obj.namespace, name: obj.name, uid: obj.uid };
       for (const c of claims(JSON.parse(obj.body) as Service)) {
@@ -97,22 +99,22 @@ export function* planRepairSteps(store: ObjectStore, configured: readonly Config
     }
     if (page.length < chunk) break;
     after = page[page.length - 1];
-    yield;
+    await pause();
   }
   const rows = new Map<string, AllocationRow>();
   for (let after = { pool: '', value: '' }; ; ) {
-    const page = store.scanAllocations(after, chunk);
+    const page = await store.scanAllocations(after, chunk);
     for (const row of page) rows.set(keyOf(row.pool, row.value), row);
     if (page.length < chunk) break;
     after = page[page.length - 1];
-    yield;
+    await pause();
   }
 
   const findings: Finding[] = [];
   const name = (h: Holder) => `${h.namespace}/${h.name}`;
   let done = 0;
   for (const [k, list] of holders) {
-    if (++done % chunk === 0) yield;
+    if (++done % chunk === 0) await pause();
     const [pool, value] = k.split('\0');
     const kind = kindOf(pool);
     const config = pools.get(pool);
@@ -156,7 +158,7 @@ export function* planRepairSteps(store: ObjectStore, configured: readonly Config
     }
   }
   for (const [k, row] of rows) {
-    if (++done % chunk === 0) yield;
+    if (++done % chunk === 0) await pause();
     if (holders.has(k)) continue;
     const kind = kindOf(row.pool);
     findings.push({
@@ -172,17 +174,9 @@ export function* planRepairSteps(store: ObjectStore, configured: readonly Config
 }
 
 /** The whole comparison at once: for a stopped server's database (svcplane repair). */
-export function planRepair(store: ObjectStore, configured: readonly ConfiguredPool[]): Finding[] {
-  const steps = planRepairSteps(store, configured);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
-}
-
 /** Whether the Service stored under `holder`'s name is still that Service and still holds the value. */
-function stillHolds(store: ObjectStore, holder: Holder, pool: string, value: string): boolean {
-  const current = store.get({ resource: 'services', namespace: holder.namespace, name: holder.name });
+async function stillHolds(tx: ReadTx, holder: Holder, pool: string, value: string): Promise<boolean> {
+  const current = await tx.get({ resource: 'services', namespace: holder.namespace, name: holder.name });
   if (!current || current.uid !== holder.uid) return false;
   return claims(JSON.parse(current.body) as Service).some((c) => c.pool === pool && c.value === value);
 }
@@ -191,21 +185,21 @@ function stillHolds(store: ObjectStore, holder: Holder, pool: string, value: str
  * Applies a plan's fixes in one transaction, each only if it still holds: the plan may be
  * older than the writes made while it was being drawn up. Returns the fixes made.
  */
-export function applyRepair(store: ObjectStore, findings: readonly Finding[]): Finding[] {
+export async function applyRepair(store: ObjectStore, findings: readonly Finding[]): Promise<Finding[]> {
   const applied: Finding[] = [];
-  store.transaction((tx) => {
+  await store.transaction(async (tx) => {
     for (const f of findings) {
       if (!f.remove && !f.insert) continue;
-      const row = store.allocation(f.pool, f.value);
+      const row = await tx.allocation(f.pool, f.value);
       if (f.type === 'leak') {
-        if (!row || row.uid !== f.remove!.uid || stillHolds(store, row, f.pool, f.value)) continue;
+        if (!row || row.uid !== f.remove!.uid || (await stillHolds(tx, row, f.pool, f.value))) continue;
       } else {
         const holder = f.insert!;
-        if (!stillHolds(store, holder, f.pool, f.value)) continue;
-        if (f.remove ? row?.uid !== f.remove.uid || stillHolds(store, row, f.pool, f.value) : row) continue;
+        if (!(await stillHolds(tx, holder, f.pool, f.value))) continue;
+        if (f.remove ? row?.uid !== f.remove.uid || (await stillHolds(tx, row, f.pool, f.value)) : row) continue;
       }
-      if (f.remove) tx.release(f.remove.pool, f.remove.value, f.remove.uid);
-      if (f.insert) tx.allocate(f.insert);
+      if (f.remove) await tx.release(f.remove.pool, f.remove.value, f.remove.uid);
+      if (f.insert) await tx.allocate(f.insert);
       applied.push(f);
     }
   });
@@ -215,7 +209,7 @@ export function applyRepair(store: ObjectStore, findings: readonly Finding[]): F
 export interface RepairControllerOptions {
   pools(): ConfiguredPool[];
   /** Refreshes the in-memory allocators from the table after a fix. */
-  reload(): void;
+  reload(): Promise<void>;
   log(finding: Finding): void;
   count(finding: Finding): void;
   /** A run that failed (the database went away): logged, and the next run tries again. */
@@ -255,15 +249,17 @@ export class RepairController {
 
   private async pass(): Promise<Finding[]> {
     if (this.stopped) return [];
-    const steps = planRepairSteps(this.store, this.options.pools());
-    let next = steps.next();
-    while (!next.done) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (this.stopped) return [];
-      next = steps.next();
+    let findings: Finding[];
+    try {
+      findings = await planRepair(this.store, this.options.pools(), async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopped) throw stoppedError;
+      });
+    } catch (err) {
+      if (err === stoppedError) return [];
+      throw err;
     }
-    const findings = next.value;
-    const applied = new Set(applyRepair(this.store, findings));
+    const applied = new Set(await applyRepair(this.store, findings));
     for (const f of findings) {
       const fixable = f.type === 'leak' || f.type === 'repair';
       if (fixable && !applied.has(f)) continue;
@@ -272,7 +268,7 @@ export class RepairController {
       if (fixable || !this.reported.has(key)) this.options.log(f);
       if (!fixable) this.reported.add(key);
     }
-    if (applied.size > 0) this.options.reload();
+    if (applied.size > 0) await this.options.reload();
     return findings.filter((f) => (f.type !== 'leak' && f.type !== 'repair') || applied.has(f));
   }
 

@@ -32,8 +32,8 @@ export class ServiceIPAllocator {
     return this.core.staticBand;
   }
 
-  load(store: ObjectStore): void {
-    this.core.load(store.allocatedValues(this.core.pool));
+  async load(store: ObjectStore): Promise<void> {
+    this.core.load(await store.allocatedValues(this.core.pool));
   }
 
   /** The first address, which every cluster gives to the `kubernetes` Service. */
@@ -46,24 +46,24 @@ export class ServiceIPAllocator {
   }
 
   /** Reserves a requested IP; returns it in the canonical spelling it is stored under. */
-  allocate(tx: WriteTx, ip: string, owner: Owner): string {
+  async allocate(tx: WriteTx, ip: string, owner: Owner): Promise<string> {
     try {
-      return this.core.allocate(tx, ip, owner);
+      return await this.core.allocate(tx, ip, owner);
     } catch (err) {
       throw this.describe(err, ip);
     }
   }
 
-  allocateNext(tx: WriteTx, owner: Owner): string {
+  async allocateNext(tx: WriteTx, owner: Owner): Promise<string> {
     try {
-      return this.core.allocateNext(tx, owner);
+      return await this.core.allocateNext(tx, owner);
     } catch (err) {
       throw this.describe(err, '');
     }
   }
 
-  release(tx: WriteTx, ip: string, owner: Owner): void {
-    this.core.release(tx, ip, owner);
+  async release(tx: WriteTx, ip: string, owner: Owner): Promise<void> {
+    return this.core.release(tx, ip, owner);
   }
 
   stats(): { size: bigint; used: number; outside: number } {

@@ -67,7 +67,7 @@ export async function allocationRoutes(app: FastifyInstance, opts: { view: Alloc
     async (req: Req, reply) => {
       // get and list only: a watch is refused as kube-apiserver refuses a verb a resource lacks.
       if (isWatch(req.query)) throw methodNotAllowed();
-      const items = opts.view.list();
+      const items = await opts.view.list();
       const table = tableVersion(req);
       if (table) return sendTable(req, reply, table, allocationTable, items, listMeta());
       return sendJson(reply, { kind: 'AllocationList', apiVersion: allocationGroupVersion, metadata: listMeta(), items });
@@ -87,7 +87,7 @@ export async function allocationRoutes(app: FastifyInstance, opts: { view: Alloc
     },
     async (req: Req, reply) => {
       if (isWatch(req.query)) throw methodNotAllowed();
-      const item = opts.view.get(req.params.name);
+      const item = await opts.view.get(req.params.name);
       if (!item) throw notFound('allocations', req.params.name, 'svcplane.dev');
       const table = tableVersion(req);
       if (table) return sendTable(req, reply, table, allocationTable, [item], listMeta());

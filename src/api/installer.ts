@@ -134,7 +134,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'CreateOptions');
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-        return sendJson(reply.code(201), store.create(ns(req), body, { dryRun: dry }));
+        return sendJson(reply.code(201), await store.create(ns(req), body, { dryRun: dry }));
       },
     );
   }
@@ -156,7 +156,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
         const options = deleteOptions(req.query, req.body, reply);
         const matches = selectorFilter<T>(req.query, d.fieldLabels, d.fieldsOf);
         // The generic store's DeleteCollection answers with the list of what it deleted.
-        const { items, resourceVersion } = store.deleteCollection(d.namespaced ? ns(req) : undefined, { matches }, options);
+        const { items, resourceVersion } = await store.deleteCollection(d.namespaced ? ns(req) : undefined, { matches }, options);
         return sendJson(reply, {
           kind: d.listKind,
           apiVersion: groupVersion(d),
@@ -183,10 +183,10 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       async (req: Req, reply) => {
         const table = tableVersion(req);
         if (table) {
-          const obj = store.get(ns(req), req.params.name);
+          const obj = await store.get(ns(req), req.params.name);
           return sendTable(req, reply, table, desc, [obj], { resourceVersion: obj.metadata?.resourceVersion });
         }
-        return sendJson(reply, store.getBody(ns(req), req.params.name));
+        return sendJson(reply, await store.getBody(ns(req), req.params.name));
       },
     );
   }
@@ -208,7 +208,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'UpdateOptions');
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-        const { object: updated, created } = store.update(ns(req), req.params.name, body, { dryRun: dry });
+        const { object: updated, created } = await store.update(ns(req), req.params.name, body, { dryRun: dry });
         return sendJson(reply.code(created ? 201 : 200), updated);
       },
     );
@@ -218,7 +218,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
     const type = patchContentTypes[(req.headers['content-type'] ?? '').split(';')[0].trim()];
     if (!type) throw unsupportedMediaType(patchTypes);
     const dry = dryRun(req.query, 'PatchOptions');
-    const patched = store.patch(
+    const patched = await store.patch(
       ns(req),
       req.params.name,
       (current) => {
@@ -257,7 +257,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
           response: d.deleteAnswer === 'object' ? { 200: object, 202: object, ...errors } : { 200: refs.Status, 202: refs.Status, ...errors },
         },
       },
-      async (req: Req, reply) => sendJson(reply, deleteAnswer(d, store.delete(ns(req), req.params.name, deleteOptions(req.query, req.body, reply)))),
+      async (req: Req, reply) => sendJson(reply, deleteAnswer(d, await store.delete(ns(req), req.params.name, deleteOptions(req.query, req.body, reply)))),
     );
   }
 
@@ -275,7 +275,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
           response: { 200: object, ...errors },
         },
       },
-      async (req: Req, reply) => sendJson(reply, store.getBody(ns(req), req.params.name)),
+      async (req: Req, reply) => sendJson(reply, await store.getBody(ns(req), req.params.name)),
     );
     app.put(
       status,
@@ -292,7 +292,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       },
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'UpdateOptions');
-        return sendJson(reply, store.updateStatus(ns(req), req.params.name, decodeBody<T>(d.schema, req.body, req.query, reply), { dryRun: dry }));
+        return sendJson(reply, await store.updateStatus(ns(req), req.params.name, decodeBody<T>(d.schema, req.body, req.query, reply), { dryRun: dry }));
       },
     );
     app.patch(status, { schema: patchSchema(operationId('patch', d, 'Status'), `partially update status of the specified ${d.kind}`) }, patchHandler('status'));

@@ -7,7 +7,7 @@ import { refs } from '../model/definitions.js';
 import { readCollection, awaitRevision } from '../registry/collectionReader.js';
 import { parseListOptions, parseResourceVersion, type ListOptions, type Query } from '../registry/listOptions.js';
 import type { ObjectStore } from '../storage/objectStore.js';
-import { CompactedError, type WatchEvent, type WatchHub, type WatchRequest } from '../watch/watchHub.js';
+import { CompactedError, type WatchEvent, type WatchHandle, type WatchHub, type WatchRequest } from '../watch/watchHub.js';
 import type { ObjectMeta } from '../model/meta.js';
 import { listQuery, selectorFilter } from './requestOptions.js';
 import { sendJson } from './respond.js';
@@ -125,10 +125,16 @@ async function serveWatch<T extends Listable>(
     },
     end: () => stream.end(),
   };
+  let handle: WatchHandle | undefined;
+  let closed = false;
+  reply.raw.on('close', () => {
+    closed = true;
+    handle?.stop();
+  });
   try {
-    const handle = ctx.hub.watch(request, sink);
+    handle = await ctx.hub.watch(request, sink);
     live = true;
-    reply.raw.on('close', () => handle.stop());
+    if (closed) handle.stop();
   } catch (err) {
     if (!(err instanceof CompactedError)) throw err;
     // The stream has started, so "too old" travels as an ERROR event, as kube-apiserver's watch cache sends it.

@@ -68,9 +68,9 @@ export interface CloudProvider {
   ensureLoadBalancer(request: LoadBalancerRequest): Promise<EnsureResult>;
   /** Removes a Service's load balancer; false when it had none. */
   deleteLoadBalancer(uid: string): Promise<boolean>;
-  getLoadBalancer(uid: string): LoadBalancer | undefined;
+  getLoadBalancer(uid: string): Promise<LoadBalancer | undefined>;
   /** Every load balancer, ordered by namespace then name. */
-  listLoadBalancers(): LoadBalancer[];
+  listLoadBalancers(): Promise<LoadBalancer[]>;
   /** Settles every pending operation (they reject with reason ShuttingDown) and refuses new ones. */
   close(): Promise<void>;
 }

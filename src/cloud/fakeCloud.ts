@@ -124,19 +124,19 @@ export class FakeCloud implements CloudProvider {
 
   deleteLoadBalancer(uid: string): Promise<boolean> {
     return this.serialized(uid, async () => {
-      if (!this.store.get(uid)) return this.store.remove(uid);
+      if (!(await this.store.get(uid))) return this.store.remove(uid);
       await this.sleep(this.options.provisionDelayMs / 10, uid);
       return this.store.remove(uid);
     });
   }
 
-  getLoadBalancer(uid: string): LoadBalancer | undefined {
-    const row = this.store.get(uid);
+  async getLoadBalancer(uid: string): Promise<LoadBalancer | undefined> {
+    const row = await this.store.get(uid);
     return row && present(row);
   }
 
-  listLoadBalancers(): LoadBalancer[] {
-    return this.store.list().map(present);
+  async listLoadBalancers(): Promise<LoadBalancer[]> {
+    return (await this.store.list()).map(present);
   }
 
   async close(): Promise<void> {
@@ -148,7 +148,7 @@ export class FakeCloud implements CloudProvider {
     const ports = this.listenersFor(request);
     const requestedIP = request.loadBalancerIP || undefined;
     if (requestedIP !== undefined && this.profile === 'aws') throw new CloudError('Unsupported', 'LoadBalancerIP cannot be specified for AWS ELB');
-    const existing = this.store.get(request.uid);
+    const existing = await this.store.get(request.uid);
     if (!existing) return this.create(request, ports, requestedIP);
     // The address stays for the load balancer's life, whatever the profile or annotations say
     // now; only an explicit new loadBalancerIP moves an IP (as GCE and MetalLB do).
@@ -160,13 +160,18 @@ export class FakeCloud implements CloudProvider {
   }
 
   private async create(request: LoadBalancerRequest, ports: Listener[], requestedIP: string | undefined): Promise<EnsureResult> {
-    if (requestedIP !== undefined) this.checkRequestedIP(request, requestedIP);
-    const delay = this.delayFor(request);
-    this.injectFailures(request);
-    const addressKind = this.profile === 'aws' ? 'hostname' : 'ip';
-    const address = addressKind === 'hostname' ? this.hostnameFor(request) : (requestedIP ?? this.pickFreeIP(request));
-    const unreserve = addressKind === 'ip' ? this.reserve(address, request) : () => {};
+    // An address is reserved from the moment it is checked: another request may run while the
+    // store answers, and must not be handed the same one.
+    let unreserve = () => {};
     try {
+      if (requestedIP !== undefined) unreserve = await this.claimRequestedIP(request, requestedIP);
+      const delay = this.delayFor(request);
+      await this.injectFailures(request);
+      const addressKind = this.profile === 'aws' ? 'hostname' : 'ip';
+      let address: string;
+      if (addressKind === 'hostname') address = this.hostnameFor(request);
+      else if (requestedIP !== undefined) address = requestedIP;
+      else [address, unreserve] = await this.claimFreeIP(request);
       await this.sleep(delay, request.uid);
       const now = this.clock.now().toISOString();
       const row: LoadBalancerRow = {
@@ -180,7 +185,7 @@ export class FakeCloud implements CloudProvider {
         createdAt: now,
         updatedAt: now,
       };
-      this.write(request, address, () => this.store.insert(row));
+      await this.write(request, address, () => this.store.insert(row));
       return { ingress: ingressOf(row), action: 'created' };
     } finally {
       unreserve();
@@ -188,14 +193,14 @@ export class FakeCloud implements CloudProvider {
   }
 
   private async update(request: LoadBalancerRequest, existing: LoadBalancerRow, ports: Listener[], moveTo: string | undefined): Promise<EnsureResult> {
-    if (moveTo !== undefined) this.checkRequestedIP(request, moveTo);
-    const delay = this.delayFor(request) / 10;
-    this.injectFailures(request);
-    const unreserve = moveTo !== undefined ? this.reserve(moveTo, request) : () => {};
+    let unreserve = () => {};
     try {
+      if (moveTo !== undefined) unreserve = await this.claimRequestedIP(request, moveTo);
+      const delay = this.delayFor(request) / 10;
+      await this.injectFailures(request);
       await this.sleep(delay, request.uid);
       const address = moveTo ?? existing.address;
-      this.write(request, address, () => this.store.update(existing.uid, address, ports, this.clock.now().toISOString()));
+      await this.write(request, address, () => this.store.update(existing.uid, address, ports, this.clock.now().toISOString()));
       return { ingress: ingressOf({ ...existing, address, ports }), action: 'updated' };
     } finally {
       unreserve();
@@ -215,7 +220,8 @@ export class FakeCloud implements CloudProvider {
     });
   }
 
-  private checkRequestedIP(request: LoadBalancerRequest, ip: string): void {
+  /** Checks a requested IP and reserves it; returns what gives the reservation back. */
+  private async claimRequestedIP(request: LoadBalancerRequest, ip: string): Promise<() => void> {
     const failed = `failed to allocate IP ${ip} for load balancer ${describe(request)}`;
     const n = parseIPv4(ip);
     if (n === undefined)
@@ -225,18 +231,21 @@ export class FakeCloud implements CloudProvider {
       const edge = n === first - 1 || n === first + Number(this.pool.size);
       throw new CloudError('IPNotInPool', `${failed}: ${edge ? 'it is the network or broadcast address of' : 'not in'} the address pool ${this.pool.cidr}`);
     }
-    const holder = this.reserved.get(ip) ?? this.store.holderOf(ip);
+    const stored = await this.store.holderOf(ip);
+    const holder = this.reserved.get(ip) ?? stored;
     if (holder && holder.uid !== request.uid) throw new CloudError('IPAlreadyAllocated', `${failed}: already allocated to ${holder.namespace}/${holder.name}`);
+    return this.reserve(ip, request);
   }
 
-  /** A random free address, found by kube's own random-start scan (randomScanStrategy). */
-  private pickFreeIP(request: LoadBalancerRequest): string {
-    const used = new Set([...this.store.ipAddresses(), ...this.reserved.keys()]);
+  /** A random free address, found by kube's own random-start scan (randomScanStrategy), reserved. */
+  private async claimFreeIP(request: LoadBalancerRequest): Promise<[string, () => void]> {
+    const stored = await this.store.ipAddresses();
+    const used = new Set([...stored, ...this.reserved.keys()]);
     const size = Number(this.pool.size);
     const start = this.addressRandom.int(size);
     for (let i = 0; i < size; i++) {
       const ip = this.pool.valueAt(BigInt((start + i) % size));
-      if (!used.has(ip)) return ip;
+      if (!used.has(ip)) return [ip, this.reserve(ip, request)];
     }
     throw new CloudError(
       'PoolExhausted',
@@ -260,14 +269,14 @@ export class FakeCloud implements CloudProvider {
     return this.options.provisionDelayMs * (0.8 + 0.4 * this.delayRandom.float());
   }
 
-  private injectFailures(request: LoadBalancerRequest): void {
+  private async injectFailures(request: LoadBalancerRequest): Promise<void> {
     const lb = describe(request);
     const setting = (request.annotations[failAnnotation] ?? '').trim().toLowerCase();
     if (setting === 'always') throw new CloudError('InjectedFailure', `fake cloud: injected failure (${failAnnotation}=always) for load balancer ${lb}`);
     if (/^\d+$/.test(setting)) {
       const planned = Number(setting);
-      if (this.store.injectedFailures(request.uid) < planned) {
-        const count = this.store.countInjectedFailure(request.uid);
+      if ((await this.store.injectedFailures(request.uid)) < planned) {
+        const count = await this.store.countInjectedFailure(request.uid);
         throw new CloudError('InjectedFailure', `fake cloud: injected failure ${count} of ${planned} for load balancer ${lb}`);
       }
     }
@@ -285,9 +294,9 @@ export class FakeCloud implements CloudProvider {
     };
   }
 
-  private write(request: LoadBalancerRequest, address: string, fn: () => void): void {
+  private async write(request: LoadBalancerRequest, address: string, fn: () => Promise<void>): Promise<void> {
     try {
-      fn();
+      await fn();
     } catch (err) {
       // Only reachable if another process shares the database file: in-process bookkeeping
       // (reservations, the per-uid queue) has already ruled the collision out.

@@ -1,6 +1,6 @@
 // Where the fake cloud keeps its load balancers. A real cloud keeps them apart from the cluster,
 // and they outlive a restart of the controller that made them; so does this store, which only the
-// fake cloud reads or writes. The SQLite implementation is storage/sqliteCloudStore.ts; another
+// fake cloud reads or writes. The SQLite implementation is storage/sqlite/loadBalancerStore.ts; another
 // database implements the same interface beside it.
 import type { CloudProfile, Listener } from './cloudProvider.js';
 
@@ -31,20 +31,20 @@ export class AddressTaken extends Error {}
  * inside the API server's open batch (an implementation takes a `beforeWrite` that commits it).
  */
 export interface LoadBalancerStore {
-  get(uid: string): LoadBalancerRow | undefined;
+  get(uid: string): Promise<LoadBalancerRow | undefined>;
   /** Ordered by namespace, name, uid. */
-  list(): LoadBalancerRow[];
+  list(): Promise<LoadBalancerRow[]>;
   /** Who holds an address, hostname or IP. */
-  holderOf(address: string): AddressHolder | undefined;
+  holderOf(address: string): Promise<AddressHolder | undefined>;
   /** Every IP held (the ip profiles' addresses), in no particular order. */
-  ipAddresses(): string[];
+  ipAddresses(): Promise<string[]>;
   /** Throws AddressTaken when another load balancer holds row.address. */
-  insert(row: LoadBalancerRow): void;
+  insert(row: LoadBalancerRow): Promise<void>;
   /** Throws AddressTaken when another load balancer holds `address`. */
-  update(uid: string, address: string, ports: Listener[], updatedAt: string): void;
+  update(uid: string, address: string, ports: Listener[], updatedAt: string): Promise<void>;
   /** Removes a uid's load balancer and its injected-failure count, atomically; false when it had no load balancer. */
-  remove(uid: string): boolean;
-  injectedFailures(uid: string): number;
+  remove(uid: string): Promise<boolean>;
+  injectedFailures(uid: string): Promise<number>;
   /** Counts one more injected failure and returns the new count. */
-  countInjectedFailure(uid: string): number;
+  countInjectedFailure(uid: string): Promise<number>;
 }

@@ -81,12 +81,12 @@ export class ServiceController {
   ) {}
 
   /** Starts watching; every existing Service arrives first, as an informer's initial list does. */
-  start(): void {
+  async start(): Promise<void> {
     // Most Services never concern this controller, and at start there may be 100,000 of them: the
     // initial state holds only those that are LoadBalancers or carry the finalizer (a prefilter
     // the database applies; observe decides). One that only still holds a load balancer is found
     // from the cloud's side below.
-    this.handle = this.hub.watch(
+    this.handle = await this.hub.watch(
       { resource: 'services', kind: 'Service', initialContains: ['"LoadBalancer"', cleanupFinalizer] },
       {
         send: (event) => {
@@ -96,10 +96,10 @@ export class ServiceController {
         end: () => {},
       },
     );
-    for (const lb of this.cloud.listLoadBalancers()) {
+    for (const lb of await this.cloud.listLoadBalancers()) {
       const key = `${lb.namespace}/${lb.name}`;
       if (this.keys.has(key)) continue;
-      const svc = this.read(lb.namespace, lb.name);
+      const svc = await this.read(lb.namespace, lb.name);
       if (svc?.metadata?.uid === lb.uid) {
         // Its Service changed type while no controller ran: the sync releases the load balancer.
         this.keys.set(key, { failures: 0 });
@@ -135,7 +135,8 @@ export class ServiceController {
     let state = this.keys.get(key);
     if (event.type === 'DELETED') {
       // Removed for good. If it still had a load balancer (no finalizer), release it now.
-      if (state?.uid && this.cloud.getLoadBalancer(state.uid)) void this.cloud.deleteLoadBalancer(state.uid).catch(() => {});
+      const uid = state?.uid;
+      if (uid) void this.releaseOrphan(uid);
       if (state && !state.running) this.keys.delete(key);
       return;
     }
@@ -190,13 +191,13 @@ export class ServiceController {
   /** One level-triggered pass over a Service: the real controller's syncService/processLoadBalancerDelete. */
   private async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
-    const svc = this.read(namespace, name);
+    const svc = await this.read(namespace, name);
     if (!svc) return;
     const uid = svc.metadata!.uid!;
     const ref = { kind: 'Service', namespace, name, uid, apiVersion: 'v1' };
-    const record = (type: RecordInput['type'], reason: string, message: string) => {
+    const record = async (type: RecordInput['type'], reason: string, message: string) => {
       try {
-        this.events.record({ involvedObject: ref, type, reason, message, component });
+        await this.events.record({ involvedObject: ref, type, reason, message, component });
       } catch (err) {
         // An event is best effort, as with client-go's recorder (the namespace may be going away).
         this.log(`recording event ${reason} for ${key}: ${(err as Error).message}`);
@@ -205,14 +206,17 @@ export class ServiceController {
 
     if (wantsLoadBalancer(svc) && !svc.metadata?.deletionTimestamp) {
       if (!hasFinalizer(svc))
-        this.patch(namespace, name, 'main', (s) => ({ ...s, metadata: { ...s.metadata, finalizers: [...(s.metadata?.finalizers ?? []), cleanupFinalizer] } }));
-      const existing = this.cloud.getLoadBalancer(uid);
+        await this.patch(namespace, name, 'main', (s) => ({
+          ...s,
+          metadata: { ...s.metadata, finalizers: [...(s.metadata?.finalizers ?? []), cleanupFinalizer] },
+        }));
+      const existing = await this.cloud.getLoadBalancer(uid);
       const request = toRequest(svc);
       const changed =
         !existing ||
         JSON.stringify(existing.ports.map((p) => [p.protocol, p.port, p.nodePort])) !==
           JSON.stringify(request.ports.map((p) => [p.protocol, p.port, p.nodePort]));
-      if (changed) record('Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
+      if (changed) await record('Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
       let ingress: LoadBalancerIngress[];
       let created = false;
       const started = performance.now();
@@ -220,58 +224,67 @@ export class ServiceController {
         const result = await this.cloud.ensureLoadBalancer(request);
         ingress = result.ingress;
         created = result.action === 'created';
-        if (created) record('Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
+        if (created) await record('Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
         else if (result.action === 'updated') {
-          record('Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
-          record('Normal', 'UpdatedLoadBalancer', 'Updated load balancer with new ports');
+          await record('Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
+          await record('Normal', 'UpdatedLoadBalancer', 'Updated load balancer with new ports');
         }
       } catch (err) {
         if (err instanceof CloudError && err.reason === 'ShuttingDown') throw err;
-        record('Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: failed to ensure load balancer: ${(err as Error).message}`);
+        await record('Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: failed to ensure load balancer: ${(err as Error).message}`);
         throw err;
       }
       // The Service may have changed while the cloud worked; a later event syncs again.
-      const now = this.read(namespace, name);
+      const now = await this.read(namespace, name);
       if (!now || now.metadata!.uid !== uid) return;
       if (JSON.stringify(now.status?.loadBalancer?.ingress ?? []) !== JSON.stringify(ingress)) {
-        this.patch(namespace, name, 'status', (s) => ({ ...s, status: { ...s.status, loadBalancer: { ingress } } }));
+        await this.patch(namespace, name, 'status', (s) => ({ ...s, status: { ...s.status, loadBalancer: { ingress } } }));
       }
       if (created) this.onProvisioned?.((performance.now() - started) / 1000);
       return;
     }
 
     // Not (or no longer) a load balancer this controller serves: release it, clear the status, drop the finalizer.
-    if (this.cloud.getLoadBalancer(uid)) {
-      record('Normal', 'DeletingLoadBalancer', 'Deleting load balancer');
+    if (await this.cloud.getLoadBalancer(uid)) {
+      await record('Normal', 'DeletingLoadBalancer', 'Deleting load balancer');
       await this.cloud.deleteLoadBalancer(uid);
-      record('Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
+      await record('Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
     }
-    const now = this.read(namespace, name);
+    const now = await this.read(namespace, name);
     if (!now || now.metadata!.uid !== uid) return;
     if ((now.status?.loadBalancer?.ingress?.length ?? 0) > 0 && !wantsLoadBalancer(now)) {
-      this.patch(namespace, name, 'status', (s) => ({ ...s, status: { ...s.status, loadBalancer: {} } }));
+      await this.patch(namespace, name, 'status', (s) => ({ ...s, status: { ...s.status, loadBalancer: {} } }));
     }
     if (hasFinalizer(now)) {
       // With deletionTimestamp set, removing the last finalizer is what deletes the object.
-      this.patch(namespace, name, 'main', (s) => ({
+      await this.patch(namespace, name, 'main', (s) => ({
         ...s,
         metadata: { ...s.metadata, finalizers: s.metadata?.finalizers?.filter((f) => f !== cleanupFinalizer) },
       }));
     }
   }
 
-  private read(namespace: string, name: string): Service | undefined {
+  /** A Service removed for good while it still had a load balancer (no finalizer): release it now. */
+  private async releaseOrphan(uid: string): Promise<void> {
     try {
-      return this.services.get(namespace, name);
+      if (await this.cloud.getLoadBalancer(uid)) await this.cloud.deleteLoadBalancer(uid);
+    } catch {
+      // Best effort: the next start's orphan cleanup finds what this missed.
+    }
+  }
+
+  private async read(namespace: string, name: string): Promise<Service | undefined> {
+    try {
+      return await this.services.get(namespace, name);
     } catch (err) {
       if (err instanceof StatusError && err.statusCode === 404) return undefined;
       throw err;
     }
   }
 
-  private patch(namespace: string, name: string, subresource: 'main' | 'status', mutate: (s: Service) => Service): void {
+  private async patch(namespace: string, name: string, subresource: 'main' | 'status', mutate: (s: Service) => Service): Promise<void> {
     try {
-      this.services.patch(namespace, name, mutate, { subresource });
+      await this.services.patch(namespace, name, mutate, { subresource });
     } catch (err) {
       // Gone meanwhile: nothing left to do for it.
       if (err instanceof StatusError && err.statusCode === 404) return;

@@ -71,7 +71,7 @@ export async function readCollection(
   }
   let page: ListPage;
   try {
-    page = store.listPage(resource, namespace, { revision, after, limit: options.limit, accept });
+    page = await store.listPage(resource, namespace, { revision, after, limit: options.limit, accept });
   } catch (err) {
     if (err instanceof CompactedError) throw gone(expiredList);
     throw err;

@@ -3,6 +3,7 @@
 // is rebuilt from the store on first use and then kept in step with committed writes, so that
 // recording an event never scans the events.
 import type { Event } from '../model/event.js';
+import type { ReadTx } from '../storage/objectStore.js';
 
 export interface EventId {
   namespace: string;
@@ -41,15 +42,16 @@ export class AggregationIndex {
   private readonly keyOf = new Map<string, string>();
 
   /** `load` lists every stored event; it is called once, on the first lookup. */
-  constructor(private readonly load: () => Event[]) {}
+  constructor(private readonly load: (tx: ReadTx) => Promise<Event[]>) {}
 
-  /** The event a recording with this key would repeat, if one is known. */
-  lookup(key: string): EventId | undefined {
+  /** The event a recording with this key would repeat, if one is known; inside the recording's write. */
+  async lookup(tx: ReadTx, key: string): Promise<EventId | undefined> {
     if (!this.byKey) {
+      const events = await this.load(tx);
       this.byKey = new Map();
       // Where stored events share a key, the most recently touched one is the one to bump.
       const newest = new Map<string, number>();
-      for (const ev of this.load()) {
+      for (const ev of events) {
         const key = aggregationKey(ev);
         const touched = lastTouched(ev);
         if ((newest.get(key) ?? -Infinity) <= touched) {

@@ -78,7 +78,7 @@ export class EventRegistry extends GenericStore<Event> {
   private readonly aggregation: AggregationIndex;
 
   constructor(store: ObjectStore, namespaces: NamespaceGate, options: EventRegistryOptions = {}) {
-    const aggregation = new AggregationIndex(() => store.list(resource).map((b) => JSON.parse(b) as Event));
+    const aggregation = new AggregationIndex(async (tx) => (await tx.list(resource)).map((b) => JSON.parse(b) as Event));
     super(store, {
       resource,
       kind: 'Event',
@@ -99,7 +99,7 @@ export class EventRegistry extends GenericStore<Event> {
    * `<object name>.<UnixNano in hex>`, in the object's namespace ("default" for cluster-scoped
    * objects). Throws the StatusError the API would answer with, e.g. for a terminating namespace.
    */
-  record(input: RecordInput, now: Date = new Date()): Event {
+  record(input: RecordInput, now: Date = new Date()): Promise<Event> {
     const ref = { ...input.involvedObject };
     const ts = timestamp(now);
     const ev: Event = {
@@ -116,9 +116,9 @@ export class EventRegistry extends GenericStore<Event> {
       reportingInstance: input.host ?? '',
     };
     const key = aggregationKey(ev);
-    const known = this.aggregation.lookup(key);
-    return this.run({}, (tx) => {
-      const row = known && this.row(known.namespace, known.name);
+    return this.run({}, async (tx) => {
+      const known = await this.aggregation.lookup(tx, key);
+      const row = known && (await this.row(known.namespace, known.name, tx));
       if (row) {
         const current = JSON.parse(row.body) as Event;
         if (aggregationKey(current) === key && !current.metadata?.deletionTimestamp) {
@@ -127,27 +127,24 @@ export class EventRegistry extends GenericStore<Event> {
       }
       const namespace = ref.namespace || 'default';
       let nanos = BigInt(now.getTime()) * 1_000_000n;
-      while (this.row(namespace, `${ref.name ?? ''}.${nanos.toString(16)}`)) nanos += 1n;
+      while (await this.row(namespace, `${ref.name ?? ''}.${nanos.toString(16)}`, tx)) nanos += 1n;
       ev.metadata = { name: `${ref.name ?? ''}.${nanos.toString(16)}` };
       return this.createIn(tx, namespace, ev, now);
     });
   }
 
   /** Deletes every event not written for the TTL; returns how many went. Run it on a timer. */
-  expire(now: Date = new Date()): number {
+  async expire(now: Date = new Date()): Promise<number> {
     const cutoff = now.getTime() - this.ttlMs;
-    const stale = this.store
-      .list(resource)
-      .map((b) => JSON.parse(b) as Event)
-      .filter((ev) => lastTouched(ev) < cutoff);
+    const stale = (await this.store.list(resource)).map((b) => JSON.parse(b) as Event).filter((ev) => lastTouched(ev) < cutoff);
     if (stale.length === 0) return 0;
-    return this.run({}, (tx) => {
+    return this.run({}, async (tx) => {
       let removed = 0;
       for (const ev of stale) {
-        const row = this.row(ev.metadata!.namespace!, ev.metadata!.name!);
+        const row = await this.row(ev.metadata!.namespace!, ev.metadata!.name!, tx);
         // An etcd lease ends the object whatever its finalizers say.
         if (row) {
-          this.removeIn(tx, row, JSON.parse(row.body) as Event);
+          await this.removeIn(tx, row, JSON.parse(row.body) as Event);
           removed++;
         }
       }

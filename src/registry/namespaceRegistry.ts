@@ -5,7 +5,7 @@
 // while), whichever kind that last one is.
 import { canonicalize } from '../model/canonical.js';
 import { Namespace } from '../model/namespace.js';
-import type { ObjectStore, StoredObject, WriteTx } from '../storage/objectStore.js';
+import type { ObjectStore, ReadTx, StoredObject, WriteTx } from '../storage/objectStore.js';
 import { setNamespaceDefaults } from './defaults.js';
 import { forbidden, notFound } from './errors.js';
 import { GenericStore, type DeleteOptions, type NamespaceGate, type NamespacedContents } from './generic/store.js';
@@ -48,14 +48,14 @@ export class NamespaceRegistry extends GenericStore<Namespace> implements Namesp
     this.contents.push(contents);
   }
 
-  bootstrap(): void {
+  async bootstrap(): Promise<void> {
     for (const name of systemNamespaces) {
-      if (!this.row('', name)) this.create('', { metadata: { name } });
+      if (!(await this.row('', name))) await this.create('', { metadata: { name } });
     }
   }
 
-  assertAcceptsContent(name: string, contentResource: string, contentName: string): void {
-    const row = this.row('', name);
+  async assertAcceptsContent(tx: ReadTx, name: string, contentResource: string, contentName: string): Promise<void> {
+    const row = await this.row('', name, tx);
     if (!row) throw notFound(resource, name);
     // Every create asks; only a body that mentions the phase is worth parsing.
     if (!row.body.includes('"Terminating"')) return;
@@ -65,21 +65,23 @@ export class NamespaceRegistry extends GenericStore<Namespace> implements Namesp
     }
   }
 
-  contentRemoved(tx: WriteTx, name: string): void {
-    if (this.remaining(name) > 0) return;
-    const row = this.row('', name);
-    if (row && (JSON.parse(row.body) as Namespace).status?.phase === 'Terminating') this.finalize(tx, row);
+  async contentRemoved(tx: WriteTx, name: string): Promise<void> {
+    if ((await this.remaining(tx, name)) > 0) return;
+    const row = await this.row('', name, tx);
+    if (row && (JSON.parse(row.body) as Namespace).status?.phase === 'Terminating') await this.finalize(tx, row);
   }
 
-  private remaining(name: string): number {
-    return this.contents.reduce((n, c) => n + c.count(name), 0);
+  private async remaining(tx: ReadTx, name: string): Promise<number> {
+    let n = 0;
+    for (const c of this.contents) n += await c.count(tx, name);
+    return n;
   }
 
   /**
    * Replaces a namespace's labels and annotations (what a fixture manifest declares), with
    * defaulting and validation as on create. Nothing changed: no write, same resourceVersion.
    */
-  updateMetadata(name: string, labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): Namespace {
+  updateMetadata(name: string, labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): Promise<Namespace> {
     return this.patch('', name, (ns) => {
       const meta = ns.metadata!;
       if (labels) meta.labels = { ...labels };
@@ -91,7 +93,7 @@ export class NamespaceRegistry extends GenericStore<Namespace> implements Namesp
   }
 
   /** The namespace's own delete: Terminating, then its contents, then itself once they are gone. */
-  protected override deleteIn(tx: WriteTx, current: StoredObject, options: DeleteOptions): Namespace {
+  protected override async deleteIn(tx: WriteTx, current: StoredObject, options: DeleteOptions): Promise<Namespace> {
     const name = current.name;
     if (undeletable.has(name)) throw forbidden(resource, name, 'this namespace may not be deleted');
     const ns = JSON.parse(current.body) as Namespace;
@@ -100,20 +102,21 @@ export class NamespaceRegistry extends GenericStore<Namespace> implements Namesp
       ns.metadata!.deletionTimestamp = timestamp();
       ns.status = { phase: 'Terminating' };
       ns.metadata!.resourceVersion = String(tx.nextRevision());
-      tx.update({ resource, namespace: '', name, uid: current.uid, resourceVersion: Number(ns.metadata!.resourceVersion), body: this.serialize(ns) });
+      await tx.update({ resource, namespace: '', name, uid: current.uid, resourceVersion: Number(ns.metadata!.resourceVersion), body: this.serialize(ns) });
     }
-    const remaining = this.contents.reduce((n, c) => n + c.deleteNamespaceContents(tx, name), 0);
+    let remaining = 0;
+    for (const c of this.contents) remaining += await c.deleteNamespaceContents(tx, name);
     // The last object to go may have finalized the namespace already (contentRemoved).
-    const row = remaining === 0 ? this.row('', name) : undefined;
-    if (row) this.finalize(tx, row);
+    const row = remaining === 0 ? await this.row('', name, tx) : undefined;
+    if (row) await this.finalize(tx, row);
     return ns;
   }
 
-  private finalize(tx: WriteTx, row: StoredObject): void {
+  private async finalize(tx: WriteTx, row: StoredObject): Promise<void> {
     const ns = JSON.parse(row.body) as Namespace;
     const rv = tx.nextRevision();
     ns.metadata!.resourceVersion = String(rv);
     ns.spec = {};
-    tx.remove(row, rv, this.serialize(ns));
+    await tx.remove(row, rv, this.serialize(ns));
   }
 }

@@ -40,7 +40,7 @@ export class ServiceAllocation {
    * allocClusterIPs: one IP per entry of spec.ipFamilies from `from` on (1 when upgrading a
    * single-stack service), either the one requested at the same index or a free one.
    */
-  private allocateClusterIPs(tx: WriteTx, svc: Service, owner: Owner, from = 0): void {
+  private async allocateClusterIPs(tx: WriteTx, svc: Service, owner: Owner, from = 0): Promise<void> {
     const spec = svc.spec!;
     if (spec.clusterIP === 'None' || spec.clusterIPs?.[0] === 'None') return;
     const families = (spec.ipFamilies ?? []) as IPFamily[];
@@ -51,13 +51,13 @@ export class ServiceAllocation {
       const ip = ips[i];
       if (!ip) {
         try {
-          ips[i] = allocator.allocateNext(tx, owner);
+          ips[i] = await allocator.allocateNext(tx, owner);
         } catch (err) {
           throw err instanceof AllocationError ? internalError(`failed to allocate a serviceIP: ${err.message}`) : err;
         }
       } else {
         try {
-          allocator.allocate(tx, ip, owner);
+          await allocator.allocate(tx, ip, owner);
         } catch (err) {
           if (!(err instanceof AllocationError)) throw err;
           throw this.fail(svc, [invalidField('spec.clusterIPs', spec.clusterIPs, `failed to allocate IP ${ip}: ${err.message}`)]);
@@ -72,55 +72,55 @@ export class ServiceAllocation {
    * Frees a cluster IP from its family's pool. The family may no longer be configured (the
    * cluster went back to single-stack): the row is still dropped, so nothing leaks.
    */
-  private releaseIP(tx: WriteTx, ip: string, owner: Owner): void {
+  private async releaseIP(tx: WriteTx, ip: string, owner: Owner): Promise<void> {
     if (!ip || ip === 'None') return;
     const family = familyOfIP(ip);
     if (!family) return;
     const allocator = this.byFamily.get(family);
-    if (allocator) allocator.release(tx, ip, owner);
-    else tx.release(serviceIPPool(family), canonicalIP(ip), owner.uid);
+    if (allocator) await allocator.release(tx, ip, owner);
+    else await tx.release(serviceIPPool(family), canonicalIP(ip), owner.uid);
   }
 
   /**
    * updateClusterIPs (alloc.go): allocate all when leaving ExternalName, release all when
    * entering it, allocate the secondary on a dual-stack upgrade, release it on a downgrade.
    */
-  private updateClusterIPs(tx: WriteTx, svc: Service, old: Service, owner: Owner): void {
+  private async updateClusterIPs(tx: WriteTx, svc: Service, old: Service, owner: Owner): Promise<void> {
     const spec = svc.spec!;
     const oldSpec = old.spec ?? {};
     if (isMatchingPreferDualStack(svc, old)) return;
     if (!needsClusterIP(old) && needsClusterIP(svc)) {
-      this.allocateClusterIPs(tx, svc, owner);
+      await this.allocateClusterIPs(tx, svc, owner);
       return;
     }
     if (oldSpec.clusterIPs?.[0] === 'None') return;
     if (needsClusterIP(old) && !needsClusterIP(svc)) {
-      for (const ip of oldSpec.clusterIPs ?? []) this.releaseIP(tx, ip, owner);
+      for (const ip of oldSpec.clusterIPs ?? []) await this.releaseIP(tx, ip, owner);
       return;
     }
     if (!needsClusterIP(svc)) return;
     const oldFamilies = oldSpec.ipFamilies?.length ?? 0;
     const newFamilies = spec.ipFamilies?.length ?? 0;
     if (oldFamilies === 1 && newFamilies === 2) {
-      this.allocateClusterIPs(tx, svc, owner, 1);
+      await this.allocateClusterIPs(tx, svc, owner, 1);
     } else if (oldFamilies === 2 && newFamilies === 1) {
       // initIPFamilyFields has already trimmed spec.clusterIPs to the primary.
-      this.releaseIP(tx, oldSpec.clusterIPs?.[1] ?? '', owner);
+      await this.releaseIP(tx, oldSpec.clusterIPs?.[1] ?? '', owner);
     }
   }
 
-  private allocateNodePort(tx: WriteTx, svc: Service, index: number, port: number, owner: Owner): void {
+  private async allocateNodePort(tx: WriteTx, svc: Service, index: number, port: number, owner: Owner): Promise<void> {
     try {
-      this.ports.allocate(tx, port, owner);
+      await this.ports.allocate(tx, port, owner);
     } catch (err) {
       if (!(err instanceof AllocationError)) throw err;
       throw this.fail(svc, [invalidField(`spec.ports[${index}].nodePort`, port, err.message)]);
     }
   }
 
-  private allocateNextNodePort(tx: WriteTx, owner: Owner): number {
+  private async allocateNextNodePort(tx: WriteTx, owner: Owner): Promise<number> {
     try {
-      return this.ports.allocateNext(tx, owner);
+      return await this.ports.allocateNext(tx, owner);
     } catch (err) {
       throw err instanceof AllocationError ? internalError(`failed to allocate a nodePort: ${err.message}`) : err;
     }
@@ -131,34 +131,34 @@ export class ServiceAllocation {
   }
 
   /** initNodePorts: ports sharing a port number (53/TCP, 53/UDP) share one node port. */
-  private initNodePorts(tx: WriteTx, svc: Service, owner: Owner): void {
+  private async initNodePorts(tx: WriteTx, svc: Service, owner: Owner): Promise<void> {
     const ports = svc.spec?.ports ?? [];
     const byPort = new Map<number, number>();
-    ports.forEach((p, i) => {
-      if (!p.nodePort && !this.shouldAllocateNodePorts(svc)) return;
+    for (const [i, p] of ports.entries()) {
+      if (!p.nodePort && !this.shouldAllocateNodePorts(svc)) continue;
       const shared = byPort.get(p.port);
       if (shared === undefined) {
         const requested = ports.find((q) => q.port === p.port && q.nodePort)?.nodePort;
         if (requested) {
-          this.allocateNodePort(tx, svc, i, requested, owner);
+          await this.allocateNodePort(tx, svc, i, requested, owner);
           p.nodePort = requested;
         } else {
-          p.nodePort = this.allocateNextNodePort(tx, owner);
+          p.nodePort = await this.allocateNextNodePort(tx, owner);
         }
         byPort.set(p.port, p.nodePort);
       } else if (p.nodePort !== shared) {
         if (!p.nodePort) p.nodePort = shared;
-        else this.allocateNodePort(tx, svc, i, p.nodePort, owner);
+        else await this.allocateNodePort(tx, svc, i, p.nodePort, owner);
       }
-    });
+    }
   }
 
-  private allocateHealthCheckNodePort(tx: WriteTx, svc: Service, owner: Owner): void {
+  private async allocateHealthCheckNodePort(tx: WriteTx, svc: Service, owner: Owner): Promise<void> {
     const spec = svc.spec!;
     const requested = spec.healthCheckNodePort;
     try {
-      if (requested) this.ports.allocate(tx, requested, owner);
-      else spec.healthCheckNodePort = this.ports.allocateNext(tx, owner);
+      if (requested) await this.ports.allocate(tx, requested, owner);
+      else spec.healthCheckNodePort = await this.ports.allocateNext(tx, owner);
     } catch (err) {
       if (!(err instanceof AllocationError)) throw err;
       throw internalError(
@@ -169,43 +169,43 @@ export class ServiceAllocation {
     }
   }
 
-  allocateCreate(tx: WriteTx, svc: Service, owner: Owner): void {
+  async allocateCreate(tx: WriteTx, svc: Service, owner: Owner): Promise<void> {
     this.initIPFamilyFields(svc, undefined);
-    if (needsClusterIP(svc)) this.allocateClusterIPs(tx, svc, owner);
-    if (needsNodePort(svc)) this.initNodePorts(tx, svc, owner);
-    if (needsHealthCheckNodePort(svc)) this.allocateHealthCheckNodePort(tx, svc, owner);
+    if (needsClusterIP(svc)) await this.allocateClusterIPs(tx, svc, owner);
+    if (needsNodePort(svc)) await this.initNodePorts(tx, svc, owner);
+    if (needsHealthCheckNodePort(svc)) await this.allocateHealthCheckNodePort(tx, svc, owner);
   }
 
-  allocateUpdate(tx: WriteTx, svc: Service, old: Service, owner: Owner): void {
+  async allocateUpdate(tx: WriteTx, svc: Service, old: Service, owner: Owner): Promise<void> {
     this.initIPFamilyFields(svc, old);
     const oldSpec = old.spec ?? {};
-    this.updateClusterIPs(tx, svc, old, owner);
+    await this.updateClusterIPs(tx, svc, old, owner);
     // Node ports.
     if (needsNodePort(old) && !needsNodePort(svc)) {
-      for (const port of serviceNodePorts(old)) this.ports.release(tx, port, owner);
+      for (const port of serviceNodePorts(old)) await this.ports.release(tx, port, owner);
     }
-    if (needsNodePort(svc)) this.updateNodePorts(tx, svc, old, owner);
+    if (needsNodePort(svc)) await this.updateNodePorts(tx, svc, old, owner);
     // Health-check node port.
     const needed = needsHealthCheckNodePort(old);
     const needs = needsHealthCheckNodePort(svc);
-    if (!needed && needs) this.allocateHealthCheckNodePort(tx, svc, owner);
-    else if (needed && !needs && oldSpec.healthCheckNodePort) this.ports.release(tx, oldSpec.healthCheckNodePort, owner);
+    if (!needed && needs) await this.allocateHealthCheckNodePort(tx, svc, owner);
+    else if (needed && !needs && oldSpec.healthCheckNodePort) await this.ports.release(tx, oldSpec.healthCheckNodePort, owner);
   }
 
   /** updateNodePorts: new explicit values are reserved, missing ones allocated, dropped ones released. */
-  private updateNodePorts(tx: WriteTx, svc: Service, old: Service, owner: Owner): void {
+  private async updateNodePorts(tx: WriteTx, svc: Service, old: Service, owner: Owner): Promise<void> {
     const oldPorts = needsNodePort(old) ? serviceNodePorts(old) : [];
     const taken = new Set<number>();
     const seen = new Set<string>();
-    (svc.spec?.ports ?? []).forEach((p, i) => {
-      if (!p.nodePort && !this.shouldAllocateNodePorts(svc)) return;
+    for (const [i, p] of (svc.spec?.ports ?? []).entries()) {
+      if (!p.nodePort && !this.shouldAllocateNodePorts(svc)) continue;
       if (p.nodePort) {
         if (!oldPorts.includes(p.nodePort) && !taken.has(p.nodePort)) {
-          this.allocateNodePort(tx, svc, i, p.nodePort, owner);
+          await this.allocateNodePort(tx, svc, i, p.nodePort, owner);
           taken.add(p.nodePort);
         }
       } else {
-        p.nodePort = this.allocateNextNodePort(tx, owner);
+        p.nodePort = await this.allocateNextNodePort(tx, owner);
       }
       const key = `${p.protocol}/${p.nodePort}`;
       if (seen.has(key)) {
@@ -214,16 +214,16 @@ export class ServiceAllocation {
         throw this.fail(svc, [{ type: 'FieldValueDuplicate', field: `spec.ports[${i}].nodePort`, value: p.nodePort, detail: '' }]);
       }
       seen.add(key);
-    });
+    }
     const kept = new Set(serviceNodePorts(svc));
-    for (const port of oldPorts) if (!kept.has(port)) this.ports.release(tx, port, owner);
+    for (const port of oldPorts) if (!kept.has(port)) await this.ports.release(tx, port, owner);
   }
 
   /** Everything the service holds, released when the deletion commits. */
-  releaseAll(tx: WriteTx, svc: Service, owner: Owner): void {
+  async releaseAll(tx: WriteTx, svc: Service, owner: Owner): Promise<void> {
     const spec = svc.spec ?? {};
-    if (needsClusterIP(svc)) for (const ip of spec.clusterIPs ?? []) this.releaseIP(tx, ip, owner);
-    for (const port of serviceNodePorts(svc)) this.ports.release(tx, port, owner);
-    if (spec.healthCheckNodePort) this.ports.release(tx, spec.healthCheckNodePort, owner);
+    if (needsClusterIP(svc)) for (const ip of spec.clusterIPs ?? []) await this.releaseIP(tx, ip, owner);
+    for (const port of serviceNodePorts(svc)) await this.ports.release(tx, port, owner);
+    if (spec.healthCheckNodePort) await this.ports.release(tx, spec.healthCheckNodePort, owner);
   }
 }

@@ -28,11 +28,11 @@ export function serviceStrategy(allocation: ServiceAllocation): Strategy<Service
     beginCreate: (tx, svc) => allocation.allocateCreate(tx, svc, owner(svc)),
     validate: (svc) => [validateService(svc, allocation.context)],
     allowCreateOnUpdate: true,
-    prepareForUpdate(tx, svc, old) {
+    async prepareForUpdate(tx, svc, old) {
       svc.status = old.status;
       patchAllocatedValues(svc, old);
       normalizeClusterIPs(svc, old);
-      allocation.allocateUpdate(tx, svc, old, owner(svc));
+      await allocation.allocateUpdate(tx, svc, old, owner(svc));
       dropTypeDependentFields(svc, old);
     },
     validateUpdate: (svc, old) => validateServiceUpdate(svc, old, allocation.context),
@@ -64,9 +64,9 @@ export class ServiceRegistry extends GenericStore<Service> {
   }
 
   /** Every cluster has the `kubernetes` Service in default, on the first address of the range. */
-  bootstrapKubernetesService(ip: string, port: number): void {
-    if (this.row('default', 'kubernetes')) return;
-    this.create('default', {
+  async bootstrapKubernetesService(ip: string, port: number): Promise<void> {
+    if (await this.row('default', 'kubernetes')) return;
+    await this.create('default', {
       metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
       spec: { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: port }], sessionAffinity: 'None' },
     });

@@ -1,8 +1,13 @@
-// The generic object store: objects, their change log and their allocations, with one SQLite
-// transaction per write. It knows nothing of Kubernetes semantics; the registry decides what
-// to write, the store makes it atomic. Everything SQLite-specific (SQL text, constraint error
-// codes) is in this file, so another backend is a sibling of it.
-import type { SqliteDatabase } from './database.js';
+// The storage interface: objects, their change log and their allocations, as the registries see
+// them. It knows nothing of Kubernetes semantics (the registry decides what to write; the store
+// makes it atomic) and nothing of SQL: each dialect (storage/sqlite/, and the next one beside it)
+// is the SQL and its error codes behind these few calls, as kine's dialects are behind its Log.
+//
+// Everything a dialect may have to ask over a network returns a Promise. Transactions are
+// serializable and a dialect runs them one at a time (SQLite in its process; a networked database
+// under a transaction-scoped lock, so that the revision order is the commit order and no watcher
+// ever sees a gap filled later). A transaction's revisions are handed out as it goes, because a
+// resourceVersion is written into the very body it stamps.
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -42,30 +47,6 @@ export class CompactedError extends Error {
   }
 }
 
-export interface ListPageOptions {
-  /** The snapshot to read; the current revision when absent. */
-  revision?: number;
-  /** Start after this key (exclusive), for the next page. */
-  after?: { namespace: string; name: string };
-  limit?: number;
-  /** Keeps an object (selectors); the store only sees bodies. */
-  accept?: (body: string) => boolean;
-  /**
-   * Keeps only bodies that contain one of these strings, a prefilter evaluated inside SQLite, so a
-   * reader that wants a few objects out of 100,000 does not turn every row into a JS string.
-   */
-  containsAny?: string[];
-}
-
-export interface ListPage {
-  bodies: string[];
-  revision: number;
-  /** Key of the last item returned when more objects follow it. */
-  more?: { namespace: string; name: string };
-  /** How many objects follow the page, when no `accept` filter makes that unknowable cheaply. */
-  remaining?: number;
-}
-
 /** A write lost a race for a unique key: the object name or an allocated value. */
 export class UniqueViolation extends Error {
   constructor(
@@ -83,508 +64,92 @@ export class Rollback<T> extends Error {
   }
 }
 
-export interface WriteTx {
+export interface ListPageOptions {
+  /** The snapshot to read; the current revision when absent. */
+  revision?: number;
+  /** Start after this key (exclusive), for the next page. */
+  after?: { namespace: string; name: string };
+  limit?: number;
+  /** Keeps an object (selectors); the store only sees bodies. */
+  accept?: (body: string) => boolean;
+  /**
+   * Keeps only bodies that contain one of these strings, a prefilter a dialect may evaluate in
+   * the database, so a reader that wants a few objects out of 100,000 does not parse them all.
+   */
+  containsAny?: string[];
+}
+
+export interface ListPage {
+  bodies: string[];
+  revision: number;
+  /** Key of the last item returned when more objects follow it. */
+  more?: { namespace: string; name: string };
+  /** How many objects follow the page, when no `accept` filter makes that unknowable cheaply. */
+  remaining?: number;
+}
+
+/** Reads that see the transaction's own writes. */
+export interface ReadTx {
+  get(key: ObjectKey): Promise<StoredObject | undefined>;
+  /** Bodies ordered by namespace then name, as kube-apiserver lists. */
+  list(resource: string, namespace?: string): Promise<string[]>;
+  count(resource: string, namespace: string): Promise<number>;
+  allocation(pool: string, value: string): Promise<AllocationRow | undefined>;
+}
+
+export interface WriteTx extends ReadTx {
   /** Reserves the next resourceVersion; each object write in the transaction takes its own. */
   nextRevision(): number;
-  insert(obj: StoredObject): void;
-  update(obj: StoredObject): void;
-  remove(key: ObjectKey, resourceVersion: number, finalBody: string): void;
-  allocate(row: AllocationRow): void;
+  /** UniqueViolation('object') when the key exists. */
+  insert(obj: StoredObject): Promise<void>;
+  update(obj: StoredObject): Promise<void>;
+  remove(key: ObjectKey, resourceVersion: number, finalBody: string): Promise<void>;
+  /** UniqueViolation('allocation') when the value is held. */
+  allocate(row: AllocationRow): Promise<void>;
   /** Frees a value held by `uid`; false when that owner does not hold it. */
-  release(pool: string, value: string, uid: string): boolean;
-  /** Runs after the transaction commits (in-memory bookkeeping that must follow the database). */
+  release(pool: string, value: string, uid: string): Promise<boolean>;
+  /** Runs after the transaction's writes take effect (in-memory bookkeeping that must follow the database). */
   onCommit(fn: () => void): void;
   /** Runs if the transaction rolls back, to undo in-memory bookkeeping done inside it. */
   onRollback(fn: () => void): void;
 }
 
-export interface ObjectStoreOptions {
-  /** How many change-log rows to keep for watchers that resume from a resourceVersion. */
-  historySize: number;
-  /**
-   * Told when a batch that no request waits on (only internal writers joined it) fails to
-   * commit; its writes are rolled back. Without it the error is thrown out of the event loop.
-   */
-  onCommitError?: (err: unknown) => void;
-  /** Told when a committed-changes listener throws; without it the error is thrown after all ran. */
-  onListenerError?: (err: unknown) => void;
-}
-
-/** How many objects the read cache holds (about 1 KiB each). */
-const recentObjects = 10_000;
-
-export class ObjectStore {
-  private revision: number;
-  private readonly stmts;
-  private committedListeners: ((changes: Change[]) => void)[] = [];
-  private writesSincePrune = 0;
-  private compacted: number;
-  /**
-   * Objects read recently, so that a GET of a hot object skips SQLite (a fifth of a GET's time).
-   * Filled only outside transactions, so never with uncommitted state, and every key a commit
-   * changes is dropped from it before anyone can read again.
-   */
-  private readonly recent = new Map<string, StoredObject>();
-  /** Writes and COMMITs so far: writes per COMMIT is how well group commit is batching. */
-  readonly stats = { writes: 0, commits: 0 };
-  /** The group commit under way (see flush), and the writes open inside it, innermost last. */
-  private batch: Batch | undefined;
-  private readonly open: Pending[] = [];
-  /** better-sqlite3's BEGIN/COMMIT wrapper, made once rather than per write. */
-  private readonly inTransaction: (fn: () => unknown) => unknown;
-  private readonly containing = new Map<string, { all(...params: unknown[]): unknown[] }>();
-
-  constructor(
-    private readonly db: SqliteDatabase,
-    private readonly options: ObjectStoreOptions = { historySize: 10_000 },
-  ) {
-    this.inTransaction = db.transaction((fn: () => unknown) => fn());
-    this.stmts = {
-      get: db.prepare('SELECT uid, resource_version AS resourceVersion, body FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
-      listAll: db.prepare('SELECT body FROM objects WHERE resource = ? ORDER BY namespace, name').pluck(),
-      listNs: db.prepare('SELECT body FROM objects WHERE resource = ? AND namespace = ? ORDER BY name').pluck(),
-      countNs: db.prepare('SELECT count(*) FROM objects WHERE resource = ? AND namespace = ?').pluck(),
-      insert: db.prepare('INSERT INTO objects (resource, namespace, name, uid, resource_version, body) VALUES (?, ?, ?, ?, ?, ?)'),
-      update: db.prepare('UPDATE objects SET uid = ?, resource_version = ?, body = ? WHERE resource = ? AND namespace = ? AND name = ?'),
-      remove: db.prepare('DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
-      body: db.prepare('SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?').pluck(),
-      log: db.prepare('INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      maxRevision: db.prepare('SELECT max(m) FROM (SELECT max(revision) AS m FROM change_log UNION ALL SELECT max(resource_version) FROM objects)').pluck(),
-      prune: db.prepare('DELETE FROM change_log WHERE revision <= ?'),
-      allocate: db.prepare('INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES (?, ?, ?, ?, ?, ?)'),
-      release: db.prepare('DELETE FROM allocations WHERE pool = ? AND value = ? AND uid = ?'),
-      allocations: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = ?'),
-      allocatedValues: db.prepare('SELECT value FROM allocations WHERE pool = ?').pluck(),
-      allocationPools: db.prepare('SELECT DISTINCT pool FROM allocations').pluck(),
-      allocation: db.prepare('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = ? AND value = ?'),
-      scanObjects: db
-        .prepare('SELECT namespace, name, uid, body FROM objects WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name LIMIT ?')
-        .raw(),
-      scanAllocations: db.prepare(
-        'SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE (pool, value) > (?, ?) ORDER BY pool, value LIMIT ?',
-      ),
-      changesSince: db.prepare(
-        'SELECT revision, resource, namespace, name, event, body, prev_body AS prevBody FROM change_log WHERE resource = ? AND revision > ? ORDER BY revision',
-      ),
-      // The earliest change after a revision of each key is the one whose prev_body is the key's state at that revision.
-      undo: db.prepare(`SELECT namespace, name, event, prev_body AS prevBody FROM change_log WHERE revision IN (
-        SELECT min(revision) FROM change_log WHERE resource = ? AND revision > ? GROUP BY namespace, name) ORDER BY namespace, name`),
-      pageAll: db.prepare('SELECT namespace, name, body FROM objects WHERE resource = ? AND (namespace, name) > (?, ?) ORDER BY namespace, name'),
-      pageNs: db.prepare('SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? AND name > ? ORDER BY name'),
-      countAfterAll: db.prepare('SELECT count(*) FROM objects WHERE resource = ? AND (namespace, name) > (?, ?)').pluck(),
-      countAfterNs: db.prepare('SELECT count(*) FROM objects WHERE resource = ? AND namespace = ? AND name > ?').pluck(),
-      getSetting: db.prepare('SELECT value FROM settings WHERE key = ?').pluck(),
-      setSetting: db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)'),
-      begin: db.prepare('BEGIN'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
-    };
-    this.revision = Number(this.stmts.maxRevision.get() ?? 0);
-    this.compacted = Number(this.stmts.getSetting.get('compacted_revision') ?? 0);
-  }
-
+export interface ObjectStore extends ReadTx {
+  /** The newest committed revision, known without a round trip. */
+  currentRevision(): number;
   /** The newest revision pruned from the change log: history is complete for revisions after it. */
-  compactedRevision(): number {
-    this.settle();
-    return this.compacted;
-  }
-
-  currentRevision(): number {
-    this.settle();
-    return this.revision;
-  }
-
-  get(key: ObjectKey): StoredObject | undefined {
-    const id = `${key.resource}\0${key.namespace}\0${key.name}`;
-    this.settle();
-    // Inside a write the batch may have written this key already: then only SQLite knows. A
-    // transaction not begun here (no batch) is not tracked: SQLite too.
-    if (this.db.inTransaction && (!this.batch || this.batch.written.has(id))) return this.read(key);
-    const hit = this.recent.get(id);
-    if (hit) return { ...hit };
-    const obj = this.read(key);
-    if (!obj) return undefined;
-    if (this.recent.size >= recentObjects) this.recent.delete(this.recent.keys().next().value!);
-    this.recent.set(id, obj);
-    return { ...obj };
-  }
-
-  private read(key: ObjectKey): StoredObject | undefined {
-    const row = this.stmts.get.get(key.resource, key.namespace, key.name) as { uid: string; resourceVersion: number; body: string } | undefined;
-    return row && { ...key, ...row };
-  }
-
-  /** Bodies ordered by namespace then name, as kube-apiserver lists. */
-  list(resource: string, namespace?: string): string[] {
-    this.settle();
-    return (namespace === undefined ? this.stmts.listAll.all(resource) : this.stmts.listNs.all(resource, namespace)) as string[];
-  }
-
-  private listContaining(resource: string, namespace: string | undefined, needles: string[]): string[] {
-    const key = `${namespace === undefined ? 'all' : 'ns'}:${needles.length}`;
-    let stmt = this.containing.get(key);
-    if (!stmt) {
-      const any = needles.map(() => 'instr(body, ?) > 0').join(' OR ');
-      stmt = this.db
-        .prepare(
-          namespace === undefined
-            ? `SELECT body FROM objects WHERE resource = ? AND (${any}) ORDER BY namespace, name`
-            : `SELECT body FROM objects WHERE resource = ? AND namespace = ? AND (${any}) ORDER BY name`,
-        )
-        .pluck();
-      this.containing.set(key, stmt);
-    }
-    return (namespace === undefined ? stmt.all(resource, ...needles) : stmt.all(resource, namespace, ...needles)) as string[];
-  }
-
-  count(resource: string, namespace: string): number {
-    this.settle();
-    return Number(this.stmts.countNs.get(resource, namespace));
-  }
-
-  /** The values held in a pool, without their holders: what an allocator needs at start. */
-  allocatedValues(pool: string): string[] {
-    this.settle();
-    return this.stmts.allocatedValues.all(pool) as string[];
-  }
-
-  allocation(pool: string, value: string): AllocationRow | undefined {
-    this.settle();
-    return this.stmts.allocation.get(pool, value) as AllocationRow | undefined;
-  }
-
+  compactedRevision(): number;
   /**
-   * A page of objects after (namespace, name) in key order, for passes over a whole resource
-   * that must not hold the event loop (the allocation repair). Not a snapshot.
+   * One page of a list as it was at `options.revision`, in key order: a page sequence at one
+   * revision lists every object exactly once however many writes happen between pages.
    */
-  scanObjects(resource: string, after: { namespace: string; name: string }, limit: number): { namespace: string; name: string; uid: string; body: string }[] {
-    this.settle();
-    return (this.stmts.scanObjects.all(resource, after.namespace, after.name, limit) as [string, string, string, string][]).map(
-      ([namespace, name, uid, body]) => ({ namespace, name, uid, body }),
-    );
-  }
-
-  /** A page of allocation rows after (pool, value) in key order. Not a snapshot. */
-  scanAllocations(after: { pool: string; value: string }, limit: number): AllocationRow[] {
-    this.settle();
-    return this.stmts.scanAllocations.all(after.pool, after.value, limit) as AllocationRow[];
-  }
-
-  /** Every pool with a row, including pools of ranges no longer configured. */
-  allocationPools(): string[] {
-    this.settle();
-    return this.stmts.allocationPools.all() as string[];
-  }
-
-  allocations(pool: string): AllocationRow[] {
-    this.settle();
-    return this.stmts.allocations.all(pool) as AllocationRow[];
-  }
-
+  listPage(resource: string, namespace: string | undefined, options?: ListPageOptions): Promise<ListPage>;
   /** Changes to one resource after `revision`, oldest first; CompactedError when some were pruned. */
-  changesSince(resource: string, revision: number): Change[] {
-    this.settle();
-    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
-    return this.stmts.changesSince.all(resource, revision) as Change[];
-  }
-
-  /**
-   * One page of a list as it was at `options.revision`, in key order. Past states come from
-   * undoing the changes made since (each logged change keeps the previous body), so a page
-   * sequence at one revision lists every object exactly once however many writes happen between
-   * pages, as etcd's MVCC reads do for kube-apiserver.
-   */
-  listPage(resource: string, namespace: string | undefined, options: ListPageOptions = {}): ListPage {
-    this.settle();
-    const revision = options.revision ?? this.revision;
-    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
-    // The common case, a whole current list, is one statement with no merging.
-    if (revision === this.revision && !options.after && !options.limit && !options.accept) {
-      return { bodies: options.containsAny ? this.listContaining(resource, namespace, options.containsAny) : this.list(resource, namespace), revision };
-    }
-    if (options.containsAny) {
-      const needles = options.containsAny;
-      const accept = options.accept;
-      options = { ...options, containsAny: undefined, accept: (body) => needles.some((n) => body.includes(n)) && (!accept || accept(body)) };
-    }
-    const s = this.stmts;
-    const after = options.after ?? { namespace: namespace ?? '', name: '' };
-    const afterKey = (ns: string, name: string) => ns > after.namespace || (ns === after.namespace && name > after.name);
-    // Keys changed since the snapshot, with their state at it (null: did not exist yet).
-    const undone: { namespace: string; name: string; body: string | null }[] = [];
-    if (revision < this.revision) {
-      for (const row of s.undo.all(resource, revision) as { namespace: string; name: string; event: ChangeType; prevBody: string | null }[]) {
-        if (namespace !== undefined && row.namespace !== namespace) continue;
-        if (!afterKey(row.namespace, row.name)) continue;
-        undone.push({ namespace: row.namespace, name: row.name, body: row.event === 'ADDED' ? null : row.prevBody });
-      }
-    }
-    const current = (
-      namespace === undefined
-        ? s.pageAll.iterate(resource, after.namespace, after.name)
-        : s.pageNs.iterate(resource, namespace, after.namespace === namespace ? after.name : '')
-    ) as IterableIterator<{ namespace: string; name: string; body: string }>;
-    const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
-    const bodies: string[] = [];
-    let last: { namespace: string; name: string } | undefined;
-    let more = false;
-    let u = 0;
-    const cmp = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
-      a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-    const take = (key: { namespace: string; name: string }, body: string | null): boolean => {
-      if (body === null) return true;
-      if (bodies.length >= limit) {
-        more = true;
-        return false;
-      }
-      if (!options.accept || options.accept(body)) {
-        bodies.push(body);
-        last = { namespace: key.namespace, name: key.name };
-      }
-      return true;
-    };
-    let going = true;
-    for (const row of current) {
-      while (going && u < undone.length && cmp(undone[u], row) < 0) going = take(undone[u], undone[u++].body);
-      if (!going) break;
-      if (u < undone.length && cmp(undone[u], row) === 0) going = take(row, undone[u++].body);
-      else going = take(row, row.body);
-      if (!going) break;
-    }
-    while (going && u < undone.length) going = take(undone[u], undone[u++].body);
-    const page: ListPage = { bodies, revision };
-    if (more && last) {
-      page.more = last;
-      if (!options.accept) page.remaining = this.countAfter(resource, namespace, last, undone);
-    }
-    return page;
-  }
-
-  private countAfter(
+  changesSince(resource: string, revision: number): Promise<Change[]>;
+  /** The values held in a pool, without their holders: what an allocator needs at start. */
+  allocatedValues(pool: string): Promise<string[]>;
+  allocations(pool: string): Promise<AllocationRow[]>;
+  /** Every pool with a row, including pools of ranges no longer configured. */
+  allocationPools(): Promise<string[]>;
+  /** A page of objects after (namespace, name) in key order, for passes over a whole resource. Not a snapshot. */
+  scanObjects(
     resource: string,
-    namespace: string | undefined,
-    last: { namespace: string; name: string },
-    undone: { namespace: string; name: string; body: string | null }[],
-  ): number {
-    const s = this.stmts;
-    let n = Number(namespace === undefined ? s.countAfterAll.get(resource, last.namespace, last.name) : s.countAfterNs.get(resource, namespace, last.name));
-    for (const k of undone) {
-      if (k.namespace < last.namespace || (k.namespace === last.namespace && k.name <= last.name)) continue;
-      const existsNow = s.body.get(resource, k.namespace, k.name) !== undefined;
-      n += (k.body !== null ? 1 : 0) - (existsNow ? 1 : 0);
-    }
-    return n;
-  }
-
+    after: { namespace: string; name: string },
+    limit: number,
+  ): Promise<{ namespace: string; name: string; uid: string; body: string }[]>;
+  /** A page of allocation rows after (pool, value) in key order. Not a snapshot. */
+  scanAllocations(after: { pool: string; value: string }, limit: number): Promise<AllocationRow[]>;
+  /**
+   * Runs `fn` as one atomic write; a throw rolls back its rows, its revisions and its hooks. It
+   * resolves once the writes are visible to every later read; durable() says when they are on disk.
+   */
+  transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /** True while writes wait to become durable (a dialect that commits each transaction never is). */
+  readonly committing: boolean;
+  /** Resolves once every write made so far is durable; rejects if their commit failed. */
+  durable(): Promise<void>;
   /** Listeners see each committed transaction's changes, in revision order (the watch hub). */
-  onCommitted(listener: (changes: Change[]) => void): () => void {
-    this.committedListeners.push(listener);
-    return () => {
-      this.committedListeners = this.committedListeners.filter((l) => l !== listener);
-    };
-  }
-
-  /**
-   * Runs `fn` as one atomic write: a SAVEPOINT inside the open batch (see flush), so a throw
-   * rolls back this write's rows, its revisions and its in-memory hooks and nothing else.
-   * Everything is synchronous, so no other request interleaves. Its changes reach listeners,
-   * and durable() resolves, only when the batch commits.
-   */
-  transaction<T>(fn: (tx: WriteTx) => T): T {
-    const batch = (this.batch ??= this.openBatch());
-    const startRevision = this.revision;
-    const mine: Pending = { changes: [], commitHooks: [], rollbackHooks: [] };
-    const s = this.stmts;
-    const log = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) => {
-      s.log.run(revision, key.resource, key.namespace, key.name, event, body, prevBody);
-      mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
-    };
-    const previous = (key: ObjectKey) => (s.body.get(key.resource, key.namespace, key.name) as string | undefined) ?? null;
-    const mark = (key: ObjectKey) => batch.written.add(`${key.resource}\0${key.namespace}\0${key.name}`);
-    const tx: WriteTx = {
-      nextRevision: () => ++this.revision,
-      insert: (obj) => {
-        mark(obj);
-        try {
-          s.insert.run(obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body);
-        } catch (err) {
-          throw translate(err, 'object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
-        }
-        log(obj, obj.resourceVersion, 'ADDED', obj.body, null);
-      },
-      update: (obj) => {
-        mark(obj);
-        const prev = previous(obj);
-        s.update.run(obj.uid, obj.resourceVersion, obj.body, obj.resource, obj.namespace, obj.name);
-        log(obj, obj.resourceVersion, 'MODIFIED', obj.body, prev);
-      },
-      remove: (key, resourceVersion, finalBody) => {
-        mark(key);
-        const prev = previous(key);
-        s.remove.run(key.resource, key.namespace, key.name);
-        log(key, resourceVersion, 'DELETED', finalBody, prev);
-      },
-      allocate: (row) => {
-        try {
-          s.allocate.run(row.pool, row.value, row.resource, row.namespace, row.name, row.uid);
-        } catch (err) {
-          throw translate(err, 'allocation', `${row.pool} ${row.value} is already allocated`);
-        }
-      },
-      release: (pool, value, uid) => s.release.run(pool, value, uid).changes === 1,
-      onCommit: (fn) => mine.commitHooks.push(fn),
-      onRollback: (fn) => mine.rollbackHooks.push(fn),
-    };
-    // A nested transaction hands what it did to the one around it, which may still roll it back.
-    const parent: Pending | undefined = this.open.at(-1);
-    this.open.push(mine);
-    let result: T;
-    try {
-      result = this.inTransaction(() => fn(tx)) as T;
-    } catch (err) {
-      this.revision = startRevision;
-      for (const hook of mine.rollbackHooks.reverse()) hook();
-      throw err;
-    } finally {
-      this.open.pop();
-    }
-    (parent ?? batch).changes.push(...mine.changes);
-    (parent ?? batch).rollbackHooks.push(...mine.rollbackHooks);
-    // In-memory bookkeeping follows the batch, which later writes in it read: a value freed here
-    // may be taken by the next write. If the COMMIT fails after all, the rollback hooks undo what
-    // they can, and a freed value SQLite still holds is found by the allocators' next take.
-    if (parent) parent.commitHooks.push(...mine.commitHooks);
-    else {
-      this.stats.writes++;
-      for (const hook of mine.commitHooks) hook();
-      if (batch.foreign) this.flush();
-    }
-    return result;
-  }
-
-  /** True while writes wait for their batch to commit. */
-  get committing(): boolean {
-    return this.batch !== undefined;
-  }
-
-  /** Resolves once every write made so far is committed; rejects if their batch failed to commit. */
-  durable(): Promise<void> {
-    const batch = this.batch;
-    if (!batch) return settled;
-    if (!batch.done) {
-      let resolve!: () => void;
-      let reject!: (err: unknown) => void;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      batch.done = { promise, resolve, reject };
-    }
-    return batch.done.promise;
-  }
-
-  /**
-   * Group commit. The first write opens a SQLite transaction; every write made before the event
-   * loop's next check phase (the requests that arrived together) joins it, each in its own
-   * savepoint, and one COMMIT makes them all durable. A COMMIT is most of a small write's cost
-   * (its WAL frames and locks), and etcd batches kube-apiserver's writes the same way. Nothing
-   * leaves before the COMMIT: listeners (watchers) get the changes after it, write responses
-   * wait for durable(), and any read from outside a write commits the batch first, so no reader
-   * ever sees a write that could still be lost.
-   */
-  flush(): void {
-    const batch = this.batch;
-    if (!batch || this.open.length > 0) return;
-    this.batch = undefined;
-    if (!this.db.open) {
-      // Closed under an open batch: SQLite has rolled it back, so memory follows.
-      this.abandon(batch, new Error('the database was closed before the write committed'));
-      return;
-    }
-    const pruneTo = this.pruneHorizon(batch.changes.length);
-    try {
-      if (pruneTo !== undefined) {
-        this.stmts.prune.run(pruneTo);
-        this.stmts.setSetting.run('compacted_revision', String(pruneTo));
-      }
-      if (!batch.foreign) this.stmts.commit.run();
-    } catch (err) {
-      if (this.db.inTransaction) this.stmts.rollback.run();
-      this.abandon(batch, err);
-      if (!batch.done && !this.options.onCommitError) throw err;
-      return;
-    }
-    this.stats.commits++;
-    if (pruneTo !== undefined) this.compacted = pruneTo;
-    for (const c of batch.changes) this.recent.delete(`${c.resource}\0${c.namespace}\0${c.name}`);
-    // The writes are durable whatever a listener does next; one that throws neither holds their
-    // answers back nor keeps the changes from the listeners after it.
-    batch.done?.resolve();
-    if (batch.changes.length === 0) return;
-    let failure: { err: unknown } | undefined;
-    for (const listener of this.committedListeners) {
-      try {
-        listener(batch.changes);
-      } catch (err) {
-        if (this.options.onListenerError) this.options.onListenerError(err);
-        else failure ??= { err };
-      }
-    }
-    if (failure) throw failure.err;
-  }
-
-  private abandon(batch: Batch, err: unknown): void {
-    this.revision = batch.startRevision;
-    for (const hook of batch.rollbackHooks.reverse()) hook();
-    if (batch.done) batch.done.reject(err);
-    else this.options.onCommitError?.(err);
-  }
-
-  private openBatch(): Batch {
-    const batch: Batch = { changes: [], rollbackHooks: [], startRevision: this.revision, written: new Set(), foreign: this.db.inTransaction };
-    // Inside a transaction someone else began on this connection (a bulk load), each write is
-    // a savepoint of theirs, committed when they commit: the store dispatches as each completes.
-    if (batch.foreign) return batch;
-    this.stmts.begin.run();
-    setImmediate(() => this.flush());
-    return batch;
-  }
-
-  /** Reads from outside a write see committed state only. */
-  private settle(): void {
-    if (this.batch && this.open.length === 0) this.flush();
-  }
-
-  private pruneHorizon(written: number): number | undefined {
-    // Pruning every write would double the write cost; a batch every few hundred keeps the
-    // log within the window plus a little.
-    this.writesSincePrune += written;
-    if (this.writesSincePrune < 256) return undefined;
-    this.writesSincePrune = 0;
-    const horizon = this.revision - this.options.historySize;
-    return horizon > this.compacted ? horizon : undefined;
-  }
-}
-
-interface Pending {
-  changes: Change[];
-  commitHooks: (() => void)[];
-  rollbackHooks: (() => void)[];
-}
-
-interface Batch extends Omit<Pending, 'commitHooks'> {
-  startRevision: number;
-  /** Keys written since the batch began: the read cache holds committed state, stale for these. */
-  written: Set<string>;
-  /** Opened inside a transaction not begun by the store, whose owner commits it. */
-  foreign: boolean;
-  done?: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
-}
-
-const settled = Promise.resolve();
-
-function translate(err: unknown, what: 'object' | 'allocation', message: string): unknown {
-  const code = (err as { code?: string }).code;
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return new UniqueViolation(what, message);
-  return err;
+  onCommitted(listener: (changes: Change[]) => void): () => void;
+  /** Writes and commits so far: writes per commit is how well a dialect's group commit batches. */
+  readonly stats: { writes: number; commits: number };
 }

@@ -1,9 +1,9 @@
 // The watch hub: every committed change goes from the store's commit hook to the watchers of
-// its resource, in revision order, synchronously. Because better-sqlite3 is synchronous, a
-// watcher that reads its starting state (or replays the change log) and then subscribes does
-// both within one turn of the event loop, so no committed write can fall between the two: no
-// gaps, no duplicates, and nothing uncommitted is ever seen. HTTP streams and the fake cloud's
-// controller are both just sinks of this hub.
+// its resource, in revision order, synchronously. A watcher joins the live feed before it reads
+// its starting state (or replays the change log), holding back what arrives meanwhile; once the
+// read is in, it sends what came after the revision it read and goes live. So no committed write
+// can fall between the two however long the read takes: no gaps, no duplicates, and nothing
+// uncommitted is ever seen. HTTP streams and the controllers are all just sinks of this hub.
 import { CompactedError, type Change, type ObjectStore } from '../storage/objectStore.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -52,6 +52,8 @@ interface Active {
   sink: WatchSink;
   timer?: NodeJS.Timeout;
   stopped: boolean;
+  /** Live changes held back while the starting state is read. */
+  held?: Dispatch[];
 }
 
 export interface WatchHubOptions {
@@ -132,36 +134,57 @@ export class WatchHub {
 
   /**
    * Starts a watch: replays what the request asks for, then streams live changes.
-   * Throws CompactedError when `sinceRevision` is older than the retained history.
+   * Rejects with CompactedError when `sinceRevision` is older than the retained history.
    */
-  watch(req: WatchRequest, sink: WatchSink): WatchHandle {
-    const active: Active = { req, sink, stopped: false };
+  async watch(req: WatchRequest, sink: WatchSink): Promise<WatchHandle> {
+    const active: Active = { req, sink, stopped: false, held: [] };
     const handle = { stop: () => this.stop(active, false) };
     if (this.closed) {
       sink.end();
       return handle;
     }
-    let ok = true;
-    if (req.sinceRevision === undefined) {
-      const matches = req.matches;
-      const page = this.store.listPage(req.resource, req.namespace, {
-        accept: matches ? (body) => matches(JSON.parse(body)) : undefined,
-        containsAny: req.initialContains,
-      });
-      for (const body of page.bodies) ok &&= sink.send({ type: 'ADDED', object: body, revision: page.revision });
-      if (req.initialEventsEnd) ok &&= sink.send({ type: 'BOOKMARK', object: bookmarkObject(req.kind, 'v1', page.revision, true), revision: page.revision });
-    } else {
-      for (const change of this.store.changesSince(req.resource, req.sinceRevision)) {
-        if (!ok) break;
-        ok = this.deliver(active, new Dispatch(change));
-      }
-    }
-    // The initial burst is as big as a list and is written however slow the reader is; only
-    // live events count against a reader that falls behind.
     let set = this.byResource.get(req.resource);
     if (!set) this.byResource.set(req.resource, (set = new Set()));
     set.add(active);
-    if (req.timeoutMs !== undefined) {
+    let ok = true;
+    let seen: number;
+    try {
+      if (req.sinceRevision === undefined) {
+        const matches = req.matches;
+        const page = await this.store.listPage(req.resource, req.namespace, {
+          accept: matches ? (body) => matches(JSON.parse(body)) : undefined,
+          containsAny: req.initialContains,
+        });
+        seen = page.revision;
+        if (active.stopped) return handle;
+        // The initial burst is as big as a list and is written however slow the reader is; only
+        // live events count against a reader that falls behind.
+        for (const body of page.bodies) sink.send({ type: 'ADDED', object: body, revision: page.revision });
+        if (req.initialEventsEnd) sink.send({ type: 'BOOKMARK', object: bookmarkObject(req.kind, 'v1', page.revision, true), revision: page.revision });
+      } else {
+        const changes = await this.store.changesSince(req.resource, req.sinceRevision);
+        seen = changes.at(-1)?.revision ?? req.sinceRevision;
+        if (active.stopped) return handle;
+        for (const change of changes) {
+          ok = this.deliver(active, new Dispatch(change));
+          if (!ok) break;
+        }
+      }
+    } catch (err) {
+      set.delete(active);
+      throw err;
+    }
+    const held = active.held ?? [];
+    active.held = undefined;
+    for (const d of held) {
+      if (!ok) break;
+      if (d.change.revision > seen) ok = this.deliver(active, d);
+    }
+    if (!ok) {
+      this.stop(active, true);
+      return handle;
+    }
+    if (req.timeoutMs !== undefined && !active.stopped) {
       active.timer = setTimeout(() => this.stop(active, true), req.timeoutMs);
       active.timer.unref();
     }
@@ -222,7 +245,8 @@ export class WatchHub {
       if (!set || set.size === 0) continue;
       const d = new Dispatch(change);
       for (const active of set) {
-        if (!this.deliver(active, d)) this.stop(active, true);
+        if (active.held) active.held.push(d);
+        else if (!this.deliver(active, d)) this.stop(active, true);
       }
     }
     if (this.waiters.length) {
@@ -237,7 +261,7 @@ export class WatchHub {
     const revision = this.store.currentRevision();
     for (const set of this.byResource.values()) {
       for (const active of set) {
-        if (!active.req.bookmarks) continue;
+        if (!active.req.bookmarks || active.held) continue;
         if (!active.sink.send({ type: 'BOOKMARK', object: bookmarkObject(active.req.kind, 'v1', revision), revision })) this.stop(active, true);
       }
     }

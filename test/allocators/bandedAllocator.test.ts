@@ -7,8 +7,8 @@ import { BandedAllocator, staticBandSize } from '../../src/allocators/bandedAllo
 import { IPRange, PortRange } from '../../src/allocators/ipRange.js';
 import { NodePortAllocator } from '../../src/allocators/nodePortAllocator.js';
 import { ServiceIPAllocator } from '../../src/allocators/serviceIPAllocator.js';
-import { openDatabase } from '../../src/storage/database.js';
-import { ObjectStore } from '../../src/storage/objectStore.js';
+import { openDatabase } from '../../src/storage/sqlite/database.js';
+import { SqliteObjectStore } from '../../src/storage/sqlite/objectStore.js';
 
 const owner = (i: number) => ({ resource: 'services', namespace: 'default', name: `s${i}`, uid: `u${i}` });
 
@@ -26,13 +26,13 @@ test('static band sizes follow kube-apiserver: min(max(16, size/16), 256) for IP
   assert.equal(staticBandSize(2n ** 64n, 16, 16, 256), 256);
 });
 
-test('random picks fill the upper band, then the static band; then the range is full', () => {
-  const store = new ObjectStore(openDatabase(':memory:'));
+test('random picks fill the upper band, then the static band; then the range is full', async () => {
+  const store = new SqliteObjectStore(openDatabase(':memory:'));
   const range = new IPRange('10.0.0.0/27'); // 30 addresses, band 16 (cidr size 32 / 16 = 2, at least 16)
   const alloc = new BandedAllocator('service-ip/IPv4', range, staticBandSize(32n, 16, 16, 256));
   const offsets: bigint[] = [];
-  store.transaction((tx) => {
-    for (let i = 0; i < 30; i++) offsets.push(range.offsetOf(alloc.allocateNext(tx, owner(i)))!);
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < 30; i++) offsets.push(range.offsetOf(await alloc.allocateNext(tx, owner(i)))!);
   });
   assert.deepEqual(
     offsets.slice(0, 14).map((o) => o >= 16n),
@@ -45,17 +45,17 @@ test('random picks fill the upper band, then the static band; then the range is 
     'then the static band',
   );
   assert.equal(new Set(offsets).size, 30);
-  assert.throws(() => store.transaction((tx) => alloc.allocateNext(tx, owner(99))), /range is full/);
-  assert.equal(store.allocations('service-ip/IPv4').length, 30);
+  await assert.rejects(() => store.transaction(async (tx) => await alloc.allocateNext(tx, owner(99))), /range is full/);
+  assert.equal((await store.allocations('service-ip/IPv4')).length, 30);
 });
 
-test('an IPv6 /64 allocates from its upper band with memory proportional to what is held', () => {
-  const store = new ObjectStore(openDatabase(':memory:'));
+test('an IPv6 /64 allocates from its upper band with memory proportional to what is held', async () => {
+  const store = new SqliteObjectStore(openDatabase(':memory:'));
   const ips = new ServiceIPAllocator('fd00:10:96::/64');
   const before = process.memoryUsage().heapUsed;
   const got = new Set<string>();
-  store.transaction((tx) => {
-    for (let i = 0; i < 2000; i++) got.add(ips.allocateNext(tx, owner(i)));
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < 2000; i++) got.add(await ips.allocateNext(tx, owner(i)));
   });
   assert.equal(got.size, 2000);
   for (const ip of got) {
@@ -66,6 +66,6 @@ test('an IPv6 /64 allocates from its upper band with memory proportional to what
   assert.equal(ips.stats().size, 2n ** 64n - 1n);
   assert.equal(ips.stats().used, 2000);
   // A requested address in the static band is honoured, and only once.
-  store.transaction((tx) => ips.allocate(tx, 'fd00:10:96::10', owner(5000)));
-  assert.throws(() => store.transaction((tx) => ips.allocate(tx, 'fd00:10:96:0::10', owner(5001))), /provided IP is already allocated/);
+  await store.transaction(async (tx) => await ips.allocate(tx, 'fd00:10:96::10', owner(5000)));
+  await assert.rejects(() => store.transaction(async (tx) => await ips.allocate(tx, 'fd00:10:96:0::10', owner(5001))), /provided IP is already allocated/);
 });

@@ -357,21 +357,21 @@ async function scenario(t: TestServer, dual: boolean, seed: number, diagnostic: 
 
   // The allocations table holds exactly that: nothing leaked, nothing missing, right owners.
   const pools = ['service-ip/IPv4', ...(dual ? ['service-ip/IPv6'] : []), 'node-port'];
-  const rows = pools.flatMap((p) => t.server.store.allocations(p));
+  const rows = (await Promise.all(pools.map((p) => t.server.store.allocations(p)))).flat();
   assert.deepEqual(new Set(rows.map((r) => `${r.pool} ${r.value}`)), new Set(owners.keys()), 'allocation rows equal what the Services hold');
   assert.equal(rows.length, owners.size, 'no value has two rows');
   for (const r of rows) assert.equal(`${r.namespace}/${r.name}`, owners.get(`${r.pool} ${r.value}`), `${r.pool} ${r.value} owner`);
   for (const a of t.server.allocators.serviceIPs) {
-    assert.equal(a.stats().used, t.server.store.allocations(a.pool).length, `${a.pool}: in-memory count`);
+    assert.equal(a.stats().used, (await t.server.store.allocations(a.pool)).length, `${a.pool}: in-memory count`);
     assert.equal(a.stats().outside, 0);
   }
-  assert.equal(t.server.allocators.nodePorts.stats().used, t.server.store.allocations('node-port').length, 'node-port: in-memory count');
+  assert.equal(t.server.allocators.nodePorts.stats().used, (await t.server.store.allocations('node-port')).length, 'node-port: in-memory count');
   for (const r of rows) {
     if (r.pool === 'node-port') assert.ok(Number(r.value) >= 30000 && Number(r.value) <= 32767, r.value);
     else assert.ok(t.server.allocators.serviceIPs.find((a) => a.pool === r.pool)!.range.contains(r.value), `${r.pool} ${r.value} in range`);
   }
-  if (dual) assert.ok(t.server.store.allocations('service-ip/IPv6').length > 100, 'the IPv6 pool was used');
-  else assert.equal(t.server.store.allocations('service-ip/IPv6').length, 0);
+  if (dual) assert.ok((await t.server.store.allocations('service-ip/IPv6')).length > 100, 'the IPv6 pool was used');
+  else assert.equal((await t.server.store.allocations('service-ip/IPv6')).length, 0);
 
   // Deleting everything frees everything (over HTTP, concurrently).
   const names = [...created.keys()];
@@ -394,20 +394,20 @@ async function scenario(t: TestServer, dual: boolean, seed: number, diagnostic: 
   }
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const left = t.server.services.list('default').items.filter((s) => s.metadata!.name !== 'kubernetes').length;
+    const left = (await t.server.services.list('default')).items.filter((s) => s.metadata!.name !== 'kubernetes').length;
     if (left === 0 || Date.now() > deadline) {
       assert.equal(left, 0, 'every Service is gone');
       break;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const kubernetes = heldBy(t.server.services.get('default', 'kubernetes')).map((h) => `${h.pool} ${h.value}`);
+  const kubernetes = heldBy(await t.server.services.get('default', 'kubernetes')).map((h) => `${h.pool} ${h.value}`);
   assert.deepEqual(
-    pools.flatMap((p) => t.server.store.allocations(p)).map((r) => `${r.pool} ${r.value}`),
+    (await Promise.all(pools.map((p) => t.server.store.allocations(p)))).flat().map((r) => `${r.pool} ${r.value}`),
     kubernetes,
     'only the kubernetes Service holds anything',
   );
-  for (const a of t.server.allocators.serviceIPs) assert.equal(a.stats().used, t.server.store.allocations(a.pool).length);
+  for (const a of t.server.allocators.serviceIPs) assert.equal(a.stats().used, (await t.server.store.allocations(a.pool)).length);
   assert.equal(t.server.allocators.nodePorts.stats().used, 0);
 }
 

@@ -31,26 +31,26 @@ test('a requested health-check node port is honoured and held; asking for it aga
   const a = await create(lb('hc-a', { externalTrafficPolicy: 'Local', healthCheckNodePort: 30050 }));
   assert.equal(a.status, 201, JSON.stringify(a.body));
   assert.equal(a.body.spec!.healthCheckNodePort, 30050);
-  assert.equal(held(30050)?.name, 'hc-a');
+  assert.equal((await held(30050))?.name, 'hc-a');
   const b = await create(lb('hc-b', { externalTrafficPolicy: 'Local', healthCheckNodePort: 30050 }));
   assert.equal(b.status, 500);
   assert.equal(b.body.reason, 'InternalError');
   assert.match(b.body.message!, /failed to allocate requested HealthCheck NodePort 30050: provided port is already allocated/);
-  assert.equal(t.server.store.allocations('node-port').filter((r) => r.name === 'hc-b').length, 0, 'the refused create holds nothing');
+  assert.equal((await t.server.store.allocations('node-port')).filter((r) => r.name === 'hc-b').length, 0, 'the refused create holds nothing');
 });
 
 test('externalTrafficPolicy Local -> Cluster frees the health-check node port, and back to Local allocates a new one', async () => {
   const s = await create(lb('hc-policy', { externalTrafficPolicy: 'Local' }));
   const port = s.body.spec!.healthCheckNodePort!;
-  assert.equal(held(port)?.name, 'hc-policy');
+  assert.equal((await held(port))?.name, 'hc-policy');
   const cluster = await patch('hc-policy', { spec: { externalTrafficPolicy: 'Cluster' } });
   assert.equal(cluster.status, 200, JSON.stringify(cluster.body));
   assert.equal(cluster.body.spec!.healthCheckNodePort, undefined);
-  assert.equal(held(port), undefined);
+  assert.equal(await held(port), undefined);
   const local = await patch('hc-policy', { spec: { externalTrafficPolicy: 'Local' } });
   assert.equal(local.status, 200);
   assert.ok(local.body.spec!.healthCheckNodePort);
-  assert.equal(held(local.body.spec!.healthCheckNodePort!)?.name, 'hc-policy');
+  assert.equal((await held(local.body.spec!.healthCheckNodePort!))?.name, 'hc-policy');
 });
 
 test('LoadBalancer -> ClusterIP frees the node ports and the health-check node port', async () => {
@@ -60,7 +60,7 @@ test('LoadBalancer -> ClusterIP frees the node ports and the health-check node p
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.spec!.healthCheckNodePort, undefined);
   assert.equal(res.body.spec!.ports![0].nodePort, undefined);
-  for (const p of ports) assert.equal(held(p), undefined, `${p} freed`);
+  for (const p of ports) assert.equal(await held(p), undefined, `${p} freed`);
 });
 
 test('allocateLoadBalancerNodePorts: false allocates no node ports but keeps explicit ones', async () => {
@@ -78,7 +78,7 @@ test('allocateLoadBalancerNodePorts: false allocates no node ports but keeps exp
     none.body.spec!.ports!.map((p) => p.nodePort),
     [undefined, undefined],
   );
-  assert.equal(t.server.store.allocations('node-port').filter((r) => r.name === 'no-np').length, 0);
+  assert.equal((await t.server.store.allocations('node-port')).filter((r) => r.name === 'no-np').length, 0);
   const some = await create(
     lb('some-np', {
       allocateLoadBalancerNodePorts: false,
@@ -93,12 +93,12 @@ test('allocateLoadBalancerNodePorts: false allocates no node ports but keeps exp
     some.body.spec!.ports!.map((p) => p.nodePort),
     [30077, undefined],
   );
-  assert.equal(held(30077)?.name, 'some-np');
+  assert.equal((await held(30077))?.name, 'some-np');
   // Turning allocation off on an existing Service keeps the ports it already has.
   const had = await create(lb('had-np'));
   const port = had.body.spec!.ports![0].nodePort!;
   const off = await patch('had-np', { spec: { allocateLoadBalancerNodePorts: false } });
   assert.equal(off.status, 200, JSON.stringify(off.body));
   assert.equal(off.body.spec!.ports![0].nodePort, port);
-  assert.equal(held(port)?.name, 'had-np');
+  assert.equal((await held(port))?.name, 'had-np');
 });

@@ -57,14 +57,16 @@ const nodePortService = (name: string, extra: Record<string, unknown> = {}) => (
 });
 
 /** What each Service holds, against what the allocations table says, for every pool. */
-function assertConsistent(server: Svcplane): void {
+async function assertConsistent(server: Svcplane): Promise<void> {
   const held = new Set<string>();
-  for (const svc of server.services.list(undefined).items) {
+  for (const svc of (await server.services.list(undefined)).items) {
     for (const ip of svc.spec?.clusterIPs ?? []) if (ip !== 'None') held.add(`${ip.includes(':') ? 'service-ip/IPv6' : 'service-ip/IPv4'} ${ip}`);
     for (const p of svc.spec?.ports ?? []) if (p.nodePort) held.add(`node-port ${p.nodePort}`);
     if (svc.spec?.healthCheckNodePort) held.add(`node-port ${svc.spec.healthCheckNodePort}`);
   }
-  const rows = server.store.allocationPools().flatMap((pool) => server.store.allocations(pool).map((r) => `${r.pool} ${r.value}`));
+  const rows = (await Promise.all((await server.store.allocationPools()).map((pool) => server.store.allocations(pool))))
+    .flat()
+    .map((r) => `${r.pool} ${r.value}`);
   assert.deepEqual(new Set(rows), held);
 }
 
@@ -87,8 +89,8 @@ test('repair frees a leak, records a missing value, corrects a wrong owner, and 
   try {
     const findings = (await server.allocators.repair.lastRun())!;
     assert.deepEqual(findings.map((f) => `${f.type} ${f.value}`).sort(), [`leak 10.96.0.99`, `repair ${aPort}`, `repair ${bPort}`].sort());
-    assertConsistent(server);
-    assert.equal(server.store.allocation('node-port', String(bPort))?.uid, b.metadata!.uid);
+    await assertConsistent(server);
+    assert.equal((await server.store.allocation('node-port', String(bPort)))?.uid, b.metadata!.uid);
     // The repaired port is held again: asking for it is refused with the field named.
     const clash = await post(server.base, nodePortService('c', { ports: [{ port: 80, nodePort: aPort }] }));
     assert.equal(clash.status, 422);
@@ -131,8 +133,8 @@ test('two Services holding one value are reported as duplicates, not silently re
     assert.deepEqual(kinds, ['duplicate', 'leak']);
     const dup = findings.find((f) => f.type === 'duplicate')!;
     assert.match(dup.message, /default\/a and service default\/b was assigned to multiple services; please recreate/);
-    assert.equal(server.store.allocation('service-ip/IPv4', a.spec!.clusterIP!)?.uid, a.metadata!.uid, 'the row stays with its owner');
-    assert.equal(server.store.allocation('service-ip/IPv4', bIP), undefined);
+    assert.equal((await server.store.allocation('service-ip/IPv4', a.spec!.clusterIP!))?.uid, a.metadata!.uid, 'the row stays with its owner');
+    assert.equal(await server.store.allocation('service-ip/IPv4', bIP), undefined);
     assert.equal(await metric(server.base, 'apiserver_clusterip_repair_ip_errors_total', 'duplicate'), 1);
   } finally {
     await server.close();
@@ -181,7 +183,7 @@ test('a narrower range after a restart: Services keep their values, the view and
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as Service).spec!.clusterIP, '10.100.0.5');
     assert.equal((await fetch(`${server.base}/api/v1/namespaces/default/services/wide`, { method: 'DELETE' })).status, 200);
-    assertConsistent(server);
+    await assertConsistent(server);
     assert.equal((await allocation(server.base, 'service-ip-ipv4')).status.outOfRange, 0);
   } finally {
     await server.close();
@@ -218,7 +220,7 @@ test('dropping the IPv6 family: dual-stack Services keep their IPv6 address, sho
     assert.equal(patched.status, 200);
     assert.deepEqual(((await patched.json()) as Service).spec!.clusterIPs, ds.spec!.clusterIPs);
     assert.equal((await fetch(`${server.base}/api/v1/namespaces/default/services/ds`, { method: 'DELETE' })).status, 200);
-    assert.deepEqual(server.store.allocations('service-ip/IPv6'), []);
+    assert.deepEqual(await server.store.allocations('service-ip/IPv6'), []);
     assert.equal((await fetch(`${server.base}/apis/svcplane.dev/v1alpha1/allocations/service-ip-ipv6`)).status, 404);
   } finally {
     await server.close();

@@ -486,7 +486,7 @@ describe('watch', () => {
       message: 'Ensuring load balancer',
       component: 'service-controller',
     };
-    const first = t.server.events.record(input);
+    const first = await t.server.events.record(input);
     const added = await w.next();
     assert.equal(added.type, 'ADDED');
     assert.equal(added.object.kind, 'Event');
@@ -494,7 +494,7 @@ describe('watch', () => {
     assert.match(added.object.metadata.name, /^lb\.[0-9a-f]+$/);
     assert.equal(added.object.metadata.namespace, 'ev-watch');
     assert.equal(added.object.count, 1);
-    t.server.events.record(input);
+    await t.server.events.record(input);
     const modified = await w.next();
     assert.equal(modified.type, 'MODIFIED');
     assert.equal(modified.object.metadata.name, first.metadata?.name);
@@ -507,14 +507,14 @@ describe('watch', () => {
     const rv = (await api().get(eventsIn('ev-watch')).expect(200)).body.metadata.resourceVersion;
     const selected = await openWatch(`${t.url}${eventsIn('ev-watch')}?watch=1&resourceVersion=${rv}&fieldSelector=type%3DWarning`);
     const legacy = await openWatch(`${t.url}/api/v1/watch/namespaces/ev-watch/events?resourceVersion=${rv}`);
-    t.server.events.record({
+    await t.server.events.record({
       involvedObject: lb,
       type: 'Normal',
       reason: 'EnsuredLoadBalancer',
       message: 'Ensured load balancer',
       component: 'service-controller',
     });
-    const warning = t.server.events.record({
+    const warning = await t.server.events.record({
       involvedObject: lb,
       type: 'Warning',
       reason: 'SyncLoadBalancerFailed',
@@ -538,7 +538,7 @@ describe('watch', () => {
   test('a Table watch prints event rows', async () => {
     const rv = (await api().get(eventsIn('ev-watch')).expect(200)).body.metadata.resourceVersion;
     const w = await openWatch(`${t.url}${eventsIn('ev-watch')}?watch=true&resourceVersion=${rv}`, { Accept: tableAccept });
-    t.server.events.record({ involvedObject: lb, type: 'Normal', reason: 'Type', message: 'ClusterIP -> LoadBalancer', component: 'service-controller' });
+    await t.server.events.record({ involvedObject: lb, type: 'Normal', reason: 'Type', message: 'ClusterIP -> LoadBalancer', component: 'service-controller' });
     const e = await w.next();
     assert.equal(e.type, 'ADDED');
     assert.equal(e.object.kind, 'Table');

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { NamespaceRegistry } from '../../src/registry/namespaceRegistry.js';
-import { openDatabase } from '../../src/storage/database.js';
-import { ObjectStore } from '../../src/storage/objectStore.js';
+import { openDatabase } from '../../src/storage/sqlite/database.js';
+import { SqliteObjectStore } from '../../src/storage/sqlite/objectStore.js';
 import { startServer, tempDir, type TestServer } from '../support/server.js';
 
 let t: TestServer;
@@ -117,15 +117,15 @@ describe('the namespace lifecycle counts every kind', () => {
 });
 
 describe('generateName', () => {
-  test('a clash with an existing name draws a new suffix, for Namespaces as for Services and Events', () => {
+  test('a clash with an existing name draws a new suffix, for Namespaces as for Services and Events', async () => {
     const dir = tempDir();
     const db = openDatabase(join(dir, 'svcplane.db'));
     try {
       const names = ['g-aaaaa', 'g-aaaaa', 'g-bbbbb'];
       let uid = 0;
-      const namespaces = new NamespaceRegistry(new ObjectStore(db), { uid: () => `uid-${uid++}`, name: () => names.shift()! });
-      assert.equal(namespaces.create('', { metadata: { generateName: 'g-' } }).metadata?.name, 'g-aaaaa');
-      assert.equal(namespaces.create('', { metadata: { generateName: 'g-' } }).metadata?.name, 'g-bbbbb');
+      const namespaces = new NamespaceRegistry(new SqliteObjectStore(db), { uid: () => `uid-${uid++}`, name: () => names.shift()! });
+      assert.equal((await namespaces.create('', { metadata: { generateName: 'g-' } })).metadata?.name, 'g-aaaaa');
+      assert.equal((await namespaces.create('', { metadata: { generateName: 'g-' } })).metadata?.name, 'g-bbbbb');
     } finally {
       db.close();
     }

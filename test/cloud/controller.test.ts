@@ -91,7 +91,7 @@ describe('the service controller with the aws profile', () => {
     const rs = await reasons(t.url, 'default', 'shop');
     assert.ok(rs.includes('Normal/DeletingLoadBalancer') && rs.includes('Normal/DeletedLoadBalancer'), rs.join());
     assert.equal(
-      t.server.cloud.listLoadBalancers().some((l) => l.name === 'shop'),
+      (await t.server.cloud.listLoadBalancers()).some((l) => l.name === 'shop'),
       false,
     );
     w.close();
@@ -108,7 +108,7 @@ describe('the service controller with the aws profile', () => {
       .expect(200);
     const cleared = await waitFor(w, (e) => named('flip')(e) && e.object.spec.type === 'ClusterIP' && !ingressOf(e)?.length && !e.object.metadata.finalizers);
     assert.deepEqual(cleared.object.status, { loadBalancer: {} });
-    assert.equal(t.server.cloud.getLoadBalancer(created.metadata.uid), undefined);
+    assert.equal(await t.server.cloud.getLoadBalancer(created.metadata.uid), undefined);
     w.close();
   });
 
@@ -194,7 +194,7 @@ describe('restarts', () => {
     await s.cloudController.idle();
     const got = (await request(url).get('/api/v1/namespaces/default/services/stable').expect(200)).body;
     assert.equal(got.status.loadBalancer.ingress[0].hostname, before);
-    assert.equal(s.cloud.getLoadBalancer(got.metadata.uid)!.address, before);
+    assert.equal((await s.cloud.getLoadBalancer(got.metadata.uid))!.address, before);
     await s.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -211,9 +211,9 @@ describe('restarts', () => {
     let { s, url } = await open();
     for (const name of ['gone', 'changed']) await request(url).post('/api/v1/namespaces/default/services').send(lb(name)).expect(201);
     await s.cloudController.idle();
-    const uid = (name: string) => s.services.get('default', name).metadata!.uid!;
-    const [gone, changed] = [uid('gone'), uid('changed')];
-    assert.ok(s.cloud.getLoadBalancer(gone) && s.cloud.getLoadBalancer(changed));
+    const uid = async (name: string) => (await s.services.get('default', name)).metadata!.uid!;
+    const [gone, changed] = [await uid('gone'), await uid('changed')];
+    assert.ok((await s.cloud.getLoadBalancer(gone)) && (await s.cloud.getLoadBalancer(changed)));
     await s.close();
     // What a controller that was not running would miss: a row removed outright, and a type
     // change that also dropped the finalizer, written straight into the database.
@@ -226,9 +226,10 @@ describe('restarts', () => {
     raw.close();
     ({ s, url } = await open());
     await s.cloudController.idle();
-    for (let i = 0; i < 100 && (s.cloud.getLoadBalancer(gone) || s.cloud.getLoadBalancer(changed)); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(s.cloud.getLoadBalancer(gone), undefined, 'the orphan is deleted');
-    assert.equal(s.cloud.getLoadBalancer(changed), undefined, 'the ClusterIP Service no longer holds a load balancer');
+    for (let i = 0; i < 100 && ((await s.cloud.getLoadBalancer(gone)) || (await s.cloud.getLoadBalancer(changed))); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await s.cloud.getLoadBalancer(gone), undefined, 'the orphan is deleted');
+    assert.equal(await s.cloud.getLoadBalancer(changed), undefined, 'the ClusterIP Service no longer holds a load balancer');
     assert.deepEqual(await reasons(url, 'default', 'changed'), [
       'Normal/EnsuringLoadBalancer',
       'Normal/EnsuredLoadBalancer',
@@ -275,7 +276,7 @@ describe('restarts', () => {
       ips.set(e.object.metadata.name, ingressOf(e)![0].ip!);
     }
     assert.equal(new Set(ips.values()).size, 3, 'no address handed out twice');
-    assert.equal(s.cloud.listLoadBalancers().length, 3);
+    assert.equal((await s.cloud.listLoadBalancers()).length, 3);
     w.close();
     await s.close();
     rmSync(dir, { recursive: true, force: true });

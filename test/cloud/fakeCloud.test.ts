@@ -12,8 +12,8 @@ import {
   type LoadBalancerRequest,
 } from '../../src/cloud/fakeCloud.js';
 import { createRandom } from '../../src/random.js';
-import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
-import { SqliteLoadBalancerStore } from '../../src/storage/sqliteCloudStore.js';
+import { openDatabase, type SqliteDatabase } from '../../src/storage/sqlite/database.js';
+import { SqliteLoadBalancerStore } from '../../src/storage/sqlite/loadBalancerStore.js';
 import { tempDir } from '../support/server.js';
 
 const dirs: string[] = [];
@@ -67,7 +67,7 @@ test('aws: classic ELB hostnames named after the uid, in the configured region, 
   assert.match(ingress.hostname!, /^a[0-9a-f]{31}-[0-9]{10}\.ap-southeast-2\.elb\.amazonaws\.com$/);
   assert.ok(ingress.hostname!.startsWith(`a${uid(1).replaceAll('-', '')}`.slice(0, 32)));
   assert.deepEqual(result.ingress, [{ hostname: ingress.hostname, ports: [{ port: 80, protocol: 'TCP' }] }]);
-  assert.equal(c.getLoadBalancer(uid(1))?.addressKind, 'hostname');
+  assert.equal((await c.getLoadBalancer(uid(1)))?.addressKind, 'hostname');
 });
 
 test('aws: the nlb annotation gives the NLB hostname shape; every label is a DNS label', async () => {
@@ -149,10 +149,10 @@ test('a /30 pool holds two load balancers; the third is refused; a delete frees 
   );
   assert.equal(await c.deleteLoadBalancer(uid(1)), true);
   assert.equal(await c.deleteLoadBalancer(uid(1)), false);
-  assert.equal(c.getLoadBalancer(uid(1)), undefined);
+  assert.equal(await c.getLoadBalancer(uid(1)), undefined);
   assert.equal((await c.ensureLoadBalancer(lb(3))).ingress[0].ip, first);
   assert.deepEqual(
-    c.listLoadBalancers().map((l) => l.name),
+    (await c.listLoadBalancers()).map((l) => l.name),
     ['svc-2', 'svc-3'],
   );
 });
@@ -178,7 +178,7 @@ test('the same uid keeps its address across a restart; a ports change updates in
       { port: 443, protocol: 'TCP' },
     ]);
     assert.equal(updated.ingress[0].hostname ?? updated.ingress[0].ip, created.ingress[0].hostname ?? created.ingress[0].ip);
-    assert.deepEqual(second.cloud.getLoadBalancer(uid(1))?.ports, ports);
+    assert.deepEqual((await second.cloud.getLoadBalancer(uid(1)))?.ports, ports);
     if (profile === 'metallb') {
       await rejectsWith(
         second.cloud.ensureLoadBalancer(lb(2, { loadBalancerIP: created.ingress[0].ip })),
@@ -223,7 +223,7 @@ test('fake-lb-fail N fails exactly N attempts, counted across restarts; always n
 
   const always = lb(2, { annotations: { 'svcplane.dev/fake-lb-fail': 'always' } });
   for (let i = 0; i < 5; i++) await rejectsWith(second.cloud.ensureLoadBalancer(always), 'InjectedFailure', /fake-lb-fail=always/);
-  assert.equal(second.cloud.getLoadBalancer(uid(2)), undefined);
+  assert.equal(await second.cloud.getLoadBalancer(uid(2)), undefined);
   // A value that is neither a count nor "always" injects nothing.
   assert.equal((await second.cloud.ensureLoadBalancer(lb(3, { annotations: { 'svcplane.dev/fake-lb-fail': 'sometimes' } }))).action, 'created');
 });
@@ -280,7 +280,7 @@ test('concurrent ensures for one uid make one load balancer; two uids cannot rac
       ['created', 'unchanged', 'unchanged', 'unchanged', 'unchanged'],
     );
     assert.equal(new Set(results.map((r) => r.ingress[0].ip)).size, 1);
-    assert.equal(c.listLoadBalancers().length, 1);
+    assert.equal((await c.listLoadBalancers()).length, 1);
 
     const racing = await Promise.allSettled([
       c.ensureLoadBalancer(lb(2, { loadBalancerIP: '192.0.2.5' })),
@@ -306,10 +306,10 @@ test('close() settles operations in flight with ShuttingDown and refuses new one
   await rejectsWith(queued, 'ShuttingDown', /shutting down/);
   await rejectsWith(c.ensureLoadBalancer(lb(2)), 'ShuttingDown', /shutting down/);
   await rejectsWith(c.deleteLoadBalancer(uid(1)), 'ShuttingDown', /shutting down/);
-  assert.deepEqual(c.listLoadBalancers(), []);
+  assert.deepEqual(await c.listLoadBalancers(), []);
 });
 
-test('bad options are refused at construction', () => {
+test('bad options are refused at construction', async () => {
   const db = openDatabase(':memory:');
   const lbs = new SqliteLoadBalancerStore(db);
   const random = createRandom(1);

@@ -339,7 +339,7 @@ spec:
     });
 
     test('kubectl get svc -o yaml prints the object as the transcript shows it', async () => {
-      const s = services.get('svc-nodeport')!;
+      const s = (await services.get('svc-nodeport'))!;
       await expectOut(
         ['get', 'svc', 'svc-nodeport', '-o', 'yaml'],
         [

@@ -51,13 +51,13 @@ function toService(name: string, s: Spec): Service {
 }
 
 /** The repair pass must agree with the allocation hook: on a consistent database it finds nothing. */
-function assertRepairFindsNothing(server: Svcplane): void {
+async function assertRepairFindsNothing(server: Svcplane): Promise<void> {
   const pools = configuredPools(
     server.allocators.serviceIPs.map((a) => a.range),
     server.allocators.nodePorts.range,
   );
   assert.deepEqual(
-    planRepair(server.store, pools).map((f) => f.message),
+    (await planRepair(server.store, pools)).map((f) => f.message),
     [],
   );
 }
@@ -73,9 +73,9 @@ function holdings() {
   return { held, hold };
 }
 
-function checkInvariants(server: Svcplane): void {
+async function checkInvariants(server: Svcplane): Promise<void> {
   const { held, hold } = holdings();
-  for (const svc of server.services.list(undefined).items) {
+  for (const svc of (await server.services.list(undefined)).items) {
     const owner = `${svc.metadata!.namespace}/${svc.metadata!.name}`;
     for (const ip of svc.spec?.clusterIPs ?? []) if (ip !== 'None') hold('service-ip/IPv4', ip, owner);
     // Only these types hold node ports; others may carry nodePort values they never allocated.
@@ -84,16 +84,16 @@ function checkInvariants(server: Svcplane): void {
     if (svc.spec?.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local' && svc.spec?.healthCheckNodePort)
       hold('node-port', String(svc.spec.healthCheckNodePort), owner);
   }
-  const rows = [...server.store.allocations('service-ip/IPv4'), ...server.store.allocations('node-port')];
+  const rows = [...(await server.store.allocations('service-ip/IPv4')), ...(await server.store.allocations('node-port'))];
   assert.deepEqual(new Set(rows.map((r) => `${r.pool}/${r.value}`)), new Set(held.keys()), 'allocation rows equal what objects hold');
   for (const r of rows) assert.equal(`${r.namespace}/${r.name}`, held.get(`${r.pool}/${r.value}`));
   for (const r of rows) {
     if (r.pool === 'node-port') assert.ok(Number(r.value) >= 30000 && Number(r.value) <= 30015);
     else assert.ok(server.allocators.serviceIPs[0].range.contains(r.value), `${r.value} in range`);
   }
-  assert.equal(server.allocators.serviceIPs[0].stats().used, server.store.allocations('service-ip/IPv4').length);
-  assert.equal(server.allocators.nodePorts.stats().used, server.store.allocations('node-port').length);
-  assertRepairFindsNothing(server);
+  assert.equal(server.allocators.serviceIPs[0].stats().used, (await server.store.allocations('service-ip/IPv4')).length);
+  assert.equal(server.allocators.nodePorts.stats().used, (await server.store.allocations('node-port')).length);
+  await assertRepairFindsNothing(server);
 }
 
 /**
@@ -103,8 +103,8 @@ function checkInvariants(server: Svcplane): void {
 async function runSequence<O extends { kind: string }>(
   openDb: (db: string) => Promise<Svcplane>,
   ops: O[],
-  check: (server: Svcplane) => void,
-  apply: (server: Svcplane, op: O) => void,
+  check: (server: Svcplane) => Promise<void>,
+  apply: (server: Svcplane, op: O) => Promise<void>,
 ): Promise<void> {
   const dir = tempDir();
   const db = join(dir, 'p.db');
@@ -115,12 +115,12 @@ async function runSequence<O extends { kind: string }>(
         if (o.kind === 'restart') {
           await server.close();
           server = await openDb(db);
-        } else apply(server, o);
+        } else await apply(server, o);
       } catch (err) {
         if (!(err instanceof StatusError)) throw err;
         assert.ok(err.status.code < 500 || /range is full/.test(err.status.message ?? ''), `unexpected ${err.status.code}: ${err.status.message}`);
       }
-      check(server);
+      await check(server);
     }
   } finally {
     await server.close();
@@ -128,8 +128,8 @@ async function runSequence<O extends { kind: string }>(
   }
 }
 
-function changeType(server: Svcplane, name: string, type: (typeof types)[number]): void {
-  server.services.patch('default', name, (cur) => ({
+async function changeType(server: Svcplane, name: string, type: (typeof types)[number]): Promise<void> {
+  await server.services.patch('default', name, (cur) => ({
     ...cur,
     spec: { ...cur.spec, type, ...(type === 'ExternalName' ? { externalName: 'y.example.com' } : {}) },
   }));
@@ -138,11 +138,11 @@ function changeType(server: Svcplane, name: string, type: (typeof types)[number]
 test('random operation sequences never double-allocate or leak', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
-      await runSequence(open, ops, checkInvariants, (server, o) => {
-        if (o.kind === 'create') server.services.create('default', toService(o.name, o.spec));
-        else if (o.kind === 'update') server.services.update('default', o.name, toService(o.name, o.spec));
-        else if (o.kind === 'type') changeType(server, o.name, o.type);
-        else if (o.kind === 'delete') server.services.delete('default', o.name);
+      await runSequence(open, ops, checkInvariants, async (server, o) => {
+        if (o.kind === 'create') await server.services.create('default', toService(o.name, o.spec));
+        else if (o.kind === 'update') await server.services.update('default', o.name, toService(o.name, o.spec));
+        else if (o.kind === 'type') await changeType(server, o.name, o.type);
+        else if (o.kind === 'delete') await server.services.delete('default', o.name);
       });
     }),
     { numRuns: 150 },
@@ -271,9 +271,9 @@ function changeFamilies(cur: Service, o: FamilyOp): Service {
   return { ...cur, spec };
 }
 
-function checkDualInvariants(server: Svcplane): void {
+async function checkDualInvariants(server: Svcplane): Promise<void> {
   const { held, hold } = holdings();
-  for (const svc of server.services.list(undefined).items) {
+  for (const svc of (await server.services.list(undefined)).items) {
     const owner = `${svc.metadata!.namespace}/${svc.metadata!.name}`;
     const spec = svc.spec ?? {};
     if (spec.type !== 'ExternalName') {
@@ -301,7 +301,7 @@ function checkDualInvariants(server: Svcplane): void {
       hold('node-port', String(spec.healthCheckNodePort), owner);
   }
   const pools = ['service-ip/IPv4', 'service-ip/IPv6', 'node-port'];
-  const rows = pools.flatMap((p) => server.store.allocations(p));
+  const rows = (await Promise.all(pools.map((p) => server.store.allocations(p)))).flat();
   assert.deepEqual(new Set(rows.map((r) => `${r.pool}/${r.value}`)), new Set(held.keys()), 'allocation rows equal what objects hold');
   assert.equal(rows.length, held.size, 'one row per held value');
   for (const r of rows) assert.equal(`${r.namespace}/${r.name}`, held.get(`${r.pool}/${r.value}`));
@@ -320,24 +320,24 @@ function checkDualInvariants(server: Svcplane): void {
     }
   }
   for (const a of server.allocators.serviceIPs) {
-    assert.equal(a.stats().used, server.store.allocations(a.pool).length, `${a.pool}: in-memory count equals rows`);
+    assert.equal(a.stats().used, (await server.store.allocations(a.pool)).length, `${a.pool}: in-memory count equals rows`);
     assert.equal(a.stats().outside, 0, `${a.pool}: nothing outside the range`);
   }
-  assert.equal(server.allocators.nodePorts.stats().used, server.store.allocations('node-port').length);
-  assertRepairFindsNothing(server);
+  assert.equal(server.allocators.nodePorts.stats().used, (await server.store.allocations('node-port')).length);
+  await assertRepairFindsNothing(server);
 }
 
 test('dual-stack: random family policies, family changes and restarts never double-allocate or leak', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(dualOp, { minLength: 1, maxLength: 40 }), async (ops) => {
-      await runSequence(openDual, ops, checkDualInvariants, (server, o) => {
-        if (o.kind === 'create') server.services.create('default', toDualService(o.name, o.spec));
-        else if (o.kind === 'update') server.services.update('default', o.name, toDualService(o.name, o.spec));
+      await runSequence(openDual, ops, checkDualInvariants, async (server, o) => {
+        if (o.kind === 'create') await server.services.create('default', toDualService(o.name, o.spec));
+        else if (o.kind === 'update') await server.services.update('default', o.name, toDualService(o.name, o.spec));
         else if (o.kind === 'family') {
-          const existing = server.services.list('default').items;
-          if (existing.length) server.services.patch('default', existing[o.target % existing.length].metadata!.name!, (cur) => changeFamilies(cur, o));
-        } else if (o.kind === 'type') changeType(server, o.name, o.type);
-        else if (o.kind === 'delete') server.services.delete('default', o.name);
+          const existing = (await server.services.list('default')).items;
+          if (existing.length) await server.services.patch('default', existing[o.target % existing.length].metadata!.name!, (cur) => changeFamilies(cur, o));
+        } else if (o.kind === 'type') await changeType(server, o.name, o.type);
+        else if (o.kind === 'delete') await server.services.delete('default', o.name);
       });
     }),
     { numRuns: 250 },

@@ -8,14 +8,15 @@ import { StatusError } from '../../src/registry/errors.js';
 import { EventRegistry, type RecordInput } from '../../src/registry/eventRegistry.js';
 import { NamespaceRegistry } from '../../src/registry/namespaceRegistry.js';
 import { eventFieldLabels, eventFields, parseFieldSelector } from '../../src/registry/selectors.js';
-import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
-import { ObjectStore, type Change } from '../../src/storage/objectStore.js';
+import { openDatabase, type SqliteDatabase } from '../../src/storage/sqlite/database.js';
+import type { Change } from '../../src/storage/objectStore.js';
+import { SqliteObjectStore } from '../../src/storage/sqlite/objectStore.js';
 import { tempDir } from '../support/server.js';
 
 interface Fixture {
   dir: string;
   db: SqliteDatabase;
-  store: ObjectStore;
+  store: SqliteObjectStore;
   namespaces: NamespaceRegistry;
   events: EventRegistry;
   changes: Change[];
@@ -23,12 +24,12 @@ interface Fixture {
 
 let f: Fixture;
 
-beforeEach(() => {
+beforeEach(async () => {
   const dir = tempDir();
   const db = openDatabase(join(dir, 'svcplane.db'));
-  const store = new ObjectStore(db);
+  const store = new SqliteObjectStore(db);
   const namespaces = new NamespaceRegistry(store);
-  namespaces.bootstrap();
+  await namespaces.bootstrap();
   const events = new EventRegistry(store, namespaces);
   const changes: Change[] = [];
   store.onCommitted((c) => changes.push(...c.filter((x) => x.resource === 'events')));
@@ -62,9 +63,9 @@ const ensuring: RecordInput = {
   component: 'service-controller',
 };
 
-function statusOf(fn: () => unknown): StatusError {
+async function statusOf(fn: () => Promise<unknown>): Promise<StatusError> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     if (err instanceof StatusError) return err;
     throw err;
@@ -73,12 +74,12 @@ function statusOf(fn: () => unknown): StatusError {
 }
 
 describe('REST create and get', () => {
-  it('fills system metadata and writes the fields Go always writes', () => {
-    const ev = f.events.create('default', { metadata: { name: 'web.1' }, involvedObject: web, reason: 'Test', message: 'hello', type: 'Normal' });
+  it('fills system metadata and writes the fields Go always writes', async () => {
+    const ev = await f.events.create('default', { metadata: { name: 'web.1' }, involvedObject: web, reason: 'Test', message: 'hello', type: 'Normal' });
     assert.equal(ev.metadata?.namespace, 'default');
     assert.match(ev.metadata?.uid ?? '', /^[0-9a-f-]{36}$/);
     assert.match(ev.metadata?.resourceVersion ?? '', /^\d+$/);
-    const body = f.events.getBody('default', 'web.1');
+    const body = await f.events.getBody('default', 'web.1');
     assert.deepEqual(Object.keys(JSON.parse(body)), [
       'kind',
       'apiVersion',
@@ -94,7 +95,7 @@ describe('REST create and get', () => {
       'reportingComponent',
       'reportingInstance',
     ]);
-    const got = f.events.get('default', 'web.1');
+    const got = await f.events.get('default', 'web.1');
     assert.deepEqual(got, ev);
     assert.equal(got.eventTime, null);
     assert.equal(got.firstTimestamp, null);
@@ -104,8 +105,8 @@ describe('REST create and get', () => {
     assert.equal(f.changes.at(-1)?.event, 'ADDED');
   });
 
-  it('rejects an involvedObject in another namespace as kube-apiserver does', () => {
-    const err = statusOf(() => f.events.create('default', { metadata: { name: 'x' }, involvedObject: { ...web, namespace: 'kube-system' } }));
+  it('rejects an involvedObject in another namespace as kube-apiserver does', async () => {
+    const err = await statusOf(() => f.events.create('default', { metadata: { name: 'x' }, involvedObject: { ...web, namespace: 'kube-system' } }));
     assert.equal(err.statusCode, 422);
     assert.equal(err.status.reason, 'Invalid');
     assert.equal(err.status.message, 'Event "x" is invalid: involvedObject.namespace: Invalid value: "kube-system": does not match event.namespace');
@@ -116,8 +117,8 @@ describe('REST create and get', () => {
     });
   });
 
-  it('applies the new-style checks to events carrying an eventTime', () => {
-    const err = statusOf(() =>
+  it('applies the new-style checks to events carrying an eventTime', async () => {
+    const err = await statusOf(() =>
       f.events.create('default', {
         metadata: { name: 'y' },
         involvedObject: web,
@@ -144,46 +145,46 @@ describe('REST create and get', () => {
     assert.equal(err.status.details?.causes?.[5].message, 'Invalid value: "": can have at most 128 characters');
   });
 
-  it('checks names as path segments after the event checks', () => {
-    const slash = statusOf(() => f.events.create('default', { metadata: { name: 'a/b' }, involvedObject: web }));
+  it('checks names as path segments after the event checks', async () => {
+    const slash = await statusOf(() => f.events.create('default', { metadata: { name: 'a/b' }, involvedObject: web }));
     assert.deepEqual(slash.status.details?.causes, [
       { reason: 'FieldValueInvalid', message: `Invalid value: "a/b": may not contain '/'`, field: 'metadata.name' },
     ]);
-    const missing = statusOf(() => f.events.create('default', { involvedObject: web }));
+    const missing = await statusOf(() => f.events.create('default', { involvedObject: web }));
     assert.deepEqual(missing.status.details?.causes, [
       { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
     ]);
     // Any name a path can carry is fine: event names are not DNS labels.
-    assert.equal(f.events.create('default', { metadata: { name: 'Web_1.x' }, involvedObject: web }).metadata?.name, 'Web_1.x');
+    assert.equal((await f.events.create('default', { metadata: { name: 'Web_1.x' }, involvedObject: web })).metadata?.name, 'Web_1.x');
   });
 
-  it('answers 404 for a missing namespace and does nothing on a dry run', () => {
-    assert.equal(statusOf(() => f.events.create('nowhere', { metadata: { name: 'z' } })).status.message, 'namespaces "nowhere" not found');
-    f.events.create('default', { metadata: { name: 'dry' }, involvedObject: web }, { dryRun: true });
-    assert.equal(statusOf(() => f.events.get('default', 'dry')).statusCode, 404);
+  it('answers 404 for a missing namespace and does nothing on a dry run', async () => {
+    assert.equal((await statusOf(() => f.events.create('nowhere', { metadata: { name: 'z' } }))).status.message, 'namespaces "nowhere" not found');
+    await f.events.create('default', { metadata: { name: 'dry' }, involvedObject: web }, { dryRun: true });
+    assert.equal((await statusOf(() => f.events.get('default', 'dry'))).statusCode, 404);
   });
 
-  it('updates without a resourceVersion, refuses a stale one and creates on PUT', () => {
-    const ev = f.events.create('default', { metadata: { name: 'u' }, involvedObject: web, message: 'one' });
-    const { object, created } = f.events.update('default', 'u', { metadata: { name: 'u' }, involvedObject: web, message: 'two' });
+  it('updates without a resourceVersion, refuses a stale one and creates on PUT', async () => {
+    const ev = await f.events.create('default', { metadata: { name: 'u' }, involvedObject: web, message: 'one' });
+    const { object, created } = await f.events.update('default', 'u', { metadata: { name: 'u' }, involvedObject: web, message: 'two' });
     assert.equal(created, false);
     assert.equal(object.message, 'two');
     assert.equal(object.metadata?.uid, ev.metadata?.uid);
     assert.ok(Number(object.metadata?.resourceVersion) > Number(ev.metadata?.resourceVersion));
-    const stale = statusOf(() =>
+    const stale = await statusOf(() =>
       f.events.update('default', 'u', { metadata: { name: 'u', resourceVersion: ev.metadata?.resourceVersion }, involvedObject: web }),
     );
     assert.equal(stale.statusCode, 409);
-    assert.equal(f.events.update('default', 'new', { metadata: { name: 'new' }, involvedObject: web }).created, true);
-    f.events.delete('default', 'u');
+    assert.equal((await f.events.update('default', 'new', { metadata: { name: 'new' }, involvedObject: web })).created, true);
+    await f.events.delete('default', 'u');
     assert.equal(f.changes.at(-1)?.event, 'DELETED');
-    assert.equal(f.events.deleteCollection('default', {}).items.length, 1);
+    assert.equal((await f.events.deleteCollection('default', {})).items.length, 1);
   });
 });
 
 describe('record', () => {
-  it('creates an event named as client-go names them', () => {
-    const ev = f.events.record(ensuring, T0);
+  it('creates an event named as client-go names them', async () => {
+    const ev = await f.events.record(ensuring, T0);
     const nanos = BigInt(T0.getTime()) * 1_000_000n;
     assert.equal(ev.metadata?.name, `web.${nanos.toString(16)}`);
     assert.match(ev.metadata?.name ?? '', /^web\.[0-9a-f]{16}$/);
@@ -198,9 +199,9 @@ describe('record', () => {
     assert.deepEqual(ev.involvedObject, web);
   });
 
-  it('bumps count and lastTimestamp of a repeat, with a MODIFIED write', () => {
-    const first = f.events.record(ensuring, T0);
-    const second = f.events.record(ensuring, at(30));
+  it('bumps count and lastTimestamp of a repeat, with a MODIFIED write', async () => {
+    const first = await f.events.record(ensuring, T0);
+    const second = await f.events.record(ensuring, at(30));
     assert.equal(second.metadata?.name, first.metadata?.name);
     assert.equal(second.metadata?.uid, first.metadata?.uid);
     assert.equal(second.count, 2);
@@ -211,72 +212,72 @@ describe('record', () => {
       f.changes.map((c) => c.event),
       ['ADDED', 'MODIFIED'],
     );
-    assert.equal(f.events.list('default').items.length, 1);
+    assert.equal((await f.events.list('default')).items.length, 1);
   });
 
-  it('starts a new event when anything in the key differs', () => {
-    const first = f.events.record(ensuring, T0);
-    const ensured = f.events.record({ ...ensuring, reason: 'EnsuredLoadBalancer', message: 'Ensured load balancer' }, at(1));
-    const warning = f.events.record({ ...ensuring, type: 'Warning' }, at(2));
+  it('starts a new event when anything in the key differs', async () => {
+    const first = await f.events.record(ensuring, T0);
+    const ensured = await f.events.record({ ...ensuring, reason: 'EnsuredLoadBalancer', message: 'Ensured load balancer' }, at(1));
+    const warning = await f.events.record({ ...ensuring, type: 'Warning' }, at(2));
     const names = new Set([first, ensured, warning].map((e) => e.metadata?.name));
     assert.equal(names.size, 3);
     assert.ok([ensured, warning].every((e) => e.count === 1));
   });
 
-  it('puts events about cluster-scoped objects in default and keeps names unique within a nanosecond', () => {
+  it('puts events about cluster-scoped objects in default and keeps names unique within a nanosecond', async () => {
     const node = { kind: 'Node', name: 'node-1', uid: 'node-1', apiVersion: 'v1' };
-    const a = f.events.record({ ...ensuring, involvedObject: node, reason: 'A' }, T0);
-    const b = f.events.record({ ...ensuring, involvedObject: node, reason: 'B' }, T0);
+    const a = await f.events.record({ ...ensuring, involvedObject: node, reason: 'A' }, T0);
+    const b = await f.events.record({ ...ensuring, involvedObject: node, reason: 'B' }, T0);
     assert.equal(a.metadata?.namespace, 'default');
     assert.notEqual(a.metadata?.name, b.metadata?.name);
   });
 
-  it('finds repeats after a restart, from the store', () => {
-    f.events.record(ensuring, T0);
-    f.events.record(ensuring, at(10));
+  it('finds repeats after a restart, from the store', async () => {
+    await f.events.record(ensuring, T0);
+    await f.events.record(ensuring, at(10));
     const restarted = new EventRegistry(f.store, new NamespaceRegistry(f.store));
-    const third = restarted.record(ensuring, at(20));
+    const third = await restarted.record(ensuring, at(20));
     assert.equal(third.count, 3);
-    assert.equal(restarted.list(undefined).items.length, 1);
+    assert.equal((await restarted.list(undefined)).items.length, 1);
   });
 
-  it('deletes events with their namespace and refuses to record into a missing one', () => {
-    f.namespaces.create('', { metadata: { name: 'team' } });
-    f.events.record({ ...ensuring, involvedObject: { ...web, namespace: 'team' } }, T0);
-    f.namespaces.delete('', 'team');
-    assert.equal(f.events.list('team').items.length, 0, 'namespace deletion deletes its events');
-    assert.equal(statusOf(() => f.events.record({ ...ensuring, involvedObject: { ...web, namespace: 'team' } }, T0)).statusCode, 404);
+  it('deletes events with their namespace and refuses to record into a missing one', async () => {
+    await f.namespaces.create('', { metadata: { name: 'team' } });
+    await f.events.record({ ...ensuring, involvedObject: { ...web, namespace: 'team' } }, T0);
+    await f.namespaces.delete('', 'team');
+    assert.equal((await f.events.list('team')).items.length, 0, 'namespace deletion deletes its events');
+    assert.equal((await statusOf(() => f.events.record({ ...ensuring, involvedObject: { ...web, namespace: 'team' } }, T0))).statusCode, 404);
   });
 });
 
 describe('expire', () => {
-  it('deletes only events untouched for the TTL, as DELETED writes', () => {
-    const old = f.events.record(ensuring, T0);
-    const fresh = f.events.record({ ...ensuring, reason: 'Later' }, at(50 * 60));
+  it('deletes only events untouched for the TTL, as DELETED writes', async () => {
+    const old = await f.events.record(ensuring, T0);
+    const fresh = await f.events.record({ ...ensuring, reason: 'Later' }, at(50 * 60));
     f.changes.length = 0;
-    assert.equal(f.events.expire(at(61 * 60)), 1);
-    assert.equal(statusOf(() => f.events.get('default', old.metadata!.name!)).statusCode, 404);
-    assert.equal(f.events.get('default', fresh.metadata!.name!).reason, 'Later');
+    assert.equal(await f.events.expire(at(61 * 60)), 1);
+    assert.equal((await statusOf(() => f.events.get('default', old.metadata!.name!))).statusCode, 404);
+    assert.equal((await f.events.get('default', fresh.metadata!.name!)).reason, 'Later');
     assert.deepEqual(
       f.changes.map((c) => [c.event, c.name]),
       [['DELETED', old.metadata!.name!]],
     );
-    assert.equal(f.events.expire(at(61 * 60)), 0);
+    assert.equal(await f.events.expire(at(61 * 60)), 0);
     // Once expired, a repeat starts a new event.
-    assert.equal(f.events.record(ensuring, at(62 * 60)).count, 1);
+    assert.equal((await f.events.record(ensuring, at(62 * 60))).count, 1);
   });
 
-  it('honours a shorter TTL', () => {
+  it('honours a shorter TTL', async () => {
     const short = new EventRegistry(f.store, f.namespaces, { ttlMs: 60_000 });
-    short.record(ensuring, T0);
-    assert.equal(short.expire(at(59)), 0);
-    assert.equal(short.expire(at(61)), 1);
+    await short.record(ensuring, T0);
+    assert.equal(await short.expire(at(59)), 0);
+    assert.equal(await short.expire(at(61)), 1);
   });
 });
 
 describe('field selectors and tables', () => {
-  it('exposes the fields kube-apiserver selects events by', () => {
-    const ev = f.events.record(ensuring, T0);
+  it('exposes the fields kube-apiserver selects events by', async () => {
+    const ev = await f.events.record(ensuring, T0);
     const fields = eventFields(ev);
     assert.deepEqual(fields, {
       'involvedObject.kind': 'Service',
@@ -303,9 +304,9 @@ describe('field selectors and tables', () => {
     assert.equal(eventFields({ reportingComponent: 'kubelet' }).source, 'kubelet');
   });
 
-  it('prints the wide row kube-apiserver prints', () => {
-    f.events.record(ensuring, T0);
-    const ev = f.events.record(ensuring, at(30));
+  it('prints the wide row kube-apiserver prints', async () => {
+    await f.events.record(ensuring, T0);
+    const ev = await f.events.record(ensuring, at(30));
     const cells = eventCells(ev, at(90).getTime());
     assert.equal(cells.length, eventColumns.length);
     assert.deepEqual(cells, [

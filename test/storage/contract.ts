@@ -4,29 +4,17 @@
 // is underneath: no SQL, no driver, no peeking at tables.
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import { CompactedError, Rollback, UniqueViolation, type Change, type ObjectStore, type ObjectStoreOptions } from '../../src/storage/objectStore.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CompactedError, Rollback, UniqueViolation, type Change, type ObjectStore } from '../../src/storage/objectStore.js';
 
 /** The object store's public surface: a dialect's store must have these, with these meanings. */
-export type ContractStore = Pick<
-  ObjectStore,
-  | 'get'
-  | 'list'
-  | 'listPage'
-  | 'count'
-  | 'changesSince'
-  | 'currentRevision'
-  | 'compactedRevision'
-  | 'allocation'
-  | 'allocations'
-  | 'allocatedValues'
-  | 'allocationPools'
-  | 'scanObjects'
-  | 'scanAllocations'
-  | 'transaction'
-  | 'onCommitted'
-  | 'durable'
-  | 'flush'
->;
+export type ContractStore = ObjectStore;
+
+/** What the suite asks of a dialect's store when it opens one; each dialect has its own options beyond these. */
+export interface ContractOptions {
+  /** How many change-log rows to keep for watchers that resume from a resourceVersion. */
+  historySize: number;
+}
 
 export interface ContractHandle {
   store: ContractStore;
@@ -36,7 +24,7 @@ export interface ContractHandle {
   reopen?(): ContractHandle | Promise<ContractHandle>;
 }
 
-export type OpenForContract = (options: ObjectStoreOptions) => ContractHandle | Promise<ContractHandle>;
+export type OpenForContract = (options: ContractOptions) => ContractHandle | Promise<ContractHandle>;
 
 const R = 'widgets';
 const OTHER = 'gadgets';
@@ -54,26 +42,26 @@ const keyOf = (body: string) => {
   return `${namespace}/${name}`;
 };
 
-function create(store: ContractStore, namespace: string, name: string, spec: Record<string, unknown> = {}, resource = R): number {
-  return store.transaction((tx) => {
+function create(store: ContractStore, namespace: string, name: string, spec: Record<string, unknown> = {}, resource = R): Promise<number> {
+  return store.transaction(async (tx) => {
     const rv = tx.nextRevision();
-    tx.insert({ resource, namespace, name, uid: `uid-${namespace}-${name}`, resourceVersion: rv, body: bodyOf(namespace, name, rv, spec) });
+    await tx.insert({ resource, namespace, name, uid: `uid-${namespace}-${name}`, resourceVersion: rv, body: bodyOf(namespace, name, rv, spec) });
     return rv;
   });
 }
 
-function modify(store: ContractStore, namespace: string, name: string, spec: Record<string, unknown>, resource = R): number {
-  return store.transaction((tx) => {
+function modify(store: ContractStore, namespace: string, name: string, spec: Record<string, unknown>, resource = R): Promise<number> {
+  return store.transaction(async (tx) => {
     const rv = tx.nextRevision();
-    tx.update({ resource, namespace, name, uid: `uid-${namespace}-${name}`, resourceVersion: rv, body: bodyOf(namespace, name, rv, spec) });
+    await tx.update({ resource, namespace, name, uid: `uid-${namespace}-${name}`, resourceVersion: rv, body: bodyOf(namespace, name, rv, spec) });
     return rv;
   });
 }
 
-function destroy(store: ContractStore, namespace: string, name: string, resource = R): number {
-  return store.transaction((tx) => {
+function destroy(store: ContractStore, namespace: string, name: string, resource = R): Promise<number> {
+  return store.transaction(async (tx) => {
     const rv = tx.nextRevision();
-    tx.remove({ resource, namespace, name }, rv, bodyOf(namespace, name, rv, { deleted: true }));
+    await tx.remove({ resource, namespace, name }, rv, bodyOf(namespace, name, rv, { deleted: true }));
     return rv;
   });
 }
@@ -81,11 +69,11 @@ function destroy(store: ContractStore, namespace: string, name: string, resource
 const allocationRow = (pool: string, value: string, name: string) => ({ pool, value, resource: R, namespace: 'ns', name, uid: `uid-${name}` });
 
 /** Every page of a paged list, following `more` until the store says nothing follows. */
-function allPages(store: ContractStore, namespace: string | undefined, options: Parameters<ContractStore['listPage']>[2] = {}) {
+async function allPages(store: ContractStore, namespace: string | undefined, options: Parameters<ContractStore['listPage']>[2] = {}) {
   const pages = [];
   let after: { namespace: string; name: string } | undefined;
   for (let i = 0; i < 1000; i++) {
-    const page = store.listPage(R, namespace, { ...options, after });
+    const page = await store.listPage(R, namespace, { ...options, after });
     pages.push(page);
     if (!page.more) return pages;
     after = page.more;
@@ -93,13 +81,28 @@ function allPages(store: ContractStore, namespace: string | undefined, options: 
   throw new Error('listPage never stopped returning more');
 }
 
+/** A promise and the function that settles it: a transaction can be held open on it. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Whether a promise has settled yet (after letting other timers and I/O run for a while). */
+async function settledWithin<T>(promise: Promise<T>, ms = 30): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await sleep(ms);
+  return settled;
+}
+
 export function runStorageContract(name: string, open: OpenForContract): void {
   describe(`storage contract: ${name}`, () => {
     /** Runs `fn` on a fresh store and closes it whatever happens. */
-    const withStore = (
-      fn: (store: ContractStore, handle: ContractHandle, t: TestContext) => void | Promise<void>,
-      options: Partial<ObjectStoreOptions> = {},
-    ) => {
+    const withStore = (fn: (store: ContractStore, handle: ContractHandle, t: TestContext) => Promise<void>, options: Partial<ContractOptions> = {}) => {
       return async (t: TestContext) => {
         const handle = await open({ historySize: 10_000, ...options });
         try {
@@ -112,24 +115,24 @@ export function runStorageContract(name: string, open: OpenForContract): void {
 
     test(
       'a fresh store is empty at revision 0',
-      withStore((store) => {
+      withStore(async (store) => {
         assert.equal(store.currentRevision(), 0);
         assert.equal(store.compactedRevision(), 0);
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' }), undefined);
-        assert.deepEqual(store.list(R), []);
-        assert.equal(store.count(R, 'ns'), 0);
-        assert.deepEqual(store.listPage(R, undefined), { bodies: [], revision: 0 });
-        assert.deepEqual(store.changesSince(R, 0), []);
-        assert.deepEqual(store.allocationPools(), []);
+        assert.equal(await store.get({ resource: R, namespace: 'ns', name: 'a' }), undefined);
+        assert.deepEqual(await store.list(R), []);
+        assert.equal(await store.count(R, 'ns'), 0);
+        assert.deepEqual(await store.listPage(R, undefined), { bodies: [], revision: 0 });
+        assert.deepEqual(await store.changesSince(R, 0), []);
+        assert.deepEqual(await store.allocationPools(), []);
       }),
     );
 
     test(
       'insert then get returns the object as stored, under its full key only',
-      withStore((store) => {
-        const rv = create(store, 'ns', 'a', { x: 1 });
+      withStore(async (store) => {
+        const rv = await create(store, 'ns', 'a', { x: 1 });
         assert.equal(rv, 1);
-        assert.deepEqual(store.get({ resource: R, namespace: 'ns', name: 'a' }), {
+        assert.deepEqual(await store.get({ resource: R, namespace: 'ns', name: 'a' }), {
           resource: R,
           namespace: 'ns',
           name: 'a',
@@ -137,24 +140,24 @@ export function runStorageContract(name: string, open: OpenForContract): void {
           resourceVersion: 1,
           body: bodyOf('ns', 'a', 1, { x: 1 }),
         });
-        assert.equal(store.get({ resource: R, namespace: 'other', name: 'a' }), undefined, 'another namespace');
-        assert.equal(store.get({ resource: OTHER, namespace: 'ns', name: 'a' }), undefined, 'another resource');
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'A' }), undefined, 'names are case-sensitive');
+        assert.equal(await store.get({ resource: R, namespace: 'other', name: 'a' }), undefined, 'another namespace');
+        assert.equal(await store.get({ resource: OTHER, namespace: 'ns', name: 'a' }), undefined, 'another resource');
+        assert.equal(await store.get({ resource: R, namespace: 'ns', name: 'A' }), undefined, 'names are case-sensitive');
         assert.equal(store.currentRevision(), 1);
       }),
     );
 
     test(
       'get hands out a copy: changing it changes nothing stored',
-      withStore((store) => {
-        create(store, 'ns', 'a');
+      withStore(async (store) => {
+        await create(store, 'ns', 'a');
         // Twice: a store with a read cache may hand the first read out fresh and the next from the cache.
         for (let i = 0; i < 2; i++) {
-          const got = store.get({ resource: R, namespace: 'ns', name: 'a' })!;
+          const got = (await store.get({ resource: R, namespace: 'ns', name: 'a' }))!;
           got.body = 'scribbled';
           got.resourceVersion = 99;
         }
-        const again = store.get({ resource: R, namespace: 'ns', name: 'a' })!;
+        const again = (await store.get({ resource: R, namespace: 'ns', name: 'a' }))!;
         assert.equal(again.body, bodyOf('ns', 'a', 1));
         assert.equal(again.resourceVersion, 1);
       }),
@@ -162,24 +165,24 @@ export function runStorageContract(name: string, open: OpenForContract): void {
 
     test(
       'revisions increase by one per reservation, in commit order, across resources',
-      withStore((store) => {
+      withStore(async (store) => {
         const seen: number[] = [];
-        seen.push(create(store, 'ns', 'a'));
-        seen.push(create(store, 'ns', 'x', {}, OTHER));
-        const pair = store.transaction((tx) => {
+        seen.push(await create(store, 'ns', 'a'));
+        seen.push(await create(store, 'ns', 'x', {}, OTHER));
+        const pair = await store.transaction(async (tx) => {
           const first = tx.nextRevision();
           const second = tx.nextRevision();
-          tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'b', resourceVersion: first, body: bodyOf('ns', 'b', first) });
-          tx.insert({ resource: R, namespace: 'ns', name: 'c', uid: 'c', resourceVersion: second, body: bodyOf('ns', 'c', second) });
+          await tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'b', resourceVersion: first, body: bodyOf('ns', 'b', first) });
+          await tx.insert({ resource: R, namespace: 'ns', name: 'c', uid: 'c', resourceVersion: second, body: bodyOf('ns', 'c', second) });
           return [first, second];
         });
         seen.push(...pair);
-        seen.push(modify(store, 'ns', 'a', { v: 2 }));
-        seen.push(destroy(store, 'ns', 'b'));
+        seen.push(await modify(store, 'ns', 'a', { v: 2 }));
+        seen.push(await destroy(store, 'ns', 'b'));
         assert.deepEqual(seen, [1, 2, 3, 4, 5, 6]);
         assert.equal(store.currentRevision(), 6);
         assert.deepEqual(
-          store.changesSince(R, 0).map((c) => [c.revision, c.event, c.name]),
+          (await store.changesSince(R, 0)).map((c) => [c.revision, c.event, c.name]),
           [
             [1, 'ADDED', 'a'],
             [3, 'ADDED', 'b'],
@@ -189,7 +192,7 @@ export function runStorageContract(name: string, open: OpenForContract): void {
           ],
         );
         assert.deepEqual(
-          store.changesSince(OTHER, 0).map((c) => c.revision),
+          (await store.changesSince(OTHER, 0)).map((c) => c.revision),
           [2],
         );
       }),
@@ -197,14 +200,14 @@ export function runStorageContract(name: string, open: OpenForContract): void {
 
     test(
       'update replaces uid, resourceVersion and body; remove makes the key free again',
-      withStore((store) => {
-        create(store, 'ns', 'a', { v: 1 });
-        const rv = store.transaction((tx) => {
+      withStore(async (store) => {
+        await create(store, 'ns', 'a', { v: 1 });
+        const rv = await store.transaction(async (tx) => {
           const next = tx.nextRevision();
-          tx.update({ resource: R, namespace: 'ns', name: 'a', uid: 'new-uid', resourceVersion: next, body: bodyOf('ns', 'a', next, { v: 2 }) });
+          await tx.update({ resource: R, namespace: 'ns', name: 'a', uid: 'new-uid', resourceVersion: next, body: bodyOf('ns', 'a', next, { v: 2 }) });
           return next;
         });
-        assert.deepEqual(store.get({ resource: R, namespace: 'ns', name: 'a' }), {
+        assert.deepEqual(await store.get({ resource: R, namespace: 'ns', name: 'a' }), {
           resource: R,
           namespace: 'ns',
           name: 'a',
@@ -212,21 +215,21 @@ export function runStorageContract(name: string, open: OpenForContract): void {
           resourceVersion: rv,
           body: bodyOf('ns', 'a', rv, { v: 2 }),
         });
-        destroy(store, 'ns', 'a');
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' }), undefined);
-        assert.equal(store.count(R, 'ns'), 0);
-        const again = create(store, 'ns', 'a', { v: 3 });
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' })?.resourceVersion, again);
+        await destroy(store, 'ns', 'a');
+        assert.equal(await store.get({ resource: R, namespace: 'ns', name: 'a' }), undefined);
+        assert.equal(await store.count(R, 'ns'), 0);
+        const again = await create(store, 'ns', 'a', { v: 3 });
+        assert.equal((await store.get({ resource: R, namespace: 'ns', name: 'a' }))?.resourceVersion, again);
       }),
     );
 
     test(
       'the change log keeps each change with the body before it',
-      withStore((store) => {
-        create(store, 'ns', 'a', { v: 1 });
-        modify(store, 'ns', 'a', { v: 2 });
-        const deleted = destroy(store, 'ns', 'a');
-        const changes = store.changesSince(R, 0);
+      withStore(async (store) => {
+        await create(store, 'ns', 'a', { v: 1 });
+        await modify(store, 'ns', 'a', { v: 2 });
+        const deleted = await destroy(store, 'ns', 'a');
+        const changes = await store.changesSince(R, 0);
         assert.deepEqual(changes, [
           { resource: R, namespace: 'ns', name: 'a', revision: 1, event: 'ADDED', body: bodyOf('ns', 'a', 1, { v: 1 }), prevBody: null },
           {
@@ -249,130 +252,113 @@ export function runStorageContract(name: string, open: OpenForContract): void {
           },
         ]);
         assert.deepEqual(
-          store.changesSince(R, 1).map((c) => c.revision),
+          (await store.changesSince(R, 1)).map((c) => c.revision),
           [2, 3],
           'strictly after the revision given',
         );
-        assert.deepEqual(store.changesSince(R, 3), []);
-        assert.deepEqual(store.changesSince(OTHER, 0), [], 'one resource only');
+        assert.deepEqual(await store.changesSince(R, 3), []);
+        assert.deepEqual(await store.changesSince(OTHER, 0), [], 'one resource only');
       }),
     );
 
     test(
       'a duplicate object is a UniqueViolation of the object, and its transaction leaves nothing',
-      withStore((store) => {
-        create(store, 'ns', 'a', { v: 1 });
-        assert.throws(
-          () =>
-            store.transaction((tx) => {
-              const rv = tx.nextRevision();
-              tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'b', resourceVersion: rv, body: bodyOf('ns', 'b', rv) });
-              tx.allocate(allocationRow('pool', '1', 'b'));
-              const dup = tx.nextRevision();
-              tx.insert({ resource: R, namespace: 'ns', name: 'a', uid: 'other', resourceVersion: dup, body: bodyOf('ns', 'a', dup, { v: 9 }) });
-            }),
+      withStore(async (store) => {
+        await create(store, 'ns', 'a', { v: 1 });
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            const rv = tx.nextRevision();
+            await tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'b', resourceVersion: rv, body: bodyOf('ns', 'b', rv) });
+            await tx.allocate(allocationRow('pool', '1', 'b'));
+            const dup = tx.nextRevision();
+            await tx.insert({ resource: R, namespace: 'ns', name: 'a', uid: 'other', resourceVersion: dup, body: bodyOf('ns', 'a', dup, { v: 9 }) });
+          }),
           (err: unknown) => err instanceof UniqueViolation && err.what === 'object',
         );
         assert.equal(store.currentRevision(), 1);
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'b' }), undefined);
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' })?.body, bodyOf('ns', 'a', 1, { v: 1 }));
-        assert.equal(store.allocation('pool', '1'), undefined);
+        assert.equal(await store.get({ resource: R, namespace: 'ns', name: 'b' }), undefined);
+        assert.equal((await store.get({ resource: R, namespace: 'ns', name: 'a' }))?.body, bodyOf('ns', 'a', 1, { v: 1 }));
+        assert.equal(await store.allocation('pool', '1'), undefined);
         assert.deepEqual(
-          store.changesSince(R, 0).map((c) => c.name),
+          (await store.changesSince(R, 0)).map((c) => c.name),
           ['a'],
         );
         // The same name is free in another namespace and another resource.
-        create(store, 'other', 'a');
-        create(store, 'ns', 'a', {}, OTHER);
+        await create(store, 'other', 'a');
+        await create(store, 'ns', 'a', {}, OTHER);
         assert.equal(store.currentRevision(), 3);
       }),
     );
 
     test(
       'a duplicate allocation is a UniqueViolation of the allocation; the value is per pool',
-      withStore((store) => {
-        store.transaction((tx) => tx.allocate(allocationRow('ips', '10.0.0.1', 'a')));
-        assert.throws(
-          () => store.transaction((tx) => tx.allocate(allocationRow('ips', '10.0.0.1', 'b'))),
+      withStore(async (store) => {
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', '10.0.0.1', 'a')));
+        await assert.rejects(
+          store.transaction((tx) => tx.allocate(allocationRow('ips', '10.0.0.1', 'b'))),
           (err: unknown) => err instanceof UniqueViolation && err.what === 'allocation',
         );
-        assert.deepEqual(store.allocation('ips', '10.0.0.1'), allocationRow('ips', '10.0.0.1', 'a'), 'the first holder keeps it');
-        store.transaction((tx) => tx.allocate(allocationRow('ports', '10.0.0.1', 'b')));
-        assert.deepEqual(store.allocatedValues('ips'), ['10.0.0.1']);
-        assert.deepEqual(store.allocations('ports'), [allocationRow('ports', '10.0.0.1', 'b')]);
-        assert.deepEqual([...store.allocationPools()].sort(), ['ips', 'ports']);
-        assert.equal(store.allocation('ips', '10.0.0.2'), undefined);
+        assert.deepEqual(await store.allocation('ips', '10.0.0.1'), allocationRow('ips', '10.0.0.1', 'a'), 'the first holder keeps it');
+        await store.transaction((tx) => tx.allocate(allocationRow('ports', '10.0.0.1', 'b')));
+        assert.deepEqual(await store.allocatedValues('ips'), ['10.0.0.1']);
+        assert.deepEqual(await store.allocations('ports'), [allocationRow('ports', '10.0.0.1', 'b')]);
+        assert.deepEqual([...(await store.allocationPools())].sort(), ['ips', 'ports']);
+        assert.equal(await store.allocation('ips', '10.0.0.2'), undefined);
         assert.equal(store.currentRevision(), 0, 'allocations take no revision');
-        assert.deepEqual(store.changesSince(R, 0), [], 'and no change-log row');
+        assert.deepEqual(await store.changesSince(R, 0), [], 'and no change-log row');
       }),
     );
 
     test(
       'release frees a value only for the uid that holds it',
-      withStore((store) => {
-        store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));
-        assert.equal(
-          store.transaction((tx) => tx.release('ips', '1', 'uid-b')),
-          false,
-          'not the holder',
-        );
-        assert.equal(
-          store.transaction((tx) => tx.release('ports', '1', 'uid-a')),
-          false,
-          'not that pool',
-        );
-        assert.equal(store.allocation('ips', '1')?.uid, 'uid-a');
-        assert.equal(
-          store.transaction((tx) => tx.release('ips', '1', 'uid-a')),
-          true,
-        );
-        assert.equal(store.allocation('ips', '1'), undefined);
-        assert.equal(
-          store.transaction((tx) => tx.release('ips', '1', 'uid-a')),
-          false,
-          'already free',
-        );
-        store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'b')));
-        assert.equal(store.allocation('ips', '1')?.uid, 'uid-b', 'a freed value can be taken again');
+      withStore(async (store) => {
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));
+        assert.equal(await store.transaction((tx) => tx.release('ips', '1', 'uid-b')), false, 'not the holder');
+        assert.equal(await store.transaction((tx) => tx.release('ports', '1', 'uid-a')), false, 'not that pool');
+        assert.equal((await store.allocation('ips', '1'))?.uid, 'uid-a');
+        assert.equal(await store.transaction((tx) => tx.release('ips', '1', 'uid-a')), true);
+        assert.equal(await store.allocation('ips', '1'), undefined);
+        assert.equal(await store.transaction((tx) => tx.release('ips', '1', 'uid-a')), false, 'already free');
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'b')));
+        assert.equal((await store.allocation('ips', '1'))?.uid, 'uid-b', 'a freed value can be taken again');
       }),
     );
 
     test(
       'a throw rolls back objects, change log, allocations and revision, and the error comes out as is',
       withStore(async (store) => {
-        create(store, 'ns', 'keep', { v: 1 });
-        create(store, 'ns', 'doomed');
-        store.transaction((tx) => tx.allocate(allocationRow('ips', 'held', 'keep')));
+        await create(store, 'ns', 'keep', { v: 1 });
+        await create(store, 'ns', 'doomed');
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', 'held', 'keep')));
         await store.durable();
         const heard: Change[] = [];
         store.onCommitted((c) => heard.push(...c));
         const boom = new Error('boom');
-        assert.throws(
-          () =>
-            store.transaction((tx) => {
-              let rv = tx.nextRevision();
-              tx.insert({ resource: R, namespace: 'ns', name: 'new', uid: 'n', resourceVersion: rv, body: bodyOf('ns', 'new', rv) });
-              rv = tx.nextRevision();
-              tx.update({ resource: R, namespace: 'ns', name: 'keep', uid: 'uid-ns-keep', resourceVersion: rv, body: bodyOf('ns', 'keep', rv, { v: 2 }) });
-              rv = tx.nextRevision();
-              tx.remove({ resource: R, namespace: 'ns', name: 'doomed' }, rv, bodyOf('ns', 'doomed', rv));
-              tx.allocate(allocationRow('ips', 'fresh', 'new'));
-              assert.equal(tx.release('ips', 'held', 'uid-keep'), true);
-              throw boom;
-            }),
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            let rv = tx.nextRevision();
+            await tx.insert({ resource: R, namespace: 'ns', name: 'new', uid: 'n', resourceVersion: rv, body: bodyOf('ns', 'new', rv) });
+            rv = tx.nextRevision();
+            await tx.update({ resource: R, namespace: 'ns', name: 'keep', uid: 'uid-ns-keep', resourceVersion: rv, body: bodyOf('ns', 'keep', rv, { v: 2 }) });
+            rv = tx.nextRevision();
+            await tx.remove({ resource: R, namespace: 'ns', name: 'doomed' }, rv, bodyOf('ns', 'doomed', rv));
+            await tx.allocate(allocationRow('ips', 'fresh', 'new'));
+            assert.equal(await tx.release('ips', 'held', 'uid-keep'), true);
+            throw boom;
+          }),
           (err: unknown) => err === boom,
         );
         assert.equal(store.currentRevision(), 2);
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'new' }), undefined);
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'keep' })?.body, bodyOf('ns', 'keep', 1, { v: 1 }));
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'doomed' })?.resourceVersion, 2);
-        assert.deepEqual(store.list(R).map(nameOf), ['doomed', 'keep']);
-        assert.equal(store.allocation('ips', 'fresh'), undefined);
-        assert.equal(store.allocation('ips', 'held')?.uid, 'uid-keep');
-        assert.deepEqual(store.changesSince(R, 2), []);
+        assert.equal(await store.get({ resource: R, namespace: 'ns', name: 'new' }), undefined);
+        assert.equal((await store.get({ resource: R, namespace: 'ns', name: 'keep' }))?.body, bodyOf('ns', 'keep', 1, { v: 1 }));
+        assert.equal((await store.get({ resource: R, namespace: 'ns', name: 'doomed' }))?.resourceVersion, 2);
+        assert.deepEqual((await store.list(R)).map(nameOf), ['doomed', 'keep']);
+        assert.equal(await store.allocation('ips', 'fresh'), undefined);
+        assert.equal((await store.allocation('ips', 'held'))?.uid, 'uid-keep');
+        assert.deepEqual(await store.changesSince(R, 2), []);
         await store.durable();
         assert.deepEqual(heard, [], 'listeners hear nothing of it');
-        assert.equal(create(store, 'ns', 'next'), 3, 'the rolled-back revisions are handed out again');
+        assert.equal(await create(store, 'ns', 'next'), 3, 'the rolled-back revisions are handed out again');
       }),
     );
 
@@ -384,10 +370,10 @@ export function runStorageContract(name: string, open: OpenForContract): void {
         const rolledBack: string[] = [];
         let caught: unknown;
         try {
-          store.transaction((tx) => {
+          await store.transaction(async (tx) => {
             const rv = tx.nextRevision();
-            tx.insert({ resource: R, namespace: 'ns', name: 'dry', uid: 'd', resourceVersion: rv, body: bodyOf('ns', 'dry', rv) });
-            tx.allocate(allocationRow('ips', '1', 'dry'));
+            await tx.insert({ resource: R, namespace: 'ns', name: 'dry', uid: 'd', resourceVersion: rv, body: bodyOf('ns', 'dry', rv) });
+            await tx.allocate(allocationRow('ips', '1', 'dry'));
             tx.onRollback(() => rolledBack.push('hook'));
             throw new Rollback({ answer: rv });
           });
@@ -397,10 +383,10 @@ export function runStorageContract(name: string, open: OpenForContract): void {
         assert.ok(caught instanceof Rollback, `expected a Rollback, got ${String(caught)}`);
         assert.deepEqual(caught.value, { answer: 1 });
         assert.deepEqual(rolledBack, ['hook']);
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'dry' }), undefined);
-        assert.equal(store.allocation('ips', '1'), undefined);
+        assert.equal(await store.get({ resource: R, namespace: 'ns', name: 'dry' }), undefined);
+        assert.equal(await store.allocation('ips', '1'), undefined);
         assert.equal(store.currentRevision(), 0);
-        assert.deepEqual(store.changesSince(R, 0), []);
+        assert.deepEqual(await store.changesSince(R, 0), []);
         await store.durable();
         assert.deepEqual(heard, []);
       }),
@@ -408,120 +394,249 @@ export function runStorageContract(name: string, open: OpenForContract): void {
 
     test(
       'onCommit hooks run once the write succeeds, onRollback hooks (last first) once it fails',
-      withStore((store) => {
+      withStore(async (store) => {
         const calls: string[] = [];
-        store.transaction((tx) => {
+        await store.transaction(async (tx) => {
           tx.onCommit(() => calls.push('commit 1'));
           tx.onCommit(() => calls.push('commit 2'));
           tx.onRollback(() => calls.push('rollback'));
+          await Promise.resolve();
           assert.deepEqual(calls, [], 'not while the transaction runs');
         });
         assert.deepEqual(calls, ['commit 1', 'commit 2']);
         calls.length = 0;
-        assert.throws(() =>
-          store.transaction((tx) => {
+        await assert.rejects(
+          store.transaction(async (tx) => {
             tx.onCommit(() => calls.push('commit'));
             tx.onRollback(() => calls.push('rollback 1'));
             tx.onRollback(() => calls.push('rollback 2'));
             throw new Error('fail');
           }),
+          /fail/,
         );
         assert.deepEqual(calls, ['rollback 2', 'rollback 1']);
       }),
     );
 
+    // Transactions run one at a time. One whose function is suspended on something outside the
+    // store (a timer here; a network call in a dialect's hook) holds back the next until it ends.
     test(
-      'a nested transaction that throws takes back only its own writes',
+      'a transaction started while another is open waits for it to end, then runs; revisions follow that order',
       withStore(async (store) => {
         const heard: Change[] = [];
         store.onCommitted((c) => heard.push(...c));
-        const calls: string[] = [];
-        store.transaction((outer) => {
-          const rv = outer.nextRevision();
-          outer.insert({ resource: R, namespace: 'ns', name: 'outer', uid: 'o', resourceVersion: rv, body: bodyOf('ns', 'outer', rv) });
-          assert.throws(
-            () =>
-              store.transaction((inner) => {
-                const irv = inner.nextRevision();
-                inner.insert({ resource: R, namespace: 'ns', name: 'inner', uid: 'i', resourceVersion: irv, body: bodyOf('ns', 'inner', irv) });
-                inner.allocate(allocationRow('ips', 'inner', 'inner'));
-                inner.onCommit(() => calls.push('inner commit'));
-                inner.onRollback(() => calls.push('inner rollback'));
-                throw new Error('inner fails');
-              }),
-            /inner fails/,
-          );
-          assert.equal(store.get({ resource: R, namespace: 'ns', name: 'inner' }), undefined);
-          const next = outer.nextRevision();
-          assert.equal(next, 2, 'the inner revision is handed out again');
-          outer.insert({ resource: R, namespace: 'ns', name: 'outer2', uid: 'o2', resourceVersion: next, body: bodyOf('ns', 'outer2', next) });
+        const order: string[] = [];
+        const first = store.transaction(async (tx) => {
+          order.push('first begins');
+          const rv = tx.nextRevision();
+          await tx.insert({ resource: R, namespace: 'ns', name: 'first', uid: 'f', resourceVersion: rv, body: bodyOf('ns', 'first', rv) });
+          await sleep(30);
+          order.push('first ends');
+          return rv;
         });
-        assert.deepEqual(calls, ['inner rollback']);
-        assert.deepEqual(store.list(R).map(nameOf), ['outer', 'outer2']);
-        assert.equal(store.allocation('ips', 'inner'), undefined);
+        const second = store.transaction(async (tx) => {
+          order.push('second begins');
+          assert.equal((await tx.get({ resource: R, namespace: 'ns', name: 'first' }))?.resourceVersion, 1, "the first transaction's write is there");
+          const rv = tx.nextRevision();
+          await tx.insert({ resource: R, namespace: 'ns', name: 'second', uid: 's', resourceVersion: rv, body: bodyOf('ns', 'second', rv) });
+          order.push('second ends');
+          return rv;
+        });
+        assert.deepEqual(await Promise.all([first, second]), [1, 2]);
+        assert.deepEqual(order, ['first begins', 'first ends', 'second begins', 'second ends']);
+        assert.deepEqual(
+          (await store.changesSince(R, 0)).map((c) => [c.revision, c.name]),
+          [
+            [1, 'first'],
+            [2, 'second'],
+          ],
+        );
         await store.durable();
         assert.deepEqual(
           heard.map((c) => [c.revision, c.name]),
           [
-            [1, 'outer'],
-            [2, 'outer2'],
+            [1, 'first'],
+            [2, 'second'],
           ],
         );
       }),
     );
 
     test(
-      'a nested transaction that succeeds is still taken back by the outer one, and its onCommit waits for it',
-      withStore((store) => {
+      'a transaction waiting on one that then fails runs after it, on the state from before it',
+      withStore(async (store) => {
+        await create(store, 'ns', 'a', { v: 1 });
         const calls: string[] = [];
-        assert.throws(() =>
-          store.transaction(() => {
-            store.transaction((inner) => {
-              const rv = inner.nextRevision();
-              inner.insert({ resource: R, namespace: 'ns', name: 'inner', uid: 'i', resourceVersion: rv, body: bodyOf('ns', 'inner', rv) });
-              inner.onCommit(() => calls.push('inner commit'));
-              inner.onRollback(() => calls.push('inner rollback'));
-            });
-            assert.deepEqual(calls, [], "the inner onCommit waits for the outer transaction's end");
-            throw new Error('outer fails');
-          }),
-        );
-        assert.deepEqual(calls, ['inner rollback']);
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'inner' }), undefined);
-        assert.equal(store.currentRevision(), 0);
-        store.transaction(() => {
-          store.transaction((inner) => inner.onCommit(() => calls.push('inner commit')));
+        const failing = store.transaction(async (tx) => {
+          tx.onRollback(() => calls.push('first rolled back'));
+          const rv = tx.nextRevision();
+          await tx.update({ resource: R, namespace: 'ns', name: 'a', uid: 'uid-ns-a', resourceVersion: rv, body: bodyOf('ns', 'a', rv, { v: 2 }) });
+          await sleep(30);
+          throw new Error('changed its mind');
         });
-        assert.deepEqual(calls, ['inner rollback', 'inner commit']);
+        const waiting = store.transaction(async (tx) => {
+          calls.push('second begins');
+          const seen = (await tx.get({ resource: R, namespace: 'ns', name: 'a' }))?.body;
+          const rv = tx.nextRevision();
+          await tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'b', resourceVersion: rv, body: bodyOf('ns', 'b', rv) });
+          return { seen, rv };
+        });
+        await assert.rejects(failing, /changed its mind/);
+        assert.deepEqual(await waiting, { seen: bodyOf('ns', 'a', 1, { v: 1 }), rv: 2 }, 'the failed revision is handed out again');
+        assert.deepEqual(calls, ['first rolled back', 'second begins']);
+        assert.deepEqual(
+          (await store.changesSince(R, 0)).map((c) => [c.revision, c.event, c.name]),
+          [
+            [1, 'ADDED', 'a'],
+            [2, 'ADDED', 'b'],
+          ],
+        );
+      }),
+    );
+
+    test(
+      'a read from outside while a write is open waits for it to end, and never sees its uncommitted rows',
+      withStore(async (store) => {
+        await create(store, 'ns', 'a', { v: 1 });
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));
+        await store.durable();
+        const a = { resource: R, namespace: 'ns', name: 'a' };
+        // Held open, then rolled back: to a reader its rows never existed.
+        let hold = gate();
+        let inside = gate();
+        const failing = store.transaction(async (tx) => {
+          let rv = tx.nextRevision();
+          await tx.update({ ...a, uid: 'uid-ns-a', resourceVersion: rv, body: bodyOf('ns', 'a', rv, { v: 2 }) });
+          rv = tx.nextRevision();
+          await tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'uid-ns-b', resourceVersion: rv, body: bodyOf('ns', 'b', rv) });
+          await tx.allocate(allocationRow('ips', '2', 'b'));
+          assert.equal(await tx.release('ips', '1', 'uid-a'), true);
+          inside.open();
+          await hold.opened;
+          throw new Error('abandoned');
+        });
+        // (A write that fails before it is held open rejects here rather than hanging the test.)
+        await Promise.race([inside.opened, failing]);
+        const reads = Promise.all([
+          store.get(a),
+          store.get({ resource: R, namespace: 'ns', name: 'b' }),
+          store.list(R),
+          store.count(R, 'ns'),
+          store.listPage(R, undefined),
+          store.changesSince(R, 0),
+          store.allocation('ips', '1'),
+          store.allocation('ips', '2'),
+          store.allocatedValues('ips'),
+          store.allocations('ips'),
+          store.scanObjects(R, { namespace: '', name: '' }, 10),
+          store.scanAllocations({ pool: '', value: '' }, 10),
+        ]);
+        try {
+          assert.equal(await settledWithin(reads), false, 'the reads wait while the write is open');
+        } finally {
+          hold.open();
+        }
+        await assert.rejects(failing, /abandoned/);
+        const [gotA, gotB, list, count, page, changes, ip1, ip2, values, rows, scanned, scannedRows] = await reads;
+        assert.equal(gotA?.body, bodyOf('ns', 'a', 1, { v: 1 }));
+        assert.equal(gotB, undefined);
+        assert.deepEqual(list, [bodyOf('ns', 'a', 1, { v: 1 })]);
+        assert.equal(count, 1);
+        assert.deepEqual(page, { bodies: [bodyOf('ns', 'a', 1, { v: 1 })], revision: 1 });
+        assert.deepEqual(
+          changes.map((c) => c.name),
+          ['a'],
+        );
+        assert.equal(ip1?.uid, 'uid-a');
+        assert.equal(ip2, undefined);
+        assert.deepEqual(values, ['1']);
+        assert.deepEqual(rows, [allocationRow('ips', '1', 'a')]);
+        assert.deepEqual(
+          scanned.map((o) => o.name),
+          ['a'],
+        );
+        assert.deepEqual(
+          scannedRows.map((r) => r.value),
+          ['1'],
+        );
+
+        // Held open, then committed: a read that waited for it sees it, committed.
+        hold = gate();
+        inside = gate();
+        const committing = store.transaction(async (tx) => {
+          const rv = tx.nextRevision();
+          await tx.update({ ...a, uid: 'uid-ns-a', resourceVersion: rv, body: bodyOf('ns', 'a', rv, { v: 3 }) });
+          inside.open();
+          await hold.opened;
+          return rv;
+        });
+        await Promise.race([inside.opened, committing]);
+        const read = store.get(a);
+        const listed = store.list(R);
+        try {
+          assert.equal(await settledWithin(read), false, 'the read waits while the write is open');
+        } finally {
+          hold.open();
+        }
+        assert.equal(await committing, 2);
+        assert.equal((await read)?.body, bodyOf('ns', 'a', 2, { v: 3 }));
+        assert.deepEqual(await listed, [bodyOf('ns', 'a', 2, { v: 3 })]);
+        assert.equal(store.currentRevision(), 2);
+      }),
+    );
+
+    test(
+      'currentRevision while a write is open is the newest committed revision, not one the write reserved',
+      withStore(async (store) => {
+        await create(store, 'ns', 'a');
+        const hold = gate();
+        const inside = gate();
+        const write = store.transaction(async (tx) => {
+          const rv = tx.nextRevision();
+          await tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'b', resourceVersion: rv, body: bodyOf('ns', 'b', rv) });
+          inside.open();
+          await hold.opened;
+          throw new Error('abandoned');
+        });
+        await Promise.race([inside.opened, write]);
+        try {
+          assert.equal(store.currentRevision(), 1, 'revision 2 is not committed, and may never be');
+        } finally {
+          hold.open();
+        }
+        await assert.rejects(write, /abandoned/);
+        assert.equal(store.currentRevision(), 1);
+        assert.equal(await create(store, 'ns', 'c'), 2, 'revision 2 goes to another write');
       }),
     );
 
     test(
       'listeners hear committed changes only, in revision order, with the store already showing them',
       withStore(async (store) => {
-        create(store, 'ns', 'a', { v: 1 });
-        create(store, 'ns', 'gone');
+        await create(store, 'ns', 'a', { v: 1 });
+        await create(store, 'ns', 'gone');
         await store.durable();
         const batches: Change[][] = [];
-        const seenByListener: (string | undefined)[] = [];
+        const seenByListener: Promise<string | undefined>[] = [];
         store.onCommitted((changes) => {
           batches.push(changes);
-          seenByListener.push(store.get({ resource: R, namespace: 'ns', name: 'a' })?.body);
+          seenByListener.push(store.get({ resource: R, namespace: 'ns', name: 'a' }).then((o) => o?.body));
         });
-        store.transaction((tx) => {
+        await store.transaction(async (tx) => {
           const rv = tx.nextRevision();
-          tx.update({ resource: R, namespace: 'ns', name: 'a', uid: 'uid-ns-a', resourceVersion: rv, body: bodyOf('ns', 'a', rv, { v: 2 }) });
+          await tx.update({ resource: R, namespace: 'ns', name: 'a', uid: 'uid-ns-a', resourceVersion: rv, body: bodyOf('ns', 'a', rv, { v: 2 }) });
           assert.equal(batches.length, 0, 'nothing is heard inside a transaction');
         });
-        assert.throws(() =>
-          store.transaction((tx) => {
+        await assert.rejects(
+          store.transaction(async (tx) => {
             const rv = tx.nextRevision();
-            tx.insert({ resource: R, namespace: 'ns', name: 'never', uid: 'x', resourceVersion: rv, body: bodyOf('ns', 'never', rv) });
+            await tx.insert({ resource: R, namespace: 'ns', name: 'never', uid: 'x', resourceVersion: rv, body: bodyOf('ns', 'never', rv) });
             throw new Error('no');
           }),
+          /no/,
         );
-        create(store, 'ns', 'b');
-        destroy(store, 'ns', 'gone');
+        await create(store, 'ns', 'b');
+        await destroy(store, 'ns', 'gone');
         await store.durable();
         const heard = batches.flat();
         assert.deepEqual(
@@ -532,10 +647,10 @@ export function runStorageContract(name: string, open: OpenForContract): void {
             [5, 'DELETED', 'gone', bodyOf('ns', 'gone', 2)],
           ],
         );
-        assert.equal(seenByListener[0], bodyOf('ns', 'a', 3, { v: 2 }), 'a listener reads the committed state');
+        assert.equal(await seenByListener[0], bodyOf('ns', 'a', 3, { v: 2 }), 'a listener reads the committed state');
         // Allocations alone change no object: nobody is told.
         const told = batches.length;
-        store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'b')));
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'b')));
         await store.durable();
         assert.equal(batches.length, told, 'no empty notifications');
       }),
@@ -548,10 +663,10 @@ export function runStorageContract(name: string, open: OpenForContract): void {
         const second: number[] = [];
         const stop = store.onCommitted((c) => first.push(...c.map((x) => x.revision)));
         store.onCommitted((c) => second.push(...c.map((x) => x.revision)));
-        create(store, 'ns', 'a');
+        await create(store, 'ns', 'a');
         await store.durable();
         stop();
-        create(store, 'ns', 'b');
+        await create(store, 'ns', 'b');
         await store.durable();
         assert.deepEqual(first, [1]);
         assert.deepEqual(second, [1, 2]);
@@ -560,45 +675,47 @@ export function runStorageContract(name: string, open: OpenForContract): void {
 
     test(
       'reads inside a transaction see its own writes and those of earlier writes not yet durable',
-      withStore((store) => {
-        create(store, 'ns', 'a', { v: 1 });
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' })?.resourceVersion, 1, 'read (and perhaps cached) before the write');
-        modify(store, 'ns', 'a', { v: 2 });
-        store.transaction((tx) => {
-          assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' })?.body, bodyOf('ns', 'a', 2, { v: 2 }), "an earlier write's update");
+      withStore(async (store) => {
+        await create(store, 'ns', 'a', { v: 1 });
+        assert.equal((await store.get({ resource: R, namespace: 'ns', name: 'a' }))?.resourceVersion, 1, 'read (and perhaps cached) before the write');
+        await modify(store, 'ns', 'a', { v: 2 });
+        await store.transaction(async (tx) => {
+          assert.equal((await tx.get({ resource: R, namespace: 'ns', name: 'a' }))?.body, bodyOf('ns', 'a', 2, { v: 2 }), "an earlier write's update");
           const rv = tx.nextRevision();
-          tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'b', resourceVersion: rv, body: bodyOf('ns', 'b', rv) });
-          tx.allocate(allocationRow('ips', '1', 'b'));
-          assert.equal(store.get({ resource: R, namespace: 'ns', name: 'b' })?.resourceVersion, rv);
-          assert.deepEqual(store.list(R, 'ns').map(nameOf), ['a', 'b']);
-          assert.deepEqual(store.listPage(R, 'ns', { limit: 10 }).bodies.map(nameOf), ['a', 'b']);
-          assert.equal(store.count(R, 'ns'), 2);
-          assert.equal(store.allocation('ips', '1')?.name, 'b');
-          assert.deepEqual(store.allocatedValues('ips'), ['1']);
+          await tx.insert({ resource: R, namespace: 'ns', name: 'b', uid: 'b', resourceVersion: rv, body: bodyOf('ns', 'b', rv) });
+          await tx.allocate(allocationRow('ips', '1', 'b'));
+          assert.equal((await tx.get({ resource: R, namespace: 'ns', name: 'b' }))?.resourceVersion, rv);
+          assert.deepEqual((await tx.list(R, 'ns')).map(nameOf), ['a', 'b']);
+          assert.deepEqual((await tx.list(R)).map(nameOf), ['a', 'b']);
+          assert.equal(await tx.count(R, 'ns'), 2);
+          assert.equal((await tx.allocation('ips', '1'))?.name, 'b');
           const del = tx.nextRevision();
-          tx.remove({ resource: R, namespace: 'ns', name: 'a' }, del, bodyOf('ns', 'a', del));
-          assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' }), undefined);
-          assert.equal(store.count(R, 'ns'), 1);
+          await tx.remove({ resource: R, namespace: 'ns', name: 'a' }, del, bodyOf('ns', 'a', del));
+          assert.equal(await tx.get({ resource: R, namespace: 'ns', name: 'a' }), undefined);
+          assert.equal(await tx.count(R, 'ns'), 1);
+          assert.equal(await tx.release('ips', '1', 'uid-b'), true);
+          assert.equal(await tx.allocation('ips', '1'), undefined);
         });
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' }), undefined, 'outside, after the write');
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'b' })?.resourceVersion, 3);
+        assert.equal(await store.get({ resource: R, namespace: 'ns', name: 'a' }), undefined, 'outside, after the write');
+        assert.equal((await store.get({ resource: R, namespace: 'ns', name: 'b' }))?.resourceVersion, 3);
       }),
     );
 
     test(
       'a rolled-back write leaves no trace in later reads, cached or not',
-      withStore((store) => {
-        create(store, 'ns', 'a', { v: 1 });
-        assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' })?.resourceVersion, 1);
-        assert.throws(() =>
-          store.transaction((tx) => {
+      withStore(async (store) => {
+        await create(store, 'ns', 'a', { v: 1 });
+        assert.equal((await store.get({ resource: R, namespace: 'ns', name: 'a' }))?.resourceVersion, 1);
+        await assert.rejects(
+          store.transaction(async (tx) => {
             const rv = tx.nextRevision();
-            tx.update({ resource: R, namespace: 'ns', name: 'a', uid: 'uid-ns-a', resourceVersion: rv, body: bodyOf('ns', 'a', rv, { v: 2 }) });
-            assert.equal(store.get({ resource: R, namespace: 'ns', name: 'a' })?.resourceVersion, rv, 'seen inside');
+            await tx.update({ resource: R, namespace: 'ns', name: 'a', uid: 'uid-ns-a', resourceVersion: rv, body: bodyOf('ns', 'a', rv, { v: 2 }) });
+            assert.equal((await tx.get({ resource: R, namespace: 'ns', name: 'a' }))?.resourceVersion, rv, 'seen inside');
             throw new Error('undo');
           }),
+          /undo/,
         );
-        assert.deepEqual(store.get({ resource: R, namespace: 'ns', name: 'a' }), {
+        assert.deepEqual(await store.get({ resource: R, namespace: 'ns', name: 'a' }), {
           resource: R,
           namespace: 'ns',
           name: 'a',
@@ -606,7 +723,7 @@ export function runStorageContract(name: string, open: OpenForContract): void {
           resourceVersion: 1,
           body: bodyOf('ns', 'a', 1, { v: 1 }),
         });
-        assert.deepEqual(store.list(R), [bodyOf('ns', 'a', 1, { v: 1 })]);
+        assert.deepEqual(await store.list(R), [bodyOf('ns', 'a', 1, { v: 1 })]);
       }),
     );
 
@@ -617,32 +734,32 @@ export function runStorageContract(name: string, open: OpenForContract): void {
 
     test(
       'list orders by namespace then name in byte order, and keeps to its resource and namespace',
-      withStore((store) => {
-        for (const n of names) create(store, 'ns-b', n);
-        for (const n of ['z', 'y']) create(store, 'ns-a', n);
-        create(store, 'ns-a', 'a', {}, OTHER);
-        create(store, 'ns-a0', 'm');
-        assert.deepEqual(store.list(R, 'ns-b').map(nameOf), sortedNames);
-        assert.deepEqual(store.list(R).map(keyOf), ['ns-a/y', 'ns-a/z', 'ns-a0/m', ...sortedNames.map((n) => `ns-b/${n}`)]);
-        assert.deepEqual(store.list(OTHER).map(keyOf), ['ns-a/a']);
-        assert.deepEqual(store.list(R, 'nowhere'), []);
-        assert.equal(store.count(R, 'ns-b'), names.length);
-        assert.equal(store.count(R, 'ns-a'), 2);
-        assert.equal(store.count(OTHER, 'ns-a'), 1);
-        const page = store.listPage(R, undefined);
-        assert.deepEqual(page.bodies.map(keyOf), store.list(R).map(keyOf));
+      withStore(async (store) => {
+        for (const n of names) await create(store, 'ns-b', n);
+        for (const n of ['z', 'y']) await create(store, 'ns-a', n);
+        await create(store, 'ns-a', 'a', {}, OTHER);
+        await create(store, 'ns-a0', 'm');
+        assert.deepEqual((await store.list(R, 'ns-b')).map(nameOf), sortedNames);
+        assert.deepEqual((await store.list(R)).map(keyOf), ['ns-a/y', 'ns-a/z', 'ns-a0/m', ...sortedNames.map((n) => `ns-b/${n}`)]);
+        assert.deepEqual((await store.list(OTHER)).map(keyOf), ['ns-a/a']);
+        assert.deepEqual(await store.list(R, 'nowhere'), []);
+        assert.equal(await store.count(R, 'ns-b'), names.length);
+        assert.equal(await store.count(R, 'ns-a'), 2);
+        assert.equal(await store.count(OTHER, 'ns-a'), 1);
+        const page = await store.listPage(R, undefined);
+        assert.deepEqual(page.bodies.map(keyOf), (await store.list(R)).map(keyOf));
         assert.equal(page.revision, store.currentRevision());
       }),
     );
 
     test(
       'listPage pages by limit and continues after the last key, counting what remains',
-      withStore((store) => {
-        for (const n of names) create(store, 'ns-b', n);
-        create(store, 'ns-a', 'first');
-        create(store, 'ns-c', 'last');
-        const everything = store.list(R).map(keyOf);
-        const pages = allPages(store, undefined, { limit: 3 });
+      withStore(async (store) => {
+        for (const n of names) await create(store, 'ns-b', n);
+        await create(store, 'ns-a', 'first');
+        await create(store, 'ns-c', 'last');
+        const everything = (await store.list(R)).map(keyOf);
+        const pages = await allPages(store, undefined, { limit: 3 });
         assert.deepEqual(
           pages.map((p) => p.bodies.length),
           [3, 3, 3, 1],
@@ -658,27 +775,27 @@ export function runStorageContract(name: string, open: OpenForContract): void {
         );
         for (const p of pages) assert.equal(p.revision, store.currentRevision());
         // A limit that ends exactly at the last object says nothing follows.
-        const exact = store.listPage(R, undefined, { limit: everything.length });
+        const exact = await store.listPage(R, undefined, { limit: everything.length });
         assert.equal(exact.more, undefined);
         assert.equal(exact.bodies.length, everything.length);
         // One namespace, continued.
-        const ns = allPages(store, 'ns-b', { limit: 5 });
+        const ns = await allPages(store, 'ns-b', { limit: 5 });
         assert.deepEqual(
           ns.flatMap((p) => p.bodies.map(nameOf)),
           sortedNames,
         );
         assert.equal(ns.length, 2);
-        assert.deepEqual(store.listPage(R, 'ns-b', { after: { namespace: 'ns-b', name: 'a.b' } }).bodies.map(nameOf), ['a0', 'ab', 'b']);
-        assert.deepEqual(store.listPage(R, undefined, { after: { namespace: 'ns-b', name: 'zzz' } }).bodies.map(keyOf), ['ns-c/last']);
+        assert.deepEqual((await store.listPage(R, 'ns-b', { after: { namespace: 'ns-b', name: 'a.b' } })).bodies.map(nameOf), ['a0', 'ab', 'b']);
+        assert.deepEqual((await store.listPage(R, undefined, { after: { namespace: 'ns-b', name: 'zzz' } })).bodies.map(keyOf), ['ns-c/last']);
       }),
     );
 
     test(
       'accept filters what a page holds; the limit counts accepted objects',
-      withStore((store) => {
-        for (let i = 0; i < 10; i++) create(store, 'ns', `o${i}`, { even: i % 2 === 0 });
+      withStore(async (store) => {
+        for (let i = 0; i < 10; i++) await create(store, 'ns', `o${i}`, { even: i % 2 === 0 });
         const accept = (body: string) => body.includes('"even":true');
-        const pages = allPages(store, 'ns', { limit: 2, accept });
+        const pages = await allPages(store, 'ns', { limit: 2, accept });
         assert.deepEqual(
           pages.flatMap((p) => p.bodies.map(nameOf)),
           ['o0', 'o2', 'o4', 'o6', 'o8'],
@@ -687,57 +804,62 @@ export function runStorageContract(name: string, open: OpenForContract): void {
           assert.ok(p.bodies.length <= 2);
           assert.equal(p.remaining, undefined, 'unknowable with a filter');
         }
-        assert.deepEqual(store.listPage(R, 'ns', { limit: 3, accept }).bodies.map(nameOf), ['o0', 'o2', 'o4']);
+        assert.deepEqual((await store.listPage(R, 'ns', { limit: 3, accept })).bodies.map(nameOf), ['o0', 'o2', 'o4']);
       }),
     );
 
     test(
       'containsAny keeps bodies holding any of its strings, with and without paging',
-      withStore((store) => {
-        for (let i = 0; i < 6; i++) create(store, i < 3 ? 'ns1' : 'ns2', `o${i}`, { tag: `t${i % 3}` });
+      withStore(async (store) => {
+        for (let i = 0; i < 6; i++) await create(store, i < 3 ? 'ns1' : 'ns2', `o${i}`, { tag: `t${i % 3}` });
         const namesOf = (bodies: string[]) => bodies.map(nameOf);
-        assert.deepEqual(namesOf(store.listPage(R, undefined, { containsAny: ['"t1"'] }).bodies), ['o1', 'o4']);
-        assert.deepEqual(namesOf(store.listPage(R, undefined, { containsAny: ['"t1"', '"t2"'] }).bodies), ['o1', 'o2', 'o4', 'o5']);
-        assert.deepEqual(namesOf(store.listPage(R, 'ns2', { containsAny: ['"t1"', '"t2"'] }).bodies), ['o4', 'o5']);
-        assert.deepEqual(namesOf(store.listPage(R, undefined, { containsAny: ['nowhere'] }).bodies), []);
-        assert.deepEqual(namesOf(allPages(store, undefined, { containsAny: ['"t1"', '"t2"'], limit: 1 }).flatMap((p) => p.bodies)), ['o1', 'o2', 'o4', 'o5']);
-        assert.deepEqual(namesOf(store.listPage(R, undefined, { containsAny: ['"t1"', '"t2"'], accept: (b) => b.includes('"o2"') }).bodies), ['o2']);
+        assert.deepEqual(namesOf((await store.listPage(R, undefined, { containsAny: ['"t1"'] })).bodies), ['o1', 'o4']);
+        assert.deepEqual(namesOf((await store.listPage(R, undefined, { containsAny: ['"t1"', '"t2"'] })).bodies), ['o1', 'o2', 'o4', 'o5']);
+        assert.deepEqual(namesOf((await store.listPage(R, 'ns2', { containsAny: ['"t1"', '"t2"'] })).bodies), ['o4', 'o5']);
+        assert.deepEqual(namesOf((await store.listPage(R, undefined, { containsAny: ['nowhere'] })).bodies), []);
+        assert.deepEqual(namesOf((await allPages(store, undefined, { containsAny: ['"t1"', '"t2"'], limit: 1 })).flatMap((p) => p.bodies)), [
+          'o1',
+          'o2',
+          'o4',
+          'o5',
+        ]);
+        assert.deepEqual(namesOf((await store.listPage(R, undefined, { containsAny: ['"t1"', '"t2"'], accept: (b) => b.includes('"o2"') })).bodies), ['o2']);
       }),
     );
 
     test(
       'listPage at an older revision shows the objects as they were then, page after page',
-      withStore((store) => {
-        for (const n of ['a', 'c', 'e', 'g']) create(store, 'ns', n, { v: 1 });
-        create(store, 'other', 'x', { v: 1 });
+      withStore(async (store) => {
+        for (const n of ['a', 'c', 'e', 'g']) await create(store, 'ns', n, { v: 1 });
+        await create(store, 'other', 'x', { v: 1 });
         const then = store.currentRevision();
-        const before = store.list(R);
-        modify(store, 'ns', 'c', { v: 2 });
-        destroy(store, 'ns', 'e');
-        create(store, 'ns', 'b');
-        create(store, 'ns', 'h');
-        destroy(store, 'other', 'x');
-        assert.notDeepEqual(store.list(R), before);
-        const whole = store.listPage(R, undefined, { revision: then });
+        const before = await store.list(R);
+        await modify(store, 'ns', 'c', { v: 2 });
+        await destroy(store, 'ns', 'e');
+        await create(store, 'ns', 'b');
+        await create(store, 'ns', 'h');
+        await destroy(store, 'other', 'x');
+        assert.notDeepEqual(await store.list(R), before);
+        const whole = await store.listPage(R, undefined, { revision: then });
         assert.equal(whole.revision, then);
         assert.deepEqual(whole.bodies, before);
         // Paged at that revision, with more writes between the pages.
-        const first = store.listPage(R, undefined, { revision: then, limit: 2 });
+        const first = await store.listPage(R, undefined, { revision: then, limit: 2 });
         assert.deepEqual(first.bodies, before.slice(0, 2));
         assert.equal(first.remaining, 3);
-        destroy(store, 'ns', 'g');
-        create(store, 'ns', 'f');
-        const rest = allPages(store, undefined, { revision: then, limit: 2 });
+        await destroy(store, 'ns', 'g');
+        await create(store, 'ns', 'f');
+        const rest = await allPages(store, undefined, { revision: then, limit: 2 });
         assert.deepEqual(
           rest.flatMap((p) => p.bodies),
           before,
         );
-        const second = store.listPage(R, undefined, { revision: then, limit: 2, after: first.more });
+        const second = await store.listPage(R, undefined, { revision: then, limit: 2, after: first.more });
         assert.deepEqual(second.bodies, before.slice(2, 4));
-        assert.deepEqual(store.listPage(R, 'ns', { revision: then }).bodies.map(nameOf), ['a', 'c', 'e', 'g']);
-        assert.deepEqual(store.listPage(R, 'ns', { revision: then, accept: (b) => !b.includes('"g"') }).bodies.map(nameOf), ['a', 'c', 'e']);
-        assert.deepEqual(store.listPage(R, 'ns', { revision: then, containsAny: ['"c"', '"e"'] }).bodies.map(nameOf), ['c', 'e']);
-        assert.deepEqual(store.listPage(R, undefined, { revision: 0 }).bodies, [], 'before anything was written');
+        assert.deepEqual((await store.listPage(R, 'ns', { revision: then })).bodies.map(nameOf), ['a', 'c', 'e', 'g']);
+        assert.deepEqual((await store.listPage(R, 'ns', { revision: then, accept: (b) => !b.includes('"g"') })).bodies.map(nameOf), ['a', 'c', 'e']);
+        assert.deepEqual((await store.listPage(R, 'ns', { revision: then, containsAny: ['"c"', '"e"'] })).bodies.map(nameOf), ['c', 'e']);
+        assert.deepEqual((await store.listPage(R, undefined, { revision: 0 })).bodies, [], 'before anything was written');
       }),
     );
 
@@ -745,9 +867,9 @@ export function runStorageContract(name: string, open: OpenForContract): void {
       'pruning keeps the history window; reads before it are CompactedError',
       withStore(
         async (store) => {
-          create(store, 'ns', 'x', { n: 1 });
+          await create(store, 'ns', 'x', { n: 1 });
           for (let i = 2; i <= 1200; i++) {
-            modify(store, 'ns', 'x', { n: i });
+            await modify(store, 'ns', 'x', { n: i });
             if (i % 100 === 0) await store.durable();
           }
           await store.durable();
@@ -756,21 +878,18 @@ export function runStorageContract(name: string, open: OpenForContract): void {
           assert.equal(current, 1200);
           assert.ok(compacted > 0, 'the log was pruned');
           assert.ok(compacted <= current - 10, `keeps at least historySize changes (compacted ${compacted})`);
-          assert.throws(
-            () => store.changesSince(R, compacted - 1),
+          await assert.rejects(
+            store.changesSince(R, compacted - 1),
             (err: unknown) => err instanceof CompactedError && err.requested === compacted - 1 && err.compacted === compacted,
           );
-          assert.throws(
-            () => store.listPage(R, undefined, { revision: compacted - 1 }),
-            (err: unknown) => err instanceof CompactedError,
-          );
-          const changes = store.changesSince(R, compacted);
+          await assert.rejects(store.listPage(R, undefined, { revision: compacted - 1 }), (err: unknown) => err instanceof CompactedError);
+          const changes = await store.changesSince(R, compacted);
           assert.deepEqual(
             changes.map((c) => c.revision),
             Array.from({ length: current - compacted }, (_, i) => compacted + 1 + i),
             'complete after the compacted revision',
           );
-          const atCompacted = store.listPage(R, undefined, { revision: compacted });
+          const atCompacted = await store.listPage(R, undefined, { revision: compacted });
           assert.deepEqual(atCompacted.bodies, [bodyOf('ns', 'x', compacted, { n: compacted })]);
         },
         { historySize: 10 },
@@ -779,36 +898,36 @@ export function runStorageContract(name: string, open: OpenForContract): void {
 
     test(
       'scanObjects and scanAllocations page in key order after an exclusive key',
-      withStore((store) => {
-        for (const n of ['c', 'a', 'b']) create(store, 'ns', n);
-        create(store, 'm', 'z');
+      withStore(async (store) => {
+        for (const n of ['c', 'a', 'b']) await create(store, 'ns', n);
+        await create(store, 'm', 'z');
         assert.deepEqual(
-          store.scanObjects(R, { namespace: '', name: '' }, 2).map((o) => `${o.namespace}/${o.name}/${o.uid}`),
+          (await store.scanObjects(R, { namespace: '', name: '' }, 2)).map((o) => `${o.namespace}/${o.name}/${o.uid}`),
           ['m/z/uid-m-z', 'ns/a/uid-ns-a'],
         );
         assert.deepEqual(
-          store.scanObjects(R, { namespace: 'ns', name: 'a' }, 10).map((o) => o.name),
+          (await store.scanObjects(R, { namespace: 'ns', name: 'a' }, 10)).map((o) => o.name),
           ['b', 'c'],
         );
-        assert.equal(store.scanObjects(R, { namespace: 'ns', name: 'b' }, 10)[0].body, bodyOf('ns', 'c', 1));
-        store.transaction((tx) => {
-          for (const v of ['3', '1', '2']) tx.allocate(allocationRow('p2', v, `h${v}`));
-          tx.allocate(allocationRow('p1', '9', 'h9'));
+        assert.equal((await store.scanObjects(R, { namespace: 'ns', name: 'b' }, 10))[0].body, bodyOf('ns', 'c', 1));
+        await store.transaction(async (tx) => {
+          for (const v of ['3', '1', '2']) await tx.allocate(allocationRow('p2', v, `h${v}`));
+          await tx.allocate(allocationRow('p1', '9', 'h9'));
         });
         assert.deepEqual(
-          store.scanAllocations({ pool: '', value: '' }, 3).map((a) => `${a.pool}:${a.value}`),
+          (await store.scanAllocations({ pool: '', value: '' }, 3)).map((a) => `${a.pool}:${a.value}`),
           ['p1:9', 'p2:1', 'p2:2'],
         );
-        assert.deepEqual(store.scanAllocations({ pool: 'p2', value: '2' }, 3), [allocationRow('p2', '3', 'h3')]);
+        assert.deepEqual(await store.scanAllocations({ pool: 'p2', value: '2' }, 3), [allocationRow('p2', '3', 'h3')]);
       }),
     );
 
     test(
       'durable() resolves once every write so far is committed, and what is committed survives a reopen',
       withStore(async (store, handle, t) => {
-        create(store, 'ns', 'a', { v: 1 });
-        store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));
-        modify(store, 'ns', 'a', { v: 2 });
+        await create(store, 'ns', 'a', { v: 1 });
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));
+        await modify(store, 'ns', 'a', { v: 2 });
         await store.durable();
         if (!handle.reopen) {
           t.skip('this store does not outlive its handle');
@@ -819,13 +938,13 @@ export function runStorageContract(name: string, open: OpenForContract): void {
         handle.close = () => reopened.close();
         const s = reopened.store;
         assert.equal(s.currentRevision(), 2);
-        assert.equal(s.get({ resource: R, namespace: 'ns', name: 'a' })?.body, bodyOf('ns', 'a', 2, { v: 2 }));
-        assert.equal(s.allocation('ips', '1')?.uid, 'uid-a');
+        assert.equal((await s.get({ resource: R, namespace: 'ns', name: 'a' }))?.body, bodyOf('ns', 'a', 2, { v: 2 }));
+        assert.equal((await s.allocation('ips', '1'))?.uid, 'uid-a');
         assert.deepEqual(
-          s.changesSince(R, 0).map((c) => c.event),
+          (await s.changesSince(R, 0)).map((c) => c.event),
           ['ADDED', 'MODIFIED'],
         );
-        assert.equal(create(s, 'ns', 'b'), 3, 'revisions carry on');
+        assert.equal(await create(s, 'ns', 'b'), 3, 'revisions carry on');
       }, {}),
     );
   });

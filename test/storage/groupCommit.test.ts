@@ -5,19 +5,27 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setImmediate as tick } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { openDatabase } from '../../src/storage/database.js';
-import { SqliteLoadBalancerStore } from '../../src/storage/sqliteCloudStore.js';
-import { ObjectStore, UniqueViolation, type Change, type ObjectStoreOptions } from '../../src/storage/objectStore.js';
+import { UniqueViolation, type Change } from '../../src/storage/objectStore.js';
+import { openDatabase } from '../../src/storage/sqlite/database.js';
+import { SqliteLoadBalancerStore } from '../../src/storage/sqlite/loadBalancerStore.js';
+import { SqliteObjectStore, type ObjectStoreOptions } from '../../src/storage/sqlite/objectStore.js';
 import { tempDir } from '../support/server.js';
 
 const resource = 'things';
-const put = (store: ObjectStore, name: string) =>
-  store.transaction((tx) => {
+const put = (store: SqliteObjectStore, name: string) =>
+  store.transaction(async (tx) => {
     const rv = tx.nextRevision();
-    tx.insert({ resource, namespace: 'ns', name, uid: name, resourceVersion: rv, body: JSON.stringify({ metadata: { name, resourceVersion: String(rv) } }) });
+    await tx.insert({
+      resource,
+      namespace: 'ns',
+      name,
+      uid: name,
+      resourceVersion: rv,
+      body: JSON.stringify({ metadata: { name, resourceVersion: String(rv) } }),
+    });
     return rv;
   });
 
@@ -25,7 +33,7 @@ function setup(options: Partial<ObjectStoreOptions> = {}) {
   const dir = tempDir();
   const file = join(dir, 'gc.db');
   const db = openDatabase(file);
-  const store = new ObjectStore(db, { historySize: 10_000, ...options });
+  const store = new SqliteObjectStore(db, { historySize: 10_000, ...options });
   const heard: Change[][] = [];
   store.onCommitted((c) => heard.push(c));
   const peer = new Database(file, { readonly: true });
@@ -35,8 +43,8 @@ function setup(options: Partial<ObjectStoreOptions> = {}) {
 
 test('writes of one event-loop turn commit together, and nothing outside sees them before', async () => {
   const { store, heard, onDisk, done } = setup();
-  put(store, 'a');
-  put(store, 'b');
+  await put(store, 'a');
+  await put(store, 'b');
   assert.equal(store.committing, true);
   assert.deepEqual(onDisk(), [], 'another connection sees nothing before the COMMIT');
   assert.equal(heard.length, 0, 'listeners hear nothing before the COMMIT');
@@ -56,15 +64,15 @@ test('writes of one event-loop turn commit together, and nothing outside sees th
   done();
 });
 
-test('a read from outside the batch commits it first', () => {
+test('a read from outside the batch commits it first', async () => {
   const { store, heard, onDisk, done } = setup();
-  const rv = put(store, 'a');
+  const rv = await put(store, 'a');
   assert.equal(store.currentRevision(), rv, 'the revision a reader is told about is committed');
   assert.deepEqual(onDisk(), ['a']);
   assert.equal(heard.length, 1);
-  put(store, 'b');
+  await put(store, 'b');
   assert.deepEqual(
-    store.list(resource),
+    await store.list(resource),
     ['a', 'b'].map((name, i) => JSON.stringify({ metadata: { name, resourceVersion: String(rv + i) } })),
   );
   assert.deepEqual(onDisk(), ['a', 'b']);
@@ -73,20 +81,20 @@ test('a read from outside the batch commits it first', () => {
 
 test('a write that fails inside a batch leaves the others, and a later write sees the earlier ones', async () => {
   const { store, onDisk, done } = setup();
-  put(store, 'a');
-  assert.throws(() => put(store, 'a'), UniqueViolation, 'the second write of a name in the batch sees the first');
+  await put(store, 'a');
+  assert.equal(store.committing, true, 'the batch is still open');
+  await assert.rejects(put(store, 'a'), UniqueViolation, 'the second write of a name in the batch sees the first');
   let undone = false;
-  assert.throws(
-    () =>
-      store.transaction((tx) => {
-        tx.onRollback(() => (undone = true));
-        tx.insert({ resource, namespace: 'ns', name: 'c', uid: 'c', resourceVersion: tx.nextRevision(), body: '{}' });
-        throw new Error('validation failed');
-      }),
+  await assert.rejects(
+    store.transaction(async (tx) => {
+      tx.onRollback(() => (undone = true));
+      await tx.insert({ resource, namespace: 'ns', name: 'c', uid: 'c', resourceVersion: tx.nextRevision(), body: '{}' });
+      throw new Error('validation failed');
+    }),
     /validation failed/,
   );
   assert.equal(undone, true);
-  const rv = put(store, 'b');
+  const rv = await put(store, 'b');
   assert.equal(rv, 2, 'revisions of failed writes are given back');
   await store.durable();
   assert.deepEqual(onDisk(), ['a', 'b']);
@@ -95,7 +103,7 @@ test('a write that fails inside a batch leaves the others, and a later write see
 
 test('a COMMIT that fails takes back the whole batch: rows, revisions, memory, and the waiters hear why', async () => {
   const { db, store, heard, onDisk, done } = setup();
-  put(store, 'before');
+  await put(store, 'before');
   await store.durable();
   // A deferred foreign key is checked at COMMIT: the one way to make SQLite refuse a COMMIT on demand.
   db.exec(`CREATE TABLE trap_parent (id INTEGER PRIMARY KEY);
@@ -105,20 +113,21 @@ test('a COMMIT that fails takes back the whole batch: rows, revisions, memory, a
   const rolledBack: string[] = [];
   let committed = 0;
   for (const name of ['x', 'doomed', 'y']) {
-    store.transaction((tx) => {
+    await store.transaction(async (tx) => {
       tx.onRollback(() => rolledBack.push(name));
       tx.onCommit(() => committed++);
-      tx.insert({ resource, namespace: 'ns', name, uid: name, resourceVersion: tx.nextRevision(), body: '{}' });
+      await tx.insert({ resource, namespace: 'ns', name, uid: name, resourceVersion: tx.nextRevision(), body: '{}' });
     });
   }
   assert.equal(committed, 3, 'bookkeeping follows each write as it completes, for the writes after it');
+  assert.equal(store.committing, true, 'all three are in one batch');
   await assert.rejects(store.durable(), /FOREIGN KEY constraint failed/);
   assert.deepEqual(rolledBack, ['y', 'doomed', 'x'], 'undone newest first');
   assert.equal(store.currentRevision(), start);
   assert.deepEqual(onDisk(), ['before']);
   assert.equal(heard.length, 1, 'listeners never heard of the lost writes');
-  assert.equal(store.get({ resource, namespace: 'ns', name: 'x' }), undefined);
-  put(store, 'after');
+  assert.equal(await store.get({ resource, namespace: 'ns', name: 'x' }), undefined);
+  await put(store, 'after');
   await store.durable();
   assert.deepEqual(onDisk(), ['after', 'before']);
   done();
@@ -127,7 +136,7 @@ test('a COMMIT that fails takes back the whole batch: rows, revisions, memory, a
 test('closing the database under an open batch rolls it back instead of throwing from a timer', async () => {
   const failures: unknown[] = [];
   const { db, store, done } = setup({ onCommitError: (err) => failures.push(err) });
-  put(store, 'a');
+  await put(store, 'a');
   db.close();
   await tick();
   assert.equal(failures.length, 1);
@@ -135,34 +144,47 @@ test('closing the database under an open batch rolls it back instead of throwing
   done();
 });
 
-test('writes inside a transaction someone else began join it, and are dispatched as each completes', () => {
-  const { db, store, heard, onDisk, done } = setup();
-  db.transaction(() => {
-    put(store, 'a');
-    assert.equal(heard.length, 1, 'the store cannot wait for a COMMIT it does not own');
-    assert.equal(store.committing, false);
-    put(store, 'b');
-  })();
-  assert.deepEqual(onDisk(), ['a', 'b']);
-  assert.equal(heard.length, 2);
-  assert.throws(
-    () =>
-      db.transaction(() => {
-        put(store, 'c');
-        throw new Error('the owner gives up');
-      })(),
-    /gives up/,
-  );
-  assert.deepEqual(onDisk(), ['a', 'b'], 'the owner rolled back');
+test('a write held open across turns holds back the COMMIT due meanwhile; the batch commits when it ends, without it if it failed', async () => {
+  const { store, heard, onDisk, done } = setup();
+  for (const fails of [false, true]) {
+    const name = fails ? 'held-and-failed' : 'held';
+    const before = `before-${name}`;
+    await put(store, before);
+    const held = store.transaction(async (tx) => {
+      await tx.insert({ resource, namespace: 'ns', name, uid: name, resourceVersion: tx.nextRevision(), body: '{}' });
+      // Suspended on something outside the store for several turns: the batch's flush comes due.
+      await sleep(30);
+      if (fails) throw new Error('gave up');
+    });
+    // A COMMIT now would make the open write's rows durable before it ended, and maybe it fails.
+    await tick();
+    await tick();
+    assert.equal(store.committing, true, 'the batch waits for the open write');
+    assert.ok(!onDisk().includes(before), 'nothing of the batch is committed while a write in it is open');
+    const heardBefore = heard.length;
+    const durable = store.durable();
+    if (fails) await assert.rejects(held, /gave up/);
+    else await held;
+    await durable;
+    assert.equal(store.committing, false, 'the batch committed once the write ended, with no read to push it');
+    assert.ok(onDisk().includes(before));
+    assert.equal(onDisk().includes(name), !fails);
+    assert.equal(heard.length, heardBefore + 1, 'one COMMIT');
+    assert.deepEqual(
+      heard.at(-1)!.map((c) => c.name),
+      fails ? [before] : [before, name],
+    );
+  }
   done();
 });
 
-test("the fake cloud's writes commit on their own, never inside the API server's batch", () => {
+test("the fake cloud's writes commit on their own, never inside the API server's batch", async () => {
   const { db, store, onDisk, done } = setup();
   const peer = new Database(db.name, { readonly: true });
   const lbs = new SqliteLoadBalancerStore(db, () => store.flush());
-  put(store, 'svc');
-  lbs.insert({
+  await put(store, 'svc');
+  assert.equal(store.committing, true);
+  await lbs.insert({
     uid: 'u1',
     namespace: 'ns',
     name: 'svc',
@@ -188,7 +210,7 @@ test('a listener that throws neither holds back the answers nor the listeners af
   });
   const heard: string[] = [];
   store.onCommitted((c) => heard.push(...c.map((x) => x.name)));
-  put(store, 'a');
+  await put(store, 'a');
   await store.durable();
   assert.deepEqual(heard, ['a']);
   assert.match(String(errors[0]), /listener bug/);

@@ -74,10 +74,7 @@ test('after kill -9, every acknowledged write is there with the same IP and port
     assert.equal(got.spec.ports[0].nodePort, svc.spec.ports[0].nodePort);
   }
   // Allocation rows are exactly what the surviving objects hold: crash-0's were released.
-  const ports = restarted.store
-    .allocations('node-port')
-    .map((r) => Number(r.value))
-    .sort();
+  const ports = (await restarted.store.allocations('node-port')).map((r) => Number(r.value)).sort();
   assert.deepEqual(
     ports,
     acknowledged

@@ -1,12 +1,11 @@
 // The storage contract (contract.ts) against the SQLite dialect, on a file and in memory.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ObjectStoreOptions } from '../../src/storage/objectStore.js';
-import { openSqliteStorage } from '../../src/storage/sqliteStorage.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/storage.js';
 import { tempDir } from '../support/server.js';
-import { runStorageContract, type ContractHandle } from './contract.js';
+import { runStorageContract, type ContractHandle, type ContractOptions } from './contract.js';
 
-function onFile(options: ObjectStoreOptions): ContractHandle {
+function onFile(options: ContractOptions): ContractHandle {
   const dir = tempDir();
   const file = join(dir, 'contract.db');
   const at = (): ContractHandle => {
@@ -26,7 +25,7 @@ function onFile(options: ObjectStoreOptions): ContractHandle {
   return at();
 }
 
-function inMemory(options: ObjectStoreOptions): ContractHandle {
+function inMemory(options: ContractOptions): ContractHandle {
   const storage = openSqliteStorage(':memory:', options);
   return { store: storage.store, close: () => storage.close() };
 }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { createServer, type Svcplane } from '../../src/index.js';
-import { migrate, migrationsDir, openDatabase } from '../../src/storage/database.js';
+import { migrate, migrationsDir, openDatabase } from '../../src/storage/sqlite/database.js';
 import { tempDir } from '../support/server.js';
 import { openWatch, type WatchEventJSON } from '../support/watch.js';
 

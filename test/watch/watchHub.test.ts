@@ -5,21 +5,21 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openDatabase } from '../../src/storage/database.js';
-import { ObjectStore } from '../../src/storage/objectStore.js';
+import { openDatabase } from '../../src/storage/sqlite/database.js';
+import { SqliteObjectStore } from '../../src/storage/sqlite/objectStore.js';
 import { WatchHub, type WatchEvent } from '../../src/watch/watchHub.js';
 import { tempDir } from '../support/server.js';
 
 function setup() {
   const dir = tempDir();
   const db = openDatabase(join(dir, 'hub.db'));
-  const store = new ObjectStore(db);
+  const store = new SqliteObjectStore(db);
   const hub = new WatchHub(store, { bookmarkIntervalMs: 60_000 });
   // Each put commits at once (the hub hears of a write when its batch commits).
-  const put = (name: string) => {
-    store.transaction((tx) => {
+  const put = async (name: string) => {
+    await store.transaction(async (tx) => {
       const rv = tx.nextRevision();
-      tx.insert({
+      await tx.insert({
         resource: 'things',
         namespace: 'ns',
         name,
@@ -33,15 +33,18 @@ function setup() {
   return { store, hub, put, done: () => (hub.closeAll(), db.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
-test('a sink that cannot keep up is ended; the others keep receiving', () => {
+test('a sink that cannot keep up is ended; the others keep receiving', async () => {
   const { hub, put, done } = setup();
   const fast: string[] = [];
   let slowEnded = false;
   let slowGot = 0;
-  hub.watch({ resource: 'things', kind: 'Thing', sinceRevision: 0 }, { send: () => (slowGot++, false), end: () => (slowEnded = true) });
-  hub.watch({ resource: 'things', kind: 'Thing', sinceRevision: 0 }, { send: (e) => (fast.push(JSON.parse(e.object).metadata.name), true), end: () => {} });
-  put('a');
-  put('b');
+  await hub.watch({ resource: 'things', kind: 'Thing', sinceRevision: 0 }, { send: () => (slowGot++, false), end: () => (slowEnded = true) });
+  await hub.watch(
+    { resource: 'things', kind: 'Thing', sinceRevision: 0 },
+    { send: (e) => (fast.push(JSON.parse(e.object).metadata.name), true), end: () => {} },
+  );
+  await put('a');
+  await put('b');
   assert.equal(slowEnded, true);
   assert.equal(slowGot, 1, 'nothing is sent to a stopped watcher');
   assert.deepEqual(fast, ['a', 'b']);
@@ -49,22 +52,22 @@ test('a sink that cannot keep up is ended; the others keep receiving', () => {
   done();
 });
 
-test('a sink that writes from inside send() does not reorder events for other watchers', () => {
+test('a sink that writes from inside send() does not reorder events for other watchers', async () => {
   const { hub, put, done } = setup();
   const seen: number[] = [];
-  hub.watch(
+  await hub.watch(
     { resource: 'things', kind: 'Thing', sinceRevision: 0 },
     {
       send: (e: WatchEvent) => {
-        if (JSON.parse(e.object).metadata.name === 'a') put('reaction');
+        if (JSON.parse(e.object).metadata.name === 'a') void put('reaction');
         return true;
       },
       end: () => {},
     },
   );
-  hub.watch({ resource: 'things', kind: 'Thing', sinceRevision: 0 }, { send: (e) => (seen.push(e.revision), true), end: () => {} });
-  put('a');
-  put('b');
+  await hub.watch({ resource: 'things', kind: 'Thing', sinceRevision: 0 }, { send: (e) => (seen.push(e.revision), true), end: () => {} });
+  await put('a');
+  await put('b');
   assert.deepEqual(
     seen,
     [...seen].sort((x, y) => x - y),
@@ -73,15 +76,18 @@ test('a sink that writes from inside send() does not reorder events for other wa
   done();
 });
 
-test('changes committed before a watch from revision N are replayed once, then live ones follow', () => {
+test('changes committed before a watch from revision N are replayed once, then live ones follow', async () => {
   const { hub, put, store, done } = setup();
-  put('a');
+  await put('a');
   const from = store.currentRevision();
-  put('b');
-  put('c');
+  await put('b');
+  await put('c');
   const got: string[] = [];
-  hub.watch({ resource: 'things', kind: 'Thing', sinceRevision: from }, { send: (e) => (got.push(JSON.parse(e.object).metadata.name), true), end: () => {} });
-  put('d');
+  await hub.watch(
+    { resource: 'things', kind: 'Thing', sinceRevision: from },
+    { send: (e) => (got.push(JSON.parse(e.object).metadata.name), true), end: () => {} },
+  );
+  await put('d');
   assert.deepEqual(got, ['b', 'c', 'd']);
   done();
 });

@@ -4,7 +4,7 @@
 // client sees, and is kube's: decode, default, admission, prepare, begin hooks (allocation),
 // validation, write with its change-log row, after hooks. Each write is one store transaction.
 // No HTTP and no SQL here.
-import type { ObjectStore, StoredObject, WriteTx } from '../../storage/objectStore.js';
+import type { ObjectStore, ReadTx, StoredObject, WriteTx } from '../../storage/objectStore.js';
 import { Rollback, UniqueViolation } from '../../storage/objectStore.js';
 import { alreadyExists, badRequest, conflict, invalid, notFound, staleResourceVersion, unknownError } from '../errors.js';
 import { randomIdentities, timestamp, type Identities } from '../metadata.js';
@@ -24,15 +24,15 @@ export interface ListFilter<T> {
 }
 
 /** A patch, applied to the current object inside the write transaction. */
-export type Mutation<T> = (current: T) => T;
+export type Mutation<T> = (current: T) => T | Promise<T>;
 
 export type Subresource = 'main' | 'status';
 
 /** What the namespace lifecycle needs of each namespaced store. */
 export interface NamespacedContents {
   readonly resource: string;
-  count(namespace: string): number;
-  deleteNamespaceContents(tx: WriteTx, namespace: string): number;
+  count(tx: ReadTx, namespace: string): Promise<number>;
+  deleteNamespaceContents(tx: WriteTx, namespace: string): Promise<number>;
 }
 
 /** What the namespace lifecycle asks of and tells every namespaced store's writes. */
@@ -40,9 +40,9 @@ export interface NamespaceGate {
   /** Every namespaced store joins the lifecycle as it is made: a namespace's delete sweeps it. */
   register(contents: NamespacedContents): void;
   /** NamespaceLifecycle admission: new content only in an existing, active namespace. */
-  assertAcceptsContent(namespace: string, resource: string, name: string): void;
+  assertAcceptsContent(tx: ReadTx, namespace: string, resource: string, name: string): Promise<void>;
   /** Something left a namespace: a Terminating one left empty goes away. */
-  contentRemoved(tx: WriteTx, namespace: string): void;
+  contentRemoved(tx: WriteTx, namespace: string): Promise<void>;
 }
 
 export interface StoreIdentity {
@@ -97,43 +97,43 @@ export class GenericStore<T extends KubeObject> {
     return this.statusStrategy !== undefined;
   }
 
-  protected row(namespace: string, name: string): StoredObject | undefined {
-    return this.store.get({ resource: this.resource, namespace, name });
+  protected row(namespace: string, name: string, tx: ReadTx = this.store): Promise<StoredObject | undefined> {
+    return tx.get({ resource: this.resource, namespace, name });
   }
 
   /** The stored JSON, served as it is. */
-  getBody(namespace: string, name: string): string {
-    const row = this.row(namespace, name);
+  async getBody(namespace: string, name: string): Promise<string> {
+    const row = await this.row(namespace, name);
     if (!row) throw notFound(this.resource, name, this.group);
     return row.body;
   }
 
-  get(namespace: string, name: string): T {
-    return JSON.parse(this.getBody(namespace, name)) as T;
+  async get(namespace: string, name: string): Promise<T> {
+    return JSON.parse(await this.getBody(namespace, name)) as T;
   }
 
   /** Bodies in namespace/name order, and the revision the list is consistent at. */
-  listBodies(namespace: string | undefined): { bodies: string[]; resourceVersion: string } {
-    // The store is synchronous: the read and the revision are taken with no write between them.
-    return { bodies: this.store.list(this.resource, namespace), resourceVersion: String(this.store.currentRevision()) };
+  async listBodies(namespace: string | undefined): Promise<{ bodies: string[]; resourceVersion: string }> {
+    const page = await this.store.listPage(this.resource, namespace);
+    return { bodies: page.bodies, resourceVersion: String(page.revision) };
   }
 
-  list(namespace: string | undefined, filter: ListFilter<T> = {}): { items: T[]; resourceVersion: string } {
-    const { bodies, resourceVersion } = this.listBodies(namespace);
+  async list(namespace: string | undefined, filter: ListFilter<T> = {}): Promise<{ items: T[]; resourceVersion: string }> {
+    const { bodies, resourceVersion } = await this.listBodies(namespace);
     let items = bodies.map((b) => JSON.parse(b) as T);
     if (filter.matches) items = items.filter(filter.matches);
     return { items, resourceVersion };
   }
 
   /** How many objects of this resource a namespace holds. */
-  count(namespace: string): number {
-    return this.store.count(this.resource, namespace);
+  count(tx: ReadTx, namespace: string): Promise<number> {
+    return tx.count(this.resource, namespace);
   }
 
-  protected run<R>(options: WriteOptions, fn: (tx: WriteTx) => R): R {
+  protected async run<R>(options: WriteOptions, fn: (tx: WriteTx) => Promise<R>): Promise<R> {
     try {
-      return this.store.transaction((tx) => {
-        const result = fn(tx);
+      return await this.store.transaction(async (tx) => {
+        const result = await fn(tx);
         if (options.dryRun) throw new Rollback(result);
         return result;
       });
@@ -148,17 +148,17 @@ export class GenericStore<T extends KubeObject> {
    * now (none for a create): kube-apiserver's DryRunnableStorage writes nothing, so no revision
    * is taken. `kubectl diff` compares exactly this answer with the live object.
    */
-  private dryRunAnswer<R>(value: R): R {
-    const restore = (obj: T) => {
+  private async dryRunAnswer<R>(value: R): Promise<R> {
+    const restore = async (obj: T) => {
       const meta = obj.metadata!;
-      const stored = this.row(meta.namespace ?? '', meta.name!);
+      const stored = await this.row(meta.namespace ?? '', meta.name!);
       if (stored) meta.resourceVersion = String(stored.resourceVersion);
       else delete meta.resourceVersion;
     };
     const v = value as { object?: T; items?: T[]; metadata?: unknown };
-    if (v.object) restore(v.object);
-    else if (v.items) v.items.forEach(restore);
-    else if (v.metadata) restore(value as unknown as T);
+    if (v.object) await restore(v.object);
+    else if (v.items) for (const item of v.items) await restore(item);
+    else if (v.metadata) await restore(value as unknown as T);
     return value;
   }
 
@@ -176,7 +176,7 @@ export class GenericStore<T extends KubeObject> {
     return this.namespaced ? namespace : '';
   }
 
-  create(namespace: string, input: T, options: WriteOptions = {}): T {
+  async create(namespace: string, input: T, options: WriteOptions = {}): Promise<T> {
     const obj = structuredClone(input);
     this.checkTypeMeta(obj);
     const meta = (obj.metadata ??= {});
@@ -187,11 +187,11 @@ export class GenericStore<T extends KubeObject> {
     return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj));
   }
 
-  protected createIn(tx: WriteTx, namespace: string, obj: T, now = new Date()): T {
+  protected async createIn(tx: WriteTx, namespace: string, obj: T, now = new Date()): Promise<T> {
     const meta = obj.metadata!;
     if (this.namespaced) {
       meta.namespace = namespace;
-      this.namespaces?.assertAcceptsContent(namespace, this.resource, meta.name ?? meta.generateName ?? '');
+      await this.namespaces?.assertAcceptsContent(tx, namespace, this.resource, meta.name ?? meta.generateName ?? '');
     } else {
       delete meta.namespace;
     }
@@ -203,24 +203,24 @@ export class GenericStore<T extends KubeObject> {
     if (!meta.name && meta.generateName) {
       // RetryGenerateName: a clash with an existing name draws a new suffix.
       do meta.name = this.ids.name(meta.generateName);
-      while (this.row(namespace, meta.name));
+      while (await this.row(namespace, meta.name, tx));
     }
     meta.uid = this.ids.uid();
     meta.creationTimestamp = timestamp(now);
     for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields', ...(this.strategy.clearOnCreate ?? [])] as const)
       delete meta[k];
     this.strategy.prepareForCreate?.(obj);
-    this.strategy.beginCreate?.(tx, obj);
+    await this.strategy.beginCreate?.(tx, obj);
     for (const errs of this.strategy.validate(obj)) {
       if (errs.length) throw invalid(this.kind, meta.name ?? '', errs, this.group);
     }
     meta.resourceVersion = String(tx.nextRevision());
     const body = this.serialize(obj);
     try {
-      tx.insert({ resource: this.resource, namespace, name: meta.name!, uid: meta.uid, resourceVersion: Number(meta.resourceVersion), body });
+      await tx.insert({ resource: this.resource, namespace, name: meta.name!, uid: meta.uid, resourceVersion: Number(meta.resourceVersion), body });
     } catch (err) {
       if (err instanceof UniqueViolation) {
-        const existing = JSON.parse(this.row(namespace, meta.name!)!.body) as T;
+        const existing = JSON.parse((await this.row(namespace, meta.name!, tx))!.body) as T;
         throw alreadyExists(this.resource, meta.name!, Boolean(existing.metadata?.deletionTimestamp), this.group);
       }
       throw err;
@@ -248,41 +248,46 @@ export class GenericStore<T extends KubeObject> {
   }
 
   /** PUT. Where the strategy allows it, a PUT to a missing name creates it (201); /status never does. */
-  update(namespace: string, name: string, input: T, options: WriteOptions & { subresource?: Subresource } = {}): { object: T; created: boolean } {
+  async update(
+    namespace: string,
+    name: string,
+    input: T,
+    options: WriteOptions & { subresource?: Subresource } = {},
+  ): Promise<{ object: T; created: boolean }> {
     const obj = structuredClone(input);
     const ns = this.scope(namespace);
     const subresource = options.subresource ?? 'main';
     this.checkUpdateTarget(ns, name, obj);
     this.strategy.defaults?.(obj);
-    return this.run(options, (tx) => {
-      const current = this.row(ns, name);
+    return this.run(options, async (tx) => {
+      const current = await this.row(ns, name, tx);
       if (!current) {
         if (subresource === 'status' || !this.strategy.allowCreateOnUpdate || obj.metadata!.resourceVersion) throw notFound(this.resource, name, this.group);
-        return { object: this.createIn(tx, ns, obj), created: true };
+        return { object: await this.createIn(tx, ns, obj), created: true };
       }
-      return { object: this.updateIn(tx, current, obj, subresource), created: false };
+      return { object: await this.updateIn(tx, current, obj, subresource), created: false };
     });
   }
 
   /** PUT on /status. */
-  updateStatus(namespace: string, name: string, input: T, options: WriteOptions = {}): T {
-    return this.update(namespace, name, input, { ...options, subresource: 'status' }).object;
+  async updateStatus(namespace: string, name: string, input: T, options: WriteOptions = {}): Promise<T> {
+    return (await this.update(namespace, name, input, { ...options, subresource: 'status' })).object;
   }
 
   /** PATCH: the mutation runs against the current object inside the transaction. */
-  patch(namespace: string, name: string, mutate: Mutation<T>, options: WriteOptions & { subresource?: Subresource } = {}): T {
+  patch(namespace: string, name: string, mutate: Mutation<T>, options: WriteOptions & { subresource?: Subresource } = {}): Promise<T> {
     const ns = this.scope(namespace);
-    return this.run(options, (tx) => {
-      const current = this.row(ns, name);
+    return this.run(options, async (tx) => {
+      const current = await this.row(ns, name, tx);
       if (!current) throw notFound(this.resource, name, this.group);
-      const obj = mutate(JSON.parse(current.body) as T);
+      const obj = await mutate(JSON.parse(current.body) as T);
       this.checkUpdateTarget(ns, name, obj);
       this.strategy.defaults?.(obj);
       return this.updateIn(tx, current, obj, options.subresource ?? 'main');
     });
   }
 
-  protected updateIn(tx: WriteTx, current: StoredObject, obj: T, subresource: Subresource): T {
+  protected async updateIn(tx: WriteTx, current: StoredObject, obj: T, subresource: Subresource): Promise<T> {
     const old = JSON.parse(current.body) as T;
     const meta = obj.metadata!;
     const oldMeta = old.metadata!;
@@ -312,7 +317,7 @@ export class GenericStore<T extends KubeObject> {
       this.statusStrategy.prepareForUpdate(obj, old);
       errs = this.statusStrategy.validateUpdate(obj, old);
     } else {
-      this.strategy.prepareForUpdate?.(tx, obj, old);
+      await this.strategy.prepareForUpdate?.(tx, obj, old);
       errs = this.strategy.validateUpdate(obj, old);
     }
     if (errs.length) throw invalid(this.kind, name, errs, this.group);
@@ -322,31 +327,31 @@ export class GenericStore<T extends KubeObject> {
     if (this.serialize(obj) === current.body) return old;
     meta.resourceVersion = String(tx.nextRevision());
     const body = this.serialize(obj);
-    tx.update({ resource: this.resource, namespace: current.namespace, name, uid: current.uid, resourceVersion: Number(meta.resourceVersion), body });
+    await tx.update({ resource: this.resource, namespace: current.namespace, name, uid: current.uid, resourceVersion: Number(meta.resourceVersion), body });
     return this.committed(tx, body);
   }
 
   /** Removes the object and releases what it holds; the change log gets its final state. */
-  protected removeIn(tx: WriteTx, current: StoredObject, obj: T): T {
+  protected async removeIn(tx: WriteTx, current: StoredObject, obj: T): Promise<T> {
     const rv = tx.nextRevision();
     const final = structuredClone(obj);
     final.metadata!.resourceVersion = String(rv);
-    tx.remove(current, rv, this.serialize(final));
+    await tx.remove(current, rv, this.serialize(final));
     // What the stored object held goes, and so does what the removing write itself allocated:
     // an update that drops the last finalizer deletes the object as that update left it, and
     // kube releases what the final object holds. (A release only frees what the owner holds.)
-    this.strategy.removing?.(tx, JSON.parse(current.body) as T, current);
-    this.strategy.removing?.(tx, obj, current);
+    await this.strategy.removing?.(tx, JSON.parse(current.body) as T, current);
+    await this.strategy.removing?.(tx, obj, current);
     const removed = this.strategy.removed;
     if (removed) tx.onCommit(() => removed(current));
-    if (this.namespaced) this.namespaces?.contentRemoved(tx, current.namespace);
+    if (this.namespaced) await this.namespaces?.contentRemoved(tx, current.namespace);
     return JSON.parse(this.serialize(obj)) as T;
   }
 
-  delete(namespace: string, name: string, options: DeleteOptions = {}): T {
+  delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<T> {
     const ns = this.scope(namespace);
-    return this.run(options, (tx) => {
-      const current = this.row(ns, name);
+    return this.run(options, async (tx) => {
+      const current = await this.row(ns, name, tx);
       if (!current) throw notFound(this.resource, name, this.group);
       return this.deleteIn(tx, current, options);
     });
@@ -362,7 +367,7 @@ export class GenericStore<T extends KubeObject> {
     }
   }
 
-  protected deleteIn(tx: WriteTx, current: StoredObject, options: DeleteOptions): T {
+  protected async deleteIn(tx: WriteTx, current: StoredObject, options: DeleteOptions): Promise<T> {
     const obj = JSON.parse(current.body) as T;
     const meta = obj.metadata!;
     this.checkPreconditions(obj, options);
@@ -373,31 +378,32 @@ export class GenericStore<T extends KubeObject> {
       meta.deletionGracePeriodSeconds = 0;
       meta.resourceVersion = String(tx.nextRevision());
       const body = this.serialize(obj);
-      tx.update({ ...current, resourceVersion: Number(meta.resourceVersion), body });
+      await tx.update({ ...current, resourceVersion: Number(meta.resourceVersion), body });
       return JSON.parse(body) as T;
     }
     return this.removeIn(tx, current, obj);
   }
 
   /** The generic DeleteCollection: every matching object deleted as by DELETE, answered as a list. */
-  deleteCollection(namespace: string | undefined, filter: ListFilter<T>, options: DeleteOptions = {}): { items: T[]; resourceVersion: string } {
-    return this.run(options, (tx) => {
+  deleteCollection(namespace: string | undefined, filter: ListFilter<T>, options: DeleteOptions = {}): Promise<{ items: T[]; resourceVersion: string }> {
+    return this.run(options, async (tx) => {
       const items: T[] = [];
-      for (const body of this.store.list(this.resource, namespace)) {
+      const revision = this.store.currentRevision();
+      for (const body of await tx.list(this.resource, namespace)) {
         const obj = JSON.parse(body) as T;
         if (filter.matches && !filter.matches(obj)) continue;
-        items.push(this.deleteIn(tx, this.row(obj.metadata!.namespace ?? '', obj.metadata!.name!)!, options));
+        items.push(await this.deleteIn(tx, (await this.row(obj.metadata!.namespace ?? '', obj.metadata!.name!, tx))!, options));
       }
-      return { items, resourceVersion: String(this.store.currentRevision()) };
+      return { items, resourceVersion: String(revision) };
     });
   }
 
   /** The namespace lifecycle's sweep, inside the namespace's delete: returns how many remain. */
-  deleteNamespaceContents(tx: WriteTx, namespace: string): number {
-    for (const body of this.store.list(this.resource, namespace)) {
+  async deleteNamespaceContents(tx: WriteTx, namespace: string): Promise<number> {
+    for (const body of await tx.list(this.resource, namespace)) {
       const obj = JSON.parse(body) as T;
-      this.deleteIn(tx, this.row(namespace, obj.metadata!.name!)!, {});
+      await this.deleteIn(tx, (await this.row(namespace, obj.metadata!.name!, tx))!, {});
     }
-    return this.store.count(this.resource, namespace);
+    return tx.count(this.resource, namespace);
   }
 }

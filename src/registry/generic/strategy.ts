@@ -18,7 +18,7 @@ export interface Strategy<T extends KubeObject> {
   /** PrepareForCreate: what the server sets or clears on every create (status, for example). */
   prepareForCreate?(obj: T): void;
   /** Begin hook of a create, inside its transaction and before validation: allocation. */
-  beginCreate?(tx: WriteTx, obj: T): void;
+  beginCreate?(tx: WriteTx, obj: T): Promise<void>;
   /**
    * Validate. Each inner list is one pass: the first that reports anything is the answer, as
    * kube's BeforeCreate runs the strategy's validation before the generic metadata checks.
@@ -27,7 +27,7 @@ export interface Strategy<T extends KubeObject> {
   /** A PUT to a missing name creates it (AllowCreateOnUpdate). */
   allowCreateOnUpdate: boolean;
   /** PrepareForUpdate, then the update's begin hook (allocation), inside the transaction. */
-  prepareForUpdate?(tx: WriteTx, obj: T, old: T): void;
+  prepareForUpdate?(tx: WriteTx, obj: T, old: T): void | Promise<void>;
   validateUpdate(obj: T, old: T): FieldError[];
   /** Metadata fields a create clears beyond kube's BeforeCreate (a Service has no generation). */
   clearOnCreate?: readonly (keyof ObjectMeta)[];
@@ -36,7 +36,7 @@ export interface Strategy<T extends KubeObject> {
   /** After hooks: in-memory bookkeeping that follows the commit (the event aggregation index). */
   written?(obj: T): void;
   /** An object leaves storage: release what it holds, inside the transaction. */
-  removing?(tx: WriteTx, stored: T, row: StoredObject): void;
+  removing?(tx: WriteTx, stored: T, row: StoredObject): Promise<void>;
   /** Committed removal, for in-memory bookkeeping. */
   removed?(row: StoredObject): void;
 }

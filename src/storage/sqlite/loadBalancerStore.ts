@@ -1,7 +1,7 @@
 // The fake cloud's LoadBalancerStore in SQLite: its tables (migrations/003_fake_cloud.sql) and all
-// of their SQL, as all of the object store's is in objectStore.ts.
-import { AddressTaken, type AddressHolder, type LoadBalancerRow, type LoadBalancerStore } from '../cloud/loadBalancerStore.js';
-import type { Listener } from '../cloud/cloudProvider.js';
+// of their SQL, as all of the object store's is in objectStore.ts. Calls answer settled Promises.
+import { AddressTaken, type AddressHolder, type LoadBalancerRow, type LoadBalancerStore } from '../../cloud/loadBalancerStore.js';
+import type { Listener } from '../../cloud/cloudProvider.js';
 import type { SqliteDatabase } from './database.js';
 
 interface RawRow extends Omit<LoadBalancerRow, 'ports'> {
@@ -42,24 +42,24 @@ export class SqliteLoadBalancerStore implements LoadBalancerStore {
     };
   }
 
-  get(uid: string): LoadBalancerRow | undefined {
+  async get(uid: string): Promise<LoadBalancerRow | undefined> {
     const raw = this.stmts.get.get(uid) as RawRow | undefined;
     return raw && decode(raw);
   }
 
-  list(): LoadBalancerRow[] {
+  async list(): Promise<LoadBalancerRow[]> {
     return (this.stmts.list.all() as RawRow[]).map(decode);
   }
 
-  holderOf(address: string): AddressHolder | undefined {
+  async holderOf(address: string): Promise<AddressHolder | undefined> {
     return this.stmts.holder.get(address) as AddressHolder | undefined;
   }
 
-  ipAddresses(): string[] {
+  async ipAddresses(): Promise<string[]> {
     return this.stmts.ips.all() as string[];
   }
 
-  insert(row: LoadBalancerRow): void {
+  async insert(row: LoadBalancerRow): Promise<void> {
     this.beforeWrite();
     try {
       this.stmts.insert.run({ ...row, ports: JSON.stringify(row.ports) });
@@ -68,7 +68,7 @@ export class SqliteLoadBalancerStore implements LoadBalancerStore {
     }
   }
 
-  update(uid: string, address: string, ports: Listener[], updatedAt: string): void {
+  async update(uid: string, address: string, ports: Listener[], updatedAt: string): Promise<void> {
     this.beforeWrite();
     try {
       this.stmts.update.run(address, JSON.stringify(ports), updatedAt, uid);
@@ -77,7 +77,7 @@ export class SqliteLoadBalancerStore implements LoadBalancerStore {
     }
   }
 
-  remove(uid: string): boolean {
+  async remove(uid: string): Promise<boolean> {
     this.beforeWrite();
     return this.db.transaction(() => {
       this.stmts.forgetFailures.run(uid);
@@ -85,11 +85,11 @@ export class SqliteLoadBalancerStore implements LoadBalancerStore {
     })();
   }
 
-  injectedFailures(uid: string): number {
+  async injectedFailures(uid: string): Promise<number> {
     return Number(this.stmts.failures.get(uid) ?? 0);
   }
 
-  countInjectedFailure(uid: string): number {
+  async countInjectedFailure(uid: string): Promise<number> {
     this.beforeWrite();
     return Number(this.stmts.countFailure.get(uid));
   }

@@ -154,10 +154,10 @@ export class Metrics {
       });
     storageCounter(
       'svcplane_storage_writes_total',
-      'Atomic writes made: an object with its change-log row and allocations, each in its own savepoint.',
+      'Atomic writes made: an object with its change-log row and allocations, committed together.',
       (x) => x.writes,
     );
-    storageCounter('svcplane_storage_commits_total', 'SQLite COMMITs: writes that arrive together share one (group commit).', (x) => x.commits);
+    storageCounter('svcplane_storage_commits_total', 'Database commits: writes that arrive together may share one (group commit).', (x) => x.commits);
     // kube-apiserver's repair controllers' counters, with their names and `type` label values.
     this.repairErrors = {
       clusterIP: new Counter({

@@ -1,7 +1,7 @@
 // The three patch types kube-apiserver accepts for Services, with its error codes: a patch
 // document that cannot be read is a 400; a JSON patch whose operation cannot apply is a 422.
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { StatusError, badRequest, failure } from '../errors.js';
+import { badRequest, failure } from '../errors.js';
 import { PatchError, applyStrategicMergePatch, type PatchMeta } from './strategicMerge.js';
 import { getOwn, setOwn } from '../../model/ownProperty.js';
 

@@ -91,6 +91,7 @@ async function serveWatch<T extends Listable>(
   const request: WatchRequest = {
     resource: desc.resource,
     kind: desc.kind,
+    apiVersion: desc.apiVersion,
     namespace,
     matches: matches as ((obj: unknown) => boolean) | undefined,
     bookmarks: options.allowWatchBookmarks,

@@ -30,6 +30,8 @@ export interface WatchRequest {
   resource: string;
   /** The kind bookmarks name (`Service`). */
   kind: string;
+  /** The group/version bookmarks name; v1 when not given. A client decodes a bookmark as its type. */
+  apiVersion?: string;
   namespace?: string;
   /** Only objects it accepts are seen; one that stops matching is DELETED, one that starts is ADDED. */
   matches?: (obj: unknown) => boolean;
@@ -149,7 +151,8 @@ export class WatchHub {
         containsAny: req.initialContains,
       });
       for (const body of page.bodies) ok &&= sink.send({ type: 'ADDED', object: body, revision: page.revision });
-      if (req.initialEventsEnd) ok &&= sink.send({ type: 'BOOKMARK', object: bookmarkObject(req.kind, 'v1', page.revision, true), revision: page.revision });
+      if (req.initialEventsEnd)
+        ok &&= sink.send({ type: 'BOOKMARK', object: bookmarkObject(req.kind, req.apiVersion ?? 'v1', page.revision, true), revision: page.revision });
     } else {
       for (const change of this.store.changesSince(req.resource, req.sinceRevision)) {
         if (!ok) break;
@@ -238,7 +241,8 @@ export class WatchHub {
     for (const set of this.byResource.values()) {
       for (const active of set) {
         if (!active.req.bookmarks) continue;
-        if (!active.sink.send({ type: 'BOOKMARK', object: bookmarkObject(active.req.kind, 'v1', revision), revision })) this.stop(active, true);
+        if (!active.sink.send({ type: 'BOOKMARK', object: bookmarkObject(active.req.kind, active.req.apiVersion ?? 'v1', revision), revision }))
+          this.stop(active, true);
       }
     }
   }

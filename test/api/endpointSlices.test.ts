@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
+import { openWatch } from '../support/watch.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 let t: TestServer;
@@ -280,6 +281,22 @@ describe('EndpointSlices', () => {
     );
     const bad = await api().get(`${slices}?fieldSelector=addressType=IPv4`).expect(400);
     assert.match(bad.body.message, /field label not supported: addressType/);
+  });
+
+  test("a watch's bookmarks name the group's version, as a client decodes them as EndpointSlices", async () => {
+    const watch = await openWatch(`${t.url}${slices}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`);
+    try {
+      for (;;) {
+        const ev = await watch.next();
+        if (ev.type !== 'BOOKMARK') continue;
+        assert.equal(ev.object.kind, 'EndpointSlice');
+        assert.equal(ev.object.apiVersion, 'discovery.k8s.io/v1');
+        assert.equal(ev.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+        break;
+      }
+    } finally {
+      watch.close();
+    }
   });
 
   test('discovery lists the group and its resource; the legacy stub is gone', async () => {

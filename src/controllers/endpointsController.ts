@@ -4,13 +4,15 @@
 // (plus service.kubernetes.io/headless for a headless one) and, when the write follows a change
 // to the Service, endpoints.kubernetes.io/last-change-trigger-time (the Service's creation time,
 // the trigger time tracker's answer when only the Service changed). A Service that goes takes
-// its same-named Endpoints with it, selector or not, as syncService does on NotFound.
+// its same-named Endpoints with it, selector or not, as syncService does on NotFound; at start,
+// every Endpoints is checked for its Service (checkLeftoverEndpoints), but for the legacy
+// leader-election records.
 import type { Endpoints } from '../model/endpoints.js';
 import type { Service } from '../model/service.js';
 import type { GenericStore } from '../registry/generic/store.js';
 import type { ServiceRegistry } from '../registry/serviceRegistry.js';
 import { type Informer, keyOf, splitKey } from './informer.js';
-import { annotationTriggerTime, deleteIfPresent, getOrUndefined, labelHeadless, sameMap } from './objects.js';
+import { annotationLeader, annotationTriggerTime, deleteIfPresent, getOrUndefined, labelHeadless, sameMap } from './objects.js';
 import { type Controller, WorkQueue, type WorkQueueOptions } from './workQueue.js';
 
 /** helper.IsServiceIPSet: a cluster IP that is neither empty nor None. */
@@ -25,6 +27,8 @@ export class EndpointsController implements Controller {
   private readonly queue: WorkQueue;
   /** The trigger time tracker: the Service creation time each key was last synced with. */
   private readonly lastTrigger = new Map<string, string>();
+  /** Endpoints listed before start, each checked once for its Service. */
+  private leftovers: string[] | undefined = [];
 
   constructor(
     services: Informer<Service>,
@@ -40,10 +44,14 @@ export class EndpointsController implements Controller {
     // Someone deleting a controller-written Endpoints gets it back (onEndpointsDelete).
     endpoints.on((type, ep) => {
       if (type === 'DELETED') this.queue.add(keyOf(ep));
+      else if (this.leftovers && ep.metadata?.annotations?.[annotationLeader] === undefined) this.leftovers.push(keyOf(ep));
     });
   }
 
-  start(): void {}
+  start(): void {
+    for (const key of this.leftovers ?? []) this.queue.add(key);
+    this.leftovers = undefined;
+  }
 
   stop(): Promise<void> {
     return this.queue.stop();
@@ -63,7 +71,7 @@ export class EndpointsController implements Controller {
     if (!svc) {
       this.lastTrigger.delete(key);
       const current = getOrUndefined(this.endpointsStore, namespace, name);
-      if (current) deleteIfPresent(this.endpointsStore, current);
+      if (current && current.metadata?.annotations?.[annotationLeader] === undefined) deleteIfPresent(this.endpointsStore, current);
       return;
     }
     if (!svc.spec?.selector) return;

@@ -316,7 +316,7 @@ describe('garbage collection', () => {
     await slicesWhen('orphan', 'the mirror gone', (s) => s.length === 0);
   });
 
-  test('a slice whose owner went while the server was down is collected at start', async () => {
+  test('a slice whose owner went while the server was down is collected at start, and an Endpoints whose Service went', async () => {
     const t2 = await startServer({ advertiseAddress: '192.0.2.10' });
     const db = `${t2.dir}/svcplane.db`;
     try {
@@ -340,6 +340,15 @@ describe('garbage collection', () => {
           addressType: 'IPv4',
         })
         .expect(201);
+      for (const [name, annotations] of [
+        ['leftover', {}],
+        ['leader', { 'control-plane.alpha.kubernetes.io/leader': '{}' }],
+      ] as const) {
+        await request(t2.url)
+          .post(`${ns}/endpoints`)
+          .send({ metadata: { name, annotations }, subsets: [{ addresses: [{ ip: '192.0.2.8' }] }] })
+          .expect(201);
+      }
       // The running collector only acts on an owner's deletion; a restart looks at every slice.
       await t2.server.close();
       const { createServer } = await import('../../src/index.js');
@@ -348,6 +357,10 @@ describe('garbage collection', () => {
       try {
         await until('the stale slice collected', async () => ((await request(url).get(`${slicesPath}/stale`)).status === 404 ? true : undefined));
         await request(url).get(`${slicesPath}/foreign`).expect(200);
+        // checkLeftoverEndpoints: an Endpoints without its Service is deleted at start, a
+        // leader-election record excepted.
+        await until('the leftover Endpoints deleted', async () => ((await request(url).get(`${ns}/endpoints/leftover`)).status === 404 ? true : undefined));
+        await request(url).get(`${ns}/endpoints/leader`).expect(200);
       } finally {
         await again.close();
       }

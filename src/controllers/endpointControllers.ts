@@ -40,12 +40,13 @@ export class EndpointControllers implements Controller {
     // Only Services with a selector concern these controllers at start (a Service without one
     // matters once its Endpoints are seen); only slices managed by a controller or owned by
     // something concern the index.
-    const services = new Informer<Service>(deps.hub, { resource: 'services', kind: 'Service', initialContains: ['"selector"'] });
-    const endpoints = new Informer<Endpoints>(deps.hub, { resource: 'endpoints', kind: 'Endpoints' });
+    const services = new Informer<Service>(deps.hub, { resource: 'services', kind: 'Service', initialContains: ['"selector"'], log: deps.log });
+    const endpoints = new Informer<Endpoints>(deps.hub, { resource: 'endpoints', kind: 'Endpoints', log: deps.log });
     const slices = new Informer<EndpointSlice>(deps.hub, {
       resource: 'endpointslices',
       kind: 'EndpointSlice',
       initialContains: [labelManagedBy, '"ownerReferences"', '"kubernetes"'],
+      log: deps.log,
     });
     const index = new SliceIndex();
     slices.on(index.observe);

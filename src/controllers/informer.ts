@@ -14,6 +14,8 @@ export interface InformerOptions {
   kind: string;
   /** The initial state holds only objects whose JSON contains one of these (undefined: all). */
   initialContains?: string[];
+  /** A handler that throws is reported here; the other handlers, and the hub's other watchers, still get the change. */
+  log: (msg: string) => void;
 }
 
 export class Informer<T extends KubeObject> {
@@ -37,7 +39,13 @@ export class Informer<T extends KubeObject> {
         send: (event) => {
           if (event.type === 'BOOKMARK') return true;
           const obj = JSON.parse(event.object) as T;
-          for (const handler of this.handlers) handler(event.type, obj);
+          for (const handler of this.handlers) {
+            try {
+              handler(event.type, obj);
+            } catch (err) {
+              this.options.log(`${kind} informer: a handler failed on ${keyOf(obj)}: ${(err as Error).message}`);
+            }
+          }
           return true;
         },
         end: () => {},

@@ -5,7 +5,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir, killAll, log, machine, repoRoot } from './lib.mjs';
-import { createScenario, getScenario, listScenario, startScenario, watchScenario, writeScenario, type Config, type Row } from './scenarios.mjs';
+import {
+  createScenario,
+  getScenario,
+  listScenario,
+  listSlicesScenario,
+  startScenario,
+  watchScenario,
+  writeScenario,
+  type Config,
+  type Row,
+} from './scenarios.mjs';
 
 const scenarios: Record<string, (cfg: Config) => Promise<Row[]>> = {
   get: getScenario,
@@ -14,8 +24,11 @@ const scenarios: Record<string, (cfg: Config) => Promise<Row[]>> = {
   update: (cfg) => writeScenario(cfg, 'update'),
   patch: (cfg) => writeScenario(cfg, 'patch'),
   list: listScenario,
-  watch: watchScenario,
+  watch: (cfg) => watchScenario(cfg),
   start: startScenario,
+  // Issue 16: EndpointSlices list and watch as Services do.
+  'list-slices': listSlicesScenario,
+  'watch-slices': (cfg) => watchScenario(cfg, 'endpointslices'),
 };
 
 const usage = `usage: npm run bench -- [--quick] [--rounds N] [--duration SECONDS] [--connections N] [scenario ...]

@@ -561,6 +561,82 @@ export async function listScenario(cfg: Config): Promise<Row[]> {
   return rows;
 }
 
+// --- list-slices ----------------------------------------------------------------------------
+
+const SLICES = '/apis/discovery.k8s.io/v1/namespaces/bench/endpointslices';
+
+/** POSTs of EndpointSlices as the mirroring controller writes them: one endpoint, one port. */
+function sliceRequests(prefix: string): autocannon.Request[] {
+  let n = 0;
+  return [
+    {
+      method: 'POST',
+      path: SLICES,
+      headers: JSON_TYPE,
+      setupRequest: (req) => {
+        const i = n++;
+        const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 1}`;
+        return {
+          ...req,
+          body: `{"metadata":{"name":"${prefix}-${i}","labels":{"kubernetes.io/service-name":"${prefix}-${i}"}},"addressType":"IPv4","endpoints":[{"addresses":["${ip}"],"conditions":{"ready":true}}],"ports":[{"name":"http","port":8080}]}`,
+        };
+      },
+    },
+  ];
+}
+
+/** Listing 10,000 EndpointSlices (in a namespace of their own), against JSON.stringify of the same list. */
+export async function listSlicesScenario(cfg: Config): Promise<Row[]> {
+  const svc = await startSvcplane();
+  const rows: Row[] = [];
+  try {
+    const made = await fetch(`${svc.url}/api/v1/namespaces`, { method: 'POST', headers: JSON_TYPE, body: '{"metadata":{"name":"bench"}}' });
+    if (made.status !== 201) throw new Error(`list-slices: creating namespace bench answered ${made.status}`);
+    const size = 10_000;
+    const m = await load({ url: svc.url, connections: cfg.connections, amount: size, requests: sliceRequests('s') });
+    if (m.ok !== size || m.non2xx || m.errors) throw new Error(`list-slices preload: ${m.ok}/${size} created, ${m.non2xx} non-2xx, ${m.errors} errors`);
+    const text = await requestOk(`${svc.url}${SLICES}`);
+    const list = JSON.parse(text) as { items: unknown[] };
+    if (list.items.length !== size) throw new Error(`slice list has ${list.items.length} items, expected ${size}`);
+    const sameBytes = JSON.stringify(list) === text;
+    const run = (duration: number) => load({ url: `${svc.url}${SLICES}`, connections: 1, duration, pid: svc.child.pid });
+    await run(Math.min(cfg.warmupSec, 2));
+    stringifyRound(list, Math.min(cfg.warmupSec, 1) / 2);
+    const result = await alternate(
+      cfg,
+      `list-slices-${size}`,
+      () => run(cfg.listRoundSec),
+      async () => stringifyRound(list, cfg.listRoundSec / 2),
+    );
+    const s = result.svcplane;
+    const b = result.baseline;
+    const rawRatio = s.p50_ms / b.p50_ms;
+    rows.push({
+      key: `list-slices-${size}`,
+      svcplane: s,
+      baseline: { ...b, rps: round(b.rps, 0) },
+      baseline_is: `JSON.stringify of the same ${size}-item list in-process (${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB)`,
+      ratio: round(rawRatio, 2),
+      ratio_means: 'svcplane p50 / stringify p50: x times the serialization (lower is better)',
+      // Issue 16: EndpointSlices list as Services do (list-10000's target).
+      target: 'p50 < 150 ms and ratio <= 3',
+      met: s.p50_ms < 150 && rawRatio <= 3,
+      notes: [
+        ...problems(`list-slices-${size} svcplane`, s),
+        ...(sameBytes ? [] : ['stringify output differs from the HTTP body']),
+        cpuNote(s, null),
+        ...disturbance(`list-slices-${size}`, s),
+      ],
+      objects: size,
+      connections: 1,
+      bytes: Buffer.byteLength(text),
+    });
+  } finally {
+    await svc.stop();
+  }
+  return rows;
+}
+
 // --- watch --------------------------------------------------------------------------------
 
 /** The last complete JSON object in `text` (the script may print other things before it). */
@@ -579,15 +655,15 @@ export function lastJsonObject(text: string): Record<string, unknown> | undefine
   return undefined;
 }
 
-export async function watchScenario(cfg: Config): Promise<Row[]> {
+export async function watchScenario(cfg: Config, resource: 'services' | 'endpointslices' = 'services'): Promise<Row[]> {
   const { watchers, rate, seconds, rounds } = cfg.watch;
   // Like the other scenarios, several rounds and the median one: a single 10 s round's p99 moves
   // by ten milliseconds with whatever else the machine does. Every round's p99 is in the notes.
   const results: Record<string, unknown>[] = [];
   for (let i = 0; i < rounds; i++) {
-    const r = await watchRound(watchers, rate, seconds);
+    const r = await watchRound(watchers, rate, seconds, resource);
     log(
-      `watch round ${i + 1}/${rounds}: p50 ${String(r.p50_ms)} ms, p99 ${String(r.p99_ms)} ms, ${String(r.watchersWithEveryEvent)}/${watchers} watchers got every event`,
+      `watch${resource === 'services' ? '' : `-${resource}`} round ${i + 1}/${rounds}: p50 ${String(r.p50_ms)} ms, p99 ${String(r.p99_ms)} ms, ${String(r.watchersWithEveryEvent)}/${watchers} watchers got every event`,
     );
     results.push(r);
   }
@@ -608,7 +684,7 @@ export async function watchScenario(cfg: Config): Promise<Row[]> {
   const p99ms = num('p99_ms');
   return [
     {
-      key: 'watch',
+      key: resource === 'services' ? 'watch' : 'watch-slices',
       svcplane: { ...r, rps: num('achievedWritesPerSecond'), p50_ms: num('p50_ms'), p99_ms: p99ms, KiB_per_watcher: kib, rounds: results },
       baseline: null,
       baseline_is: null,
@@ -623,11 +699,11 @@ export async function watchScenario(cfg: Config): Promise<Row[]> {
 }
 
 /** One run of bench/watch.mts, which starts its own svcplane; its JSON result. */
-async function watchRound(watchers: number, rate: number, seconds: number): Promise<Record<string, unknown>> {
+async function watchRound(watchers: number, rate: number, seconds: number, resource = 'services'): Promise<Record<string, unknown>> {
   // watch.mts starts its own svcplane: its own process group, so that killing it kills that too.
   // Its temp files go under a dir of ours (TMPDIR), removed even when it is killed.
   const tmp = tempDir();
-  const child = spawnNode(tsxArgs('watch.mts', [String(watchers), String(rate), String(seconds)]), { group: true, env: { TMPDIR: tmp } });
+  const child = spawnNode(tsxArgs('watch.mts', [String(watchers), String(rate), String(seconds), '2', '2', resource]), { group: true, env: { TMPDIR: tmp } });
   let out = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (c: string) => (out += c));

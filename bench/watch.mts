@@ -7,7 +7,7 @@
 // (1000 sockets, 200,000 events a second) does not sit in the writer's event loop and skew its
 // timing. Send and receive times come from process.hrtime, the system's monotonic clock, which
 // all processes share. The last line printed is the result as JSON.
-// Run: npm run build && node --import tsx bench/watch.mts [watchers=1000] [writesPerSecond=200] [seconds=10] [receivers=2] [warmupSeconds=2]
+// Run: npm run build && node --import tsx bench/watch.mts [watchers=1000] [writesPerSecond=200] [seconds=10] [receivers=2] [warmupSeconds=2] [resource=services|endpointslices]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -106,6 +106,18 @@ async function main(): Promise<void> {
     Number(process.argv[5] ?? 2),
     Number(process.argv[6] ?? 2),
   ];
+  // Services, or EndpointSlices (one address, one port each, as the mirroring controller writes them).
+  const slices = process.argv[7] === 'endpointslices';
+  const collection = slices ? '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices' : '/api/v1/namespaces/default/services';
+  const target = (i: number) =>
+    slices
+      ? {
+          metadata: { name: `t${i}` },
+          addressType: 'IPv4',
+          endpoints: [{ addresses: [`10.0.${i >> 8}.${(i & 255) + 1}`] }],
+          ports: [{ name: 'http', port: 80 }],
+        }
+      : { metadata: { name: `t${i}` }, spec: { ports: [{ port: 80 }] } };
   const dir = mkdtempSync(join(tmpdir(), 'svcplane-bench-'));
   const server = spawn(
     process.execPath,
@@ -150,8 +162,8 @@ async function main(): Promise<void> {
     });
 
   const targets = 20;
-  for (let i = 0; i < targets; i++) await call('POST', '/api/v1/namespaces/default/services', { metadata: { name: `t${i}` }, spec: { ports: [{ port: 80 }] } });
-  const startRv = JSON.parse(await call('GET', '/api/v1/namespaces/default/services?limit=1')).metadata.resourceVersion;
+  for (let i = 0; i < targets; i++) await call('POST', collection, target(i));
+  const startRv = JSON.parse(await call('GET', `${collection}?limit=1`)).metadata.resourceVersion;
 
   await new Promise((r) => setTimeout(r, 500));
   const before = rssKiB();
@@ -161,7 +173,7 @@ async function main(): Promise<void> {
     children.push(p);
     return p;
   });
-  const path = `/api/v1/namespaces/default/services?watch=true&resourceVersion=${startRv}`;
+  const path = `${collection}?watch=true&resourceVersion=${startRv}`;
   await Promise.all(
     procs.map(
       (p, i) =>
@@ -183,12 +195,9 @@ async function main(): Promise<void> {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    call(
-      'PATCH',
-      `/api/v1/namespaces/default/services/t${i % targets}`,
-      { metadata: { annotations: { [key]: String(nowMs()) } } },
-      'application/merge-patch+json',
-    ).catch(() => failed++);
+    call('PATCH', `${collection}/t${i % targets}`, { metadata: { annotations: { [key]: String(nowMs()) } } }, 'application/merge-patch+json').catch(
+      () => failed++,
+    );
   };
   const warm0 = performance.now();
   for (let i = 0; i < rate * warmupSeconds; i++) await write(i, 'svcplane.dev/warm-up', warm0);

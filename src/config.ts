@@ -2,6 +2,7 @@
 // value is checked before anything starts, so a bad one is one clear line and exit code 2.
 import { IPRange, parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
 import { parseGoDuration } from './goDuration.js';
+import { parseIPSloppy } from './net/ip.js';
 
 export interface SvcplaneOptions {
   host: string;
@@ -38,6 +39,12 @@ export interface SvcplaneOptions {
   maxRequestsInflight: number;
   /** Mutating requests served at once before the next gets a 429 (kube-apiserver's flag). */
   maxMutatingRequestsInflight: number;
+  /**
+   * The address the `kubernetes` Service's Endpoints and EndpointSlice name (kube-apiserver's
+   * --advertise-address); undefined: --host when it is one address beyond loopback, else the
+   * machine's first non-internal IPv4 address.
+   */
+  advertiseAddress: string | undefined;
 }
 
 export const defaults: SvcplaneOptions = {
@@ -64,6 +71,7 @@ export const defaults: SvcplaneOptions = {
   requestTimeout: 60_000,
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
+  advertiseAddress: undefined,
 };
 
 interface Flag {
@@ -120,6 +128,12 @@ export const flags: Flag[] = [
   },
   { key: 'seed', flag: '--seed', env: 'SVCPLANE_SEED', help: 'makes allocations and generated addresses reproducible from run to run' },
   { key: 'eventTtl', flag: '--event-ttl', env: 'SVCPLANE_EVENT_TTL', help: 'how long events are kept after their last occurrence (a duration)' },
+  {
+    key: 'advertiseAddress',
+    flag: '--advertise-address',
+    env: 'SVCPLANE_ADVERTISE_ADDRESS',
+    help: "the IP the kubernetes Service's endpoints name; default: --host beyond loopback, else the first non-internal IPv4",
+  },
   { key: 'load', flag: '--load', env: 'SVCPLANE_LOAD', help: 'a YAML/JSON manifest file or folder whose Services and Namespaces are applied at start' },
   {
     key: 'auditLogPath',
@@ -225,6 +239,9 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   if (!db) throw new ConfigError('invalid --db: must be a file path or :memory:');
   const load = o.load === undefined || o.load === '' ? undefined : String(o.load);
   const auditLogPath = o.auditLogPath === undefined || o.auditLogPath === '' ? undefined : String(o.auditLogPath);
+  const advertiseAddress = o.advertiseAddress === undefined || o.advertiseAddress === '' ? undefined : String(o.advertiseAddress);
+  if (advertiseAddress !== undefined && parseIPSloppy(advertiseAddress) === null)
+    throw new ConfigError(`invalid --advertise-address ${JSON.stringify(advertiseAddress)}: must be an IP address`);
   return {
     host: String(o.host),
     port,
@@ -249,6 +266,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
     requestTimeout,
     maxRequestsInflight,
     maxMutatingRequestsInflight,
+    advertiseAddress,
   };
 }
 

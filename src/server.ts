@@ -5,6 +5,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { NodePortAllocator } from './allocators/nodePortAllocator.js';
 import { parseServiceCIDRs, PortRange } from './allocators/ipRange.js';
 import { AllocationView } from './allocators/allocationView.js';
@@ -17,14 +18,15 @@ import { docsOptions } from './api/docs.js';
 import { Metrics } from './api/metrics.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
 import { discoveryRoutes } from './api/discovery.js';
-import { endpointSliceRoutes } from './api/endpointSlices.js';
 import { healthRoutes } from './api/health.js';
 import { openapiRoutes } from './api/openapi.js';
-import { installResource, type InstalledResource } from './api/installer.js';
+import { installResource, installResourceWarnings, type InstalledResource } from './api/installer.js';
 import type { ListWatchContext } from './api/listWatch.js';
 import type { GenericStore, NamespaceGate } from './registry/generic/store.js';
 import type { KubeObject } from './registry/generic/strategy.js';
 import { pathPrefix, type ResourceDeclaration } from './resources/declaration.js';
+import { endpointSlices as endpointSliceDeclaration } from './resources/endpointSlices.js';
+import { endpoints as endpointsDeclaration } from './resources/endpoints.js';
 import { events as eventDeclaration } from './resources/events.js';
 import { namespaces as namespaceDeclaration } from './resources/namespaces.js';
 import { services as serviceDeclaration } from './resources/services.js';
@@ -35,6 +37,12 @@ import { bodyForWarnings } from './api/warnings.js';
 import { resolveOptions, type SvcplaneOptions } from './config.js';
 import { sharedSchemas } from './model/definitions.js';
 import { EventRegistry } from './registry/eventRegistry.js';
+import { endpointSliceStore } from './registry/endpointSliceStore.js';
+import { endpointsStore } from './registry/endpointsStore.js';
+import { EndpointControllers } from './controllers/endpointControllers.js';
+import type { EndpointSlice } from './model/endpointSlice.js';
+import type { Endpoints } from './model/endpoints.js';
+import { parseIPSloppy, isV4Mapped } from './net/ip.js';
 import { NamespaceRegistry } from './registry/namespaceRegistry.js';
 import { ServiceAllocation } from './registry/serviceAllocation.js';
 import { ServiceRegistry } from './registry/serviceRegistry.js';
@@ -55,6 +63,10 @@ export interface Svcplane {
   readonly services: ServiceRegistry;
   readonly events: EventRegistry;
   readonly namespaces: NamespaceRegistry;
+  readonly endpoints: GenericStore<Endpoints>;
+  readonly endpointSlices: GenericStore<EndpointSlice>;
+  /** The endpoints, endpointslice and mirroring controllers, their garbage collection and the `kubernetes` Service's endpoints. */
+  readonly endpointControllers: EndpointControllers;
   /** One cluster-IP allocator per configured family, primary first, and the node ports. */
   readonly allocators: { serviceIPs: ServiceIPAllocator[]; nodePorts: NodePortAllocator; repair: RepairController };
   readonly cloud: CloudProvider;
@@ -104,6 +116,12 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   const namespaces = new NamespaceRegistry(store, ids);
   const services = new ServiceRegistry(store, new ServiceAllocation(serviceIPs, nodePorts), namespaces, ids);
   const events = new EventRegistry(store, namespaces, { ttlMs: options.eventTtl, identities: ids });
+  // Controllers create Endpoints and slices as Services come and go: their UIDs and generated
+  // names come from streams of their own, so that a seed still gives every Service the same UID.
+  const idsOf = (stream: string) =>
+    options.seed === undefined ? randomIdentities : seededIdentities(childRandom(random, `${stream}-identities@${store.currentRevision()}`));
+  const endpoints = endpointsStore(store, namespaces, idsOf('endpoints'));
+  const endpointSlices = endpointSliceStore(store, namespaces, idsOf('endpointslices'));
   await namespaces.bootstrap();
   const extraResources = extensions.resources?.({ store, namespaces, identities: ids }) ?? [];
   const extraDefinitions = Object.assign({}, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<string, TSchema>;
@@ -199,13 +217,18 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     row(eventDeclaration, events),
     row(namespaceDeclaration, namespaces),
     row(serviceDeclaration, services),
+    row(endpointsDeclaration, endpoints),
+    row(endpointSliceDeclaration, endpointSlices),
     ...extraResources,
   ];
   await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion, resources: resources.map((r) => r.declaration) });
+  installResourceWarnings(
+    app,
+    resources.map((r) => r.declaration),
+  );
   await app.register(async (scope) => {
     for (const resource of resources) installResource(scope, resource, { listWatch, shapeCheck: decoding.shapeCheck });
   });
-  await app.register(endpointSliceRoutes, { store });
   await app.register(allocationRoutes, {
     view: new AllocationView(store, serviceIPs, nodePorts, new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
     revision: () => store.currentRevision(),
@@ -262,6 +285,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     (msg) => app.log.warn(msg),
   );
   cloudController.onProvisioned = (seconds) => metrics.lbProvision.observe(seconds);
+  const endpointControllers = new EndpointControllers({ hub, services, endpoints, endpointSlices, log: (msg) => app.log.warn(msg) });
 
   let url: string | undefined;
   let closed = false;
@@ -273,6 +297,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     services,
     namespaces,
     events,
+    endpoints,
+    endpointSlices,
+    endpointControllers,
     cloud,
     cloudController,
     allocators: { serviceIPs, nodePorts, repair },
@@ -285,6 +312,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       // The `kubernetes` Service points at this server, so it is made once the port is known.
       await services.bootstrapKubernetesService(serviceIPs[0].firstAddress(), address.port);
       await cloudController.start();
+      await endpointControllers.start();
+      const advertised = advertiseAddress(options.advertiseAddress, address.address);
+      if (advertised === undefined) app.log.warn('no address beyond loopback to advertise: the kubernetes Service gets no endpoints (set --advertise-address)');
+      endpointControllers.advertise(advertised, address.port);
       // The first run starts with the server instead of gating readiness as kube-apiserver's
       // does: it reads every Service, about 0.7 s at 100,000, and start-up stays well under a
       // second. It yields between chunks, and re-checks each fix against the state it applies to.
@@ -306,8 +337,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       // Provisioning in flight is abandoned (it resumes at the next start), then HTTP, then the database.
       const repairing = repair.stop();
       const stopping = cloudController.stop();
+      const stoppingEndpoints = endpointControllers.stop();
       await cloud.close();
       await stopping;
+      await stoppingEndpoints;
       await repairing;
       // In-flight requests get a grace period to finish; a connection still open after it is
       // cut, so a client that never hangs up (fetch keeps its socket after aborting a watch)
@@ -327,6 +360,23 @@ const shutdownGraceMs = 5_000;
 // 127.0.0.0/8 and ::1 (and their IPv4-mapped form) reach only this machine.
 function isLoopback(address: string): boolean {
   return /^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address);
+}
+
+/**
+ * The address the `kubernetes` Service's endpoints name, as kube-apiserver picks its
+ * --advertise-address: the one given, else the listening address when it is one address beyond
+ * loopback, else the machine's first non-internal IPv4 address (a loopback address is no valid
+ * endpoint); undefined when there is none.
+ */
+function advertiseAddress(given: string | undefined, listening: string): string | undefined {
+  if (given !== undefined) return given;
+  const ip = parseIPSloppy(listening);
+  const unspecified = ip !== null && (isV4Mapped(ip) ? ip.slice(12).every((b) => b === 0) : ip.every((b) => b === 0));
+  if (ip !== null && !unspecified && !isLoopback(listening)) return listening;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 /** A row of the resource table: a declaration and the store that serves it. */

@@ -25,7 +25,7 @@ test('the committed openapi/ v3 document is what the server serves (run `npm run
 
 test("svcplane's own group has its own v3 document, with only the schemas its paths reach (run `npm run openapi`)", async () => {
   const index = (await request(t.url).get('/openapi/v3').expect(200)).body;
-  assert.deepEqual(Object.keys(index.paths), ['api/v1', 'apis/svcplane.dev/v1alpha1']);
+  assert.deepEqual(Object.keys(index.paths), ['api/v1', 'apis/discovery.k8s.io/v1', 'apis/svcplane.dev/v1alpha1']);
   const served = (await request(t.url).get(index.paths['apis/svcplane.dev/v1alpha1'].serverRelativeURL).expect(200)).body;
   assert.deepEqual(served, committed('v3-apis-svcplane.dev-v1alpha1.json'));
   assert.deepEqual(Object.keys(served.paths), ['/apis/svcplane.dev/v1alpha1/allocations', '/apis/svcplane.dev/v1alpha1/allocations/{name}']);
@@ -34,6 +34,22 @@ test("svcplane's own group has its own v3 document, with only the schemas its pa
   const core = (await request(t.url).get('/openapi/v3/api/v1').expect(200)).body;
   assert.ok(Object.keys(core.paths).every((p) => p.startsWith('/api/v1/')));
   assert.equal(core.components.schemas['dev.svcplane.v1alpha1.Allocation'], undefined);
+});
+
+test('discovery.k8s.io/v1 has its own v3 document, as committed, with the EndpointSlice definitions and the core ones they use (run `npm run openapi`)', async () => {
+  const index = (await request(t.url).get('/openapi/v3').expect(200)).body;
+  const served = (await request(t.url).get(index.paths['apis/discovery.k8s.io/v1'].serverRelativeURL).expect(200)).body;
+  assert.deepEqual(served, committed('v3-apis-discovery.k8s.io-v1.json'));
+  assert.ok(Object.keys(served.paths).every((p) => p.startsWith('/apis/discovery.k8s.io/v1/')));
+  const schemas = served.components.schemas;
+  assert.deepEqual(schemas['io.k8s.api.discovery.v1.EndpointSlice']['x-kubernetes-group-version-kind'], [
+    { group: 'discovery.k8s.io', kind: 'EndpointSlice', version: 'v1' },
+  ]);
+  assert.ok(schemas['io.k8s.api.core.v1.ObjectReference'], 'targetRef is a core ObjectReference');
+  assert.equal(schemas['io.k8s.api.core.v1.Service'], undefined);
+  const core = (await request(t.url).get('/openapi/v3/api/v1').expect(200)).body;
+  assert.ok(core.components.schemas['io.k8s.api.core.v1.Endpoints']);
+  assert.equal(core.components.schemas['io.k8s.api.discovery.v1.EndpointSlice'], undefined, 'the core document keeps to its group');
 });
 
 test('the committed openapi/swagger.json is what /openapi/v2 serves as JSON (run `npm run openapi`)', async () => {

@@ -14,6 +14,7 @@ import { legacyWatchRoutes, listOrWatch, type CollectionResource, type ListWatch
 import { decodeBody, deleteOptions, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
 import { sendJson } from './respond.js';
 import { sendTable, tableVersion } from './tableNegotiation.js';
+import { addWarnings } from './warnings.js';
 
 /** One row of the server's resource table. */
 export interface InstalledResource<T extends KubeObject> {
@@ -318,5 +319,23 @@ function notAllowed(app: FastifyInstance, url: string, methods: ('POST' | 'PUT' 
     handler: async () => {
       throw methodNotAllowed();
     },
+  });
+}
+
+/**
+ * The Warning of a deprecated resource on every request to its paths, the legacy /watch/ ones
+ * and the verbs it refuses included: kube-apiserver's installer wraps the resource's every
+ * handler in it, so the warning comes before anything else (an unknown field's) and with errors.
+ */
+export function installResourceWarnings(app: FastifyInstance, declarations: readonly ResourceDeclaration<KubeObject>[]): void {
+  const warned = declarations
+    .filter((d) => d.warning)
+    .map((d) => ({ pattern: new RegExp(`^${pathPrefix(d)}/(watch/)?(namespaces/:namespace/)?${d.resource}(/|$)`), warning: d.warning! }));
+  if (warned.length === 0) return;
+  app.addHook('onRequest', (req, reply, done) => {
+    const url = req.routeOptions.url;
+    const found = url === undefined ? undefined : warned.find((w) => w.pattern.test(url));
+    if (found) addWarnings(reply, [found.warning]);
+    done();
   });
 }

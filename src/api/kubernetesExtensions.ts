@@ -20,6 +20,8 @@ const kinds: { kind: string; group: string; version: string }[] = [
   { kind: 'Service', group: '', version: 'v1' },
   { kind: 'Namespace', group: '', version: 'v1' },
   { kind: 'Event', group: '', version: 'v1' },
+  { kind: 'Endpoints', group: '', version: 'v1' },
+  { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1' },
   { kind: 'Allocation', group: 'svcplane.dev', version: 'v1alpha1' },
 ];
 
@@ -36,8 +38,14 @@ const schemaKinds: Record<string, string> = {
   'io.k8s.api.core.v1.NamespaceList': 'NamespaceList',
   'io.k8s.api.core.v1.Event': 'Event',
   'io.k8s.api.core.v1.EventList': 'EventList',
+  'io.k8s.api.core.v1.Endpoints': 'Endpoints',
+  'io.k8s.api.core.v1.EndpointsList': 'EndpointsList',
   'io.k8s.apimachinery.pkg.apis.meta.v1.Status': 'Status',
   'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': 'DeleteOptions',
+};
+const discoveryKinds: Record<string, string> = {
+  'io.k8s.api.discovery.v1.EndpointSlice': 'EndpointSlice',
+  'io.k8s.api.discovery.v1.EndpointSliceList': 'EndpointSliceList',
 };
 const svcplaneKinds: Record<string, string> = {
   'dev.svcplane.v1alpha1.Allocation': 'Allocation',
@@ -69,6 +77,10 @@ export function addKubernetesExtensions<T>(doc: T): T {
   for (const [name, kind] of Object.entries(schemaKinds)) {
     const schema = d.components?.schemas?.[name];
     if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: '', kind, version: 'v1' }];
+  }
+  for (const [name, kind] of Object.entries(discoveryKinds)) {
+    const schema = d.components?.schemas?.[name];
+    if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: 'discovery.k8s.io', kind, version: 'v1' }];
   }
   for (const [name, kind] of Object.entries(svcplaneKinds)) {
     const schema = d.components?.schemas?.[name];

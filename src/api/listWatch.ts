@@ -91,6 +91,7 @@ async function serveWatch<T extends Listable>(
   const request: WatchRequest = {
     resource: desc.resource,
     kind: desc.kind,
+    apiVersion: desc.apiVersion,
     namespace,
     matches: matches as ((obj: unknown) => boolean) | undefined,
     bookmarks: options.allowWatchBookmarks,
@@ -103,7 +104,14 @@ async function serveWatch<T extends Listable>(
   else if (rv > 0) request.sinceRevision = rv;
 
   reply.hijack();
-  reply.raw.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  // A hijacked reply writes its own head: warnings the request collected go with it.
+  const warning = reply.getHeader('warning');
+  reply.raw.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+    ...(warning === undefined ? {} : { Warning: warning as string | string[] }),
+  });
   const stream = new WatchStream(reply.raw);
   let live = false;
   let allowance = slowWatcherBytes;

@@ -57,9 +57,10 @@ export function openapiDocument(app: FastifyInstance, groupVersion: GroupVersion
   };
   visit(paths);
   // The core document keeps every core and meta definition (DeleteOptions, WatchEvent... are
-  // referenced by no path but SDKs generate types from them); svcplane's own group gets only
-  // what its paths reach.
-  const keep = groupVersion === 'api/v1' ? (name: string) => !name.startsWith('dev.svcplane.') : (name: string) => reached.has(name);
+  // referenced by no path but SDKs generate types from them); the other groups get only what
+  // their paths reach.
+  const core = (name: string) => name.startsWith('io.k8s.api.core.') || name.startsWith('io.k8s.apimachinery.');
+  const keep = groupVersion === 'api/v1' ? core : (name: string) => reached.has(name);
   const schemas = Object.fromEntries(Object.entries(all).filter(([name]) => keep(name)));
   return { ...whole, paths, components: { ...whole.components, schemas } };
 }

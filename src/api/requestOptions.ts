@@ -6,7 +6,7 @@ import { canonicalize } from '../model/canonical.js';
 import { DeleteOptions } from '../model/meta.js';
 import { badRequest, invalid } from '../registry/errors.js';
 import { notSupported } from '../registry/validation/fieldErrors.js';
-import { unknownFieldWarning, warningHeader } from './warnings.js';
+import { addWarnings, unknownFieldWarning } from './warnings.js';
 import { SelectorParseError, parseFieldSelector, parseLabelSelector } from '../registry/selectors.js';
 
 export type Query = Record<string, string | string[] | undefined>;
@@ -37,10 +37,7 @@ export function decodeBody<T>(schema: TSchema, body: unknown, query: Query, repl
   if (unknown.length && mode === 'Strict') {
     throw badRequest(`strict decoding error: ${unknown.map(unknownFieldWarning).join(', ')}`);
   }
-  if (unknown.length && mode === 'Warn') {
-    const header = warningHeader(unknown.map(unknownFieldWarning));
-    if (header) reply.header('Warning', header);
-  }
+  if (unknown.length && mode === 'Warn') addWarnings(reply, unknown.map(unknownFieldWarning));
   return value;
 }
 

@@ -3,6 +3,7 @@
 // bytes. A text with control characters is not sent at all. Field names inside a text are
 // quoted as Go's %q does, so a client's bytes can never put a control character in a header.
 
+import type { FastifyReply } from 'fastify';
 import { goQuote } from '../goQuote.js';
 
 // Go's unicode.IsControl: C0, DEL and C1.
@@ -74,4 +75,16 @@ export function bodyForWarnings(warning: unknown, payload: unknown): unknown {
   if (typeof payload !== 'string' || warning === undefined) return payload;
   const values = Array.isArray(warning) ? warning : [warning];
   return values.some((v) => /[^\x00-\x7f]/.test(String(v))) ? Buffer.from(payload, 'utf8') : payload;
+}
+
+// The texts a response warns with so far: kube's recorder collects every warning of a request
+// (a deprecated resource's, then the decoder's unknown fields) into one header.
+const recorded = new WeakMap<FastifyReply, string[]>();
+
+/** Adds warnings to a response's Warning header, after any it already carries. */
+export function addWarnings(reply: FastifyReply, texts: readonly string[]): void {
+  const all = [...(recorded.get(reply) ?? []), ...texts];
+  recorded.set(reply, all);
+  const header = warningHeader(all);
+  if (header) reply.header('Warning', header);
 }

@@ -4,6 +4,8 @@
 // fieldTypes.Described), `{allOf: [{$ref}], description}` as kube-openapi writes it.
 import type { TSchema } from 'typebox';
 import { allocationDefinitions } from './allocation.js';
+import { endpointSliceDefinitions } from './endpointSlice.js';
+import { endpointsDefinitions } from './endpoints.js';
 import { eventDefinitions } from './event.js';
 import { IntOrString } from './fieldTypes.js';
 import {
@@ -64,6 +66,8 @@ export const definitions: Record<string, TSchema> = {
   [`${core}NamespaceStatus`]: NamespaceStatus,
   [`${core}NamespaceList`]: NamespaceList,
   ...eventDefinitions,
+  ...endpointsDefinitions,
+  ...endpointSliceDefinitions,
   ...allocationDefinitions,
 };
 

@@ -40,7 +40,7 @@ export function age(creationTimestamp: string | undefined, now = Date.now()): st
   return humanDuration(now - Date.parse(creationTimestamp));
 }
 
-const col = (name: string, description: string, extra: Partial<TableColumn> = {}): TableColumn => ({
+export const col = (name: string, description: string, extra: Partial<TableColumn> = {}): TableColumn => ({
   name,
   type: 'string',
   format: '',
@@ -49,9 +49,9 @@ const col = (name: string, description: string, extra: Partial<TableColumn> = {}
   ...extra,
 });
 
-const nameDoc =
+export const nameDoc =
   'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated.';
-const ageDoc =
+export const ageDoc =
   'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.';
 
 export const serviceColumns: TableColumn[] = [

@@ -45,6 +45,8 @@ export interface ResourceDeclaration<T extends KubeObject> {
   /** Field selectors: the labels a fieldSelector may name, and each object's values for them. */
   fieldLabels: readonly string[];
   fieldsOf: (obj: T) => Record<string, string>;
+  /** A Warning every request to this resource gets, whatever its verb (a deprecated API). */
+  warning?: string;
 }
 
 /** group/version as objects carry it in apiVersion. */

@@ -30,6 +30,8 @@ export interface WatchRequest {
   resource: string;
   /** The kind bookmarks name (`Service`). */
   kind: string;
+  /** The group/version bookmarks name; v1 when not given. A client decodes a bookmark as its type. */
+  apiVersion?: string;
   namespace?: string;
   /** Only objects it accepts are seen; one that stops matching is DELETED, one that starts is ADDED. */
   matches?: (obj: unknown) => boolean;
@@ -160,7 +162,8 @@ export class WatchHub {
         // The initial burst is as big as a list and is written however slow the reader is; only
         // live events count against a reader that falls behind.
         for (const body of page.bodies) sink.send({ type: 'ADDED', object: body, revision: page.revision });
-        if (req.initialEventsEnd) sink.send({ type: 'BOOKMARK', object: bookmarkObject(req.kind, 'v1', page.revision, true), revision: page.revision });
+        if (req.initialEventsEnd)
+          sink.send({ type: 'BOOKMARK', object: bookmarkObject(req.kind, req.apiVersion ?? 'v1', page.revision, true), revision: page.revision });
       } else {
         const changes = await this.store.changesSince(req.resource, req.sinceRevision);
         seen = changes.at(-1)?.revision ?? req.sinceRevision;
@@ -262,7 +265,8 @@ export class WatchHub {
     for (const set of this.byResource.values()) {
       for (const active of set) {
         if (!active.req.bookmarks || active.held) continue;
-        if (!active.sink.send({ type: 'BOOKMARK', object: bookmarkObject(active.req.kind, 'v1', revision), revision })) this.stop(active, true);
+        if (!active.sink.send({ type: 'BOOKMARK', object: bookmarkObject(active.req.kind, active.req.apiVersion ?? 'v1', revision), revision }))
+          this.stop(active, true);
       }
     }
   }

@@ -747,3 +747,14 @@ export const eventPatchMeta: PatchMeta = deepFreeze({
     metadata: objectMetaPatchMeta,
   },
 } satisfies PatchMeta);
+
+/**
+ * discovery/v1 EndpointSlice and core/v1 Endpoints: their lists (endpoints, ports, subsets,
+ * addresses) are +listType=atomic or set with no patch tags, so a patch replaces them whole; only
+ * metadata's merge keys matter.
+ */
+export const endpointsPatchMeta: PatchMeta = deepFreeze({
+  fields: {
+    metadata: objectMetaPatchMeta,
+  },
+} satisfies PatchMeta);

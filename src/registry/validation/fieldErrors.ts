@@ -93,6 +93,13 @@ export const notFound = (field: string, value: unknown): FieldError => ({
   detail: '',
 });
 export const tooLong = (field: string, max: number): FieldError => ({ type: 'FieldValueTooLong', field, detail: `must have at most ${max} bytes` });
+/** field.TooMany: `Too many: <actual>: must have at most <max> items`. */
+export const tooMany = (field: string, actual: number, max: number): FieldError => ({
+  type: 'FieldValueTooMany',
+  field,
+  value: actual,
+  detail: `must have at most ${max} items`,
+});
 export const internal = (field: string, detail: string): FieldError => ({ type: 'InternalError', field, detail });
 export function notSupported(field: string, value: unknown, supported: readonly string[]): FieldError {
   const list = supported.map((s) => JSON.stringify(s)).join(', ');

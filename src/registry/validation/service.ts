@@ -209,8 +209,8 @@ function validateLegacyCIDR(field: string, value: string): FieldError[] {
   return problem ? [invalid(field, value, problem)] : [];
 }
 
-/** ValidateNonSpecialIP */
-function validateNonSpecialIP(value: string, field: string): FieldError[] {
+/** ValidateNonSpecialIP (ValidateEndpointIP): Endpoints and EndpointSlice addresses are checked with it too. */
+export function validateNonSpecialIP(value: string, field: string): FieldError[] {
   const ip = parseIPSloppy(value);
   if (ip === null) return [invalid(field, value, 'must be a valid IP address')];
   const errs: FieldError[] = [];

@@ -47,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
   });
   const url = await server.start();
   process.stdout.write(`svcplane serving the Kubernetes Services API at ${url} (database ${server.options.db})\n`);
+  const dns = server.dns?.address;
+  if (dns) {
+    const host = dns.address.includes(':') ? `[${dns.address}]` : dns.address;
+    process.stdout.write(`svcplane serving DNS for ${server.options.clusterDomain} at ${host}:${dns.port} (UDP and TCP)\n`);
+  }
   await stopped;
   return 0;
 }

@@ -45,6 +45,12 @@ export interface SvcplaneOptions {
    * machine's first non-internal IPv4 address.
    */
   advertiseAddress: string | undefined;
+  /** UDP and TCP port of the service DNS responder on `host`; 0 picks a free one; undefined: off. */
+  dnsPort: number | undefined;
+  /** The zone Services are named in (kubelet's --cluster-domain), without the trailing dot. */
+  clusterDomain: string;
+  /** Seconds DNS answers may be cached (CoreDNS's kubernetes `ttl`). */
+  dnsTtl: number;
 }
 
 export const defaults: SvcplaneOptions = {
@@ -72,6 +78,9 @@ export const defaults: SvcplaneOptions = {
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
   advertiseAddress: undefined,
+  dnsPort: undefined,
+  clusterDomain: 'cluster.local',
+  dnsTtl: 30,
 };
 
 interface Flag {
@@ -166,6 +175,19 @@ export const flags: Flag[] = [
     help: 'mutating requests served at once; past it a request gets 429 with Retry-After',
   },
   {
+    key: 'dnsPort',
+    flag: '--dns-port',
+    env: 'SVCPLANE_DNS_PORT',
+    help: 'serve service DNS (UDP and TCP) on this port of --host, as CoreDNS answers a cluster; 0 picks a free port and prints it',
+  },
+  {
+    key: 'clusterDomain',
+    flag: '--cluster-domain',
+    env: 'SVCPLANE_CLUSTER_DOMAIN',
+    help: 'the DNS zone Services are named in: <service>.<namespace>.svc.<domain>',
+  },
+  { key: 'dnsTtl', flag: '--dns-ttl', env: 'SVCPLANE_DNS_TTL', help: 'TTL of DNS answers in seconds, 0 to 3600 (a whole number, or a duration: 30s)' },
+  {
     key: 'watchBookmarkInterval',
     flag: '--watch-bookmark-interval',
     env: 'SVCPLANE_WATCH_BOOKMARK_INTERVAL',
@@ -242,6 +264,12 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   const advertiseAddress = o.advertiseAddress === undefined || o.advertiseAddress === '' ? undefined : String(o.advertiseAddress);
   if (advertiseAddress !== undefined && parseIPSloppy(advertiseAddress) === null)
     throw new ConfigError(`invalid --advertise-address ${JSON.stringify(advertiseAddress)}: must be an IP address`);
+  const dnsPort = o.dnsPort === undefined || o.dnsPort === '' ? undefined : int('dnsPort', 0, 65535);
+  const clusterDomain = String(o.clusterDomain).toLowerCase().replace(/\.$/, '');
+  // kubelet validates --cluster-domain as a DNS-1123 subdomain; CoreDNS takes the zone as written.
+  if (clusterDomain.length > 253 || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/.test(clusterDomain))
+    throw new ConfigError(`invalid --cluster-domain ${JSON.stringify(String(o.clusterDomain))}: must be a DNS subdomain such as cluster.local`);
+  const dnsTtl = ttlSeconds(o.dnsTtl);
   return {
     host: String(o.host),
     port,
@@ -267,7 +295,19 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
     maxRequestsInflight,
     maxMutatingRequestsInflight,
     advertiseAddress,
+    dnsPort,
+    clusterDomain,
+    dnsTtl,
   };
+}
+
+/** CoreDNS's `ttl` takes 0 to 3600 seconds; a flag may say 30 or 30s. */
+function ttlSeconds(value: unknown): number {
+  const raw = String(value);
+  const seconds = /^\d+$/.test(raw) ? Number(raw) : (parseGoDuration(raw) ?? Number.NaN) / 1000;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
+    throw new ConfigError(`invalid --dns-ttl ${JSON.stringify(raw)}: must be a whole number of seconds from 0 to 3600, e.g. 30 or 30s`);
+  return seconds;
 }
 
 /** Library callers may pass milliseconds as a number; flags and env give a duration string. */
@@ -315,6 +355,7 @@ function defaultText(key: keyof SvcplaneOptions): string {
   if (key === 'eventTtl') return '1h';
   if (key === 'repairInterval') return '3m';
   if (key === 'requestTimeout') return '1m';
+  if (key === 'dnsPort') return 'off';
   if (key === 'watchBookmarkInterval' || key === 'lbProvisionDelay' || key === 'lbRetryDelay') return `${Number(value) / 1000}s`;
   return value === undefined ? 'none' : String(value);
 }

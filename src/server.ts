@@ -54,6 +54,8 @@ import { ServiceController, serviceControllerDefaults } from './cloud/serviceCon
 import { childRandom, createRandom } from './random.js';
 import { randomIdentities, seededIdentities, type Identities } from './registry/metadata.js';
 import { describeSummary, loadFixtures } from './fixtures/load.js';
+import { ServiceDns } from './dns/serviceDns.js';
+import { watchHubFeed } from './dns/watchHubFeed.js';
 
 export interface Svcplane {
   readonly app: FastifyInstance;
@@ -71,6 +73,8 @@ export interface Svcplane {
   readonly allocators: { serviceIPs: ServiceIPAllocator[]; nodePorts: NodePortAllocator; repair: RepairController };
   readonly cloud: CloudProvider;
   readonly cloudController: ServiceController;
+  /** The service DNS responder, with --dns-port; its address is known once started. */
+  readonly dns: ServiceDns | undefined;
   /** Listens on host:port and resolves to the base URL (with the real port when port is 0). */
   start(): Promise<string>;
   /** Finishes in-flight requests, then closes the database. */
@@ -286,6 +290,13 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   );
   cloudController.onProvisioned = (seconds) => metrics.lbProvision.observe(seconds);
   const endpointControllers = new EndpointControllers({ hub, services, endpoints, endpointSlices, log: (msg) => app.log.warn(msg) });
+  // Service DNS: one more client of the watch hub, as CoreDNS is of the API server.
+  const dns =
+    options.dnsPort === undefined
+      ? undefined
+      : new ServiceDns({ host: options.host, port: options.dnsPort, clusterDomain: options.clusterDomain, ttl: options.dnsTtl }, watchHubFeed(hub), (msg) =>
+          app.log.warn(msg),
+        );
 
   let url: string | undefined;
   let closed = false;
@@ -302,11 +313,14 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     endpointControllers,
     cloud,
     cloudController,
+    dns,
     allocators: { serviceIPs, nodePorts, repair },
     get url() {
       return url;
     },
     async start() {
+      // DNS first: a port it cannot have fails the start before the API is up.
+      await dns?.start();
       await app.listen({ host: options.host, port: options.port });
       const address = app.server.address() as AddressInfo;
       // The `kubernetes` Service points at this server, so it is made once the port is known.
@@ -347,6 +361,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       // cannot hold the shutdown for the keep-alive timeout.
       const cut = setTimeout(() => app.server.closeAllConnections(), shutdownGraceMs);
       cut.unref();
+      await dns?.close();
       await app.close();
       clearTimeout(cut);
       await storage.close();

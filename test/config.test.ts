@@ -27,3 +27,22 @@ test('--repair-interval is a duration of at least a second, or 0 for none', () =
     /invalid --repair-interval "5ms": must be a duration from 1000ms to 1440m, e\.g\. 30s, 3m, 1h, or 0 for none$/,
   );
 });
+
+test('--dns-port is off by default; --cluster-domain is a DNS subdomain; --dns-ttl is 0 to 3600 seconds', () => {
+  const o = resolveOptions({});
+  assert.equal(o.dnsPort, undefined);
+  assert.equal(o.clusterDomain, 'cluster.local');
+  assert.equal(o.dnsTtl, 30);
+  assert.equal(resolveOptions({ dnsPort: '10053' } as never).dnsPort, 10053);
+  assert.equal(resolveOptions({ dnsPort: 0 }).dnsPort, 0);
+  assert.equal(resolveOptions({ clusterDomain: 'Example.Internal.' }).clusterDomain, 'example.internal');
+  assert.equal(resolveOptions({ dnsTtl: '5s' } as never).dnsTtl, 5);
+  assert.equal(resolveOptions({ dnsTtl: '0' } as never).dnsTtl, 0);
+  assert.throws(
+    () => resolveOptions({ dnsPort: '70000' } as never),
+    /^Error: invalid --dns-port "70000": must be a whole number from 0 to 65535$|invalid --dns-port "70000"/,
+  );
+  assert.throws(() => resolveOptions({ clusterDomain: 'cluster_local' }), /invalid --cluster-domain "cluster_local": must be a DNS subdomain/);
+  assert.throws(() => resolveOptions({ dnsTtl: '3601' } as never), /invalid --dns-ttl "3601": must be a whole number of seconds from 0 to 3600/);
+  assert.throws(() => resolveOptions({ dnsTtl: '1.5s' } as never), /invalid --dns-ttl/);
+});

@@ -143,7 +143,7 @@ function problems(label: string, s: { non2xx: number; errors: number; timeouts: 
 }
 
 /** svcplane, baseline, svcplane, baseline, ... for cfg.rounds rounds; returns both sides' rounds. */
-async function alternate(cfg: Config, label: string, svc: () => Promise<Measurement>, base: () => Promise<Measurement>) {
+export async function alternate(cfg: Config, label: string, svc: () => Promise<Measurement>, base: () => Promise<Measurement>) {
   const s: Measurement[] = [];
   const b: Measurement[] = [];
   for (let r = 0; r < cfg.rounds; r++) {
@@ -160,7 +160,7 @@ interface Target {
   met: (m: { ratio: number; rps: number }) => boolean | null;
 }
 
-function httpRow(key: string, baselineIs: string, result: { svcplane: Summary; baseline: Summary }, target: Target, extra: Partial<Row> = {}): Row {
+export function httpRow(key: string, baselineIs: string, result: { svcplane: Summary; baseline: Summary }, target: Target, extra: Partial<Row> = {}): Row {
   const ratio = result.svcplane.rps / result.baseline.rps;
   const row: Row = {
     key,
@@ -749,7 +749,7 @@ function schemaHash(): string {
 }
 
 /** The database for each count, from bench/.cache/ or built there in one pass (creating up to each count in turn). */
-async function cachedDatabases(counts: number[]): Promise<Map<number, string>> {
+export async function cachedDatabases(counts: number[]): Promise<Map<number, string>> {
   mkdirSync(cacheDir, { recursive: true });
   const hash = schemaHash();
   const fileFor = (count: number) => join(cacheDir, `services-${count}-${hash}.db`);

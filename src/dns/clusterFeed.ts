@@ -14,7 +14,8 @@ export interface FeedEvent {
 export interface ClusterFeed {
   /**
    * Calls `onEvent` with every object of `resource` that exists now (as ADDED), then with each
-   * change after that, without gaps or repeats. Returns a function that stops the calls.
+   * change after that, without gaps or repeats. Resolves, once the objects that exist now have
+   * been delivered, to a function that stops the calls.
    */
-  watch(resource: FeedResource, onEvent: (event: FeedEvent) => void): () => void;
+  watch(resource: FeedResource, onEvent: (event: FeedEvent) => void): Promise<() => void>;
 }

@@ -156,11 +156,11 @@ export class ClusterView {
   /** Bumped by every change; answers computed at one generation stay valid until the next. */
   generation = 0;
 
-  /** Starts following the feed; the current state arrives first, within this call. */
-  follow(feed: ClusterFeed): void {
-    this.stops.push(feed.watch('namespaces', (e) => this.apply('namespaces', e)));
-    this.stops.push(feed.watch('services', (e) => this.apply('services', e)));
-    this.stops.push(feed.watch('endpointslices', (e) => this.apply('endpointslices', e)));
+  /** Starts following the feed; resolves once the current state is in the view. */
+  async follow(feed: ClusterFeed): Promise<void> {
+    this.stops.push(await feed.watch('namespaces', (e) => this.apply('namespaces', e)));
+    this.stops.push(await feed.watch('services', (e) => this.apply('services', e)));
+    this.stops.push(await feed.watch('endpointslices', (e) => this.apply('endpointslices', e)));
   }
 
   stop(): void {

@@ -49,8 +49,8 @@ export class ServiceDns {
 
   /** Reads the current state, then listens; answers follow every later change as it commits. */
   async start(): Promise<{ address: string; port: number }> {
-    this.view.follow(this.feed);
     try {
+      await this.view.follow(this.feed);
       const bound = await this.server.listen();
       this.answers = new ServiceAnswers(this.view, {
         clusterDomain: this.options.clusterDomain,

@@ -8,8 +8,8 @@ const kinds: Record<FeedResource, string> = { services: 'Service', endpointslice
 
 export function watchHubFeed(hub: WatchHub): ClusterFeed {
   return {
-    watch(resource, onEvent) {
-      const handle = hub.watch(
+    async watch(resource, onEvent) {
+      const handle = await hub.watch(
         { resource, kind: kinds[resource] },
         {
           send: (event) => {

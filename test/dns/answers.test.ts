@@ -15,7 +15,7 @@ class MemoryFeed implements ClusterFeed {
   private readonly objects = new Map<FeedResource, Map<string, unknown>>();
   private readonly listeners = new Map<FeedResource, Set<(e: FeedEvent) => void>>();
 
-  watch(resource: FeedResource, onEvent: (e: FeedEvent) => void): () => void {
+  async watch(resource: FeedResource, onEvent: (e: FeedEvent) => void): Promise<() => void> {
     for (const object of this.of(resource).values()) onEvent({ type: 'ADDED', object });
     const set = this.listeners.get(resource) ?? new Set();
     this.listeners.set(resource, set.add(onEvent));
@@ -69,12 +69,12 @@ const slice = (name: string, svc: string, addressType: string, endpoints: Endpoi
   ports: ports.map((p) => ({ protocol: 'TCP', ...p })),
 });
 
-function cluster(ttl = 30) {
+async function cluster(ttl = 30) {
   const feed = new MemoryFeed();
   feed.put('namespaces', { metadata: { name: 'default' } });
   feed.put('namespaces', { metadata: { name: 'prod' } });
   const view = new ClusterView();
-  view.follow(feed);
+  await view.follow(feed);
   const answers = new ServiceAnswers(view, { clusterDomain: 'cluster.local', ttl, localIPs: [] });
   return { feed, view, answers };
 }
@@ -101,8 +101,8 @@ function assertSoa(records: Answer[], zone = 'cluster.local') {
   );
 }
 
-describe('a ClusterIP Service', () => {
-  const { feed, answers } = cluster();
+describe('a ClusterIP Service', async () => {
+  const { feed, answers } = await cluster();
   feed.put('services', service('web', { clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
   feed.put('services', service('solo', { clusterIP: '10.96.0.11', clusterIPs: ['10.96.0.11'], ports: [{ port: 5432, protocol: 'TCP' }] }));
 
@@ -202,8 +202,8 @@ describe('a ClusterIP Service', () => {
   });
 });
 
-describe('a dual-stack Service', () => {
-  const { feed, answers } = cluster();
+describe('a dual-stack Service', async () => {
+  const { feed, answers } = await cluster();
   feed.put(
     'services',
     service('dual', {
@@ -228,8 +228,8 @@ describe('a dual-stack Service', () => {
   });
 });
 
-describe('a headless Service', () => {
-  const { feed, answers } = cluster();
+describe('a headless Service', async () => {
+  const { feed, answers } = await cluster();
   const headless = (publishNotReadyAddresses = false) =>
     service('db', { clusterIP: 'None', clusterIPs: ['None'], publishNotReadyAddresses, ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] });
   feed.put('services', headless());
@@ -324,8 +324,8 @@ describe('a headless Service', () => {
   });
 });
 
-describe('an ExternalName Service', () => {
-  const { feed, answers } = cluster();
+describe('an ExternalName Service', async () => {
+  const { feed, answers } = await cluster();
   feed.put('services', service('external-db', { type: 'ExternalName', externalName: 'db.example.com' }));
   feed.put('services', service('alias', { type: 'ExternalName', externalName: 'web.prod.svc.cluster.local' }));
   feed.put('services', service('web', { clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30'], ports: [{ name: 'http', port: 80 }] }, 'prod'));
@@ -358,8 +358,8 @@ describe('an ExternalName Service', () => {
   });
 });
 
-describe('pods insecure', () => {
-  const { answers } = cluster();
+describe('pods insecure', async () => {
+  const { answers } = await cluster();
 
   test('a-b-c-d.<namespace>.pod.<zone> is the address in its name, IPv6 with dashes for colons', () => {
     assert.deepEqual(answers.answer('10-244-1-7.default.pod.cluster.local', 'A').answers, [
@@ -377,8 +377,8 @@ describe('pods insecure', () => {
 });
 
 describe('following changes', () => {
-  test('a Service resolves once added, moves with its spec, and is gone once deleted; the SOA serial moves too', () => {
-    const { feed, view, answers } = cluster();
+  test('a Service resolves once added, moves with its spec, and is gone once deleted', async () => {
+    const { feed, view, answers } = await cluster();
     assert.equal(answers.answer('late.default.svc.cluster.local', 'A').rcode, Rcode.NXDOMAIN);
     const before = view.generation;
     feed.put('services', service('late', { clusterIP: '10.96.0.40', clusterIPs: ['10.96.0.40'], ports: [{ port: 80 }] }));
@@ -393,8 +393,8 @@ describe('following changes', () => {
     assert.equal(answers.answer('prod.svc.cluster.local', 'A').rcode, Rcode.NXDOMAIN);
   });
 
-  test('--dns-ttl sets every TTL but dns-version, and the SOA minimum (capped at 300 for the SOA itself)', () => {
-    const { feed, answers } = cluster(600);
+  test('--dns-ttl sets every TTL but dns-version, and the SOA minimum (capped at 300 for the SOA itself)', async () => {
+    const { feed, answers } = await cluster(600);
     feed.put('services', service('web', { clusterIP: '10.96.0.50', clusterIPs: ['10.96.0.50'], ports: [{ port: 80 }] }));
     assert.equal((answers.answer('web.default.svc.cluster.local', 'A').answers[0] as StringAnswer).ttl, 600);
     const soa = answers.answer('nope.default.svc.cluster.local', 'A').authorities[0] as SoaAnswer;

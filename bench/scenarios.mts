@@ -575,7 +575,8 @@ function sliceRequests(prefix: string): autocannon.Request[] {
       headers: JSON_TYPE,
       setupRequest: (req) => {
         const i = n++;
-        const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 1}`;
+        // 10.0.0.1 on: the last octet wraps to .0 (a valid address) rather than past .255.
+        const ip = `10.${((i + 1) >> 16) & 255}.${((i + 1) >> 8) & 255}.${(i + 1) & 255}`;
         return {
           ...req,
           body: `{"metadata":{"name":"${prefix}-${i}","labels":{"kubernetes.io/service-name":"${prefix}-${i}"}},"addressType":"IPv4","endpoints":[{"addresses":["${ip}"],"conditions":{"ready":true}}],"ports":[{"name":"http","port":8080}]}`,

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       ? {
           metadata: { name: `t${i}` },
           addressType: 'IPv4',
-          endpoints: [{ addresses: [`10.0.${i >> 8}.${(i & 255) + 1}`] }],
+          endpoints: [{ addresses: [`10.0.${(i + 1) >> 8}.${(i + 1) & 255}`] }],
           ports: [{ name: 'http', port: 80 }],
         }
       : { metadata: { name: `t${i}` }, spec: { ports: [{ port: 80 }] } };

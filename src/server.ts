@@ -325,8 +325,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       const address = app.server.address() as AddressInfo;
       // The `kubernetes` Service points at this server, so it is made once the port is known.
       await services.bootstrapKubernetesService(serviceIPs[0].firstAddress(), address.port);
-      await cloudController.start();
-      await endpointControllers.start();
+      // Together: their informers' starting reads of the Services are one read.
+      await Promise.all([cloudController.start(), endpointControllers.start()]);
       const advertised = advertiseAddress(options.advertiseAddress, address.address);
       if (advertised === undefined) app.log.warn('no address beyond loopback to advertise: the kubernetes Service gets no endpoints (set --advertise-address)');
       endpointControllers.advertise(advertised, address.port);

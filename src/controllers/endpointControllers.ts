@@ -65,7 +65,8 @@ export class EndpointControllers implements Controller {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    for (const informer of this.informers) await informer.start();
+    // Together, so that their starting reads of one resource are one read (WatchHub.initialState).
+    await Promise.all(this.informers.map((informer) => informer.start()));
     for (const controller of this.controllers) controller.start();
   }
 

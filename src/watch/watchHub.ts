@@ -4,7 +4,7 @@
 // read is in, it sends what came after the revision it read and goes live. So no committed write
 // can fall between the two however long the read takes: no gaps, no duplicates, and nothing
 // uncommitted is ever seen. HTTP streams and the controllers are all just sinks of this hub.
-import { CompactedError, type Change, type ObjectStore } from '../storage/objectStore.js';
+import { CompactedError, type Change, type ListPage, type ObjectStore } from '../storage/objectStore.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
@@ -56,6 +56,13 @@ interface Active {
   stopped: boolean;
   /** Live changes held back while the starting state is read. */
   held?: Dispatch[];
+}
+
+interface SharedRead {
+  needles: Set<string>;
+  /** A joiner wants every object: the read is not prefiltered. */
+  all: boolean;
+  page: Promise<ListPage>;
 }
 
 export interface WatchHubOptions {
@@ -113,6 +120,8 @@ export function bookmarkObject(kind: string, apiVersion: string, revision: numbe
 
 export class WatchHub {
   private readonly byResource = new Map<string, Set<Active>>();
+  /** Starting-state reads about to run, by resource and namespace, that watches may join. */
+  private readonly sharedReads = new Map<string, SharedRead>();
   private waiters: { revision: number; resolve: (ok: boolean) => void }[] = [];
   private readonly ticker: NodeJS.Timeout;
   private closed = false;
@@ -152,11 +161,7 @@ export class WatchHub {
     let seen: number;
     try {
       if (req.sinceRevision === undefined) {
-        const matches = req.matches;
-        const page = await this.store.listPage(req.resource, req.namespace, {
-          accept: matches ? (body) => matches(JSON.parse(body)) : undefined,
-          containsAny: req.initialContains,
-        });
+        const page = await this.initialState(req);
         seen = page.revision;
         if (active.stopped) return handle;
         // The initial burst is as big as a list and is written however slow the reader is; only
@@ -192,6 +197,35 @@ export class WatchHub {
       active.timer.unref();
     }
     return handle;
+  }
+
+  /**
+   * The starting state of a watch. Watches that begin together on one resource and namespace
+   * with no selector share one read (as kube-controller-manager's informers share a list), each
+   * keeping the bodies it asked for: a prefiltered read still scans every stored body, and at
+   * start, with 100,000 Services and several controllers, that scan is most of the reading.
+   */
+  private async initialState(req: WatchRequest): Promise<ListPage> {
+    const matches = req.matches;
+    if (matches) return this.store.listPage(req.resource, req.namespace, { accept: (body) => matches(JSON.parse(body)), containsAny: req.initialContains });
+    const key = `${req.resource}\0${req.namespace === undefined ? '*' : `=${req.namespace}`}`;
+    let shared = this.sharedReads.get(key);
+    if (!shared) {
+      const read: SharedRead = { needles: new Set(), all: false, page: Promise.resolve(undefined as unknown as ListPage) };
+      // Read once the watches started in this turn have joined.
+      read.page = Promise.resolve().then(() => {
+        this.sharedReads.delete(key);
+        return this.store.listPage(req.resource, req.namespace, { containsAny: read.all ? undefined : [...read.needles] });
+      });
+      this.sharedReads.set(key, (shared = read));
+    }
+    const mine = req.initialContains;
+    if (mine) for (const n of mine) shared.needles.add(n);
+    else shared.all = true;
+    const joined = shared;
+    const page = await joined.page;
+    if (!mine || (!joined.all && joined.needles.size === mine.length)) return page;
+    return { ...page, bodies: page.bodies.filter((body) => mine.some((n) => body.includes(n))) };
   }
 
   /** Resolves true once the store has reached `revision`, false after `timeoutMs`. */

@@ -91,3 +91,42 @@ test('changes committed before a watch from revision N are replayed once, then l
   assert.deepEqual(got, ['b', 'c', 'd']);
   done();
 });
+
+test('watches that start together share one starting read, and each gets only what it asked for', async () => {
+  const { hub, put, store, done } = setup();
+  for (const name of ['apple', 'banana', 'cherry', 'date']) await put(name);
+  const reads: (string[] | undefined)[] = [];
+  const listPage = store.listPage.bind(store);
+  store.listPage = (resource, namespace, options) => {
+    reads.push(options?.containsAny);
+    return listPage(resource, namespace, options);
+  };
+  const names = () => {
+    const got: string[] = [];
+    return { got, sink: { send: (e: WatchEvent) => (got.push(JSON.parse(e.object).metadata.name), true), end: () => {} } };
+  };
+  const a = names();
+  const b = names();
+  const all = names();
+  await Promise.all([
+    hub.watch({ resource: 'things', kind: 'Thing', initialContains: ['apple'] }, a.sink),
+    hub.watch({ resource: 'things', kind: 'Thing', initialContains: ['cherry', 'date'] }, b.sink),
+  ]);
+  assert.equal(reads.length, 1, 'one read for both');
+  assert.deepEqual(reads[0]?.sort(), ['apple', 'cherry', 'date']);
+  assert.deepEqual(a.got, ['apple']);
+  assert.deepEqual(b.got, ['cherry', 'date']);
+  // One that wants everything makes the shared read unfiltered; the prefiltered one still gets its own.
+  const c = names();
+  await Promise.all([
+    hub.watch({ resource: 'things', kind: 'Thing' }, all.sink),
+    hub.watch({ resource: 'things', kind: 'Thing', initialContains: ['banana'] }, c.sink),
+  ]);
+  assert.deepEqual(reads.slice(1), [undefined]);
+  assert.deepEqual(all.got, ['apple', 'banana', 'cherry', 'date']);
+  assert.deepEqual(c.got, ['banana']);
+  // Live events are not filtered by initialContains: every watcher sees what follows.
+  await put('elderberry');
+  assert.deepEqual(a.got.at(-1), 'elderberry');
+  done();
+});

@@ -2,7 +2,7 @@
 // wrong JSON type is a 400 BadRequest, but an unknown enum value decodes fine (validation
 // reports it as a 422 field error), so the schemas' string enums are dropped before compiling.
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../registry/errors.js';
@@ -107,15 +107,20 @@ export function installDecoding(app: FastifyInstance, extraDefinitions: Record<s
   };
   // Only the media types kube-apiserver decodes; anything else is a 415.
   app.removeContentTypeParser(['application/json', 'text/plain']);
+  // kube-apiserver routes before it decodes: a body sent to a path it does not serve is a 404,
+  // and to a verb the resource lacks a 405, whatever the body holds.
+  const unread = (req: FastifyRequest) => req.is404 || (req.routeOptions.config as { bodyUnread?: boolean }).bodyUnread === true;
   const jsonTypes = ['application/json', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json'];
-  app.addContentTypeParser(jsonTypes, { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
+  app.addContentTypeParser(jsonTypes, { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (req, body, done) => {
+    if (unread(req)) return done(null, undefined);
     try {
       done(null, body === '' ? undefined : parseJson(body as string));
     } catch (err) {
       done(err as Error, undefined);
     }
   });
-  app.addContentTypeParser(['application/yaml', 'application/apply-patch+yaml'], { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
+  app.addContentTypeParser(['application/yaml', 'application/apply-patch+yaml'], { parseAs: 'string', bodyLimit: 3 * 1024 * 1024 }, (req, body, done) => {
+    if (unread(req)) return done(null, undefined);
     try {
       // The yaml package checks duplicate keys pairwise, which a map of 100,000 keys turns into
       // seconds of blocked event loop; sigs.k8s.io/yaml (non-strict) lets the last one win too.
@@ -134,7 +139,8 @@ export function installDecoding(app: FastifyInstance, extraDefinitions: Record<s
 
   // kubectl create service and typed clients send protobuf bodies; answers stay JSON, which
   // their Accept header also allows.
-  app.addContentTypeParser(protobufContentType, { parseAs: 'buffer', bodyLimit: 3 * 1024 * 1024 }, (_req, body, done) => {
+  app.addContentTypeParser(protobufContentType, { parseAs: 'buffer', bodyLimit: 3 * 1024 * 1024 }, (req, body, done) => {
+    if (unread(req)) return done(null, undefined);
     try {
       done(null, decodeKubernetesProtobuf(body as Buffer));
     } catch (err) {

@@ -316,6 +316,7 @@ function notAllowed(app: FastifyInstance, url: string, methods: ('POST' | 'PUT' 
     method: methods,
     url,
     schema: { hide: true },
+    config: { bodyUnread: true },
     handler: async () => {
       throw methodNotAllowed();
     },

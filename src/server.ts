@@ -14,6 +14,7 @@ import { allocationRoutes } from './api/allocations.js';
 import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
 import { installAuditLog } from './api/audit.js';
 import { installDecoding } from './api/decoding.js';
+import { consoleRoutes } from './api/console.js';
 import { docsOptions } from './api/docs.js';
 import { Metrics } from './api/metrics.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
@@ -204,6 +205,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     },
   });
   await app.register(fastifySwaggerUi, await docsOptions());
+  await app.register(consoleRoutes);
 
   let ready = false;
   await app.register(healthRoutes, { ready: () => ready });

@@ -52,7 +52,7 @@ function endpointHops(svc: Service, port: ServicePort, slices: EndpointSlice[]):
   const selector = Object.entries(svc.spec.selector ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  return [{ kind: 'endpoint', label: `Pod:${target}`, detail: selector ? `no endpoints yet; pods with ${selector}` : 'no selector, no endpoints' }];
+  return [{ kind: 'endpoint', label: `Pod:${target}`, detail: selector ? `none yet: ${selector}` : 'no selector, none' }];
 }
 
 /** The columns of one port's path, left (the client) to right (the endpoints). */
@@ -130,8 +130,8 @@ export function drawPath(columns: Column[], caption: string): SVGElement {
         const g = s('g', { class: `hop hop-${hop.kind}`, 'data-kind': hop.kind });
         g.appendChild(s('title', {}, `${hop.label}${hop.detail ? ` (${hop.detail})` : ''}`));
         g.appendChild(s('rect', { x, y, width: BOX_W, height: BOX_H, rx: 6 }));
-        g.appendChild(s('text', { x: x + 10, y: y + 18, class: 'hop-label' }, clip(hop.label, 28)));
-        if (hop.detail) g.appendChild(s('text', { x: x + 10, y: y + 35, class: 'hop-detail' }, clip(hop.detail, 32)));
+        g.appendChild(s('text', { x: x + 10, y: y + 18, class: 'hop-label' }, clip(hop.label, 26)));
+        if (hop.detail) g.appendChild(s('text', { x: x + 10, y: y + 35, class: 'hop-detail' }, clip(hop.detail, 29)));
         svg.appendChild(g);
         return { x, y: y + BOX_H / 2 };
       }),

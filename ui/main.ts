@@ -91,5 +91,9 @@ function restartNamespaces() {
 
 drawPicker();
 restartNamespaces();
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => {
+  route();
+  // A new page for a screen reader: focus moves to the content, as a page load would put it there.
+  main.focus({ preventScroll: true });
+});
 route();

@@ -278,3 +278,50 @@ describe('console', { skip, timeout: 120_000 }, () => {
     await page.close();
   });
 });
+
+describe('console on a dual-stack server', { skip, timeout: 60_000 }, () => {
+  test('a dual-stack LoadBalancer draws both cluster IPs between the node port and the endpoints', async (t) => {
+    const s = await startServer({ serviceCidr: '10.96.0.0/12,fd00:10:96::/108', lbProvisionDelay: 200, cloudProfile: 'metallb' });
+    t.after(() => s.stop());
+    const created = await api(s, 'POST', '/api/v1/namespaces/default/services', {
+      metadata: { name: 'dual' },
+      spec: { type: 'LoadBalancer', ipFamilyPolicy: 'RequireDualStack', selector: { app: 'dual' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const browser = await launch();
+    t.after(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${s.url}/ui/#/services/default/dual`);
+    await page.locator('g.hop-external title', { hasText: /^203\.0\.113\.\d+:80 / }).waitFor({ state: 'attached', timeout: 10_000 });
+    const drawn = await hops(page);
+    const [v4, v6] = created.body.spec.clusterIPs;
+    assert.deepEqual(
+      drawn.map((x) => x.kind),
+      ['external', 'node', 'cluster', 'cluster', 'endpoint'],
+    );
+    assert.match(drawn[2].label, new RegExp(`^${v4.replaceAll('.', '\\.')}:80 \\(IPv4\\)`));
+    assert.equal(drawn[3].label, `[${v6}]:80 (IPv6)`);
+    await page.screenshot({ path: join(shots, 'path-dualstack-loadbalancer.png'), fullPage: true });
+  });
+
+  test('a 401 or 403 from the API is shown in a banner', async (t) => {
+    const s = await startServer();
+    t.after(() => s.stop());
+    const browser = await launch();
+    t.after(() => browser.close());
+    const page = await browser.newPage();
+    // svcplane has no authentication yet: the browser is answered as an authenticating server would.
+    await page.route('**/api/v1/services*', (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }),
+      }),
+    );
+    await page.goto(`${s.url}/ui/#/services`);
+    const banner = page.getByRole('alert').filter({ hasText: '401 Unauthorized' });
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /Enter a token/);
+    await page.screenshot({ path: join(shots, 'unauthorized.png') });
+  });
+});

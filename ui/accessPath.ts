@@ -108,20 +108,35 @@ const GAP_X = 56;
 const GAP_Y = 12;
 const TOP = 26;
 
+// Long names (an aws load balancer's hostname) lose their middle: both ends say what they are.
 function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  const tail = Math.floor((max - 1) / 2);
+  return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
+const CHAR_W = 7.3;
+const MAX_BOX_W = 330;
+
+/** A column is as wide as its longest label needs, between BOX_W and MAX_BOX_W. */
+function columnWidth(col: Column): number {
+  const longest = Math.max(...col.hops.map((h) => h.label.length));
+  return Math.round(Math.min(MAX_BOX_W, Math.max(BOX_W, longest * CHAR_W + 20)));
 }
 
 export function drawPath(columns: Column[], caption: string): SVGElement {
   const rows = Math.max(...columns.map((c) => c.hops.length));
-  const width = columns.length * BOX_W + (columns.length - 1) * GAP_X + 2;
+  const widths = columns.map(columnWidth);
+  const lefts = widths.map((_, i) => 1 + widths.slice(0, i).reduce((a, w) => a + w + GAP_X, 0));
+  const width = lefts[lefts.length - 1] + widths[widths.length - 1] + 1;
   const height = TOP + rows * BOX_H + (rows - 1) * GAP_Y + 2;
   const text = pathText(columns);
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `${caption}: ${text}`, class: 'path' });
   svg.appendChild(s('title', {}, `${caption}: ${text}`));
-  const centers: { x: number; y: number }[][] = [];
+  const centers: { x: number; y: number; w: number }[][] = [];
   columns.forEach((col, ci) => {
-    const x = 1 + ci * (BOX_W + GAP_X);
+    const x = lefts[ci];
+    const w = widths[ci];
     svg.appendChild(s('text', { x, y: 14, class: 'col-title' }, col.title));
     const offset = ((rows - col.hops.length) * (BOX_H + GAP_Y)) / 2;
     centers.push(
@@ -129,18 +144,18 @@ export function drawPath(columns: Column[], caption: string): SVGElement {
         const y = TOP + offset + hi * (BOX_H + GAP_Y);
         const g = s('g', { class: `hop hop-${hop.kind}`, 'data-kind': hop.kind });
         g.appendChild(s('title', {}, `${hop.label}${hop.detail ? ` (${hop.detail})` : ''}`));
-        g.appendChild(s('rect', { x, y, width: BOX_W, height: BOX_H, rx: 6 }));
-        g.appendChild(s('text', { x: x + 10, y: y + 18, class: 'hop-label' }, clip(hop.label, 26)));
-        if (hop.detail) g.appendChild(s('text', { x: x + 10, y: y + 35, class: 'hop-detail' }, clip(hop.detail, 29)));
+        g.appendChild(s('rect', { x, y, width: w, height: BOX_H, rx: 6 }));
+        g.appendChild(s('text', { x: x + 10, y: y + 18, class: 'hop-label' }, clip(hop.label, Math.floor((w - 20) / CHAR_W))));
+        if (hop.detail) g.appendChild(s('text', { x: x + 10, y: y + 35, class: 'hop-detail' }, clip(hop.detail, Math.floor((w - 20) / 6.7))));
         svg.appendChild(g);
-        return { x, y: y + BOX_H / 2 };
+        return { x, y: y + BOX_H / 2, w };
       }),
     );
   });
   for (let ci = 0; ci + 1 < centers.length; ci++) {
     for (const from of centers[ci]) {
       for (const to of centers[ci + 1]) {
-        const x1 = from.x + BOX_W;
+        const x1 = from.x + from.w;
         const x2 = to.x - 6;
         const mid = (x1 + x2) / 2;
         svg.appendChild(s('path', { d: `M${x1},${from.y} C${mid},${from.y} ${mid},${to.y} ${x2},${to.y}`, class: 'arrow', 'marker-end': 'url(#arrowhead)' }));

@@ -22,13 +22,15 @@ export function servicesView(main: HTMLElement, namespace: string): () => void {
     placeholder: 'name, type, IP, address…',
     oninput: () => {
       filter = filterBox.value.trim().toLowerCase();
+      // Matches are shown from the top, as a new list would be.
+      scroller.scrollTop = 0;
       schedule();
     },
   });
   const allNs = !namespace;
   const header = h(
     'div',
-    { class: `row head${allNs ? ' all-ns' : ''}`, role: 'row' },
+    { class: `row head${allNs ? ' all-ns' : ''}`, role: 'row', 'aria-rowindex': 1 },
     ['Name', allNs ? 'Namespace' : null, 'Type', 'Cluster IP', 'External address', 'Ports', 'Age']
       .filter(Boolean)
       .map((c) => h('span', { role: 'columnheader' }, c)),
@@ -54,14 +56,16 @@ export function servicesView(main: HTMLElement, namespace: string): () => void {
     rows = [...services.values()].filter(matches);
     rows.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
     spacer.style.height = `${rows.length * ROW_H}px`;
-    spacer.setAttribute('aria-rowcount', String(rows.length));
+    table.setAttribute('aria-rowcount', String(rows.length + 1));
     if (error) count.textContent = error;
     else if (!loaded) count.textContent = 'Loading…';
     else count.textContent = filter ? `${rows.length} of ${services.size} Services` : `${services.size} Services`;
     draw();
   }
   function draw() {
-    const top = scroller.scrollTop;
+    // The scroll position may not be clamped yet to a list that just got shorter (a smooth scroll
+    // still running); rows are drawn for where it will end.
+    const top = Math.min(scroller.scrollTop, Math.max(0, rows.length * ROW_H - scroller.clientHeight));
     const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
     const last = Math.min(rows.length, Math.ceil((top + scroller.clientHeight) / ROW_H) + OVERSCAN);
     const now = Date.now();
@@ -77,7 +81,7 @@ export function servicesView(main: HTMLElement, namespace: string): () => void {
             class: `row${allNs ? ' all-ns' : ''}`,
             role: 'row',
             style: `transform:translateY(${i * ROW_H}px)`,
-            'aria-rowindex': i + 1,
+            'aria-rowindex': i + 2,
             'data-name': svc.metadata.name,
           },
           h('span', { role: 'cell' }, h('a', { href: `#/services/${encodeURIComponent(ns)}/${encodeURIComponent(svc.metadata.name)}` }, svc.metadata.name)),

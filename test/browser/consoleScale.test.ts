@@ -64,8 +64,10 @@ for (const count of [1_000, 10_000]) {
     await page.keyboard.press('End');
     await page.locator(`.spacer .row[data-name="svc-${String(count - 1).padStart(5, '0')}"]`).waitFor();
     const start = Date.now();
-    await page.getByLabel('Filter').fill(`svc-${String(count - 7).padStart(5, '0')}`);
+    const wanted = `svc-${String(count - 7).padStart(5, '0')}`;
+    await page.getByLabel('Filter').fill(wanted);
     await page.locator('.count', { hasText: /^1 of / }).waitFor();
+    await page.locator(`.spacer .row[data-name="${wanted}"]`).waitFor();
     t.diagnostic(`filtering ${count} Services took ${Date.now() - start} ms`);
     assert.equal(await page.locator('.spacer .row').count(), 1);
   });

@@ -339,7 +339,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       ready = true;
       if (!isLoopback(address.address)) {
         app.log.warn(
-          `svcplane listens on ${address.address}, beyond loopback, with no authentication: anyone who can reach port ${address.port} may read and change everything, /docs's "Try it out" included`,
+          `svcplane listens on ${address.address}, beyond loopback, with no authentication: anyone who can reach port ${address.port} may read and change everything, /docs's "Try it out" and the console at /ui/ included`,
         );
       }
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

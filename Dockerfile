@@ -6,6 +6,9 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
+# The console (ui/) is bundled by npm run build, with the seed manifests (examples/) inside it.
+COPY ui ./ui
+COPY examples ./examples
 COPY migrations ./migrations
 RUN npm ci && npm prune --omit=dev
 

@@ -26,3 +26,35 @@ await build({
     ].join('\n'),
   },
 });
+
+// The console (issue 20, served at /ui/ by src/api/console.ts): plain TypeScript and the DOM, no
+// framework, minified into dist/console/. The seed manifests in examples/ go in as a module so the
+// create page offers them offline.
+const { readdirSync, readFileSync, mkdirSync, copyFileSync } = await import('node:fs');
+mkdirSync('dist/console', { recursive: true });
+await build({
+  entryPoints: ['ui/main.ts'],
+  outfile: 'dist/console/console.js',
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2020',
+  minify: true,
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'seeds',
+      setup(b) {
+        b.onResolve({ filter: /^seeds:examples$/ }, (args) => ({ path: args.path, namespace: 'seeds' }));
+        b.onLoad({ filter: /.*/, namespace: 'seeds' }, () => {
+          const files = readdirSync('examples')
+            .filter((f) => /\.ya?ml$/.test(f))
+            .sort();
+          const seeds = files.map((f) => ({ name: f, text: readFileSync(`examples/${f}`, 'utf8') }));
+          return { contents: `export default ${JSON.stringify(seeds)};`, loader: 'js', watchFiles: files.map((f) => `examples/${f}`) };
+        });
+      },
+    },
+  ],
+});
+copyFileSync('ui/index.html', 'dist/console/index.html');

@@ -14,6 +14,7 @@ import { allocationRoutes } from './api/allocations.js';
 import { ServiceIPAllocator } from './allocators/serviceIPAllocator.js';
 import { installAuditLog } from './api/audit.js';
 import { installDecoding } from './api/decoding.js';
+import { consoleRoutes } from './api/console.js';
 import { docsOptions } from './api/docs.js';
 import { Metrics } from './api/metrics.js';
 import { addKubernetesExtensions } from './api/kubernetesExtensions.js';
@@ -204,6 +205,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     },
   });
   await app.register(fastifySwaggerUi, await docsOptions());
+  await app.register(consoleRoutes);
 
   let ready = false;
   await app.register(healthRoutes, { ready: () => ready });
@@ -337,7 +339,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       ready = true;
       if (!isLoopback(address.address)) {
         app.log.warn(
-          `svcplane listens on ${address.address}, beyond loopback, with no authentication: anyone who can reach port ${address.port} may read and change everything, /docs's "Try it out" included`,
+          `svcplane listens on ${address.address}, beyond loopback, with no authentication: anyone who can reach port ${address.port} may read and change everything, /docs's "Try it out" and the console at /ui/ included`,
         );
       }
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,0 +1,70 @@
+// One PostgreSQL database as the server's storage (../storage.ts), shared by every replica
+// started with the same --db URL: a pool for reads and the fake cloud, one dedicated connection
+// for this replica's writes, one that LISTENs for the other replicas' commits.
+import pg from 'pg';
+import type { Storage } from '../storage.js';
+import { PostgresLoadBalancerStore } from './loadBalancerStore.js';
+import { changesChannel, PostgresObjectStore, type PostgresStoreOptions } from './objectStore.js';
+import { migrate } from './schema.js';
+
+export interface PostgresStorage extends Storage {
+  readonly store: PostgresObjectStore;
+}
+
+/** A --db value that names PostgreSQL rather than a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//.test(db);
+}
+
+/**
+ * `url` is a libpq-style URL (postgres://user@host:port/dbname); the password comes from the
+ * URL or PGPASSWORD, as libpq does. The schema is created or migrated before this resolves.
+ */
+export async function openPostgresStorage(url: string, options: Partial<PostgresStoreOptions> = {}): Promise<PostgresStorage> {
+  const config: pg.ClientConfig = { connectionString: url, application_name: 'svcplane' };
+  const pool = new pg.Pool({ ...config, max: 8 });
+  // An idle pooled connection that dies (the server restarted) must not crash the process.
+  pool.on('error', (err) => options.onFeedError?.(err));
+  const connect = async () => {
+    const client = new pg.Client(config);
+    client.on('error', (err) => options.onFeedError?.(err));
+    await client.connect();
+    return client;
+  };
+  const setup = await connect();
+  try {
+    await migrate(setup);
+  } finally {
+    await setup.end();
+  }
+  const store = await PostgresObjectStore.open(pool, connect, { ...options, historySize: options.historySize ?? 10_000 });
+  let listener: pg.Client | undefined;
+  let closed = false;
+  const listen = async () => {
+    try {
+      const c = await connect();
+      c.on('notification', () => store.wake());
+      c.on('error', () => {
+        if (!closed) setTimeout(listen, 500);
+      });
+      await c.query(`LISTEN ${changesChannel}`);
+      listener = c;
+      // Whatever committed while nobody listened.
+      store.wake();
+    } catch (err) {
+      options.onFeedError?.(err);
+      if (!closed) setTimeout(listen, 500);
+    }
+  };
+  await listen();
+  return {
+    store,
+    loadBalancers: () => new PostgresLoadBalancerStore(pool),
+    async close() {
+      closed = true;
+      await store.close();
+      await listener?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}

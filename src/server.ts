@@ -47,7 +47,7 @@ import { NamespaceRegistry } from './registry/namespaceRegistry.js';
 import { ServiceAllocation } from './registry/serviceAllocation.js';
 import { ServiceRegistry } from './registry/serviceRegistry.js';
 import type { ObjectStore } from './storage/objectStore.js';
-import { openSqliteStorage } from './storage/sqlite/storage.js';
+import { openStorage } from './storage/open.js';
 import { WatchHub } from './watch/watchHub.js';
 import { FakeCloud, systemClock, type CloudProvider } from './cloud/fakeCloud.js';
 import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
@@ -96,10 +96,11 @@ export interface Extensions {
 
 export async function createServer(input: Partial<SvcplaneOptions> = {}, extensions: Extensions = {}): Promise<Svcplane> {
   const options = resolveOptions(input);
-  const storage = openSqliteStorage(options.db, {
+  const storage = await openStorage(options.db, {
     historySize: options.watchHistory,
     onCommitError: (err) => app.log.error({ err }, 'commit failed'),
     onListenerError: (err) => app.log.error({ err }, 'a listener of committed changes failed'),
+    onFeedError: (err) => app.log.error({ err }, 'the database connection or its change feed failed'),
   });
   const { store } = storage;
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });

@@ -39,6 +39,8 @@ import { sharedSchemas } from './model/definitions.js';
 import { EventRegistry } from './registry/eventRegistry.js';
 import { endpointSliceStore } from './registry/endpointSliceStore.js';
 import { endpointsStore } from './registry/endpointsStore.js';
+import { leaseStore } from './registry/leaseStore.js';
+import { leases as leaseDeclaration } from './resources/leases.js';
 import { EndpointControllers } from './controllers/endpointControllers.js';
 import type { EndpointSlice } from './model/endpointSlice.js';
 import type { Endpoints } from './model/endpoints.js';
@@ -127,9 +129,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     options.seed === undefined ? randomIdentities : seededIdentities(childRandom(random, `${stream}-identities@${store.currentRevision()}`));
   const endpoints = endpointsStore(store, namespaces, idsOf('endpoints'));
   const endpointSlices = endpointSliceStore(store, namespaces, idsOf('endpointslices'));
+  const leases = leaseStore(store, namespaces, idsOf('leases'));
   await namespaces.bootstrap();
   const extraResources = extensions.resources?.({ store, namespaces, identities: ids }) ?? [];
-  const extraDefinitions = Object.assign({}, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<string, TSchema>;
+  const extraDefinitions = Object.assign({}, leaseDeclaration.definitions, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<string, TSchema>;
 
   const app = Fastify({
     logger: { level: options.logLevel },
@@ -224,6 +227,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     row(serviceDeclaration, services),
     row(endpointsDeclaration, endpoints),
     row(endpointSliceDeclaration, endpointSlices),
+    row(leaseDeclaration, leases),
     ...extraResources,
   ];
   await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion, resources: resources.map((r) => r.declaration) });

@@ -40,6 +40,7 @@ import { EventRegistry } from './registry/eventRegistry.js';
 import { endpointSliceStore } from './registry/endpointSliceStore.js';
 import { endpointsStore } from './registry/endpointsStore.js';
 import { leaseStore } from './registry/leaseStore.js';
+import { defaultIdentity, LeaderElector, leaderElectionDefaults, type LeaderElectionOptions } from './controllers/leaderElection.js';
 import { leases as leaseDeclaration } from './resources/leases.js';
 import { EndpointControllers } from './controllers/endpointControllers.js';
 import type { EndpointSlice } from './model/endpointSlice.js';
@@ -77,6 +78,8 @@ export interface Svcplane {
   readonly cloudController: ServiceController;
   /** The service DNS responder, with --dns-port; its address is known once started. */
   readonly dns: ServiceDns | undefined;
+  /** The controllers' leader election, where several replicas share the database (PostgreSQL). */
+  readonly elector: LeaderElector | undefined;
   /** Listens on host:port and resolves to the base URL (with the real port when port is 0). */
   start(): Promise<string>;
   /** Finishes in-flight requests, then closes the database. */
@@ -94,6 +97,8 @@ export interface ResourceDependencies {
 export interface Extensions {
   /** More rows for the resource table: each is served like the built-in resources. */
   resources?: (deps: ResourceDependencies) => InstalledResource<KubeObject>[];
+  /** Leader election timings and names, where the database is shared (tests shorten them). */
+  leaderElection?: Partial<LeaderElectionOptions>;
 }
 
 export async function createServer(input: Partial<SvcplaneOptions> = {}, extensions: Extensions = {}): Promise<Svcplane> {
@@ -132,7 +137,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   const leases = leaseStore(store, namespaces, idsOf('leases'));
   await namespaces.bootstrap();
   const extraResources = extensions.resources?.({ store, namespaces, identities: ids }) ?? [];
-  const extraDefinitions = Object.assign({}, leaseDeclaration.definitions, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<string, TSchema>;
+  const extraDefinitions = Object.assign({}, leaseDeclaration.definitions, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<
+    string,
+    TSchema
+  >;
 
   const app = Fastify({
     logger: { level: options.logLevel },
@@ -214,6 +222,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   // Expiry stands in for etcd's lease on each event (kube-apiserver's --event-ttl); the sweep
   // timer is unref'd and stops on close.
   const eventExpiry = setInterval(() => {
+    if (elector && !elector.isLeader) return;
     events.expire().catch((err: unknown) => app.log.error(err, 'expiring events failed'));
   }, 60_000);
   eventExpiry.unref();
@@ -303,9 +312,41 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
           app.log.warn(msg),
         );
 
+  // Controllers run on one replica at a time where several share the database: the one that
+  // holds the Lease kube-system/svcplane-controllers (client-go's leader election). One that
+  // loses it stops its controllers and campaigns no more (they are not made to start twice);
+  // another replica has taken over by then, and a restart makes this one a candidate again.
+  let leading: (() => Promise<void>) | undefined;
+  let stoppingControllers: Promise<void> | undefined;
+  const stopControllers = () =>
+    (stoppingControllers ??= (async () => {
+      const repairing = repair.stop();
+      const stopping = cloudController.stop();
+      const stoppingEndpoints = endpointControllers.stop();
+      await cloud.close();
+      await stopping;
+      await stoppingEndpoints;
+      await repairing;
+    })());
+  const elector = storage.shared
+    ? new LeaderElector(
+        leases,
+        { ...leaderElectionDefaults, identity: defaultIdentity(), ...extensions.leaderElection },
+        {
+          onStartedLeading: () => leading?.(),
+          onStoppedLeading: async () => {
+            await stopControllers();
+            void elector?.stop();
+          },
+          log: (msg) => app.log.warn(msg),
+        },
+      )
+    : undefined;
+
   let url: string | undefined;
   let closed = false;
   return {
+    elector,
     app,
     options,
     store,
@@ -330,15 +371,20 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       const address = app.server.address() as AddressInfo;
       // The `kubernetes` Service points at this server, so it is made once the port is known.
       await services.bootstrapKubernetesService(serviceIPs[0].firstAddress(), address.port);
-      await cloudController.start();
-      await endpointControllers.start();
       const advertised = advertiseAddress(options.advertiseAddress, address.address);
       if (advertised === undefined) app.log.warn('no address beyond loopback to advertise: the kubernetes Service gets no endpoints (set --advertise-address)');
-      endpointControllers.advertise(advertised, address.port);
-      // The first run starts with the server instead of gating readiness as kube-apiserver's
-      // does: it reads every Service, about 0.7 s at 100,000, and start-up stays well under a
-      // second. It yields between chunks, and re-checks each fix against the state it applies to.
-      repair.start(options.repairInterval);
+      const startControllers = async () => {
+        await cloudController.start();
+        await endpointControllers.start();
+        endpointControllers.advertise(advertised, address.port);
+        // The first run starts with the server instead of gating readiness as kube-apiserver's
+        // does: it reads every Service, about 0.7 s at 100,000, and start-up stays well under a
+        // second. It yields between chunks, and re-checks each fix against the state it applies to.
+        repair.start(options.repairInterval);
+      };
+      leading = startControllers;
+      if (elector) elector.start();
+      else await startControllers();
       ready = true;
       if (!isLoopback(address.address)) {
         app.log.warn(
@@ -354,13 +400,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       closed = true;
       ready = false;
       // Provisioning in flight is abandoned (it resumes at the next start), then HTTP, then the database.
-      const repairing = repair.stop();
-      const stopping = cloudController.stop();
-      const stoppingEndpoints = endpointControllers.stop();
-      await cloud.close();
-      await stopping;
-      await stoppingEndpoints;
-      await repairing;
+      await elector?.stop();
+      await stopControllers();
       // In-flight requests get a grace period to finish; a connection still open after it is
       // cut, so a client that never hangs up (fetch keeps its socket after aborting a watch)
       // cannot hold the shutdown for the keep-alive timeout.

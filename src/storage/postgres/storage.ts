@@ -59,6 +59,7 @@ export async function openPostgresStorage(url: string, options: Partial<Postgres
   await listen();
   return {
     store,
+    shared: true,
     loadBalancers: () => new PostgresLoadBalancerStore(pool),
     async close() {
       closed = true;

@@ -24,6 +24,7 @@ export function openSqliteStorage(path: string, options: OpenStorageOptions = {}
   const store = new SqliteObjectStore(db, { ...storeOptions, historySize: storeOptions.historySize ?? 10_000 });
   return {
     store,
+    shared: false,
     loadBalancers: () => new SqliteLoadBalancerStore(db, () => store.flush()),
     async close() {
       store.flush();

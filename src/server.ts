@@ -218,7 +218,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   await app.register(fastifySwaggerUi, await docsOptions());
 
   let ready = false;
-  await app.register(healthRoutes, { ready: () => ready });
+  await app.register(healthRoutes, { ready: () => ready && storage.reachable() });
   // Expiry stands in for etcd's lease on each event (kube-apiserver's --event-ttl); the sweep
   // timer is unref'd and stops on close.
   const eventExpiry = setInterval(() => {
@@ -235,8 +235,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     row(namespaceDeclaration, namespaces),
     row(serviceDeclaration, services),
     row(endpointsDeclaration, endpoints),
-    row(endpointSliceDeclaration, endpointSlices),
+    // kube-apiserver lists coordination.k8s.io (group priority 16500) before discovery.k8s.io (16200).
     row(leaseDeclaration, leases),
+    row(endpointSliceDeclaration, endpointSlices),
     ...extraResources,
   ];
   await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion, resources: resources.map((r) => r.declaration) });

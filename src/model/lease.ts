@@ -12,16 +12,13 @@ export const LeaseSpec = Type.Object(
     holderIdentity: Type.Optional(Type.String({ description: 'holderIdentity contains the identity of the holder of a current lease.' })),
     leaseDurationSeconds: Type.Optional(
       Type.Integer({
-        format: 'int32',
         description:
           'leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it. This is measured against the time of last observed renewTime.',
       }),
     ),
     acquireTime: Type.Optional(MicroTime('acquireTime is a time when the current lease was acquired.')),
     renewTime: Type.Optional(MicroTime('renewTime is a time when the current holder of a lease has last updated the lease.')),
-    leaseTransitions: Type.Optional(
-      Type.Integer({ format: 'int32', description: 'leaseTransitions is the number of transitions of a lease between holders.' }),
-    ),
+    leaseTransitions: Type.Optional(Type.Integer({ description: 'leaseTransitions is the number of transitions of a lease between holders.' })),
     strategy: Type.Optional(
       Type.String({
         description:

@@ -99,16 +99,38 @@ export class PostgresObjectStore implements ObjectStore {
   private poll: NodeJS.Timeout | undefined;
   private closed = false;
 
+  /** The dedicated write connection; made again on the next batch after it breaks. */
+  private writer: pg.Client | undefined;
+  /** Whether the last look at the database (the feed's, at least every poll interval) worked. */
+  private reachable = true;
+
   private constructor(
     private readonly pool: pg.Pool,
-    private writer: pg.Client,
     private readonly connect: () => Promise<pg.Client>,
     private readonly options: PostgresStoreOptions,
   ) {}
 
+  /** False while the database cannot be reached (the feed's last read failed): /readyz. */
+  get healthy(): boolean {
+    return this.reachable;
+  }
+
+  private async writerClient(): Promise<pg.Client> {
+    if (this.writer) return this.writer;
+    const c = await this.connect();
+    const drop = () => {
+      if (this.writer === c) this.writer = undefined;
+    };
+    c.on('error', drop);
+    c.on('end', drop);
+    this.writer = c;
+    return c;
+  }
+
   /** Opens the store on a migrated database: `connect` makes a new dedicated connection. */
   static async open(pool: pg.Pool, connect: () => Promise<pg.Client>, options: PostgresStoreOptions): Promise<PostgresObjectStore> {
-    const store = new PostgresObjectStore(pool, await connect(), connect, options);
+    const store = new PostgresObjectStore(pool, connect, options);
+    await store.writerClient();
     const { rows } = await pool.query<{ rev: string; compacted: string }>(
       `SELECT coalesce((SELECT max(revision) FROM change_log), 0) AS rev,
               coalesce((SELECT value FROM settings WHERE key = 'compacted_revision'), '0') AS compacted`,
@@ -121,14 +143,18 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   /** Another replica committed (a NOTIFY) or the poll came due: read the change log. */
-  wake(): void {
+  wake(upTo?: number): void {
+    // This replica's own batches are delivered from memory: their NOTIFY needs no read.
+    if (upTo !== undefined && upTo <= this.revision) return;
     if (this.tailQueued || this.closed) return;
     this.tailQueued = true;
     this.feed = this.feed.then(async () => {
       this.tailQueued = false;
       try {
         await this.tail(Number.MAX_SAFE_INTEGER);
+        this.reachable = true;
       } catch (err) {
+        if (!(err instanceof CompactedError)) this.reachable = false;
         this.options.onFeedError?.(err);
       }
     });
@@ -191,7 +217,11 @@ export class PostgresObjectStore implements ObjectStore {
   /** A read from outside a write sees this replica's writes that came before it: it waits for the open batch. */
   private async read<T>(fn: (c: pg.Pool) => Promise<T>): Promise<T> {
     if (this.batchEnded) await this.batchEnded;
-    return fn(this.pool);
+    try {
+      return await fn(this.pool);
+    } catch (err) {
+      throw unavailable(err);
+    }
   }
 
   get(key: ObjectKey): Promise<StoredObject | undefined> {
@@ -332,7 +362,7 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   private async runBatch(): Promise<void> {
-    const c = this.writer;
+    let c: pg.Client | undefined;
     const maxBatch = this.options.maxBatch ?? 60;
     const done: { item: Queued; result: unknown }[] = [];
     const changes: Change[] = [];
@@ -342,15 +372,17 @@ export class PostgresObjectStore implements ObjectStore {
     let base: number;
     let revision: number;
     try {
-      await c.query('BEGIN');
-      await c.query('SELECT pg_advisory_xact_lock($1)', [writerLock]);
-      const { rows } = await c.query<{ rev: string }>('SELECT coalesce(max(revision), 0) AS rev FROM change_log');
-      base = revision = Math.max(Number(rows[0].rev), this.compacted);
+      c = await this.writerClient();
+      // One round trip: BEGIN, the writers' lock, then (under it) the newest revision.
+      const begun = (await c.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${writerLock}); SELECT coalesce(max(revision), 0) AS rev FROM change_log`,
+      )) as unknown as pg.QueryResult<{ rev: string }>[];
+      base = revision = Math.max(Number(begun[2].rows[0].rev), this.compacted);
       while (done.length < maxBatch && (item = this.queue.shift())) {
         const start = revision;
         const mine = { changes: [] as Change[], commitHooks: [] as (() => void)[], rollbackHooks: [] as (() => void)[] };
-        const tx = this.writeTx(c, mine, () => ++revision);
-        await c.query('SAVEPOINT w');
+        const step = { savepoint: false };
+        const tx = this.writeTx(statementsOf(c, step), mine, () => ++revision);
         let result: unknown;
         try {
           result = await item.fn(tx);
@@ -358,7 +390,7 @@ export class PostgresObjectStore implements ObjectStore {
           revision = start;
           for (const hook of mine.rollbackHooks.reverse()) hook();
           // A lost connection fails the whole batch (below); anything else fails this write only.
-          await c.query('ROLLBACK TO SAVEPOINT w');
+          if (step.savepoint) await c.query('ROLLBACK TO SAVEPOINT w');
           item.reject(err);
           item = undefined;
           continue;
@@ -379,18 +411,23 @@ export class PostgresObjectStore implements ObjectStore {
             String(horizon),
           ]);
         }
-        await c.query('SELECT pg_notify($1, $2)', [changesChannel, String(revision)]);
       }
-      await c.query('COMMIT');
+      // The NOTIFY is delivered only if the COMMIT succeeds; one round trip for both.
+      await c.query(changes.length > 0 ? `SELECT pg_notify('${changesChannel}', '${revision}'); COMMIT` : 'COMMIT');
       this.stats.commits++;
       if (pruned !== undefined && pruned > this.compacted) this.compacted = pruned;
     } catch (err) {
       // The batch is lost (a failed statement outside a write, a failed COMMIT, a lost
       // connection): every write in it fails, and memory follows the database back.
       for (const hook of rollbackHooks.reverse()) hook();
-      for (const d of done) d.item.reject(err);
-      item?.reject(err);
-      await c.query('ROLLBACK').catch(() => this.replaceWriter());
+      const failure = unavailable(err);
+      for (const d of done) d.item.reject(failure);
+      item?.reject(failure);
+      // A connection that cannot even roll back is dropped; the next batch connects afresh,
+      // and fails fast (its writes get an error, never a hang) while the database is down.
+      const broken = c;
+      if (broken) await broken.query('ROLLBACK').catch(() => this.dropWriter(broken));
+      else this.reachable = false;
       return;
     }
     // Deliver in revision order: other replicas' changes below this batch first.
@@ -411,15 +448,9 @@ export class PostgresObjectStore implements ObjectStore {
     for (const d of done) d.item.resolve(d.result);
   }
 
-  private replaceWriter(): void {
-    const old = this.writer;
-    old.end().catch(() => {});
-    this.connect().then(
-      (c) => {
-        this.writer = c;
-      },
-      (err) => this.options.onFeedError?.(err),
-    );
+  private dropWriter(c: pg.Client): void {
+    if (this.writer === c) this.writer = undefined;
+    c.end().catch(() => {});
   }
 
   private pruneHorizon(written: number, revision: number): number | undefined {
@@ -430,7 +461,7 @@ export class PostgresObjectStore implements ObjectStore {
     return horizon > this.compacted ? horizon : undefined;
   }
 
-  private writeTx(c: pg.Client, mine: { changes: Change[]; commitHooks: (() => void)[]; rollbackHooks: (() => void)[] }, next: () => number): WriteTx {
+  private writeTx(c: Statements, mine: { changes: Change[]; commitHooks: (() => void)[]; rollbackHooks: (() => void)[] }, next: () => number): WriteTx {
     const logged = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) =>
       mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
     return {
@@ -490,11 +521,54 @@ export class PostgresObjectStore implements ObjectStore {
     clearInterval(this.poll);
     while (this.batchEnded) await this.batchEnded;
     await this.feed;
-    await this.writer.end().catch(() => {});
+    await this.writer?.end().catch(() => {});
   }
 }
 
-async function getObject(c: pg.ClientBase | pg.Pool, key: ObjectKey): Promise<StoredObject | undefined> {
+/**
+ * A failure to reach the database, said as kube-apiserver says it when etcd is down (an
+ * InternalError naming the storage); SQL errors (a five-character SQLSTATE outside class 08
+ * and the shutdown codes) stay as they are.
+ */
+function unavailable(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  const sqlError = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
+  if (sqlError || err instanceof UniqueViolation || err instanceof CompactedError || !(err instanceof Error)) return err;
+  return new Error(`storage unavailable: PostgreSQL: ${err.message}`, { cause: err });
+}
+
+/** What statements run on: the pool, a pooled client, or the writer through its savepoint. */
+interface Statements {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * The writer connection for one write: its first statement carries the write's SAVEPOINT in
+ * the same round trip (a simple-protocol query with the parameters inlined as literals), so a
+ * write costs no extra round trip for being undoable on its own.
+ */
+function statementsOf(c: pg.Client, step: { savepoint: boolean }): Statements {
+  return {
+    query: async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => {
+      if (step.savepoint) return c.query<R>(text, params);
+      step.savepoint = true;
+      const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(c, params[Number(n) - 1]));
+      const results = (await c.query(`SAVEPOINT w; ${inlined}`)) as unknown as pg.QueryResult<R>[];
+      return results[1];
+    },
+  };
+}
+
+function literal(c: pg.Client, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  return c.escapeLiteral(String(value));
+}
+
+async function getObject(c: Statements, key: ObjectKey): Promise<StoredObject | undefined> {
   const { rows } = await c.query<{ uid: string; rv: string; body: string }>(
     'SELECT uid, resource_version AS rv, body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3',
     [key.resource, key.namespace, key.name],
@@ -503,7 +577,7 @@ async function getObject(c: pg.ClientBase | pg.Pool, key: ObjectKey): Promise<St
   return row && { resource: key.resource, namespace: key.namespace, name: key.name, uid: row.uid, resourceVersion: Number(row.rv), body: row.body };
 }
 
-async function listBodies(c: pg.ClientBase | pg.Pool, resource: string, namespace?: string): Promise<string[]> {
+async function listBodies(c: Statements, resource: string, namespace?: string): Promise<string[]> {
   const { rows } =
     namespace === undefined
       ? await c.query<{ body: string }>('SELECT body FROM objects WHERE resource = $1 ORDER BY namespace, name', [resource])
@@ -511,12 +585,12 @@ async function listBodies(c: pg.ClientBase | pg.Pool, resource: string, namespac
   return rows.map((r) => r.body);
 }
 
-async function countObjects(c: pg.ClientBase | pg.Pool, resource: string, namespace: string): Promise<number> {
+async function countObjects(c: Statements, resource: string, namespace: string): Promise<number> {
   const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE resource = $1 AND namespace = $2', [resource, namespace]);
   return Number(rows[0].n);
 }
 
-async function getAllocation(c: pg.ClientBase | pg.Pool, pool: string, value: string): Promise<AllocationRow | undefined> {
+async function getAllocation(c: Statements, pool: string, value: string): Promise<AllocationRow | undefined> {
   const { rows } = await c.query<AllocationRow>('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = $1 AND value = $2', [
     pool,
     value,

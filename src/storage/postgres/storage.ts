@@ -21,7 +21,9 @@ export function isPostgresUrl(db: string): boolean {
  * URL or PGPASSWORD, as libpq does. The schema is created or migrated before this resolves.
  */
 export async function openPostgresStorage(url: string, options: Partial<PostgresStoreOptions> = {}): Promise<PostgresStorage> {
-  const config: pg.ClientConfig = { connectionString: url, application_name: 'svcplane' };
+  // A connection attempt gives up after a few seconds, so requests fail fast while the
+  // database is unreachable rather than hang.
+  const config: pg.ClientConfig = { connectionString: url, application_name: 'svcplane', connectionTimeoutMillis: 3000 };
   const pool = new pg.Pool({ ...config, max: 8 });
   // An idle pooled connection that dies (the server restarted) must not crash the process.
   pool.on('error', (err) => options.onFeedError?.(err));
@@ -43,10 +45,17 @@ export async function openPostgresStorage(url: string, options: Partial<Postgres
   const listen = async () => {
     try {
       const c = await connect();
-      c.on('notification', () => store.wake());
-      c.on('error', () => {
-        if (!closed) setTimeout(listen, 500);
-      });
+      c.on('notification', (msg) => store.wake(msg.payload ? Number(msg.payload) : undefined));
+      // Lost: listen again (with a pause between attempts); the poll covers the gap meanwhile,
+      // and the first read after LISTEN picks up whatever committed while nobody listened.
+      let again = false;
+      const relisten = () => {
+        if (closed || again) return;
+        again = true;
+        setTimeout(listen, 500);
+      };
+      c.on('error', relisten);
+      c.on('end', relisten);
       await c.query(`LISTEN ${changesChannel}`);
       listener = c;
       // Whatever committed while nobody listened.
@@ -60,6 +69,7 @@ export async function openPostgresStorage(url: string, options: Partial<Postgres
   return {
     store,
     shared: true,
+    reachable: () => store.healthy,
     loadBalancers: () => new PostgresLoadBalancerStore(pool),
     async close() {
       closed = true;

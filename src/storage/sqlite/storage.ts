@@ -25,6 +25,7 @@ export function openSqliteStorage(path: string, options: OpenStorageOptions = {}
   return {
     store,
     shared: false,
+    reachable: () => true,
     loadBalancers: () => new SqliteLoadBalancerStore(db, () => store.flush()),
     async close() {
       store.flush();

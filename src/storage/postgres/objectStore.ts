@@ -33,6 +33,7 @@ import {
   type ObjectKey,
   type ObjectStore,
   type StoredObject,
+  StorageUnavailable,
   UniqueViolation,
   type WriteTx,
 } from '../objectStore.js';
@@ -427,7 +428,11 @@ export class PostgresObjectStore implements ObjectStore {
       // and fails fast (its writes get an error, never a hang) while the database is down.
       const broken = c;
       if (broken) await broken.query('ROLLBACK').catch(() => this.dropWriter(broken));
-      else this.reachable = false;
+      else {
+        // No connection at all: the writes waiting for one fail now rather than retry forever.
+        this.reachable = false;
+        for (const waiting of this.queue.splice(0, maxBatch)) waiting.reject(failure);
+      }
       return;
     }
     // Deliver in revision order: other replicas' changes below this batch first.
@@ -534,7 +539,7 @@ function unavailable(err: unknown): unknown {
   const code = (err as { code?: unknown }).code;
   const sqlError = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
   if (sqlError || err instanceof UniqueViolation || err instanceof CompactedError || !(err instanceof Error)) return err;
-  return new Error(`storage unavailable: PostgreSQL: ${err.message}`, { cause: err });
+  return new StorageUnavailable(`storage unavailable: PostgreSQL: ${err.message}`, { cause: err });
 }
 
 /** What statements run on: the pool, a pooled client, or the writer through its savepoint. */

@@ -108,6 +108,15 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     onCommitError: (err) => app.log.error({ err }, 'commit failed'),
     onListenerError: (err) => app.log.error({ err }, 'a listener of committed changes failed'),
     onFeedError: (err) => app.log.error({ err }, 'the database connection or its change feed failed'),
+    // Cut off from the database past the change log's history: end every watch (clients resume
+    // elsewhere or get 410 and re-list), hand the controllers' Lease over, and say not ready
+    // until a restart, rather than deliver later changes with earlier ones missing.
+    onFeedLost: (err) => {
+      app.log.error({ err }, 'the change feed fell behind the pruned change log: restart this replica');
+      ready = false;
+      hub.closeAll();
+      void elector?.stop();
+    },
   });
   const { store } = storage;
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createServer, type Svcplane } from '../../src/index.js';
 import type { Extensions } from '../../src/server.js';
 import type { SvcplaneOptions } from '../../src/config.js';
-import { postgres, type PostgresServer } from './postgres.js';
+import type { PostgresServer } from './postgres.js';
 
 export interface TestServer {
   server: Svcplane;
@@ -40,7 +40,7 @@ export async function startServer(options: Partial<SvcplaneOptions> = {}, extens
 let server: Promise<PostgresServer> | undefined;
 
 async function postgresDatabase() {
-  const pg = await (server ??= postgres());
+  const pg = await (server ??= import('./postgres.js').then((m) => m.postgres()));
   if (!pg.available) throw new Error(`SVCPLANE_TEST_DB=postgres: ${pg.reason}`);
   return pg.createDatabase();
 }

@@ -46,6 +46,8 @@ export interface PostgresStoreOptions {
   onListenerError?: (err: unknown) => void;
   /** Told when the feed cannot read the change log (the connection is lost); it retries. */
   onFeedError?: (err: unknown) => void;
+  /** The feed fell behind the pruned change log: watchers here must re-list (see loseFeed). */
+  onFeedLost?: (err: CompactedError) => void;
   /** Backstop poll of the change log when no NOTIFY came, in ms. */
   pollInterval?: number;
   /** The most transactions one COMMIT takes (each is a subtransaction; PostgreSQL caches 64 per backend). */
@@ -104,6 +106,8 @@ export class PostgresObjectStore implements ObjectStore {
   private writer: pg.Client | undefined;
   /** Whether the last look at the database (the feed's, at least every poll interval) worked. */
   private reachable = true;
+  /** The feed fell behind the change log's history (see loseFeed). */
+  private lost = false;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -113,7 +117,7 @@ export class PostgresObjectStore implements ObjectStore {
 
   /** False while the database cannot be reached (the feed's last read failed): /readyz. */
   get healthy(): boolean {
-    return this.reachable;
+    return this.reachable && !this.lost;
   }
 
   private async writerClient(): Promise<pg.Client> {
@@ -147,7 +151,7 @@ export class PostgresObjectStore implements ObjectStore {
   wake(upTo?: number): void {
     // This replica's own batches are delivered from memory: their NOTIFY needs no read.
     if (upTo !== undefined && upTo <= this.revision) return;
-    if (this.tailQueued || this.closed) return;
+    if (this.tailQueued || this.closed || this.lost) return;
     this.tailQueued = true;
     this.feed = this.feed.then(async () => {
       this.tailQueued = false;
@@ -155,10 +159,45 @@ export class PostgresObjectStore implements ObjectStore {
         await this.tail(Number.MAX_SAFE_INTEGER);
         this.reachable = true;
       } catch (err) {
-        if (!(err instanceof CompactedError)) this.reachable = false;
+        if (err instanceof CompactedError) this.loseFeed(err);
+        else this.reachable = false;
         this.options.onFeedError?.(err);
       }
     });
+  }
+
+  /**
+   * Reads the change log up to `base`, retrying while the database cannot be reached (the batch
+   * above it has just committed, so it is back soon); false when the feed is lost.
+   */
+  private async catchUp(base: number): Promise<boolean> {
+    for (let attempt = 0; !this.lost; attempt++) {
+      try {
+        if (this.revision < base) await this.tail(base);
+        return true;
+      } catch (err) {
+        if (err instanceof CompactedError) {
+          this.loseFeed(err);
+          return false;
+        }
+        this.options.onFeedError?.(err);
+        if (this.closed) return false;
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2000)));
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The change log was pruned past what this replica delivered (it was cut off for longer than
+   * the history window): its listeners can no longer be fed without a gap. Nothing more is
+   * delivered, never a later change with an earlier one missing; the server is told, and says
+   * not ready until it restarts.
+   */
+  private loseFeed(err: CompactedError): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.options.onFeedLost?.(err);
   }
 
   /** Delivers changes from the change log after the feed's revision, up to `upTo`. */
@@ -183,6 +222,7 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   private emit(changes: Change[]): void {
+    if (this.lost) return;
     const fresh = changes.filter((c) => c.revision > this.revision);
     if (fresh.length === 0) return;
     this.revision = fresh[fresh.length - 1].revision;
@@ -439,13 +479,11 @@ export class PostgresObjectStore implements ObjectStore {
     const last = revision;
     const delivered = new Promise<void>((resolve) => {
       this.feed = this.feed.then(async () => {
-        try {
-          if (this.revision < base) await this.tail(base);
-        } catch (err) {
-          this.options.onFeedError?.(err);
+        // Never out of order: this batch's changes wait until everything below them is delivered.
+        if (await this.catchUp(base)) {
+          this.emit(changes);
+          if (this.revision < last) this.revision = last;
         }
-        this.emit(changes);
-        if (this.revision < last) this.revision = last;
         resolve();
       });
     });

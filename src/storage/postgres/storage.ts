@@ -11,11 +11,6 @@ export interface PostgresStorage extends Storage {
   readonly store: PostgresObjectStore;
 }
 
-/** A --db value that names PostgreSQL rather than a SQLite file. */
-export function isPostgresUrl(db: string): boolean {
-  return /^postgres(ql)?:\/\//.test(db);
-}
-
 /**
  * `url` is a libpq-style URL (postgres://user@host:port/dbname); the password comes from the
  * URL or PGPASSWORD, as libpq does. The schema is created or migrated before this resolves.

@@ -236,6 +236,20 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   }, 60_000);
   eventExpiry.unref();
   app.addHook('onClose', async () => clearInterval(eventExpiry));
+  // Where replicas share the database, each allocator's in-memory view misses the others'
+  // allocations and releases. A value another replica took costs one UniqueViolation and a
+  // retry (BandedAllocator.take), and a requested value memory holds is checked against the
+  // table; what is left, values freed elsewhere that random picks skip, is caught up here.
+  if (storage.shared) {
+    const refresh = setInterval(() => {
+      void (async () => {
+        for (const a of serviceIPs) await a.load(store);
+        await nodePorts.load(store);
+      })().catch((err: unknown) => app.log.warn({ err }, 'refreshing the allocators failed'));
+    }, allocatorRefreshMs);
+    refresh.unref();
+    app.addHook('onClose', async () => clearInterval(refresh));
+  }
 
   // The resource table: each row a declaration (the API surface) and its store (the semantics).
   // Routes, discovery and the OpenAPI operations come from it.
@@ -424,6 +438,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     },
   };
 }
+
+/** How often a replica on a shared database reloads its allocators from the table. */
+const allocatorRefreshMs = 30_000;
 
 /** How long close() lets in-flight requests finish before it cuts their connections. */
 const shutdownGraceMs = 5_000;

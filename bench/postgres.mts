@@ -2,10 +2,12 @@
 // dropped here) against svcplane on SQLite as the baseline, the same requests alternately.
 // pg-create: POST ClusterIP Services with unique names; target >= 1,500 creates/s on PostgreSQL.
 // pg-get: GET of one Service; target ratio >= 0.8 of SQLite's.
+// pg-watch-replicas: bench/watch.mts with two replicas on one database, the watchers split
+// across them and the writes too; target every event to every watcher, p99 < 100 ms.
 import type autocannon from 'autocannon';
 import { postgres } from '../test/support/postgres.js';
 import { removeTempDir, requestOk, startServer, svcplaneArgs, tempDir, load, type Server } from './lib.mjs';
-import { alternate, httpRow, type Config, type Row } from './scenarios.mjs';
+import { alternate, httpRow, watchRound, type Config, type Row } from './scenarios.mjs';
 import { join } from 'node:path';
 
 const NS = '/api/v1/namespaces/default/services';
@@ -82,4 +84,36 @@ export async function postgresGetScenario(cfg: Config): Promise<Row[]> {
   } finally {
     await s.stop();
   }
+}
+
+export async function postgresWatchReplicasScenario(cfg: Config): Promise<Row[]> {
+  const server = await postgres();
+  if (!server.available) throw new Error(`pg-watch-replicas needs PostgreSQL: ${server.reason}`);
+  const { watchers, rate, seconds } = cfg.watch;
+  const db = await server.createDatabase();
+  let r: Record<string, unknown>;
+  try {
+    r = await watchRound(watchers, rate, seconds, 'services', { SVCPLANE_BENCH_DB: db.url, SVCPLANE_BENCH_REPLICAS: '2' });
+  } finally {
+    await db.drop();
+  }
+  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : null);
+  const p99 = num('p99_ms');
+  const every = num('watchersWithEveryEvent');
+  return [
+    {
+      key: 'pg-watch-replicas',
+      svcplane: { ...r, rps: num('achievedWritesPerSecond'), p50_ms: num('p50_ms'), p99_ms: p99 },
+      baseline: null,
+      baseline_is: null,
+      ratio: null,
+      ratio_means: null,
+      target: 'p99 < 100 ms, all events (2 replicas)',
+      met: watchers === 1000 && rate === 200 ? every === watchers && p99 !== null && p99 < 100 : null,
+      notes: [
+        `${watchers} watchers split across 2 replicas on one PostgreSQL, ${rate} writes/s through both for ${seconds} s`,
+        `${every}/${watchers} watchers got every event`,
+      ],
+    },
+  ];
 }

@@ -700,11 +700,20 @@ export async function watchScenario(cfg: Config, resource: 'services' | 'endpoin
 }
 
 /** One run of bench/watch.mts, which starts its own svcplane; its JSON result. */
-async function watchRound(watchers: number, rate: number, seconds: number, resource = 'services'): Promise<Record<string, unknown>> {
+export async function watchRound(
+  watchers: number,
+  rate: number,
+  seconds: number,
+  resource = 'services',
+  env: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   // watch.mts starts its own svcplane: its own process group, so that killing it kills that too.
   // Its temp files go under a dir of ours (TMPDIR), removed even when it is killed.
   const tmp = tempDir();
-  const child = spawnNode(tsxArgs('watch.mts', [String(watchers), String(rate), String(seconds), '2', '2', resource]), { group: true, env: { TMPDIR: tmp } });
+  const child = spawnNode(tsxArgs('watch.mts', [String(watchers), String(rate), String(seconds), '2', '2', resource]), {
+    group: true,
+    env: { TMPDIR: tmp, ...env },
+  });
   let out = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (c: string) => (out += c));

@@ -119,40 +119,44 @@ async function main(): Promise<void> {
         }
       : { metadata: { name: `t${i}` }, spec: { ports: [{ port: 80 }] } };
   const dir = mkdtempSync(join(tmpdir(), 'svcplane-bench-'));
-  const server = spawn(
-    process.execPath,
-    [
-      ...(process.env.SVCPLANE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      'dist/cli.js',
-      '--port',
-      '0',
-      '--db',
-      join(dir, 'bench.db'),
-      '--log-level',
-      'error',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const children: ChildProcess[] = [server];
+  // SVCPLANE_BENCH_DB (a postgres:// URL) and SVCPLANE_BENCH_REPLICAS=N: N servers on that one
+  // database (issue 19); writes go to them in turn, and receiver i watches through replica i mod N.
+  const replicas = Number(process.env.SVCPLANE_BENCH_REPLICAS ?? 1);
+  const db = process.env.SVCPLANE_BENCH_DB ?? join(dir, 'bench.db');
+  const spawnServer = () =>
+    spawn(
+      process.execPath,
+      [...(process.env.SVCPLANE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/cli.js', '--port', '0', '--db', db, '--log-level', 'error'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+  const servers = Array.from({ length: replicas }, spawnServer);
+  const server = servers[0];
+  const children: ChildProcess[] = [...servers];
   const cleanup = () => {
     for (const c of children) c.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   };
   process.on('exit', cleanup);
-  const url = await new Promise<string>((resolve) => {
-    let out = '';
-    server.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-  });
+  const urls = await Promise.all(
+    servers.map(
+      (srv) =>
+        new Promise<string>((resolve) => {
+          let out = '';
+          srv.stdout!.on('data', (c: Buffer) => {
+            out += c.toString();
+            const m = /at (http:\/\/\S+)/.exec(out);
+            if (m) resolve(m[1]);
+          });
+        }),
+    ),
+  );
+  const url = urls[0];
   const cpuSeconds = () => cpuOf(server);
   const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const call = (method: string, path: string, body?: unknown, type = 'application/json') =>
+  const call = (method: string, path: string, body?: unknown, type = 'application/json', base = url) =>
     new Promise<string>((resolve, reject) => {
-      const req = http.request(`${url}${path}`, { method, agent, headers: body ? { 'Content-Type': type } : {} }, (res) => {
+      const req = http.request(`${base}${path}`, { method, agent, headers: body ? { 'Content-Type': type } : {} }, (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
         res.on('end', () => (res.statusCode! < 300 ? resolve(text) : reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`))));
@@ -180,7 +184,7 @@ async function main(): Promise<void> {
         new Promise<void>((resolve) => {
           p.on('message', (m: FromReceiver) => 'open' in m && resolve());
           const share = Math.floor(watchers / receivers) + (i < watchers % receivers ? 1 : 0);
-          p.send({ watchers: share, url, path } satisfies ToReceiver);
+          p.send({ watchers: share, url: urls[i % urls.length], path } satisfies ToReceiver);
         }),
     ),
   );
@@ -195,9 +199,13 @@ async function main(): Promise<void> {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    call('PATCH', `${collection}/t${i % targets}`, { metadata: { annotations: { [key]: String(nowMs()) } } }, 'application/merge-patch+json').catch(
-      () => failed++,
-    );
+    call(
+      'PATCH',
+      `${collection}/t${i % targets}`,
+      { metadata: { annotations: { [key]: String(nowMs()) } } },
+      'application/merge-patch+json',
+      urls[i % urls.length],
+    ).catch(() => failed++);
   };
   const warm0 = performance.now();
   for (let i = 0; i < rate * warmupSeconds; i++) await write(i, 'svcplane.dev/warm-up', warm0);

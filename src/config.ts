@@ -93,7 +93,12 @@ interface Flag {
 export const flags: Flag[] = [
   { key: 'host', flag: '--host', env: 'SVCPLANE_HOST', help: 'address to listen on' },
   { key: 'port', flag: '--port', env: 'SVCPLANE_PORT', help: 'port to listen on; 0 picks a free port and prints it' },
-  { key: 'db', flag: '--db', env: 'SVCPLANE_DB', help: 'SQLite database file, or :memory:' },
+  {
+    key: 'db',
+    flag: '--db',
+    env: 'SVCPLANE_DB',
+    help: 'SQLite database file, or :memory:, or postgres://user@host:port/dbname (password from the URL or PGPASSWORD)',
+  },
   {
     key: 'serviceCidr',
     flag: '--service-cidr',
@@ -258,7 +263,7 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   if (!/^v1\.\d+\.\d+$/.test(kubernetesVersion))
     throw new ConfigError(`invalid --kubernetes-version ${JSON.stringify(kubernetesVersion)}: expected v1.MINOR.PATCH, e.g. v1.33.0`);
   const db = String(o.db);
-  if (!db) throw new ConfigError('invalid --db: must be a file path or :memory:');
+  if (!db) throw new ConfigError('invalid --db: must be a file path, :memory: or a postgres:// URL');
   const load = o.load === undefined || o.load === '' ? undefined : String(o.load);
   const auditLogPath = o.auditLogPath === undefined || o.auditLogPath === '' ? undefined : String(o.auditLogPath);
   const advertiseAddress = o.advertiseAddress === undefined || o.advertiseAddress === '' ? undefined : String(o.advertiseAddress);

@@ -40,6 +40,9 @@ import { sharedSchemas } from './model/definitions.js';
 import { EventRegistry } from './registry/eventRegistry.js';
 import { endpointSliceStore } from './registry/endpointSliceStore.js';
 import { endpointsStore } from './registry/endpointsStore.js';
+import { leaseStore } from './registry/leaseStore.js';
+import { defaultIdentity, LeaderElector, leaderElectionDefaults, type LeaderElectionOptions } from './controllers/leaderElection.js';
+import { leases as leaseDeclaration } from './resources/leases.js';
 import { EndpointControllers } from './controllers/endpointControllers.js';
 import type { EndpointSlice } from './model/endpointSlice.js';
 import type { Endpoints } from './model/endpoints.js';
@@ -48,7 +51,7 @@ import { NamespaceRegistry } from './registry/namespaceRegistry.js';
 import { ServiceAllocation } from './registry/serviceAllocation.js';
 import { ServiceRegistry } from './registry/serviceRegistry.js';
 import type { ObjectStore } from './storage/objectStore.js';
-import { openSqliteStorage } from './storage/sqlite/storage.js';
+import { openStorage } from './storage/open.js';
 import { WatchHub } from './watch/watchHub.js';
 import { FakeCloud, systemClock, type CloudProvider } from './cloud/fakeCloud.js';
 import { ServiceController, serviceControllerDefaults } from './cloud/serviceController.js';
@@ -76,6 +79,8 @@ export interface Svcplane {
   readonly cloudController: ServiceController;
   /** The service DNS responder, with --dns-port; its address is known once started. */
   readonly dns: ServiceDns | undefined;
+  /** The controllers' leader election, where several replicas share the database (PostgreSQL). */
+  readonly elector: LeaderElector | undefined;
   /** Listens on host:port and resolves to the base URL (with the real port when port is 0). */
   start(): Promise<string>;
   /** Finishes in-flight requests, then closes the database. */
@@ -93,14 +98,26 @@ export interface ResourceDependencies {
 export interface Extensions {
   /** More rows for the resource table: each is served like the built-in resources. */
   resources?: (deps: ResourceDependencies) => InstalledResource<KubeObject>[];
+  /** Leader election timings and names, where the database is shared (tests shorten them). */
+  leaderElection?: Partial<LeaderElectionOptions>;
 }
 
 export async function createServer(input: Partial<SvcplaneOptions> = {}, extensions: Extensions = {}): Promise<Svcplane> {
   const options = resolveOptions(input);
-  const storage = openSqliteStorage(options.db, {
+  const storage = await openStorage(options.db, {
     historySize: options.watchHistory,
     onCommitError: (err) => app.log.error({ err }, 'commit failed'),
     onListenerError: (err) => app.log.error({ err }, 'a listener of committed changes failed'),
+    onFeedError: (err) => app.log.error({ err }, 'the database connection or its change feed failed'),
+    // Cut off from the database past the change log's history: end every watch (clients resume
+    // elsewhere or get 410 and re-list), hand the controllers' Lease over, and say not ready
+    // until a restart, rather than deliver later changes with earlier ones missing.
+    onFeedLost: (err) => {
+      app.log.error({ err }, 'the change feed fell behind the pruned change log: restart this replica');
+      ready = false;
+      hub.closeAll();
+      void elector?.stop();
+    },
   });
   const { store } = storage;
   const hub = new WatchHub(store, { bookmarkIntervalMs: options.watchBookmarkInterval });
@@ -127,9 +144,13 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     options.seed === undefined ? randomIdentities : seededIdentities(childRandom(random, `${stream}-identities@${store.currentRevision()}`));
   const endpoints = endpointsStore(store, namespaces, idsOf('endpoints'));
   const endpointSlices = endpointSliceStore(store, namespaces, idsOf('endpointslices'));
+  const leases = leaseStore(store, namespaces, idsOf('leases'));
   await namespaces.bootstrap();
   const extraResources = extensions.resources?.({ store, namespaces, identities: ids }) ?? [];
-  const extraDefinitions = Object.assign({}, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<string, TSchema>;
+  const extraDefinitions = Object.assign({}, leaseDeclaration.definitions, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<
+    string,
+    TSchema
+  >;
 
   const app = Fastify({
     logger: { level: options.logLevel },
@@ -208,14 +229,29 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   await app.register(consoleRoutes);
 
   let ready = false;
-  await app.register(healthRoutes, { ready: () => ready });
+  await app.register(healthRoutes, { ready: () => ready && storage.reachable() });
   // Expiry stands in for etcd's lease on each event (kube-apiserver's --event-ttl); the sweep
   // timer is unref'd and stops on close.
   const eventExpiry = setInterval(() => {
+    if (elector && !elector.isLeader) return;
     events.expire().catch((err: unknown) => app.log.error(err, 'expiring events failed'));
   }, 60_000);
   eventExpiry.unref();
   app.addHook('onClose', async () => clearInterval(eventExpiry));
+  // Where replicas share the database, each allocator's in-memory view misses the others'
+  // allocations and releases. A value another replica took costs one UniqueViolation and a
+  // retry (BandedAllocator.take), and a requested value memory holds is checked against the
+  // table; what is left, values freed elsewhere that random picks skip, is caught up here.
+  if (storage.shared) {
+    const refresh = setInterval(() => {
+      void (async () => {
+        for (const a of serviceIPs) await a.load(store);
+        await nodePorts.load(store);
+      })().catch((err: unknown) => app.log.warn({ err }, 'refreshing the allocators failed'));
+    }, allocatorRefreshMs);
+    refresh.unref();
+    app.addHook('onClose', async () => clearInterval(refresh));
+  }
 
   // The resource table: each row a declaration (the API surface) and its store (the semantics).
   // Routes, discovery and the OpenAPI operations come from it.
@@ -224,6 +260,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     row(namespaceDeclaration, namespaces),
     row(serviceDeclaration, services),
     row(endpointsDeclaration, endpoints),
+    // kube-apiserver lists coordination.k8s.io (group priority 16500) before discovery.k8s.io (16200).
+    row(leaseDeclaration, leases),
     row(endpointSliceDeclaration, endpointSlices),
     ...extraResources,
   ];
@@ -300,9 +338,41 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
           app.log.warn(msg),
         );
 
+  // Controllers run on one replica at a time where several share the database: the one that
+  // holds the Lease kube-system/svcplane-controllers (client-go's leader election). One that
+  // loses it stops its controllers and campaigns no more (they are not made to start twice);
+  // another replica has taken over by then, and a restart makes this one a candidate again.
+  let leading: (() => Promise<void>) | undefined;
+  let stoppingControllers: Promise<void> | undefined;
+  const stopControllers = () =>
+    (stoppingControllers ??= (async () => {
+      const repairing = repair.stop();
+      const stopping = cloudController.stop();
+      const stoppingEndpoints = endpointControllers.stop();
+      await cloud.close();
+      await stopping;
+      await stoppingEndpoints;
+      await repairing;
+    })());
+  const elector = storage.shared
+    ? new LeaderElector(
+        leases,
+        { ...leaderElectionDefaults, identity: defaultIdentity(), ...extensions.leaderElection },
+        {
+          onStartedLeading: () => leading?.(),
+          onStoppedLeading: async () => {
+            await stopControllers();
+            void elector?.stop();
+          },
+          log: (msg) => app.log.warn(msg),
+        },
+      )
+    : undefined;
+
   let url: string | undefined;
   let closed = false;
   return {
+    elector,
     app,
     options,
     store,
@@ -327,15 +397,20 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       const address = app.server.address() as AddressInfo;
       // The `kubernetes` Service points at this server, so it is made once the port is known.
       await services.bootstrapKubernetesService(serviceIPs[0].firstAddress(), address.port);
-      // Together: their informers' starting reads of the Services are one read.
-      await Promise.all([cloudController.start(), endpointControllers.start()]);
       const advertised = advertiseAddress(options.advertiseAddress, address.address);
       if (advertised === undefined) app.log.warn('no address beyond loopback to advertise: the kubernetes Service gets no endpoints (set --advertise-address)');
-      endpointControllers.advertise(advertised, address.port);
-      // The first run starts with the server instead of gating readiness as kube-apiserver's
-      // does: it reads every Service, about 0.7 s at 100,000, and start-up stays well under a
-      // second. It yields between chunks, and re-checks each fix against the state it applies to.
-      repair.start(options.repairInterval);
+      const startControllers = async () => {
+        // Together: their informers' starting reads of the Services are one read.
+        await Promise.all([cloudController.start(), endpointControllers.start()]);
+        endpointControllers.advertise(advertised, address.port);
+        // The first run starts with the server instead of gating readiness as kube-apiserver's
+        // does: it reads every Service, about 0.7 s at 100,000, and start-up stays well under a
+        // second. It yields between chunks, and re-checks each fix against the state it applies to.
+        repair.start(options.repairInterval);
+      };
+      leading = startControllers;
+      if (elector) elector.start();
+      else await startControllers();
       ready = true;
       if (!isLoopback(address.address)) {
         app.log.warn(
@@ -351,13 +426,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       closed = true;
       ready = false;
       // Provisioning in flight is abandoned (it resumes at the next start), then HTTP, then the database.
-      const repairing = repair.stop();
-      const stopping = cloudController.stop();
-      const stoppingEndpoints = endpointControllers.stop();
-      await cloud.close();
-      await stopping;
-      await stoppingEndpoints;
-      await repairing;
+      await elector?.stop();
+      await stopControllers();
       // In-flight requests get a grace period to finish; a connection still open after it is
       // cut, so a client that never hangs up (fetch keeps its socket after aborting a watch)
       // cannot hold the shutdown for the keep-alive timeout.
@@ -370,6 +440,9 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     },
   };
 }
+
+/** How often a replica on a shared database reloads its allocators from the table. */
+const allocatorRefreshMs = 30_000;
 
 /** How long close() lets in-flight requests finish before it cuts their connections. */
 const shutdownGraceMs = 5_000;

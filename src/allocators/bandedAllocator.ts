@@ -98,7 +98,14 @@ export class BandedAllocator {
   async allocate(tx: WriteTx, value: string, owner: Owner): Promise<string> {
     if (this.range.offsetOf(value) === undefined) throw new AllocationError('notInRange', value);
     const key = this.range.canonical(value);
-    if (this.used.has(key) || !(await this.take(tx, key, owner))) throw new AllocationError('allocated', value);
+    // Memory may say held when the table does not: another process sharing the database (a
+    // replica on PostgreSQL) freed it. The table, read inside this transaction, decides.
+    if (this.used.has(key)) {
+      if (await tx.allocation(this.pool, key)) throw new AllocationError('allocated', value);
+      this.used.delete(key);
+      this.outsideValues?.delete(key);
+    }
+    if (!(await this.take(tx, key, owner))) throw new AllocationError('allocated', value);
     return key;
   }
 

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { refs } from '../model/definitions.js';
 import { readCollection, awaitRevision } from '../registry/collectionReader.js';
 import { parseListOptions, parseResourceVersion, type ListOptions, type Query } from '../registry/listOptions.js';
-import type { ObjectStore } from '../storage/objectStore.js';
+import { StorageUnavailable, type ObjectStore } from '../storage/objectStore.js';
 import { CompactedError, type WatchEvent, type WatchHandle, type WatchHub, type WatchRequest } from '../watch/watchHub.js';
 import type { ObjectMeta } from '../model/meta.js';
 import { listQuery, selectorFilter } from './requestOptions.js';
@@ -144,7 +144,23 @@ async function serveWatch<T extends Listable>(
     live = true;
     if (closed) handle.stop();
   } catch (err) {
-    if (!(err instanceof CompactedError)) throw err;
+    if (!(err instanceof CompactedError)) {
+      // The head is sent, so a failure to start (the database unreachable) ends the stream with
+      // an ERROR event rather than leaving it open and silent; the client watches again.
+      const message = err instanceof StorageUnavailable ? err.message : 'an unexpected error occurred; see the server log';
+      const status = {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `Internal error occurred: ${message}`,
+        reason: 'InternalError',
+        code: 500,
+      };
+      stream.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+      if (!(err instanceof StorageUnavailable)) throw err;
+      return;
+    }
     // The stream has started, so "too old" travels as an ERROR event, as kube-apiserver's watch cache sends it.
     const status = {
       kind: 'Status',

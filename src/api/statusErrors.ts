@@ -1,6 +1,7 @@
 // One error handler: every failure leaves as a Kubernetes Status object. Typed StatusErrors go
 // out as they are; framework errors are mapped to the code a real apiserver would give; any
 // other error is a bug, logged here and answered with a 500 that reveals nothing internal.
+import { StorageUnavailable } from '../storage/objectStore.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StatusError, badRequest, failure, internalError, methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
 import { sendJson } from './respond.js';
@@ -29,6 +30,10 @@ export function installStatusErrors(app: FastifyInstance): void {
     if (fe.validation) return sendStatus(reply, badRequest(fe.message));
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       return sendStatus(reply, fe.statusCode === 405 ? methodNotAllowed() : badRequest(fe.message));
+    }
+    if (error instanceof StorageUnavailable) {
+      request.log.error({ err: error }, 'storage unavailable');
+      return sendStatus(reply, internalError(error.message));
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendStatus(reply, internalError('an unexpected error occurred; see the server log'));

@@ -50,7 +50,13 @@ export class NamespaceRegistry extends GenericStore<Namespace> implements Namesp
 
   async bootstrap(): Promise<void> {
     for (const name of systemNamespaces) {
-      if (!(await this.row('', name))) await this.create('', { metadata: { name } });
+      if (await this.row('', name)) continue;
+      try {
+        await this.create('', { metadata: { name } });
+      } catch (err) {
+        // Another replica on the same database made it first.
+        if (!(await this.row('', name))) throw err;
+      }
     }
   }
 

@@ -66,10 +66,15 @@ export class ServiceRegistry extends GenericStore<Service> {
   /** Every cluster has the `kubernetes` Service in default, on the first address of the range. */
   async bootstrapKubernetesService(ip: string, port: number): Promise<void> {
     if (await this.row('default', 'kubernetes')) return;
-    await this.create('default', {
-      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
-      spec: { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: port }], sessionAffinity: 'None' },
-    });
+    try {
+      await this.create('default', {
+        metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: port }], sessionAffinity: 'None' },
+      });
+    } catch (err) {
+      // Another replica on the same database made it first (AlreadyExists, or its IP taken).
+      if (!(await this.row('default', 'kubernetes'))) throw err;
+    }
   }
 }
 

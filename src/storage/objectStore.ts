@@ -57,6 +57,12 @@ export class UniqueViolation extends Error {
   }
 }
 
+/**
+ * The database cannot be reached (a networked dialect's connection is down). The API answers
+ * it as kube-apiserver answers when etcd is down: a 500 whose message names the storage.
+ */
+export class StorageUnavailable extends Error {}
+
 /** Thrown out of a transaction to roll it back on purpose (dry runs) while returning a value. */
 export class Rollback<T> extends Error {
   constructor(readonly value: T) {

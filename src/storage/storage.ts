@@ -6,6 +6,10 @@ import type { ObjectStore } from './objectStore.js';
 
 export interface Storage {
   readonly store: ObjectStore;
+  /** Other processes may write the same database (replicas): controllers elect a leader. */
+  readonly shared: boolean;
+  /** False while the database cannot be reached (/readyz says so); a local file always can. */
+  reachable(): boolean;
   /** The fake cloud's store on the same database; its writes commit on their own, apart from the API's. */
   loadBalancers(): LoadBalancerStore;
   /** Commits what is pending, then closes the database. */

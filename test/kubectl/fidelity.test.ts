@@ -103,11 +103,11 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
       assert.equal(lines.length, 3, showRun(['version'], r));
     });
 
-    test('kubectl api-versions lists v1, discovery.k8s.io/v1 and svcplane.dev/v1alpha1', async () => {
-      await expectOut(['api-versions'], ['discovery.k8s.io/v1', 'svcplane.dev/v1alpha1', 'v1']);
+    test('kubectl api-versions lists v1, coordination.k8s.io/v1, discovery.k8s.io/v1 and svcplane.dev/v1alpha1', async () => {
+      await expectOut(['api-versions'], ['coordination.k8s.io/v1', 'discovery.k8s.io/v1', 'svcplane.dev/v1alpha1', 'v1']);
     });
 
-    test('kubectl api-resources lists endpoints, events, namespaces and services with their short names, endpointslices, and the allocations view', async () => {
+    test('kubectl api-resources lists endpoints, events, namespaces and services with their short names, leases, endpointslices, and the allocations view', async () => {
       const rows = await table(['api-resources'], ['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
       assert.deepEqual(rows, [
         ['endpoints', 'ep', 'v1', 'true', 'Endpoints'],
@@ -115,6 +115,7 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
         ['namespaces', 'ns', 'v1', 'false', 'Namespace'],
         ['services', 'svc', 'v1', 'true', 'Service'],
         // No short name: the empty SHORTNAMES cell leaves four cells.
+        ['leases', 'coordination.k8s.io/v1', 'true', 'Lease'],
         ['endpointslices', 'discovery.k8s.io/v1', 'true', 'EndpointSlice'],
         ['allocations', 'svcplane.dev/v1alpha1', 'false', 'Allocation'],
       ]);

@@ -758,3 +758,6 @@ export const endpointsPatchMeta: PatchMeta = deepFreeze({
     metadata: objectMetaPatchMeta,
   },
 } satisfies PatchMeta);
+
+/** coordination/v1 Lease: no patch tags beyond the metadata's. */
+export const leasePatchMeta: PatchMeta = deepFreeze({ fields: { metadata: objectMetaPatchMeta } });

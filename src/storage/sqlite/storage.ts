@@ -24,6 +24,8 @@ export function openSqliteStorage(path: string, options: OpenStorageOptions = {}
   const store = new SqliteObjectStore(db, { ...storeOptions, historySize: storeOptions.historySize ?? 10_000 });
   return {
     store,
+    shared: false,
+    reachable: () => true,
     loadBalancers: () => new SqliteLoadBalancerStore(db, () => store.flush()),
     async close() {
       store.flush();

@@ -1,0 +1,642 @@
+// The PostgreSQL dialect of the storage interface (../objectStore.ts), for several svcplane
+// replicas on one database. Every SQL statement of the object store is in this file (paging at
+// a revision in listPage.ts).
+//
+// Writes: one dedicated connection runs this replica's transactions one at a time, grouped into
+// batches (group commit): the transactions that arrive while one batch commits form the next,
+// each inside a SAVEPOINT, under one COMMIT. A batch begins by taking a transaction-scoped
+// advisory lock and then reading the newest revision, so writers of every replica are serialised
+// and revisions are handed out in commit order. That is why this dialect cannot have kine's gap
+// problem: kine takes revisions from a sequence, so revision 11 may commit before revision 10 and
+// a watcher that has read 11 skips 10 when it commits. Here the lock is held until COMMIT, and
+// PostgreSQL releases it only after the commit is visible, so the next writer (on any replica)
+// reads the newest revision only once every smaller one is committed: a reader that sees
+// revision N sees every revision below it, forever.
+//
+// The feed: onCommitted listeners get changes in revision order. This replica's own batches are
+// delivered from memory after COMMIT, after any other replica's changes with smaller revisions
+// have been read from the change log; other replicas' batches are read from the change log when
+// a NOTIFY (sent in the writer's transaction, so only once it commits) wakes this replica, or on
+// a poll as a backstop. currentRevision() is the newest revision delivered.
+//
+// Reads go to a pool of other connections, straight to the database: no read cache, because
+// another replica may have written any key since (a replica-local cache would serve stale reads).
+// A read waits for this replica's open batch to commit, so a client reads its own writes.
+import type pg from 'pg';
+import {
+  type AllocationRow,
+  type Change,
+  type ChangeType,
+  CompactedError,
+  type ListPage,
+  type ListPageOptions,
+  type ObjectKey,
+  type ObjectStore,
+  type StoredObject,
+  StorageUnavailable,
+  UniqueViolation,
+  type WriteTx,
+} from '../objectStore.js';
+import { pageAt } from './listPage.js';
+
+export interface PostgresStoreOptions {
+  /** How many change-log rows to keep for watchers that resume from a resourceVersion. */
+  historySize: number;
+  /** Told when a committed-changes listener throws; without it the error is logged. */
+  onListenerError?: (err: unknown) => void;
+  /** Told when the feed cannot read the change log (the connection is lost); it retries. */
+  onFeedError?: (err: unknown) => void;
+  /** The feed fell behind the pruned change log: watchers here must re-list (see loseFeed). */
+  onFeedLost?: (err: CompactedError) => void;
+  /** Backstop poll of the change log when no NOTIFY came, in ms. */
+  pollInterval?: number;
+  /** The most transactions one COMMIT takes (each is a subtransaction; PostgreSQL caches 64 per backend). */
+  maxBatch?: number;
+}
+
+/** Transaction-scoped advisory lock that serialises writers across replicas. */
+const writerLock = '8315207365719490562';
+export const changesChannel = 'svcplane_changes';
+
+interface Queued {
+  fn: (tx: WriteTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+interface ChangeRow {
+  revision: string;
+  resource: string;
+  namespace: string;
+  name: string;
+  event: ChangeType;
+  body: string;
+  prevBody: string | null;
+}
+
+const changeColumns = 'revision, resource, namespace, name, event, body, prev_body AS "prevBody"';
+const toChange = (r: ChangeRow): Change => ({
+  resource: r.resource,
+  namespace: r.namespace,
+  name: r.name,
+  revision: Number(r.revision),
+  event: r.event,
+  body: r.body,
+  prevBody: r.prevBody,
+});
+
+export class PostgresObjectStore implements ObjectStore {
+  /** The newest revision delivered to listeners. */
+  private revision = 0;
+  private compacted = 0;
+  private committedListeners: ((changes: Change[]) => void)[] = [];
+  readonly stats = { writes: 0, commits: 0 };
+  readonly committing = false;
+  private readonly queue: Queued[] = [];
+  /** Resolves when the batch open now has committed (or failed) and been delivered. */
+  private batchEnded: Promise<void> | undefined;
+  private writesSincePrune = 0;
+  /** Feed work (own deliveries, tails) runs one step at a time, in this chain. */
+  private feed: Promise<void> = Promise.resolve();
+  private tailQueued = false;
+  private poll: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** The dedicated write connection; made again on the next batch after it breaks. */
+  private writer: pg.Client | undefined;
+  /** Whether the last look at the database (the feed's, at least every poll interval) worked. */
+  private reachable = true;
+  /** The feed fell behind the change log's history (see loseFeed). */
+  private lost = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly connect: () => Promise<pg.Client>,
+    private readonly options: PostgresStoreOptions,
+  ) {}
+
+  /** False while the database cannot be reached (the feed's last read failed): /readyz. */
+  get healthy(): boolean {
+    return this.reachable && !this.lost;
+  }
+
+  private async writerClient(): Promise<pg.Client> {
+    if (this.writer) return this.writer;
+    const c = await this.connect();
+    const drop = () => {
+      if (this.writer === c) this.writer = undefined;
+    };
+    c.on('error', drop);
+    c.on('end', drop);
+    this.writer = c;
+    return c;
+  }
+
+  /** Opens the store on a migrated database: `connect` makes a new dedicated connection. */
+  static async open(pool: pg.Pool, connect: () => Promise<pg.Client>, options: PostgresStoreOptions): Promise<PostgresObjectStore> {
+    const store = new PostgresObjectStore(pool, connect, options);
+    await store.writerClient();
+    const { rows } = await pool.query<{ rev: string; compacted: string }>(
+      `SELECT coalesce((SELECT max(revision) FROM change_log), 0) AS rev,
+              coalesce((SELECT value FROM settings WHERE key = 'compacted_revision'), '0') AS compacted`,
+    );
+    store.compacted = Number(rows[0].compacted);
+    store.revision = Math.max(Number(rows[0].rev), store.compacted);
+    store.poll = setInterval(() => store.wake(), options.pollInterval ?? 1000);
+    store.poll.unref();
+    return store;
+  }
+
+  /** Another replica committed (a NOTIFY) or the poll came due: read the change log. */
+  wake(upTo?: number): void {
+    // This replica's own batches are delivered from memory: their NOTIFY needs no read.
+    if (upTo !== undefined && upTo <= this.revision) return;
+    if (this.tailQueued || this.closed || this.lost) return;
+    this.tailQueued = true;
+    this.feed = this.feed.then(async () => {
+      this.tailQueued = false;
+      try {
+        await this.tail(Number.MAX_SAFE_INTEGER);
+        this.reachable = true;
+      } catch (err) {
+        if (err instanceof CompactedError) this.loseFeed(err);
+        else this.reachable = false;
+        this.options.onFeedError?.(err);
+      }
+    });
+  }
+
+  /**
+   * Reads the change log up to `base`, retrying while the database cannot be reached (the batch
+   * above it has just committed, so it is back soon); false when the feed is lost.
+   */
+  private async catchUp(base: number): Promise<boolean> {
+    for (let attempt = 0; !this.lost; attempt++) {
+      try {
+        if (this.revision < base) await this.tail(base);
+        return true;
+      } catch (err) {
+        if (err instanceof CompactedError) {
+          this.loseFeed(err);
+          return false;
+        }
+        this.options.onFeedError?.(err);
+        if (this.closed) return false;
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2000)));
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The change log was pruned past what this replica delivered (it was cut off for longer than
+   * the history window): its listeners can no longer be fed without a gap. Nothing more is
+   * delivered, never a later change with an earlier one missing; the server is told, and says
+   * not ready until it restarts.
+   */
+  private loseFeed(err: CompactedError): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.options.onFeedLost?.(err);
+  }
+
+  /** Delivers changes from the change log after the feed's revision, up to `upTo`. */
+  private async tail(upTo: number): Promise<void> {
+    for (;;) {
+      const { rows } = await this.pool.query<ChangeRow & { compacted: string | null }>(
+        `SELECT s.compacted, l.* FROM (SELECT (SELECT value FROM settings WHERE key = 'compacted_revision') AS compacted) s
+         LEFT JOIN LATERAL (SELECT ${changeColumns} FROM change_log WHERE revision > $1 AND revision <= $2 ORDER BY revision LIMIT 1000) l ON true`,
+        [this.revision, upTo],
+      );
+      const compacted = Number(rows[0].compacted ?? 0);
+      if (compacted > this.revision) {
+        // Pruned before this replica read them: its watchers cannot be resumed without a gap.
+        throw new CompactedError(this.revision, compacted);
+      }
+      this.compacted = compacted;
+      const changes = rows.filter((r) => r.revision !== null).map(toChange);
+      if (changes.length === 0) return;
+      this.emit(changes);
+      if (changes.length < 1000) return;
+    }
+  }
+
+  private emit(changes: Change[]): void {
+    if (this.lost) return;
+    const fresh = changes.filter((c) => c.revision > this.revision);
+    if (fresh.length === 0) return;
+    this.revision = fresh[fresh.length - 1].revision;
+    for (const listener of this.committedListeners) {
+      try {
+        listener(fresh);
+      } catch (err) {
+        if (this.options.onListenerError) this.options.onListenerError(err);
+        else console.error(err);
+      }
+    }
+  }
+
+  currentRevision(): number {
+    return this.revision;
+  }
+
+  compactedRevision(): number {
+    return this.compacted;
+  }
+
+  onCommitted(listener: (changes: Change[]) => void): () => void {
+    this.committedListeners.push(listener);
+    return () => {
+      this.committedListeners = this.committedListeners.filter((l) => l !== listener);
+    };
+  }
+
+  durable(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** A read from outside a write sees this replica's writes that came before it: it waits for the open batch. */
+  private async read<T>(fn: (c: pg.Pool) => Promise<T>): Promise<T> {
+    if (this.batchEnded) await this.batchEnded;
+    try {
+      return await fn(this.pool);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  get(key: ObjectKey): Promise<StoredObject | undefined> {
+    return this.read((c) => getObject(c, key));
+  }
+
+  list(resource: string, namespace?: string): Promise<string[]> {
+    return this.read((c) => listBodies(c, resource, namespace));
+  }
+
+  count(resource: string, namespace: string): Promise<number> {
+    return this.read((c) => countObjects(c, resource, namespace));
+  }
+
+  allocation(pool: string, value: string): Promise<AllocationRow | undefined> {
+    return this.read((c) => getAllocation(c, pool, value));
+  }
+
+  allocatedValues(pool: string): Promise<string[]> {
+    return this.read(async (c) => (await c.query<{ value: string }>('SELECT value FROM allocations WHERE pool = $1', [pool])).rows.map((r) => r.value));
+  }
+
+  allocations(pool: string): Promise<AllocationRow[]> {
+    return this.read(
+      async (c) =>
+        (await c.query<AllocationRow>('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = $1 ORDER BY value', [pool])).rows,
+    );
+  }
+
+  allocationPools(): Promise<string[]> {
+    return this.read(async (c) => (await c.query<{ pool: string }>('SELECT DISTINCT pool FROM allocations ORDER BY pool')).rows.map((r) => r.pool));
+  }
+
+  scanObjects(resource: string, after: { namespace: string; name: string }, limit: number) {
+    return this.read(
+      async (c) =>
+        (
+          await c.query<{ namespace: string; name: string; uid: string; body: string }>(
+            'SELECT namespace, name, uid, body FROM objects WHERE resource = $1 AND (namespace, name) > ($2, $3) ORDER BY namespace, name LIMIT $4',
+            [resource, after.namespace, after.name, limit],
+          )
+        ).rows,
+    );
+  }
+
+  scanAllocations(after: { pool: string; value: string }, limit: number): Promise<AllocationRow[]> {
+    return this.read(
+      async (c) =>
+        (
+          await c.query<AllocationRow>(
+            'SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE (pool, value) > ($1, $2) ORDER BY pool, value LIMIT $3',
+            [after.pool, after.value, limit],
+          )
+        ).rows,
+    );
+  }
+
+  changesSince(resource: string, revision: number): Promise<Change[]> {
+    // One statement, one snapshot: the compacted revision and the rows agree.
+    return this.read(async (c) => {
+      const { rows } = await c.query<ChangeRow & { compacted: string | null }>(
+        `SELECT s.compacted, l.* FROM (SELECT (SELECT value FROM settings WHERE key = 'compacted_revision') AS compacted) s
+         LEFT JOIN LATERAL (SELECT ${changeColumns} FROM change_log WHERE resource = $1 AND revision > $2 ORDER BY revision) l ON true`,
+        [resource, revision],
+      );
+      const compacted = Number(rows[0].compacted ?? 0);
+      if (revision < compacted) throw new CompactedError(revision, compacted);
+      return rows.filter((r) => r.revision !== null).map(toChange);
+    });
+  }
+
+  listPage(resource: string, namespace: string | undefined, options: ListPageOptions = {}): Promise<ListPage> {
+    return this.read(async (pool) => {
+      // The common case, a whole current list, is one statement: the revision and the rows
+      // come from one snapshot.
+      if (options.revision === undefined && !options.after && !options.limit && !options.accept) {
+        const needles = options.containsAny ?? [];
+        const params: unknown[] = [resource];
+        let where = 'resource = $1';
+        if (namespace !== undefined) {
+          params.push(namespace);
+          where += ` AND namespace = $${params.length}`;
+        }
+        if (needles.length > 0) {
+          params.push(needles);
+          where += ` AND body LIKE ANY (SELECT '%' || replace(replace(replace(n, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' FROM unnest($${params.length}::text[]) n)`;
+        }
+        const { rows } = await pool.query<{ rev: string; body: string | null }>(
+          `SELECT r.rev, o.body FROM (SELECT greatest(coalesce((SELECT max(revision) FROM change_log), 0),
+             coalesce((SELECT value::bigint FROM settings WHERE key = 'compacted_revision'), 0)) AS rev) r
+           LEFT JOIN LATERAL (SELECT namespace, name, body FROM objects WHERE ${where}) o ON true ORDER BY o.namespace, o.name`,
+          params,
+        );
+        return { bodies: rows.filter((r) => r.body !== null).map((r) => r.body as string), revision: Number(rows[0].rev) };
+      }
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const { rows } = await c.query<{ rev: string; compacted: string }>(
+          `SELECT coalesce((SELECT max(revision) FROM change_log), 0) AS rev,
+                  coalesce((SELECT value FROM settings WHERE key = 'compacted_revision'), '0') AS compacted`,
+        );
+        const compacted = Number(rows[0].compacted);
+        const newest = Math.max(Number(rows[0].rev), compacted);
+        const revision = Math.min(options.revision ?? newest, newest);
+        if (revision < compacted) throw new CompactedError(revision, compacted);
+        const page = await pageAt(c, resource, namespace, revision, revision < newest, options);
+        await c.query('COMMIT');
+        return page;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        c.release();
+      }
+    });
+  }
+
+  transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.batchEnded) void this.runBatches();
+    });
+  }
+
+  private async runBatches(): Promise<void> {
+    while (this.queue.length > 0) {
+      let ended!: () => void;
+      this.batchEnded = new Promise<void>((resolve) => (ended = resolve));
+      try {
+        await this.runBatch();
+      } finally {
+        ended();
+      }
+    }
+    this.batchEnded = undefined;
+  }
+
+  private async runBatch(): Promise<void> {
+    let c: pg.Client | undefined;
+    const maxBatch = this.options.maxBatch ?? 60;
+    const done: { item: Queued; result: unknown }[] = [];
+    const changes: Change[] = [];
+    const rollbackHooks: (() => void)[] = [];
+    let item: Queued | undefined;
+    let pruned: number | undefined;
+    let base: number;
+    let revision: number;
+    try {
+      c = await this.writerClient();
+      // One round trip: BEGIN, the writers' lock, then (under it) the newest revision.
+      const begun = (await c.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${writerLock}); SELECT coalesce(max(revision), 0) AS rev FROM change_log`,
+      )) as unknown as pg.QueryResult<{ rev: string }>[];
+      base = revision = Math.max(Number(begun[2].rows[0].rev), this.compacted);
+      while (done.length < maxBatch && (item = this.queue.shift())) {
+        const start = revision;
+        const mine = { changes: [] as Change[], commitHooks: [] as (() => void)[], rollbackHooks: [] as (() => void)[] };
+        const step = { savepoint: false };
+        const tx = this.writeTx(statementsOf(c, step), mine, () => ++revision);
+        let result: unknown;
+        try {
+          result = await item.fn(tx);
+        } catch (err) {
+          revision = start;
+          for (const hook of mine.rollbackHooks.reverse()) hook();
+          // A lost connection fails the whole batch (below); anything else fails this write only.
+          if (step.savepoint) await c.query('ROLLBACK TO SAVEPOINT w');
+          item.reject(err);
+          item = undefined;
+          continue;
+        }
+        changes.push(...mine.changes);
+        rollbackHooks.push(...mine.rollbackHooks);
+        for (const hook of mine.commitHooks) hook();
+        done.push({ item, result });
+        item = undefined;
+        this.stats.writes++;
+      }
+      if (changes.length > 0) {
+        const horizon = this.pruneHorizon(changes.length, revision);
+        if (horizon !== undefined) {
+          pruned = horizon;
+          await c.query('DELETE FROM change_log WHERE revision <= $1', [horizon]);
+          await c.query("INSERT INTO settings (key, value) VALUES ('compacted_revision', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
+            String(horizon),
+          ]);
+        }
+      }
+      // The NOTIFY is delivered only if the COMMIT succeeds; one round trip for both.
+      await c.query(changes.length > 0 ? `SELECT pg_notify('${changesChannel}', '${revision}'); COMMIT` : 'COMMIT');
+      this.stats.commits++;
+      if (pruned !== undefined && pruned > this.compacted) this.compacted = pruned;
+    } catch (err) {
+      // The batch is lost (a failed statement outside a write, a failed COMMIT, a lost
+      // connection): every write in it fails, and memory follows the database back.
+      for (const hook of rollbackHooks.reverse()) hook();
+      const failure = unavailable(err);
+      for (const d of done) d.item.reject(failure);
+      item?.reject(failure);
+      // A connection that cannot even roll back is dropped; the next batch connects afresh,
+      // and fails fast (its writes get an error, never a hang) while the database is down.
+      const broken = c;
+      if (broken) await broken.query('ROLLBACK').catch(() => this.dropWriter(broken));
+      else {
+        // No connection at all: the writes waiting for one fail now rather than retry forever.
+        this.reachable = false;
+        for (const waiting of this.queue.splice(0, maxBatch)) waiting.reject(failure);
+      }
+      return;
+    }
+    // Deliver in revision order: other replicas' changes below this batch first.
+    const last = revision;
+    const delivered = new Promise<void>((resolve) => {
+      this.feed = this.feed.then(async () => {
+        // Never out of order: this batch's changes wait until everything below them is delivered.
+        if (await this.catchUp(base)) {
+          this.emit(changes);
+          if (this.revision < last) this.revision = last;
+        }
+        resolve();
+      });
+    });
+    await delivered;
+    for (const d of done) d.item.resolve(d.result);
+  }
+
+  private dropWriter(c: pg.Client): void {
+    if (this.writer === c) this.writer = undefined;
+    c.end().catch(() => {});
+  }
+
+  private pruneHorizon(written: number, revision: number): number | undefined {
+    this.writesSincePrune += written;
+    if (this.writesSincePrune < 256) return undefined;
+    this.writesSincePrune = 0;
+    const horizon = revision - this.options.historySize;
+    return horizon > this.compacted ? horizon : undefined;
+  }
+
+  private writeTx(c: Statements, mine: { changes: Change[]; commitHooks: (() => void)[]; rollbackHooks: (() => void)[] }, next: () => number): WriteTx {
+    const logged = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) =>
+      mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
+    return {
+      get: (key) => getObject(c, key),
+      list: (resource, namespace) => listBodies(c, resource, namespace),
+      count: (resource, namespace) => countObjects(c, resource, namespace),
+      allocation: (pool, value) => getAllocation(c, pool, value),
+      nextRevision: next,
+      // ON CONFLICT DO NOTHING rather than a caught unique_violation: an error would abort the
+      // transaction, and an allocator that loses a race goes on to try another value in it.
+      insert: async (obj) => {
+        const r = await c.query(
+          `WITH ins AS (INSERT INTO objects (resource, namespace, name, uid, resource_version, body) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT DO NOTHING RETURNING 1)
+           INSERT INTO change_log (revision, resource, namespace, name, event, body) SELECT $5, $1, $2, $3, 'ADDED', $6 FROM ins`,
+          [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body],
+        );
+        if (r.rowCount !== 1) throw new UniqueViolation('object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
+        logged(obj, obj.resourceVersion, 'ADDED', obj.body, null);
+      },
+      update: async (obj) => {
+        const { rows } = await c.query<{ prev: string | null }>(
+          `WITH prev AS (SELECT body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3),
+           upd AS (UPDATE objects SET uid = $4, resource_version = $5, body = $6 WHERE resource = $1 AND namespace = $2 AND name = $3)
+           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
+           SELECT $5, $1, $2, $3, 'MODIFIED', $6, (SELECT body FROM prev) RETURNING prev_body AS prev`,
+          [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body],
+        );
+        logged(obj, obj.resourceVersion, 'MODIFIED', obj.body, rows[0].prev);
+      },
+      remove: async (key, resourceVersion, finalBody) => {
+        const { rows } = await c.query<{ prev: string | null }>(
+          `WITH del AS (DELETE FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3 RETURNING body)
+           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
+           SELECT $4, $1, $2, $3, 'DELETED', $5, (SELECT body FROM del) RETURNING prev_body AS prev`,
+          [key.resource, key.namespace, key.name, resourceVersion, finalBody],
+        );
+        logged(key, resourceVersion, 'DELETED', finalBody, rows[0].prev);
+      },
+      allocate: async (row) => {
+        const r = await c.query(
+          'INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+          [row.pool, row.value, row.resource, row.namespace, row.name, row.uid],
+        );
+        if (r.rowCount !== 1) throw new UniqueViolation('allocation', `${row.pool} ${row.value} is already allocated`);
+      },
+      release: async (pool, value, uid) =>
+        (await c.query('DELETE FROM allocations WHERE pool = $1 AND value = $2 AND uid = $3', [pool, value, uid])).rowCount === 1,
+      onCommit: (fn) => mine.commitHooks.push(fn),
+      onRollback: (fn) => mine.rollbackHooks.push(fn),
+    };
+  }
+
+  /** Waits for the open batch, stops the feed and closes the writer (the pool is the caller's). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.poll);
+    while (this.batchEnded) await this.batchEnded;
+    await this.feed;
+    await this.writer?.end().catch(() => {});
+  }
+}
+
+/**
+ * A failure to reach the database, said as kube-apiserver says it when etcd is down (an
+ * InternalError naming the storage); SQL errors (a five-character SQLSTATE outside class 08
+ * and the shutdown codes) stay as they are.
+ */
+function unavailable(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  const sqlError = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
+  if (sqlError || err instanceof UniqueViolation || err instanceof CompactedError || !(err instanceof Error)) return err;
+  return new StorageUnavailable(`storage unavailable: PostgreSQL: ${err.message}`, { cause: err });
+}
+
+/** What statements run on: the pool, a pooled client, or the writer through its savepoint. */
+interface Statements {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * The writer connection for one write: its first statement carries the write's SAVEPOINT in
+ * the same round trip (a simple-protocol query with the parameters inlined as literals), so a
+ * write costs no extra round trip for being undoable on its own.
+ */
+function statementsOf(c: pg.Client, step: { savepoint: boolean }): Statements {
+  return {
+    query: async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => {
+      if (step.savepoint) return c.query<R>(text, params);
+      step.savepoint = true;
+      const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(c, params[Number(n) - 1]));
+      const results = (await c.query(`SAVEPOINT w; ${inlined}`)) as unknown as pg.QueryResult<R>[];
+      return results[1];
+    },
+  };
+}
+
+function literal(c: pg.Client, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  return c.escapeLiteral(String(value));
+}
+
+async function getObject(c: Statements, key: ObjectKey): Promise<StoredObject | undefined> {
+  const { rows } = await c.query<{ uid: string; rv: string; body: string }>(
+    'SELECT uid, resource_version AS rv, body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3',
+    [key.resource, key.namespace, key.name],
+  );
+  const row = rows[0];
+  return row && { resource: key.resource, namespace: key.namespace, name: key.name, uid: row.uid, resourceVersion: Number(row.rv), body: row.body };
+}
+
+async function listBodies(c: Statements, resource: string, namespace?: string): Promise<string[]> {
+  const { rows } =
+    namespace === undefined
+      ? await c.query<{ body: string }>('SELECT body FROM objects WHERE resource = $1 ORDER BY namespace, name', [resource])
+      : await c.query<{ body: string }>('SELECT body FROM objects WHERE resource = $1 AND namespace = $2 ORDER BY name', [resource, namespace]);
+  return rows.map((r) => r.body);
+}
+
+async function countObjects(c: Statements, resource: string, namespace: string): Promise<number> {
+  const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE resource = $1 AND namespace = $2', [resource, namespace]);
+  return Number(rows[0].n);
+}
+
+async function getAllocation(c: Statements, pool: string, value: string): Promise<AllocationRow | undefined> {
+  const { rows } = await c.query<AllocationRow>('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = $1 AND value = $2', [
+    pool,
+    value,
+  ]);
+  return rows[0];
+}

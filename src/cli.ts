@@ -31,7 +31,17 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const server = await createServer(parsed.options as never);
+  let server: Awaited<ReturnType<typeof createServer>>;
+  try {
+    server = await createServer(parsed.options as never);
+  } catch (err) {
+    // A malformed token file or certificate is found as the server is assembled.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`svcplane: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   installProcessGuards(server.app.log);
   // Handlers go in before the URL is printed: whoever reads that line may signal at once.
   const stopped = new Promise<void>((resolve) => {
@@ -47,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const url = await server.start();
   process.stdout.write(`svcplane serving the Kubernetes Services API at ${url} (database ${server.options.db})\n`);
+  if (server.secureUrl) process.stdout.write(`svcplane serving HTTPS at ${server.secureUrl}\n`);
   const dns = server.dns?.address;
   if (dns) {
     const host = dns.address.includes(':') ? `[${dns.address}]` : dns.address;

@@ -51,7 +51,7 @@ test('--audit-log-path writes one audit.k8s.io/v1 Event per request', async () =
     .map((l) => JSON.parse(l));
   const brief = lines.map((e) => [e.stage, e.verb, e.requestURI, e.objectRef?.name ?? '', e.objectRef?.subresource ?? '', e.responseStatus.code].join(' '));
   assert.deepEqual(brief, [
-    `ResponseComplete create ${ns}   201`,
+    `ResponseComplete create ${ns} audited  201`,
     `ResponseComplete get ${ns}/audited audited  200`,
     `ResponseComplete list ${ns}   200`,
     `ResponseComplete patch ${ns}/audited audited  200`,

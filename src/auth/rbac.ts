@@ -64,7 +64,7 @@ export class RbacView {
    * A ClusterRole's rules. One with an aggregationRule gets the rules of every ClusterRole its
    * selectors match, as kube's clusterrole-aggregation controller writes them into it.
    */
-  clusterRoleRules(name: string): PolicyRule[] | undefined {
+  clusterRoleRules(name: string, visiting: Set<string> = new Set()): PolicyRule[] | undefined {
     const role = this.clusterRoles.get(key('', name));
     if (!role) return undefined;
     const selectors = role.aggregationRule?.clusterRoleSelectors;
@@ -73,10 +73,16 @@ export class RbacView {
     if (cached) return cached;
     const rules: PolicyRule[] = [...(role.rules ?? [])];
     const seen = new Set(rules.map((r) => JSON.stringify(r)));
-    for (const [k, other] of [...this.clusterRoles].sort(([a], [b]) => a.localeCompare(b))) {
-      if (k === key('', name)) continue;
+    for (const [, other] of [...this.clusterRoles].sort(([a], [b]) => a.localeCompare(b))) {
+      const otherName = other.metadata?.name ?? '';
+      if (otherName === name || visiting.has(otherName)) continue;
       if (!selectors.some((s) => selectorMatches(s, other.metadata?.labels ?? {}))) continue;
-      for (const r of other.rules ?? []) {
+      // An aggregated role aggregates what the controller has written into the roles it selects,
+      // which may themselves be aggregated (admin takes edit's, edit takes view's).
+      visiting.add(name);
+      const otherRules = this.clusterRoleRules(otherName, visiting) ?? [];
+      visiting.delete(name);
+      for (const r of otherRules) {
         const s = JSON.stringify(r);
         if (!seen.has(s)) {
           seen.add(s);

@@ -9,6 +9,7 @@ import { ConfigError, parseArgs, resolveOptions, usage, type SvcplaneOptions } f
 import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { groupVersionsOf, openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
+import { kubeconfigRequest, kubeconfigYaml } from './kubeconfig.js';
 import { installProcessGuards } from './api/lastResort.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
     const [command, ...extra] = parsed.rest;
     if (command === 'openapi') return await writeOpenapi(extra);
     if (command === 'repair') return await repairDatabase(extra, resolveOptions(parsed.options));
+    if (command === 'kubeconfig') {
+      process.stdout.write(kubeconfigYaml(kubeconfigRequest(extra, resolveOptions(parsed.options).certDir)));
+      return 0;
+    }
     if (command !== undefined) throw new ConfigError(`unknown argument ${JSON.stringify(command)} (see svcplane --help)`);
     resolveOptions(parsed.options);
   } catch (err) {

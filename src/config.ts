@@ -441,6 +441,9 @@ export function usage(): string {
     '       svcplane openapi --out DIR  write the OpenAPI documents (v3 and Swagger 2.0) to DIR',
     '       svcplane repair --db PATH [--dry-run] [--service-cidr ...] [--node-port-range ...]',
     '                                   check the allocations against the Services holding them, and fix them',
+    '       svcplane kubeconfig --server URL [--token T | --client-certificate F --client-key K]',
+    '                          [--certificate-authority F] [--user NAME] [--cert-dir DIR]',
+    "                                   print a kubeconfig for a user (the CA: the file given, or --cert-dir's generated one)",
     '',
     'Flags (each also read from its environment variable):',
   ];

@@ -22,6 +22,8 @@ export type Decision = { allowed: true; reason: string } | { allowed: false; rea
 
 export interface Authorizer {
   authorize(a: Attributes): Decision;
+  /** Changes whenever a decision might (RBAC: any role or binding written); absent: never cached. */
+  readonly generation?: number;
 }
 
 /** The attributes of an HTTP request, from the same RequestInfo the audit log records. */

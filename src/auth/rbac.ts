@@ -20,6 +20,8 @@ export class RbacView {
   readonly roleBindings = new Map<string, RoleBinding>();
   readonly clusterRoleBindings = new Map<string, ClusterRoleBinding>();
   private aggregated = new Map<string, PolicyRule[]>();
+  /** Bumped by every commit that changes a role or binding: decisions cached before it are stale. */
+  generation = 0;
 
   private mapOf(resource: string): Map<string, Role | ClusterRole | RoleBinding | ClusterRoleBinding> | undefined {
     switch (resource) {
@@ -47,7 +49,10 @@ export class RbacView {
         if (c.event === 'DELETED') map.delete(key(c.namespace, c.name));
         else map.set(key(c.namespace, c.name), JSON.parse(c.body));
       }
-      if (touched) view.aggregated.clear();
+      if (touched) {
+        view.aggregated.clear();
+        view.generation++;
+      }
     });
     for (const resource of rbacResources) {
       const page = await store.listPage(resource, undefined);
@@ -150,6 +155,10 @@ const describeSource = (s: Source) =>
 
 export class RbacAuthorizer implements Authorizer {
   constructor(readonly view: RbacView) {}
+
+  get generation(): number {
+    return this.view.generation;
+  }
 
   /**
    * Visits the rules that apply to user in namespace (every namespace's cluster-wide rules, then

@@ -65,7 +65,8 @@ export type Subject = Static<typeof Subject>;
 
 export const RoleRef = Type.Object(
   {
-    apiGroup: Type.String({ description: 'APIGroup is the group for the resource being referenced' }),
+    // Required in kube's schema, but SetDefaults_RoleBinding fills it in when missing: decoding takes it optional.
+    apiGroup: Type.Optional(Type.String({ description: 'APIGroup is the group for the resource being referenced' })),
     kind: Type.String({ description: 'Kind is the type of resource being referenced' }),
     name: Type.String({ description: 'Name is the name of resource being referenced' }),
   },

@@ -349,6 +349,15 @@ describe('escalation', () => {
     assert.equal(r.status, 422, r.text);
     assert.match(String(r.body.message), /roleRef: Invalid value: .*: cannot change roleRef/);
   });
+  test("a binding without roleRef.apiGroup gets kube's default", async () => {
+    const r = await ok(admin, 'POST', `${rbacPath}/namespaces/team/rolebindings`, {
+      metadata: { name: 'defaulted' },
+      subjects: [{ kind: 'User', name: 'frank' }],
+      roleRef: { kind: 'ClusterRole', name: 'view' },
+    });
+    assert.deepEqual(r.body.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
+    assert.deepEqual(r.body.subjects, [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'frank' }]);
+  });
   test('validation: kube messages', async () => {
     const r = await call(s, 'POST', `${rbacPath}/namespaces/team/roles`, admin, role('bad', [{ verbs: [], nonResourceURLs: ['/x'] }]));
     assert.equal(r.status, 422, r.text);

@@ -440,14 +440,17 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       cut.unref();
       await dns?.close();
       rbacFollow?.stop();
-      if (https) {
-        const server = https;
-        const cutSecure = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);
-        cutSecure.unref();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        clearTimeout(cutSecure);
-      }
+      // The HTTPS listener stops accepting at once; its watch streams end with app.close's
+      // preClose (hub.closeAll), and whatever is left is cut after the same grace period.
+      const secure = https;
+      const cutSecure = secure && setTimeout(() => secure.closeAllConnections(), shutdownGraceMs);
+      cutSecure?.unref();
+      const closingSecure = secure && new Promise<void>((resolve) => secure.close(() => resolve()));
       await app.close();
+      // Streams that app.close ended leave idle keep-alive connections behind.
+      secure?.closeIdleConnections();
+      await closingSecure;
+      if (cutSecure) clearTimeout(cutSecure);
       clearTimeout(cut);
       await storage.close();
     },

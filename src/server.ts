@@ -61,6 +61,7 @@ import { installAuthFilter } from './api/authFilter.js';
 import { servingPair, readCertificates, type ServingPair } from './api/tls.js';
 import type { Authorizer } from './auth/attributes.js';
 import { Authenticator } from './auth/authentication.js';
+import { ClusterRoleAggregation } from './auth/aggregation.js';
 import { ensureBootstrapPolicy } from './auth/bootstrapPolicy.js';
 import { alwaysAllow, RbacAuthorizer, RbacView } from './auth/rbac.js';
 import { readTokenFile, TokenFileError } from './auth/tokenFile.js';
@@ -168,7 +169,12 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   const rbacAuthorizer = rbacFollow ? new RbacAuthorizer(rbacFollow.view) : undefined;
   const authorizer: Authorizer = rbacAuthorizer ?? alwaysAllow;
   const rbac = auth ? rbacStores(store, namespaces, idsOf('rbac'), rbacAuthorizer && new EscalationCheck(rbacAuthorizer, authorizer)) : undefined;
-  if (rbac) await ensureBootstrapPolicy(rbac);
+  const aggregation = rbac && new ClusterRoleAggregation(store, rbac.clusterRoles, (msg) => app.log.error(msg));
+  if (rbac) {
+    await ensureBootstrapPolicy(rbac);
+    await aggregation!.reconcile();
+    aggregation!.start();
+  }
   const reviews = auth ? reviewStores(store, authorizer) : undefined;
   const authResources: InstalledResource<KubeObject>[] =
     rbac && reviews
@@ -440,6 +446,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       cut.unref();
       await dns?.close();
       rbacFollow?.stop();
+      await aggregation?.stop();
       // The HTTPS listener stops accepting at once; its watch streams end with app.close's
       // preClose (hub.closeAll), and whatever is left is cut after the same grace period.
       const secure = https;

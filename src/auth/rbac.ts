@@ -19,7 +19,6 @@ export class RbacView {
   readonly clusterRoles = new Map<string, ClusterRole>();
   readonly roleBindings = new Map<string, RoleBinding>();
   readonly clusterRoleBindings = new Map<string, ClusterRoleBinding>();
-  private aggregated = new Map<string, PolicyRule[]>();
   /** Bumped by every commit that changes a role or binding: decisions cached before it are stale. */
   generation = 0;
 
@@ -49,10 +48,7 @@ export class RbacView {
         if (c.event === 'DELETED') map.delete(key(c.namespace, c.name));
         else map.set(key(c.namespace, c.name), JSON.parse(c.body));
       }
-      if (touched) {
-        view.aggregated.clear();
-        view.generation++;
-      }
+      if (touched) view.generation++;
     });
     for (const resource of rbacResources) {
       const page = await store.listPage(resource, undefined);
@@ -65,38 +61,10 @@ export class RbacView {
     return { view, stop };
   }
 
-  /**
-   * A ClusterRole's rules. One with an aggregationRule gets the rules of every ClusterRole its
-   * selectors match, as kube's clusterrole-aggregation controller writes them into it.
-   */
-  clusterRoleRules(name: string, visiting: Set<string> = new Set()): PolicyRule[] | undefined {
+  /** A ClusterRole's rules (an aggregated one's as the aggregation controller wrote them). */
+  clusterRoleRules(name: string): PolicyRule[] | undefined {
     const role = this.clusterRoles.get(key('', name));
-    if (!role) return undefined;
-    const selectors = role.aggregationRule?.clusterRoleSelectors;
-    if (!selectors?.length) return role.rules ?? [];
-    const cached = this.aggregated.get(name);
-    if (cached) return cached;
-    const rules: PolicyRule[] = [...(role.rules ?? [])];
-    const seen = new Set(rules.map((r) => JSON.stringify(r)));
-    for (const [, other] of [...this.clusterRoles].sort(([a], [b]) => a.localeCompare(b))) {
-      const otherName = other.metadata?.name ?? '';
-      if (otherName === name || visiting.has(otherName)) continue;
-      if (!selectors.some((s) => selectorMatches(s, other.metadata?.labels ?? {}))) continue;
-      // An aggregated role aggregates what the controller has written into the roles it selects,
-      // which may themselves be aggregated (admin takes edit's, edit takes view's).
-      visiting.add(name);
-      const otherRules = this.clusterRoleRules(otherName, visiting) ?? [];
-      visiting.delete(name);
-      for (const r of otherRules) {
-        const s = JSON.stringify(r);
-        if (!seen.has(s)) {
-          seen.add(s);
-          rules.push(r);
-        }
-      }
-    }
-    this.aggregated.set(name, rules);
-    return rules;
+    return role ? (role.rules ?? []) : undefined;
   }
 }
 

@@ -358,6 +358,26 @@ describe('escalation', () => {
     assert.deepEqual(r.body.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
     assert.deepEqual(r.body.subjects, [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'frank' }]);
   });
+  test('aggregation: a ClusterRole labelled aggregate-to-view adds its rules to view, edit and admin', async () => {
+    const view = async () => (await call(s, 'GET', `${rbacPath}/clusterroles/view`, admin)).body as { rules: { resources?: string[] }[] };
+    assert.ok(
+      (await view()).rules.some((r) => r.resources?.includes('services')),
+      'bootstrap rules are written into view',
+    );
+    await ok(admin, 'POST', `${rbacPath}/clusterroles`, {
+      metadata: { name: 'widgets-view', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+      rules: [{ verbs: ['get'], apiGroups: ['example.com'], resources: ['widgets'] }],
+    });
+    const has = async (role: string) =>
+      ((await call(s, 'GET', `${rbacPath}/clusterroles/${role}`, admin)).body as { rules: { resources?: string[] }[] }).rules.some((r) =>
+        r.resources?.includes('widgets'),
+      );
+    for (let i = 0; i < 100 && !(await has('admin')); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(await has('view'));
+    assert.ok(await has('edit'));
+    assert.ok(await has('admin'));
+    assert.equal((await call(s, 'GET', '/apis/example.com/v1/namespaces/team/widgets/w', alice)).status, 404, 'allowed, then not found');
+  });
   test('validation: kube messages', async () => {
     const r = await call(s, 'POST', `${rbacPath}/namespaces/team/roles`, admin, role('bad', [{ verbs: [], nonResourceURLs: ['/x'] }]));
     assert.equal(r.status, 422, r.text);

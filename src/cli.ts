@@ -9,6 +9,7 @@ import { ConfigError, parseArgs, resolveOptions, usage, type SvcplaneOptions } f
 import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { groupVersionsOf, openapiDocument, swaggerV2Document } from './api/openapi.js';
 import { createServer } from './server.js';
+import { kubeconfigRequest, kubeconfigYaml } from './kubeconfig.js';
 import { installProcessGuards } from './api/lastResort.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
     const [command, ...extra] = parsed.rest;
     if (command === 'openapi') return await writeOpenapi(extra);
     if (command === 'repair') return await repairDatabase(extra, resolveOptions(parsed.options));
+    if (command === 'kubeconfig') {
+      process.stdout.write(kubeconfigYaml(kubeconfigRequest(extra, resolveOptions(parsed.options).certDir)));
+      return 0;
+    }
     if (command !== undefined) throw new ConfigError(`unknown argument ${JSON.stringify(command)} (see svcplane --help)`);
     resolveOptions(parsed.options);
   } catch (err) {
@@ -31,7 +36,17 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const server = await createServer(parsed.options as never);
+  let server: Awaited<ReturnType<typeof createServer>>;
+  try {
+    server = await createServer(parsed.options as never);
+  } catch (err) {
+    // A malformed token file or certificate is found as the server is assembled.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`svcplane: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   installProcessGuards(server.app.log);
   // Handlers go in before the URL is printed: whoever reads that line may signal at once.
   const stopped = new Promise<void>((resolve) => {
@@ -47,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const url = await server.start();
   process.stdout.write(`svcplane serving the Kubernetes Services API at ${url} (database ${server.options.db})\n`);
+  if (server.secureUrl) process.stdout.write(`svcplane serving HTTPS at ${server.secureUrl}\n`);
   const dns = server.dns?.address;
   if (dns) {
     const host = dns.address.includes(':') ? `[${dns.address}]` : dns.address;

@@ -51,6 +51,20 @@ export interface SvcplaneOptions {
   clusterDomain: string;
   /** Seconds DNS answers may be cached (CoreDNS's kubernetes `ttl`). */
   dnsTtl: number;
+  /** HTTPS port on `host` (kube-apiserver's --secure-port); 0 picks a free one; undefined: no HTTPS. */
+  securePort: number | undefined;
+  /** PEM serving certificate and key; both or neither (then a self-signed pair in certDir). */
+  tlsCertFile: string | undefined;
+  tlsPrivateKeyFile: string | undefined;
+  /** Where the self-signed serving certificate is written once and reused. */
+  certDir: string;
+  /** kube's static token file: token,user,uid,"group1,group2". */
+  tokenAuthFile: string | undefined;
+  /** PEM CA bundle that client certificates are verified against (CN the user, O the groups). */
+  clientCaFile: string | undefined;
+  /** Requests without credentials are system:anonymous (true) or 401 (false). */
+  anonymousAuth: boolean;
+  authorizationMode: 'AlwaysAllow' | 'RBAC';
 }
 
 export const defaults: SvcplaneOptions = {
@@ -81,6 +95,14 @@ export const defaults: SvcplaneOptions = {
   dnsPort: undefined,
   clusterDomain: 'cluster.local',
   dnsTtl: 30,
+  securePort: undefined,
+  tlsCertFile: undefined,
+  tlsPrivateKeyFile: undefined,
+  certDir: './svcplane-certs',
+  tokenAuthFile: undefined,
+  clientCaFile: undefined,
+  anonymousAuth: true,
+  authorizationMode: 'AlwaysAllow',
 };
 
 interface Flag {
@@ -192,6 +214,39 @@ export const flags: Flag[] = [
     help: 'the DNS zone Services are named in: <service>.<namespace>.svc.<domain>',
   },
   { key: 'dnsTtl', flag: '--dns-ttl', env: 'SVCPLANE_DNS_TTL', help: 'TTL of DNS answers in seconds, 0 to 3600 (a whole number, or a duration: 30s)' },
+  { key: 'securePort', flag: '--secure-port', env: 'SVCPLANE_SECURE_PORT', help: 'serve HTTPS on this port of --host too; 0 picks a free port and prints it' },
+  {
+    key: 'tlsCertFile',
+    flag: '--tls-cert-file',
+    env: 'SVCPLANE_TLS_CERT_FILE',
+    help: 'PEM serving certificate for --secure-port (with --tls-private-key-file)',
+  },
+  { key: 'tlsPrivateKeyFile', flag: '--tls-private-key-file', env: 'SVCPLANE_TLS_PRIVATE_KEY_FILE', help: 'PEM private key of --tls-cert-file' },
+  {
+    key: 'certDir',
+    flag: '--cert-dir',
+    env: 'SVCPLANE_CERT_DIR',
+    help: 'without --tls-cert-file, a self-signed certificate is generated here once (svcplane.crt, svcplane.key) and reused',
+  },
+  {
+    key: 'tokenAuthFile',
+    flag: '--token-auth-file',
+    env: 'SVCPLANE_TOKEN_AUTH_FILE',
+    help: 'bearer tokens, one CSV line each: token,user,uid,"group1,group2"',
+  },
+  {
+    key: 'clientCaFile',
+    flag: '--client-ca-file',
+    env: 'SVCPLANE_CLIENT_CA_FILE',
+    help: 'PEM CA bundle for client certificates on --secure-port (CN is the user, each O a group)',
+  },
+  {
+    key: 'anonymousAuth',
+    flag: '--anonymous-auth',
+    env: 'SVCPLANE_ANONYMOUS_AUTH',
+    help: 'requests without credentials are system:anonymous (true) or get a 401 (false)',
+  },
+  { key: 'authorizationMode', flag: '--authorization-mode', env: 'SVCPLANE_AUTHORIZATION_MODE', help: 'AlwaysAllow (everyone may do everything) or RBAC' },
   {
     key: 'watchBookmarkInterval',
     flag: '--watch-bookmark-interval',
@@ -275,6 +330,18 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
   if (clusterDomain.length > 253 || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/.test(clusterDomain))
     throw new ConfigError(`invalid --cluster-domain ${JSON.stringify(String(o.clusterDomain))}: must be a DNS subdomain such as cluster.local`);
   const dnsTtl = ttlSeconds(o.dnsTtl);
+  const securePort = o.securePort === undefined || o.securePort === '' ? undefined : int('securePort', 0, 65535);
+  const optionalPath = (key: keyof SvcplaneOptions) => (o[key] === undefined || o[key] === '' ? undefined : String(o[key]));
+  const tlsCertFile = optionalPath('tlsCertFile');
+  const tlsPrivateKeyFile = optionalPath('tlsPrivateKeyFile');
+  if ((tlsCertFile === undefined) !== (tlsPrivateKeyFile === undefined))
+    throw new ConfigError('invalid --tls-cert-file/--tls-private-key-file: give both or neither');
+  const certDir = String(o.certDir);
+  const anonymousRaw = String(o.anonymousAuth);
+  if (!['true', 'false'].includes(anonymousRaw)) throw new ConfigError(`invalid --anonymous-auth ${JSON.stringify(anonymousRaw)}: must be true or false`);
+  const authorizationMode = String(o.authorizationMode);
+  if (!['AlwaysAllow', 'RBAC'].includes(authorizationMode))
+    throw new ConfigError(`invalid --authorization-mode ${JSON.stringify(authorizationMode)}: must be AlwaysAllow or RBAC`);
   return {
     host: String(o.host),
     port,
@@ -303,6 +370,14 @@ export function resolveOptions(input: Partial<Record<keyof SvcplaneOptions, unkn
     dnsPort,
     clusterDomain,
     dnsTtl,
+    securePort,
+    tlsCertFile,
+    tlsPrivateKeyFile,
+    certDir,
+    tokenAuthFile: optionalPath('tokenAuthFile'),
+    clientCaFile: optionalPath('clientCaFile'),
+    anonymousAuth: anonymousRaw === 'true',
+    authorizationMode: authorizationMode as SvcplaneOptions['authorizationMode'],
   };
 }
 
@@ -360,7 +435,7 @@ function defaultText(key: keyof SvcplaneOptions): string {
   if (key === 'eventTtl') return '1h';
   if (key === 'repairInterval') return '3m';
   if (key === 'requestTimeout') return '1m';
-  if (key === 'dnsPort') return 'off';
+  if (key === 'dnsPort' || key === 'securePort') return 'off';
   if (key === 'watchBookmarkInterval' || key === 'lbProvisionDelay' || key === 'lbRetryDelay') return `${Number(value) / 1000}s`;
   return value === undefined ? 'none' : String(value);
 }
@@ -371,6 +446,9 @@ export function usage(): string {
     '       svcplane openapi --out DIR  write the OpenAPI documents (v3 and Swagger 2.0) to DIR',
     '       svcplane repair --db PATH [--dry-run] [--service-cidr ...] [--node-port-range ...]',
     '                                   check the allocations against the Services holding them, and fix them',
+    '       svcplane kubeconfig --server URL [--token T | --client-certificate F --client-key K]',
+    '                          [--certificate-authority F] [--user NAME] [--cert-dir DIR]',
+    "                                   print a kubeconfig for a user (the CA: the file given, or --cert-dir's generated one)",
     '',
     'Flags (each also read from its environment variable):',
   ];

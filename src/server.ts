@@ -60,6 +60,24 @@ import { randomIdentities, seededIdentities, type Identities } from './registry/
 import { describeSummary, loadFixtures } from './fixtures/load.js';
 import { ServiceDns } from './dns/serviceDns.js';
 import { watchHubFeed } from './dns/watchHubFeed.js';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { installAuthFilter } from './api/authFilter.js';
+import { servingPair, readCertificates, type ServingPair } from './api/tls.js';
+import type { Authorizer } from './auth/attributes.js';
+import { Authenticator } from './auth/authentication.js';
+import { ClusterRoleAggregation } from './auth/aggregation.js';
+import { ensureBootstrapPolicy } from './auth/bootstrapPolicy.js';
+import { alwaysAllow, RbacAuthorizer, RbacView } from './auth/rbac.js';
+import { readTokenFile, TokenFileError } from './auth/tokenFile.js';
+import type { UserInfo } from './auth/user.js';
+import { ConfigError } from './config.js';
+import { rbacDefinitions } from './model/rbac.js';
+import { reviewDefinitions } from './model/authorization.js';
+import { EscalationCheck } from './registry/rbac/escalation.js';
+import { rbacStores, type RbacStores } from './registry/rbac/stores.js';
+import { reviewStores } from './registry/reviews.js';
+import { clusterRoleBindings, clusterRoles, roleBindings, roles } from './resources/rbac.js';
+import { selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews, subjectAccessReviews } from './resources/reviews.js';
 
 export interface Svcplane {
   readonly app: FastifyInstance;
@@ -81,8 +99,14 @@ export interface Svcplane {
   readonly dns: ServiceDns | undefined;
   /** The controllers' leader election, where several replicas share the database (PostgreSQL). */
   readonly elector: LeaderElector | undefined;
+  /** RBAC's stores, where authentication or authorization is configured (see authEnabled). */
+  readonly rbac: RbacStores | undefined;
   /** Listens on host:port and resolves to the base URL (with the real port when port is 0). */
   start(): Promise<string>;
+  /** The HTTPS URL with --secure-port, once started. */
+  readonly secureUrl: string | undefined;
+  /** The serving certificate of --secure-port (PEM), for clients that must trust it. */
+  readonly servingCertificate: string | undefined;
   /** Finishes in-flight requests, then closes the database. */
   close(): Promise<void>;
   readonly url: string | undefined;
@@ -104,6 +128,17 @@ export interface Extensions {
 
 export async function createServer(input: Partial<SvcplaneOptions> = {}, extensions: Extensions = {}): Promise<Svcplane> {
   const options = resolveOptions(input);
+  // Credentials and certificates are read before anything opens: a bad file is one line, exit 2.
+  const auth = authEnabled(options);
+  let tokens: Map<string, UserInfo> | undefined;
+  try {
+    tokens = options.tokenAuthFile === undefined ? undefined : readTokenFile(options.tokenAuthFile);
+  } catch (err) {
+    if (err instanceof TokenFileError) throw new ConfigError(`invalid --token-auth-file: ${err.message}`);
+    throw err;
+  }
+  const clientCA = options.clientCaFile === undefined ? undefined : readCertificates(options.clientCaFile, '--client-ca-file');
+  const serving: ServingPair | undefined = options.securePort === undefined ? undefined : await servingPair(options);
   const storage = await openStorage(options.db, {
     historySize: options.watchHistory,
     onCommitError: (err) => app.log.error({ err }, 'commit failed'),
@@ -146,11 +181,40 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   const endpointSlices = endpointSliceStore(store, namespaces, idsOf('endpointslices'));
   const leases = leaseStore(store, namespaces, idsOf('leases'));
   await namespaces.bootstrap();
+  // Authorization: RBAC over a view of the roles and bindings that follows every commit. The RBAC
+  // kinds and the reviews are served whenever authentication or authorization is configured; the
+  // default server (no credentials, AlwaysAllow) serves exactly what it did before them.
+  const rbacFollow = auth && options.authorizationMode === 'RBAC' ? await RbacView.follow(store) : undefined;
+  const rbacAuthorizer = rbacFollow ? new RbacAuthorizer(rbacFollow.view) : undefined;
+  const authorizer: Authorizer = rbacAuthorizer ?? alwaysAllow;
+  const rbac = auth ? rbacStores(store, namespaces, idsOf('rbac'), rbacAuthorizer && new EscalationCheck(rbacAuthorizer, authorizer)) : undefined;
+  const aggregation = rbac && new ClusterRoleAggregation(store, rbac.clusterRoles, (msg) => app.log.error(msg));
+  if (rbac) {
+    await ensureBootstrapPolicy(rbac);
+    await aggregation!.reconcile();
+    aggregation!.start();
+  }
+  const reviews = auth ? reviewStores(store, authorizer) : undefined;
+  const authResources: InstalledResource<KubeObject>[] =
+    rbac && reviews
+      ? [
+          row(roles, rbac.roles),
+          row(clusterRoles, rbac.clusterRoles),
+          row(roleBindings, rbac.roleBindings),
+          row(clusterRoleBindings, rbac.clusterRoleBindings),
+          row(selfSubjectAccessReviews, reviews.selfSubjectAccessReviews),
+          row(selfSubjectRulesReviews, reviews.selfSubjectRulesReviews),
+          row(subjectAccessReviews, reviews.subjectAccessReviews),
+          row(selfSubjectReviews, reviews.selfSubjectReviews),
+        ]
+      : [];
   const extraResources = extensions.resources?.({ store, namespaces, identities: ids }) ?? [];
-  const extraDefinitions = Object.assign({}, leaseDeclaration.definitions, ...extraResources.map((r) => r.declaration.definitions ?? {})) as Record<
-    string,
-    TSchema
-  >;
+  const extraDefinitions = Object.assign(
+    {},
+    leaseDeclaration.definitions,
+    ...(auth ? [rbacDefinitions, reviewDefinitions] : []),
+    ...extraResources.map((r) => r.declaration.definitions ?? {}),
+  ) as Record<string, TSchema>;
 
   const app = Fastify({
     logger: { level: options.logLevel },
@@ -199,6 +263,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     });
   }
   if (options.auditLogPath !== undefined) installAuditLog(app, options.auditLogPath);
+  if (auth) {
+    const authenticator = new Authenticator({ tokens, clientCertificates: clientCA !== undefined, anonymous: options.anonymousAuth });
+    installAuthFilter(app, authenticator, rbacAuthorizer);
+  }
   const gate = new RequestGate(options);
   const metrics = new Metrics({
     allocators: () => [
@@ -263,6 +331,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     // kube-apiserver lists coordination.k8s.io (group priority 16500) before discovery.k8s.io (16200).
     row(leaseDeclaration, leases),
     row(endpointSliceDeclaration, endpointSlices),
+    ...authResources,
     ...extraResources,
   ];
   await app.register(discoveryRoutes, { kubernetesVersion: options.kubernetesVersion, resources: resources.map((r) => r.declaration) });
@@ -370,6 +439,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     : undefined;
 
   let url: string | undefined;
+  let secureUrl: string | undefined;
+  let https: HttpsServer | undefined;
   let closed = false;
   return {
     elector,
@@ -387,13 +458,23 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     cloudController,
     dns,
     allocators: { serviceIPs, nodePorts, repair },
+    rbac,
     get url() {
       return url;
     },
+    get secureUrl() {
+      return secureUrl;
+    },
+    servingCertificate: serving?.cert,
     async start() {
       // DNS first: a port it cannot have fails the start before the API is up.
       await dns?.start();
       await app.listen({ host: options.host, port: options.port });
+      if (serving && options.securePort !== undefined) {
+        https = await listenSecure(app, serving, clientCA, options);
+        const secure = https.address() as AddressInfo;
+        secureUrl = `https://${secure.family === 'IPv6' ? `[${secure.address}]` : secure.address}:${secure.port}`;
+      }
       const address = app.server.address() as AddressInfo;
       // The `kubernetes` Service points at this server, so it is made once the port is known.
       await services.bootstrapKubernetesService(serviceIPs[0].firstAddress(), address.port);
@@ -412,7 +493,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       if (elector) elector.start();
       else await startControllers();
       ready = true;
-      if (!isLoopback(address.address)) {
+      if (!isLoopback(address.address) && options.authorizationMode === 'AlwaysAllow') {
         app.log.warn(
           `svcplane listens on ${address.address}, beyond loopback, with no authentication: anyone who can reach port ${address.port} may read and change everything, /docs's "Try it out" and the console at /ui/ included`,
         );
@@ -434,7 +515,19 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
       const cut = setTimeout(() => app.server.closeAllConnections(), shutdownGraceMs);
       cut.unref();
       await dns?.close();
+      rbacFollow?.stop();
+      await aggregation?.stop();
+      // The HTTPS listener stops accepting at once; its watch streams end with app.close's
+      // preClose (hub.closeAll), and whatever is left is cut after the same grace period.
+      const secure = https;
+      const cutSecure = secure && setTimeout(() => secure.closeAllConnections(), shutdownGraceMs);
+      cutSecure?.unref();
+      const closingSecure = secure && new Promise<void>((resolve) => secure.close(() => resolve()));
       await app.close();
+      // Streams that app.close ended leave idle keep-alive connections behind.
+      secure?.closeIdleConnections();
+      await closingSecure;
+      if (cutSecure) clearTimeout(cutSecure);
       clearTimeout(cut);
       await storage.close();
     },
@@ -443,6 +536,43 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
 
 /** How often a replica on a shared database reloads its allocators from the table. */
 const allocatorRefreshMs = 30_000;
+
+/**
+ * Authentication and authorization run, and the RBAC kinds and reviews are served, once any of
+ * their flags is set; without them svcplane is the open developer server it always was.
+ */
+export function authEnabled(o: SvcplaneOptions): boolean {
+  return (
+    o.securePort !== undefined || o.authorizationMode !== 'AlwaysAllow' || o.tokenAuthFile !== undefined || o.clientCaFile !== undefined || !o.anonymousAuth
+  );
+}
+
+/**
+ * --secure-port: an HTTPS server in front of the same fastify routes. Client certificates are
+ * asked for, not required; the authenticator decides what an unverified one means (a 401).
+ */
+async function listenSecure(app: FastifyInstance, serving: ServingPair, clientCA: string | undefined, options: SvcplaneOptions): Promise<HttpsServer> {
+  const timeouts = serverTimeouts(options);
+  const server = createHttpsServer(
+    {
+      cert: serving.cert,
+      key: serving.key,
+      ...(clientCA ? { ca: clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+      requestTimeout: timeouts.requestTimeout,
+      ...timeouts.http,
+    },
+    (req, res) => app.routing(req, res),
+  );
+  server.on('clientError', timeouts.clientErrorHandler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.securePort, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
 
 /** How long close() lets in-flight requests finish before it cuts their connections. */
 const shutdownGraceMs = 5_000;

@@ -8,6 +8,7 @@ import { createWriteStream, openSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { anonymous, decisionOf, userOf } from '../auth/user.js';
 import { StatusError } from '../registry/errors.js';
 
 export interface ObjectReference {
@@ -87,6 +88,11 @@ export function requestInfo(method: string, url: string): RequestInfo {
   return { verb, objectRef: objectRef as ObjectReference };
 }
 
+/** authentication/v1 UserInfo in Go's field order: username, uid, groups, extra. */
+function userField(user: { username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> }) {
+  return { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) };
+}
+
 /** RFC 3339 with microseconds, as Go's metav1.MicroTime: 2026-11-22T18:50:01.123456Z. */
 export function microTime(epochMicros: number): string {
   const ms = Math.floor(epochMicros / 1000);
@@ -104,6 +110,19 @@ interface Pending {
 }
 
 const pending = new WeakMap<FastifyRequest, Pending>();
+
+/**
+ * A create's object name, known only once the object is: kube's audit event names the object a
+ * create made (objectRef.name), generated names included.
+ */
+export function noteObjectName(req: FastifyRequest, name: string | undefined): void {
+  const p = pending.get(req);
+  const ref = p?.info.objectRef;
+  if (!p || !ref || ref.name || !name) return;
+  // Go's field order: resource, namespace, name, apiGroup, apiVersion, subresource.
+  const { resource, namespace, ...rest } = ref;
+  p.info.objectRef = { resource, ...(namespace ? { namespace } : {}), name, ...rest };
+}
 
 /** Opens the log synchronously (a bad path fails the start) and adds the hooks to app. */
 export function installAuditLog(app: FastifyInstance, path: string): void {
@@ -129,7 +148,7 @@ export function installAuditLog(app: FastifyInstance, path: string): void {
       stage,
       requestURI: req.url,
       verb: p.info.verb,
-      user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+      user: userField(userOf(req) ?? anonymous),
       sourceIPs,
     };
     if (req.headers['user-agent']) ev.userAgent = req.headers['user-agent'];
@@ -141,6 +160,13 @@ export function installAuditLog(app: FastifyInstance, path: string): void {
       : { metadata: {}, code };
     ev.requestReceivedTimestamp = microTime(p.received);
     ev.stageTimestamp = microTime(nowMicros());
+    const decision = decisionOf(req);
+    if (decision) {
+      ev.annotations = {
+        'authorization.k8s.io/decision': decision.decision,
+        ...(decision.reason ? { 'authorization.k8s.io/reason': decision.reason } : {}),
+      };
+    }
     return `${JSON.stringify(ev)}\n`;
   };
 

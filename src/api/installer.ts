@@ -9,6 +9,8 @@ import type { GenericStore } from '../registry/generic/store.js';
 import type { KubeObject } from '../registry/generic/strategy.js';
 import { applyPatch, patchContentTypes } from '../registry/patch/index.js';
 import { groupVersion, pathPrefix, type ResourceDeclaration, type Verb } from '../resources/declaration.js';
+import { userOf } from '../auth/user.js';
+import { noteObjectName } from './audit.js';
 import { dropNulls, type ShapeCheck } from './decoding.js';
 import { legacyWatchRoutes, listOrWatch, type CollectionResource, type ListWatchContext } from './listWatch.js';
 import { decodeBody, deleteOptions, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
@@ -135,7 +137,9 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'CreateOptions');
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-        return sendJson(reply.code(201), await store.create(ns(req), body, { dryRun: dry }));
+        const created = await store.create(ns(req), body, { dryRun: dry, user: userOf(req) });
+        noteObjectName(req, created.metadata?.name);
+        return sendJson(reply.code(201), created);
       },
     );
   }
@@ -209,7 +213,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'UpdateOptions');
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-        const { object: updated, created } = await store.update(ns(req), req.params.name, body, { dryRun: dry });
+        const { object: updated, created } = await store.update(ns(req), req.params.name, body, { dryRun: dry, user: userOf(req) });
         return sendJson(reply.code(created ? 201 : 200), updated);
       },
     );
@@ -229,7 +233,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
         check(result);
         return decodeBody<T>(d.schema, result, req.query, reply);
       },
-      { subresource, dryRun: dry },
+      { subresource, dryRun: dry, user: userOf(req) },
     );
     return sendJson(reply, patched);
   };

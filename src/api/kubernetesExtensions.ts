@@ -23,6 +23,15 @@ const kinds: { kind: string; group: string; version: string }[] = [
   { kind: 'Endpoints', group: '', version: 'v1' },
   { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1' },
   { kind: 'Allocation', group: 'svcplane.dev', version: 'v1alpha1' },
+  // Longest first where one kind ends another's name (ClusterRole, Role).
+  { kind: 'ClusterRoleBinding', group: 'rbac.authorization.k8s.io', version: 'v1' },
+  { kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', version: 'v1' },
+  { kind: 'RoleBinding', group: 'rbac.authorization.k8s.io', version: 'v1' },
+  { kind: 'Role', group: 'rbac.authorization.k8s.io', version: 'v1' },
+  { kind: 'SelfSubjectAccessReview', group: 'authorization.k8s.io', version: 'v1' },
+  { kind: 'SelfSubjectRulesReview', group: 'authorization.k8s.io', version: 'v1' },
+  { kind: 'SubjectAccessReview', group: 'authorization.k8s.io', version: 'v1' },
+  { kind: 'SelfSubjectReview', group: 'authentication.k8s.io', version: 'v1' },
 ];
 
 function gvkOf(operationId: string): { group: string; kind: string; version: string } | undefined {
@@ -51,6 +60,24 @@ const svcplaneKinds: Record<string, string> = {
   'dev.svcplane.v1alpha1.Allocation': 'Allocation',
   'dev.svcplane.v1alpha1.AllocationList': 'AllocationList',
 };
+
+/** Served with authentication on (server.ts authEnabled): group, version, and the kinds by definition. */
+const authKinds: [group: string, kinds: Record<string, string>][] = [
+  [
+    'rbac.authorization.k8s.io',
+    Object.fromEntries(
+      ['Role', 'RoleList', 'ClusterRole', 'ClusterRoleList', 'RoleBinding', 'RoleBindingList', 'ClusterRoleBinding', 'ClusterRoleBindingList'].map((k) => [
+        `io.k8s.api.rbac.v1.${k}`,
+        k,
+      ]),
+    ),
+  ],
+  [
+    'authorization.k8s.io',
+    Object.fromEntries(['SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview'].map((k) => [`io.k8s.api.authorization.v1.${k}`, k])),
+  ],
+  ['authentication.k8s.io', { 'io.k8s.api.authentication.v1.SelfSubjectReview': 'SelfSubjectReview' }],
+];
 
 const statusRef = '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status';
 
@@ -85,6 +112,12 @@ export function addKubernetesExtensions<T>(doc: T): T {
   for (const [name, kind] of Object.entries(svcplaneKinds)) {
     const schema = d.components?.schemas?.[name];
     if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: 'svcplane.dev', kind, version: 'v1alpha1' }];
+  }
+  for (const [group, byName] of authKinds) {
+    for (const [name, kind] of Object.entries(byName)) {
+      const schema = d.components?.schemas?.[name];
+      if (schema) schema['x-kubernetes-group-version-kind'] = [{ group, kind, version: 'v1' }];
+    }
   }
   return doc;
 }

@@ -443,6 +443,70 @@ const Namespace = messageSpec('Namespace', [
   msg(3, 'status', () => NamespaceStatus),
 ]);
 
+// meta/v1 LabelSelector and its requirements.
+const LabelSelectorRequirement = messageSpec('LabelSelectorRequirement', [str(1, 'key', 'required'), str(2, 'operator', 'required'), strings(3, 'values')]);
+const LabelSelector = messageSpec('LabelSelector', [stringMap(1, 'matchLabels'), msgs(2, 'matchExpressions', () => LabelSelectorRequirement)]);
+
+// rbac/v1 (k8s.io/api/rbac/v1/generated.proto).
+const PolicyRule = messageSpec('PolicyRule', [
+  strings(1, 'verbs'),
+  strings(2, 'apiGroups'),
+  strings(3, 'resources'),
+  strings(4, 'resourceNames'),
+  strings(5, 'nonResourceURLs'),
+]);
+const Subject = messageSpec('Subject', [str(1, 'kind', 'required'), str(2, 'apiGroup'), str(3, 'name', 'required'), str(4, 'namespace')]);
+const RoleRef = messageSpec('RoleRef', [str(1, 'apiGroup', 'required'), str(2, 'kind', 'required'), str(3, 'name', 'required')]);
+const AggregationRule = messageSpec('AggregationRule', [msgs(1, 'clusterRoleSelectors', () => LabelSelector)]);
+const Role = messageSpec('Role', [msg(1, 'metadata', () => ObjectMeta), msgs(2, 'rules', () => PolicyRule)]);
+const ClusterRole = messageSpec('ClusterRole', [
+  msg(1, 'metadata', () => ObjectMeta),
+  msgs(2, 'rules', () => PolicyRule),
+  msg(3, 'aggregationRule', () => AggregationRule, 'pointer'),
+]);
+const RoleBinding = messageSpec('RoleBinding', [
+  msg(1, 'metadata', () => ObjectMeta),
+  msgs(2, 'subjects', () => Subject),
+  msg(3, 'roleRef', () => RoleRef, 'required'),
+]);
+
+// authorization/v1 and authentication/v1 reviews (ExtraValue maps are not decoded).
+const ResourceAttributes = messageSpec('ResourceAttributes', [
+  str(1, 'namespace'),
+  str(2, 'verb'),
+  str(3, 'group'),
+  str(4, 'version'),
+  str(5, 'resource'),
+  str(6, 'subresource'),
+  str(7, 'name'),
+]);
+const NonResourceAttributes = messageSpec('NonResourceAttributes', [str(1, 'path'), str(2, 'verb')]);
+const SubjectAccessReviewStatus = messageSpec('SubjectAccessReviewStatus', [
+  bool(1, 'allowed', 'required'),
+  bool(4, 'denied'),
+  str(2, 'reason'),
+  str(3, 'evaluationError'),
+]);
+const SelfSubjectAccessReviewSpec = messageSpec('SelfSubjectAccessReviewSpec', [
+  msg(1, 'resourceAttributes', () => ResourceAttributes, 'pointer'),
+  msg(2, 'nonResourceAttributes', () => NonResourceAttributes, 'pointer'),
+]);
+const SubjectAccessReviewSpec = messageSpec('SubjectAccessReviewSpec', [
+  msg(1, 'resourceAttributes', () => ResourceAttributes, 'pointer'),
+  msg(2, 'nonResourceAttributes', () => NonResourceAttributes, 'pointer'),
+  str(3, 'user'),
+  strings(4, 'groups'),
+  str(6, 'uid'),
+]);
+const review = (name: string, spec: MessageSpec) =>
+  messageSpec(name, [msg(1, 'metadata', () => ObjectMeta), msg(2, 'spec', () => spec, 'required'), msg(3, 'status', () => SubjectAccessReviewStatus)]);
+const SelfSubjectRulesReviewSpec = messageSpec('SelfSubjectRulesReviewSpec', [str(1, 'namespace')]);
+const SelfSubjectRulesReview = messageSpec('SelfSubjectRulesReview', [
+  msg(1, 'metadata', () => ObjectMeta),
+  msg(2, 'spec', () => SelfSubjectRulesReviewSpec, 'required'),
+]);
+const SelfSubjectReview = messageSpec('SelfSubjectReview', [msg(1, 'metadata', () => ObjectMeta)]);
+
 /** Kinds we decode, by apiVersion. */
 const registered: ReadonlyMap<string, ReadonlyMap<string, MessageSpec>> = new Map([
   [
@@ -453,6 +517,25 @@ const registered: ReadonlyMap<string, ReadonlyMap<string, MessageSpec>> = new Ma
       ['DeleteOptions', DeleteOptions],
     ]),
   ],
+  [
+    'rbac.authorization.k8s.io/v1',
+    new Map([
+      ['Role', Role],
+      ['ClusterRole', ClusterRole],
+      ['RoleBinding', RoleBinding],
+      ['ClusterRoleBinding', RoleBinding],
+      ['DeleteOptions', DeleteOptions],
+    ]),
+  ],
+  [
+    'authorization.k8s.io/v1',
+    new Map([
+      ['SelfSubjectAccessReview', review('SelfSubjectAccessReview', SelfSubjectAccessReviewSpec)],
+      ['SubjectAccessReview', review('SubjectAccessReview', SubjectAccessReviewSpec)],
+      ['SelfSubjectRulesReview', SelfSubjectRulesReview],
+    ]),
+  ],
+  ['authentication.k8s.io/v1', new Map([['SelfSubjectReview', SelfSubjectReview]])],
   ['meta.k8s.io/v1', new Map([['DeleteOptions', DeleteOptions]])],
   ['meta.k8s.io/v1beta1', new Map([['DeleteOptions', DeleteOptions]])],
 ]);

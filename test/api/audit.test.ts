@@ -51,7 +51,7 @@ test('--audit-log-path writes one audit.k8s.io/v1 Event per request', async () =
     .map((l) => JSON.parse(l));
   const brief = lines.map((e) => [e.stage, e.verb, e.requestURI, e.objectRef?.name ?? '', e.objectRef?.subresource ?? '', e.responseStatus.code].join(' '));
   assert.deepEqual(brief, [
-    `ResponseComplete create ${ns}   201`,
+    `ResponseComplete create ${ns} audited  201`,
     `ResponseComplete get ${ns}/audited audited  200`,
     `ResponseComplete list ${ns}   200`,
     `ResponseComplete patch ${ns}/audited audited  200`,
@@ -86,7 +86,7 @@ test('--audit-log-path writes one audit.k8s.io/v1 Event per request', async () =
   assert.deepEqual(first.user, { username: 'system:anonymous', groups: ['system:unauthenticated'] });
   assert.deepEqual(first.sourceIPs, ['127.0.0.1']);
   assert.equal(first.userAgent, 'kubectl/v1.33.0');
-  assert.deepEqual(first.objectRef, { resource: 'services', namespace: 'default', apiVersion: 'v1' });
+  assert.deepEqual(first.objectRef, { resource: 'services', namespace: 'default', name: 'audited', apiVersion: 'v1' });
   assert.deepEqual(first.responseStatus, { metadata: {}, code: 201 });
   for (const e of lines) {
     assert.match(e.requestReceivedTimestamp, microRe);

@@ -4,6 +4,7 @@
 // client sees, and is kube's: decode, default, admission, prepare, begin hooks (allocation),
 // validation, write with its change-log row, after hooks. Each write is one store transaction.
 // No HTTP and no SQL here.
+import type { UserInfo } from '../../auth/user.js';
 import type { ObjectStore, ReadTx, StoredObject, WriteTx } from '../../storage/objectStore.js';
 import { Rollback, UniqueViolation } from '../../storage/objectStore.js';
 import { alreadyExists, badRequest, conflict, invalid, notFound, staleResourceVersion, unknownError } from '../errors.js';
@@ -13,6 +14,8 @@ import type { KubeObject, StatusStrategy, Strategy } from './strategy.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Who asks, where authentication runs: RBAC's escalation checks read it (kube's request context). */
+  user?: UserInfo;
 }
 
 export interface DeleteOptions extends WriteOptions {

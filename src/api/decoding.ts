@@ -133,7 +133,9 @@ export function installDecoding(app: FastifyInstance, extraDefinitions: Record<s
       // (The parser reports the overflow as its own error, with the RangeError's message.)
       const overflow = thrown instanceof RangeError || /Maximum call stack size exceeded/.test(String((thrown as Error).message));
       const err = overflow ? new NestingError('[') : thrown;
-      done(badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`), undefined);
+      // An apply's body is read by the patcher, which says so first (applyPatcher: "error decoding YAML").
+      const apply = req.headers['content-type']?.startsWith('application/apply-patch+yaml') ? 'error decoding YAML: ' : '';
+      done(badRequest(`${apply}error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`), undefined);
     }
   });
 

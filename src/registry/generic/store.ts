@@ -85,6 +85,7 @@ export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
 export const serverManager = 'kube-apiserver';
 /** The manager of the controllers' writes (kube-controller-manager's User-Agent product). */
 export const controllerManager = 'kube-controller-manager';
+export const byController: WriteOptions = { fieldManager: controllerManager };
 
 const preconditionFailed = (field: 'UID' | 'ResourceVersion', wanted: string, actual: string | undefined) =>
   `Precondition failed: ${field} in precondition: ${wanted}, ${field} in object meta: ${actual}`;

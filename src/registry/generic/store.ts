@@ -390,11 +390,26 @@ export class GenericStore<T extends KubeObject> {
 
     // The update that removes the last finalizer of an object being deleted deletes it.
     if (meta.deletionTimestamp && !meta.finalizers?.length) return this.removeIn(tx, current, obj);
-    if (this.serialize(obj) === current.body) return old;
+    if (this.serialize(obj) === current.body || this.onlyTimesMoved(obj, old, current.body)) return old;
     meta.resourceVersion = String(tx.nextRevision());
     const body = this.serialize(obj);
     await tx.update({ resource: this.resource, namespace: current.namespace, name, uid: current.uid, resourceVersion: Number(meta.resourceVersion), body });
     return this.committed(tx, body);
+  }
+
+  /**
+   * kube's IgnoreManagedFieldsTimestampsTransformer: a write that would change nothing but the
+   * times of managedFields entries (an apply whose configuration differs from the live object
+   * only by what defaulting fills in) is a no-op, so re-applying the same manifest keeps the
+   * resourceVersion.
+   */
+  private onlyTimesMoved(obj: T, old: T, stored: string): boolean {
+    const now = obj.metadata?.managedFields;
+    const before = old.metadata?.managedFields;
+    if (!now || !before || now.length !== before.length) return false;
+    const untimed = (entries: typeof now) => JSON.stringify(entries.map(({ time: _t, ...e }) => e));
+    if (untimed(now) !== untimed(before)) return false;
+    return this.serialize({ ...obj, metadata: { ...obj.metadata, managedFields: before } }) === stored;
   }
 
   /** Removes the object and releases what it holds; the change log gets its final state. */

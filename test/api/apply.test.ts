@@ -170,6 +170,19 @@ describe('apply', () => {
     assert.equal(r2.body.metadata.labels, undefined);
   });
 
+  test('a manager that owned only labels and drops them leaves the rest of metadata alone', async () => {
+    await call('POST', base, svc('ap-meta', { ports: [{ port: 80 }] }));
+    await apply('ap-meta', 'labeller', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ap-meta', labels: { team: 'x' } } });
+    const r = await apply('ap-meta', 'labeller', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ap-meta' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.metadata.name, 'ap-meta');
+    assert.equal(r.body.metadata.labels, undefined);
+    assert.deepEqual(
+      r.body.spec.ports.map((p: Obj) => p.port),
+      [80],
+    );
+  });
+
   test('two managers share a ports list: each owns its entries, and dropping one removes only it', async () => {
     await apply('ap-ports', 'web', svc('ap-ports', { ports: [{ name: 'http', port: 80 }] }));
     const both = await apply('ap-ports', 'metrics', svc('ap-ports', { ports: [{ name: 'metrics', port: 9090 }] }));

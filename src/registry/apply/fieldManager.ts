@@ -249,10 +249,12 @@ export class FieldManager {
 
     let merged = merge(base, config, this.type) as KubeObject;
     if (last && !last.set.empty) {
-      // prune: what this manager applied last time and no manager owns now goes.
+      // prune, addBackOwnedItems and addBackDanglingItems together: what this manager applied
+      // last time and nobody owns now goes, a struct field staying while anyone owns something
+      // under it. Only members of the last set go (never metadata.name, which nobody owns).
       let owned = new FieldSet();
       for (const m of managed.values()) owned = owned.union(m.set);
-      const gone = withNamedFields(last.set, this.type).difference(withNamedFields(owned, this.type));
+      const gone = last.set.difference(withNamedFields(owned, this.type));
       merged = removeItems(merged, gone, this.type) as KubeObject;
     }
 

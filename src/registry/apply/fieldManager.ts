@@ -10,7 +10,7 @@
 import type { KubeObject } from '../generic/strategy.js';
 import { FieldSet, pathString } from './fieldSet.js';
 import type { MergeType } from './mergeType.js';
-import { compare, merge, removeItems, toFieldSet, TypedError, withNamedFields } from './typed.js';
+import { compare, createdSet, merge, removeItems, toFieldSet, TypedError, withNamedFields } from './typed.js';
 
 export type ManagedFieldsEntry = {
   manager?: string;
@@ -55,12 +55,13 @@ export class ApplyError extends Error {
 }
 
 /** stripMetaManager's fields: never owned by anyone. */
+const strippedMeta = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
+  (f) => `f:${f}`,
+);
 const stripped = (() => {
   const s = new FieldSet();
   for (const p of [['f:apiVersion'], ['f:kind'], ['f:metadata']]) s.insert(p);
-  for (const f of ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']) {
-    s.insert(['f:metadata', `f:${f}`]);
-  }
+  for (const f of strippedMeta) s.insert(['f:metadata', f]);
   return s;
 })();
 
@@ -163,6 +164,25 @@ export class FieldManager {
     }));
   }
 
+  /** clean, in place: what stripMeta and the reset fields take out of a fresh set. */
+  private strip(set: FieldSet, subresource: 'main' | 'status'): void {
+    const top = set.children;
+    if (!top) return;
+    top.delete('f:apiVersion');
+    top.delete('f:kind');
+    top.delete(subresource === 'main' ? (this.ignored.main.children ? 'f:status' : '') : 'f:spec');
+    const meta = top.get('f:metadata');
+    if (!meta) return;
+    meta.member = false;
+    for (const f of strippedMeta) {
+      const n = meta.children?.get(f);
+      if (!n) continue;
+      if (n.children) n.member = false;
+      else meta.children!.delete(f);
+    }
+    if (!meta.children || meta.children.size === 0) top.delete('f:metadata');
+  }
+
   private clean(set: FieldSet, subresource: 'main' | 'status'): FieldSet {
     return set.difference(stripped).recursiveDifference(this.ignored[subresource]);
   }
@@ -188,9 +208,14 @@ export class FieldManager {
     // skipNonAppliedManager: an existing object without managedFields stays untracked.
     if (managed.size === 0 && live) return;
     // A create compares with the kind's empty object, as Go's zero value marshals it.
-    const c = compare(live ? withoutManagedFields(live) : this.zero, next, this.type);
-    for (const m of managed.values()) m.set = m.set.difference(c.changed).difference(c.removed);
-    const own = this.clean(c.changed, subresource);
+    const c = live ? compare(withoutManagedFields(live), next, this.type) : { changed: createdSet(next, this.zero, this.type), removed: undefined };
+    this.strip(c.changed, subresource);
+    for (const [key, m] of managed) {
+      m.set = m.set.difference(c.changed);
+      if (c.removed) m.set = m.set.difference(c.removed);
+      if (m.set.empty) managed.delete(key);
+    }
+    const own = c.changed;
     if (!own.empty) {
       const entry: Managed = { manager, operation: 'Update', apiVersion: this.apiVersion, subresource: subresource === 'main' ? '' : subresource, set: own };
       const key = keyOf(entry);

@@ -138,6 +138,50 @@ export function compare(live: unknown, next: unknown, t: MergeType): Comparison 
   return { changed, removed };
 }
 
+/**
+ * compare(zero, next).changed for a create, in one walk with no removed side: everything next
+ * has is added (containers as members too), except the containers the kind's zero value has.
+ */
+export function createdSet(next: unknown, zero: unknown, t: MergeType): FieldSet {
+  const out = new FieldSet();
+  added(next, t, out, zero);
+  return out;
+}
+
+function added(v: unknown, t: MergeType, node: FieldSet, zero?: unknown): void {
+  if (v === undefined) return;
+  if (zero === undefined) {
+    if (v === null) return;
+    node.member = true;
+  }
+  if (isLeaf(t, v)) {
+    if (zero !== undefined && !deepEqual(zero, v)) node.member = true;
+    return;
+  }
+  if (t.kind === 'list') {
+    const list = v as unknown[];
+    for (let i = 0; i < list.length; i++) {
+      let pe: string;
+      try {
+        pe = itemElement(t, list[i], i, () => '');
+      } catch {
+        pe = `i:${i}`;
+      }
+      added(list[i], t.items, node.child(pe));
+    }
+    return;
+  }
+  const o = v as Obj;
+  const z = isObj(zero) ? zero : undefined;
+  for (const key of Object.keys(o)) {
+    const ft = fieldType(t, key);
+    if (!ft) continue;
+    const c = new FieldSet();
+    added(o[key], ft, c, z && Object.hasOwn(z, key) ? z[key] : undefined);
+    attach(node, `f:${key}`, c);
+  }
+}
+
 function isLeaf(t: MergeType, v: unknown): boolean {
   switch (t.kind) {
     case 'scalar':

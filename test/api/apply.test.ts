@@ -96,6 +96,16 @@ describe('managedFields on every write', () => {
 });
 
 describe('apply', () => {
+  test('a YAML body and a JSON one apply alike', async () => {
+    const yaml = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ap-yaml\nspec:\n  ports:\n  - port: 80\n';
+    const r = await apply('ap-yaml', 'kubectl', yaml);
+    assert.equal(r.status, 201);
+    const again = await apply('ap-yaml', 'kubectl', svc('ap-yaml', { ports: [{ port: 80 }] }));
+    assert.equal(again.body.metadata.resourceVersion, r.body.metadata.resourceVersion);
+    const flow = await apply('ap-yaml', 'kubectl', '{apiVersion: v1, kind: Service, metadata: {name: ap-yaml}, spec: {ports: [{port: 80}]}}');
+    assert.equal(flow.status, 200);
+  });
+
   test('fieldManager is required, force only with apply', async () => {
     const r = await apply('x', undefined, svc('x', {}));
     assert.equal(r.status, 422);

@@ -31,15 +31,6 @@ export class FieldSet {
     return true;
   }
 
-  has(path: readonly string[]): boolean {
-    let node: FieldSet | undefined = this;
-    for (const pe of path) {
-      node = node.children?.get(pe);
-      if (!node) return false;
-    }
-    return node.member;
-  }
-
   union(other: FieldSet): FieldSet {
     const out = new FieldSet();
     out.member = this.member || other.member;
@@ -105,18 +96,6 @@ export class FieldSet {
       for (const [k, c] of this.children) out.children.set(k, c.copy());
     }
     return out;
-  }
-
-  equals(other: FieldSet): boolean {
-    if (this.member !== other.member) return false;
-    const a = this.children ? [...this.children].filter(([, c]) => !c.empty) : [];
-    const b = other.children ? [...other.children].filter(([, c]) => !c.empty) : [];
-    if (a.length !== b.length) return false;
-    for (const [k, c] of a) {
-      const d = other.children?.get(k);
-      if (!d || !c.equals(d)) return false;
-    }
-    return true;
   }
 
   /** Every member path, in sorted order. */

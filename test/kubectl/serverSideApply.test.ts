@@ -125,7 +125,15 @@ describe('kubectl apply --server-side', { skip }, () => {
     const fewer = file('csa-2.yaml', manifest('csa').replace('  labels: {app: csa}\n', ''));
     await ok(['apply', '--server-side', '-f', fewer]);
     assert.equal((await getJson('csa')).metadata.resourceVersion !== after.metadata.resourceVersion, true);
-    assert.equal(JSON.parse(await ok(['get', 'svc', 'csa', '-o', 'json'])).metadata.labels, undefined);
+    const now = JSON.parse(await ok(['get', 'svc', 'csa', '-o', 'json']));
+    assert.equal(now.metadata.labels, undefined);
+    // kube-apiserver keeps kubectl's client-side annotation in step with what kubectl applied
+    // server-side (lastAppliedUpdater), so a later client-side apply starts from the right place.
+    const last = JSON.parse(now.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+    assert.equal(last.metadata.labels, undefined);
+    assert.deepEqual(last.spec.ports, [{ name: 'http', port: 80, targetPort: 8080 }]);
+    assert.equal(await ok(['apply', '-f', path]), 'service/csa configured\n');
+    assert.equal(JSON.parse(await ok(['get', 'svc', 'csa', '-o', 'json'])).metadata.labels.app, 'csa');
   });
 
   test('every example manifest applies server-side and re-applies without a write', async () => {

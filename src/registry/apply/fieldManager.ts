@@ -299,12 +299,47 @@ export class FieldManager {
       if (rest.empty) managed.delete(key);
       else managed.set(key, { ...m, set: rest });
     }
+    syncLastApplied(merged, config, manager);
     const unchanged = JSON.stringify(merged) === JSON.stringify(base);
     const entry = managed.get(applyKey)!;
     if (!unchanged || !times.get(applyKey)) entry.time = timeOf(now);
     this.encode(merged, managed);
     return merged;
   }
+}
+
+const lastAppliedKey = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Go's encoding/json of a decoded JSON value: map keys sorted, <, > and & escaped, a newline after (json.Encoder). */
+function goJson(v: unknown): string {
+  const sorted = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sorted);
+    if (x && typeof x === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(x).sort()) Object.defineProperty(out, k, { value: sorted((x as Record<string, unknown>)[k]), enumerable: true });
+      return out;
+    }
+    return x;
+  };
+  const escapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+  return `${JSON.stringify(sorted(v)).replace(/[<>&\u2028\u2029]/g, (c) => escapes[c])}\n`;
+}
+
+/**
+ * lastAppliedUpdater: kubectl's server-side apply keeps an existing client-side apply
+ * annotation in step with what it applied, so going back to client-side apply works. Other
+ * managers opt out.
+ */
+function syncLastApplied(obj: KubeObject, config: KubeObject, manager: string): void {
+  const annotations = obj.metadata?.annotations;
+  if (manager !== 'kubectl' || !annotations || !(lastAppliedKey in annotations)) return;
+  const copy = structuredClone(config);
+  const own = copy.metadata?.annotations;
+  if (own) {
+    delete own[lastAppliedKey];
+    if (Object.keys(own).length === 0) delete copy.metadata!.annotations;
+  }
+  obj.metadata!.annotations = { ...annotations, [lastAppliedKey]: goJson(copy) };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

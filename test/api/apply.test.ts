@@ -313,5 +313,13 @@ describe('apply', () => {
     );
     assert.equal(slice.status, 201);
     assert.deepEqual(entry(slice.body, 'm')!.fieldsV1, { 'f:addressType': {}, 'f:endpoints': {} });
+    const lease = await call(
+      'PATCH',
+      '/apis/coordination.k8s.io/v1/namespaces/default/leases/ap-lease?fieldManager=m',
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'ap-lease' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15 } },
+      'application/apply-patch+yaml',
+    );
+    assert.equal(lease.status, 201);
+    assert.deepEqual(entry(lease.body, 'm')!.fieldsV1, { 'f:spec': { 'f:holderIdentity': {}, 'f:leaseDurationSeconds': {} } });
   });
 });

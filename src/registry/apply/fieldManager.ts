@@ -69,6 +69,7 @@ const zeroObjects: Record<string, object> = {
   Service: { metadata: {}, spec: {}, status: { loadBalancer: {} } },
   Namespace: { metadata: {}, spec: {}, status: {} },
   Event: { metadata: {}, involvedObject: {}, source: {} },
+  Lease: { metadata: {}, spec: {} },
 };
 
 const keyOf = (e: { manager: string; operation: string; apiVersion: string; subresource: string }) =>

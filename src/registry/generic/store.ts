@@ -78,7 +78,7 @@ export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
   /** Namespaced resources only. */
   namespaces?: NamespaceGate;
   /** The object's schema: its x-kubernetes-* keywords drive managedFields and apply. */
-  schema?: TSchema;
+  schema: TSchema;
 }
 
 /** The manager of the server's own writes, as kube-apiserver's loopback client names itself. */

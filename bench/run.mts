@@ -13,6 +13,7 @@ import {
   startScenario,
   watchScenario,
   writeScenario,
+  applyScenario,
   type Config,
   type Row,
 } from './scenarios.mjs';
@@ -26,6 +27,7 @@ const scenarios: Record<string, (cfg: Config) => Promise<Row[]>> = {
   'create-nodeport': (cfg) => createScenario(cfg, 'NodePort'),
   update: (cfg) => writeScenario(cfg, 'update'),
   patch: (cfg) => writeScenario(cfg, 'patch'),
+  apply: applyScenario,
   list: listScenario,
   watch: (cfg) => watchScenario(cfg),
   start: startScenario,

@@ -471,6 +471,55 @@ export async function writeScenario(cfg: Config, kind: 'update' | 'patch'): Prom
   }
 }
 
+// --- apply --------------------------------------------------------------------------------
+
+/**
+ * Server-side apply of a Service (one label changed each time, as a manager re-applying its
+ * manifest), against a merge patch of the same label on the same Services of the same server:
+ * the issue's target is half the merge patch's throughput.
+ */
+function applyRequests(pool: PoolEntry[]): autocannon.Request[] {
+  let n = 0;
+  return [
+    {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/apply-patch+yaml' },
+      setupRequest: (req) => {
+        const i = n++;
+        const name = pool[i % pool.length].name;
+        const body = `{"apiVersion":"v1","kind":"Service","metadata":{"name":"${name}","labels":{"app":"bench","bench":"${i}"}},"spec":{"ports":[{"port":80}]}}`;
+        return { ...req, path: `${NS}/${name}?fieldManager=bench&force=true`, body };
+      },
+    },
+  ];
+}
+
+export async function applyScenario(cfg: Config): Promise<Row[]> {
+  const svc = await startSvcplane();
+  const base = await startSqliteBaseline();
+  try {
+    const pools = await preloadPool(svc, base, 'a');
+    const run = async (kind: 'apply' | 'patch', duration: number) => {
+      await refreshPool(svc, pools.svcplane);
+      const requests = kind === 'apply' ? applyRequests(pools.svcplane) : patchRequests(pools.svcplane);
+      return load({ url: svc.url, connections: cfg.connections, duration, requests, pid: svc.child.pid });
+    };
+    await run('apply', cfg.warmupSec);
+    await run('patch', cfg.warmupSec);
+    const result = await alternate(
+      cfg,
+      'apply',
+      () => run('apply', cfg.roundSec),
+      () => run('patch', cfg.roundSec),
+    );
+    const target: Target = { text: 'ratio >= 0.5 (apply at least half the merge patch rate)', met: (m) => m.ratio >= 0.5 };
+    return [httpRow('apply', 'svcplane itself: a merge patch of one label of the same Services', result, target, { objects: POOL })];
+  } finally {
+    await svc.stop();
+    await base.stop();
+  }
+}
+
 // --- list ---------------------------------------------------------------------------------
 
 /** JSON.stringify of the parsed list, in this process: what serialising it costs at least. */

@@ -124,7 +124,13 @@ test("/openapi/v2 is Swagger 2.0 in Kubernetes' form", async () => {
   );
   assert.deepEqual(post.responses['201'].schema, { $ref: '#/definitions/io.k8s.api.core.v1.Service' });
   const patch = doc.paths['/api/v1/namespaces/{namespace}/services/{name}'].patch;
-  assert.deepEqual(patch.consumes, ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
+  // kube's order, apply last (issue 21).
+  assert.deepEqual(patch.consumes, [
+    'application/json-patch+json',
+    'application/merge-patch+json',
+    'application/strategic-merge-patch+json',
+    'application/apply-patch+yaml',
+  ]);
   assert.deepEqual(
     patch.parameters.find((p: { name: string }) => p.name === 'fieldValidation'),
     {

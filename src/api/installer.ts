@@ -8,12 +8,26 @@ import { methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
 import type { GenericStore } from '../registry/generic/store.js';
 import type { KubeObject } from '../registry/generic/strategy.js';
 import { applyPatch, patchContentTypes } from '../registry/patch/index.js';
+import { applyConfiguration } from './apply.js';
 import { groupVersion, pathPrefix, type ResourceDeclaration, type Verb } from '../resources/declaration.js';
 import { userOf } from '../auth/user.js';
 import { noteObjectName } from './audit.js';
 import { dropNulls, type ShapeCheck } from './decoding.js';
 import { legacyWatchRoutes, listOrWatch, type CollectionResource, type ListWatchContext } from './listWatch.js';
-import { decodeBody, deleteOptions, deleteQuery, dryRun, listQuery, readQuery, selectorFilter, writeQuery, type Query } from './requestOptions.js';
+import {
+  checkPatchOptions,
+  decodeBody,
+  deleteOptions,
+  deleteQuery,
+  dryRun,
+  fieldManagerOf,
+  forceOf,
+  listQuery,
+  readQuery,
+  selectorFilter,
+  writeQuery,
+  type Query,
+} from './requestOptions.js';
 import { sendJson } from './respond.js';
 import { sendTable, tableVersion } from './tableNegotiation.js';
 import { addWarnings } from './warnings.js';
@@ -84,6 +98,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
   const desc = collectionOf(d);
   const ns = (req: Req) => req.params.namespace ?? '';
   const a = /^[aeiou]/i.test(d.kind) ? 'an' : 'a';
+  const manager = (req: Req) => fieldManagerOf(req.query, req.headers['user-agent']);
 
   if (can('list') || can('watch')) {
     const listHandler = (all: boolean) => async (req: Req, reply: FastifyReply) =>
@@ -137,7 +152,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'CreateOptions');
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-        const created = await store.create(ns(req), body, { dryRun: dry, user: userOf(req) });
+        const created = await store.create(ns(req), body, { dryRun: dry, user: userOf(req), fieldManager: manager(req) });
         noteObjectName(req, created.metadata?.name);
         return sendJson(reply.code(201), created);
       },
@@ -213,7 +228,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'UpdateOptions');
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-        const { object: updated, created } = await store.update(ns(req), req.params.name, body, { dryRun: dry, user: userOf(req) });
+        const { object: updated, created } = await store.update(ns(req), req.params.name, body, { dryRun: dry, user: userOf(req), fieldManager: manager(req) });
         return sendJson(reply.code(created ? 201 : 200), updated);
       },
     );
@@ -222,7 +237,22 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
   const patchHandler = (subresource: 'main' | 'status') => async (req: Req, reply: FastifyReply) => {
     const type = patchContentTypes[(req.headers['content-type'] ?? '').split(';')[0].trim()];
     if (!type) throw unsupportedMediaType(patchTypes);
+    checkPatchOptions(req.query, type === 'apply');
     const dry = dryRun(req.query, 'PatchOptions');
+    if (type === 'apply') {
+      const { object, created } = await applyConfiguration(store, ns(req), req.params.name, req.body, {
+        fieldManager: req.query.fieldManager as string,
+        force: forceOf(req.query),
+        subresource,
+        dryRun: dry,
+        decode: (merged) => {
+          const result = dropNulls(merged);
+          check(result);
+          return decodeBody<T>(d.schema, result, { ...req.query, fieldValidation: 'Ignore' }, reply);
+        },
+      });
+      return sendJson(reply.code(created ? 201 : 200), object);
+    }
     const patched = await store.patch(
       ns(req),
       req.params.name,
@@ -233,7 +263,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
         check(result);
         return decodeBody<T>(d.schema, result, req.query, reply);
       },
-      { subresource, dryRun: dry, user: userOf(req) },
+      { subresource, dryRun: dry, user: userOf(req), fieldManager: manager(req) },
     );
     return sendJson(reply, patched);
   };
@@ -243,7 +273,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
     description,
     params,
     querystring: { ...writeQuery, properties: { ...writeQuery.properties, force: Type.Optional(Type.String()) } },
-    body: Type.Unknown({ description: 'a JSON patch (a list of operations), a merge patch or a strategic merge patch' }),
+    body: Type.Unknown({ description: 'a JSON patch (a list of operations), a merge patch, a strategic merge patch or an apply configuration' }),
     consumes: patchTypes,
     response: { 200: object, 201: object, ...errors },
   });
@@ -297,7 +327,8 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       },
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'UpdateOptions');
-        return sendJson(reply, await store.updateStatus(ns(req), req.params.name, decodeBody<T>(d.schema, req.body, req.query, reply), { dryRun: dry }));
+        const body = decodeBody<T>(d.schema, req.body, req.query, reply);
+        return sendJson(reply, await store.updateStatus(ns(req), req.params.name, body, { dryRun: dry, fieldManager: manager(req) }));
       },
     );
     app.patch(status, { schema: patchSchema(operationId('patch', d, 'Status'), `partially update status of the specified ${d.kind}`) }, patchHandler('status'));

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { canonicalize } from '../model/canonical.js';
 import { DeleteOptions } from '../model/meta.js';
 import { badRequest, invalid } from '../registry/errors.js';
-import { notSupported } from '../registry/validation/fieldErrors.js';
+import { forbidden, invalid as invalidValue, notSupported, required, tooLong, type FieldError } from '../registry/validation/fieldErrors.js';
 import { addWarnings, unknownFieldWarning } from './warnings.js';
 import { SelectorParseError, parseFieldSelector, parseLabelSelector } from '../registry/selectors.js';
 
@@ -93,6 +93,43 @@ export function selectorFilter<T extends { metadata?: { labels?: Record<string, 
     throw err;
   }
 }
+
+/**
+ * The manager of a write: ?fieldManager, else the User-Agent up to its first `/`, printable
+ * characters only, at most 128 bytes (kube's managerOrUserAgent and prefixFromUserAgent).
+ */
+export function fieldManagerOf(query: Query, userAgent: string | undefined): string {
+  const given = one(query.fieldManager);
+  if (given) return given;
+  let out = '';
+  for (const ch of (userAgent ?? '').split('/')[0]) {
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) continue;
+    if (Buffer.byteLength(out + ch) > 128) break;
+    out += ch;
+  }
+  return out;
+}
+
+/** metav1 validation.ValidatePatchOptions: force only with apply, fieldManager required for it. */
+export function checkPatchOptions(query: Query, apply: boolean): void {
+  const errs: FieldError[] = [];
+  if (!apply && query.force !== undefined) errs.push(forbidden('force', 'may not be specified for non-apply patch'));
+  if (apply && !one(query.fieldManager)) errs.push(required('fieldManager', 'is required for apply patch'));
+  const manager = one(query.fieldManager) ?? '';
+  if (Buffer.byteLength(manager) > 128) errs.push(tooLong('fieldManager', 128));
+  let at = 0;
+  for (const ch of manager) {
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) {
+      const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      errs.push(invalidValue('fieldManager', manager, `invalid character ${code} (at position ${at})`));
+    }
+    at += Buffer.byteLength(ch);
+  }
+  if (errs.length) throw invalid('PatchOptions', '', errs, 'meta.k8s.io');
+}
+
+/** ?force: kube decodes it as a bool (true, 1, ...); kubectl always sends it with an apply. */
+export const forceOf = (query: Query): boolean => ['true', '1', 'True', 'TRUE', 't', 'T'].includes(one(query.force) ?? '');
 
 const str = (description: string) => Type.Optional(Type.String({ description }));
 export const writeQuery = Type.Object({

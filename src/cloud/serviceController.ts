@@ -9,6 +9,7 @@ import type { Service } from '../model/service.js';
 import type { EventRegistry, RecordInput } from '../registry/eventRegistry.js';
 import type { ServiceRegistry } from '../registry/serviceRegistry.js';
 import { StatusError } from '../registry/errors.js';
+import { controllerManager } from '../registry/generic/store.js';
 import type { WatchEvent, WatchHandle, WatchHub } from '../watch/watchHub.js';
 import { CloudError, type CloudProvider, type LoadBalancerIngress, type LoadBalancerRequest } from './cloudProvider.js';
 
@@ -284,7 +285,7 @@ export class ServiceController {
 
   private async patch(namespace: string, name: string, subresource: 'main' | 'status', mutate: (s: Service) => Service): Promise<void> {
     try {
-      await this.services.patch(namespace, name, mutate, { subresource });
+      await this.services.patch(namespace, name, mutate, { subresource, fieldManager: controllerManager });
     } catch (err) {
       // Gone meanwhile: nothing left to do for it.
       if (err instanceof StatusError && err.statusCode === 404) return;

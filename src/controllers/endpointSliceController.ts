@@ -27,6 +27,7 @@ import {
 } from './objects.js';
 import type { SliceIndex } from './sliceIndex.js';
 import { type Controller, WorkQueue, type WorkQueueOptions } from './workQueue.js';
+import { byController } from '../registry/generic/store.js';
 
 type AddressType = 'IPv4' | 'IPv6';
 
@@ -133,7 +134,7 @@ export class EndpointSliceController implements Controller {
       // The one placeholder that is already right stays; anything else is replaced by it.
       if (ofType.length === 1 && isPlaceholderLike(ofType[0], placeholder)) continue;
       for (const slice of ofType) await deleteIfPresent(this.sliceStore, slice);
-      await this.sliceStore.create(namespace, placeholder);
+      await this.sliceStore.create(namespace, placeholder, byController);
     }
   }
 }

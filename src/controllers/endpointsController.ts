@@ -14,6 +14,7 @@ import type { ServiceRegistry } from '../registry/serviceRegistry.js';
 import { type Informer, keyOf, splitKey } from './informer.js';
 import { annotationLeader, annotationTriggerTime, deleteIfPresent, getOrUndefined, labelHeadless, sameMap } from './objects.js';
 import { type Controller, WorkQueue, type WorkQueueOptions } from './workQueue.js';
+import { byController } from '../registry/generic/store.js';
 
 /** helper.IsServiceIPSet: a cluster IP that is neither empty nor None. */
 export const isServiceIPSet = (svc: Service) => Boolean(svc.spec?.clusterIP) && svc.spec?.clusterIP !== 'None';
@@ -100,7 +101,7 @@ export class EndpointsController implements Controller {
     delete annotations['endpoints.kubernetes.io/over-capacity'];
     meta.annotations = annotations;
     meta.labels = isServiceIPSet(svc) ? withoutHeadless(svc.metadata?.labels) : { ...svc.metadata?.labels, [labelHeadless]: '' };
-    if (current) await this.endpointsStore.update(namespace, name, next);
-    else await this.endpointsStore.create(namespace, next);
+    if (current) await this.endpointsStore.update(namespace, name, next, byController);
+    else await this.endpointsStore.create(namespace, next, byController);
   }
 }

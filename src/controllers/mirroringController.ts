@@ -34,6 +34,7 @@ import {
 } from './objects.js';
 import type { SliceIndex } from './sliceIndex.js';
 import { type Controller, WorkQueue, type WorkQueueOptions } from './workQueue.js';
+import { byController } from '../registry/generic/store.js';
 
 /** --mirroring-max-endpoints-per-subset: addresses mirrored per subset, and endpoints per slice. */
 export const maxEndpointsPerSubset = 1000;
@@ -192,21 +193,30 @@ export class MirroringController implements Controller {
     for (const slice of reusable) await deleteIfPresent(this.sliceStore, slice);
     for (const [want, slice] of placed) {
       if (!slice) {
-        await this.sliceStore.create(namespace, {
-          metadata: { generateName: slicePrefix(name), labels, annotations, ownerReferences: [owner] },
-          addressType: want.addressType,
-          endpoints: want.endpoints,
-          ports: want.ports,
-        });
+        await this.sliceStore.create(
+          namespace,
+          {
+            metadata: { generateName: slicePrefix(name), labels, annotations, ownerReferences: [owner] },
+            addressType: want.addressType,
+            endpoints: want.endpoints,
+            ports: want.ports,
+          },
+          byController,
+        );
         continue;
       }
       if (sameContent(slice, want) && sameMap(slice.metadata?.labels, labels) && sameMap(slice.metadata?.annotations, annotations)) continue;
-      await this.sliceStore.update(namespace, slice.metadata?.name ?? '', {
-        ...slice,
-        metadata: { ...slice.metadata, labels, annotations },
-        endpoints: want.endpoints,
-        ports: want.ports,
-      });
+      await this.sliceStore.update(
+        namespace,
+        slice.metadata?.name ?? '',
+        {
+          ...slice,
+          metadata: { ...slice.metadata, labels, annotations },
+          endpoints: want.endpoints,
+          ports: want.ports,
+        },
+        byController,
+      );
     }
   }
 }

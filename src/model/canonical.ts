@@ -23,7 +23,9 @@ const omitZero = new Set(['nodePort', 'healthCheckNodePort', 'publishNotReadyAdd
 
 function isEmpty(key: string, v: unknown): boolean {
   if (v === undefined || v === null || v === '') return true;
-  if (Array.isArray(v)) return v.length === 0;
+  // An explicit empty managedFields is a request to reset them (the field manager's
+  // isResetManagedFields), so decoding keeps it; the field manager never stores one.
+  if (Array.isArray(v)) return v.length === 0 && key !== 'managedFields';
   if ((v === 0 || v === false) && omitZero.has(key)) return true;
   return false;
 }

@@ -103,6 +103,7 @@ export function endpointSliceStore(store: ObjectStore, namespaces: NamespaceGate
     namespaced: true,
     strategy: endpointSliceStrategy,
     identities,
+    schema: EndpointSlice,
     namespaces,
   });
 }

@@ -29,6 +29,7 @@ export function endpointsStore(store: ObjectStore, namespaces: NamespaceGate, id
     namespaced: true,
     strategy: endpointsStrategy,
     identities,
+    schema: Endpoints,
     namespaces,
   });
 }

@@ -8,6 +8,7 @@ import { Event, type ObjectReference } from '../model/event.js';
 import type { ObjectStore } from '../storage/objectStore.js';
 import { AggregationIndex, aggregationKey, lastTouched } from './eventAggregation.js';
 import { GenericStore, type NamespaceGate } from './generic/store.js';
+import { controllerManager } from './generic/store.js';
 import type { Strategy } from './generic/strategy.js';
 import { randomIdentities, timestamp, type Identities } from './metadata.js';
 import { validateEvent, validateEventMeta, validateEventMetaUpdate } from './validation/event.js';
@@ -87,6 +88,7 @@ export class EventRegistry extends GenericStore<Event> {
       strategy: eventStrategy(aggregation),
       identities: options.identities ?? randomIdentities,
       namespaces,
+      schema: Event,
     });
     this.aggregation = aggregation;
     this.ttlMs = options.ttlMs ?? 60 * 60 * 1000;
@@ -122,14 +124,14 @@ export class EventRegistry extends GenericStore<Event> {
       if (row) {
         const current = JSON.parse(row.body) as Event;
         if (aggregationKey(current) === key && !current.metadata?.deletionTimestamp) {
-          return this.updateIn(tx, row, { ...current, count: (current.count || 1) + 1, lastTimestamp: ts }, 'main');
+          return this.updateIn(tx, row, { ...current, count: (current.count || 1) + 1, lastTimestamp: ts }, 'main', controllerManager);
         }
       }
       const namespace = ref.namespace || 'default';
       let nanos = BigInt(now.getTime()) * 1_000_000n;
       while (await this.row(namespace, `${ref.name ?? ''}.${nanos.toString(16)}`, tx)) nanos += 1n;
       ev.metadata = { name: `${ref.name ?? ''}.${nanos.toString(16)}` };
-      return this.createIn(tx, namespace, ev, now);
+      return this.createIn(tx, namespace, ev, controllerManager, now);
     });
   }
 

@@ -54,5 +54,6 @@ export function leaseStore(store: ObjectStore, namespaces: NamespaceGate, identi
     strategy: leaseStrategy,
     identities,
     namespaces,
+    schema: Lease,
   });
 }

@@ -40,7 +40,7 @@ export class NamespaceRegistry extends GenericStore<Namespace> implements Namesp
   private readonly contents: NamespacedContents[] = [];
 
   constructor(store: ObjectStore, identities: Identities = randomIdentities) {
-    super(store, { resource, kind: 'Namespace', apiVersion: 'v1', namespaced: false, strategy, identities });
+    super(store, { resource, kind: 'Namespace', apiVersion: 'v1', namespaced: false, strategy, identities, schema: Namespace });
   }
 
   /** A namespaced resource whose objects live and die with their namespace. */

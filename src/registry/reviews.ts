@@ -2,17 +2,18 @@
 // never stored, as kube's pkg/registry/authorization/* and authentication/selfsubjectreview REST
 // storages implement only Create. The generic store gives them the rest of the REST surface's
 // shape; only create is routed (their declarations have no other verb).
+import type { TSchema } from 'typebox';
 import type { Attributes, Authorizer } from '../auth/attributes.js';
 import { RbacAuthorizer } from '../auth/rbac.js';
 import { anonymous, type UserInfo } from '../auth/user.js';
-import type {
-  NonResourceAttributes,
-  ResourceAttributes,
+import {
+  type NonResourceAttributes,
+  type ResourceAttributes,
   SelfSubjectAccessReview,
   SelfSubjectReview,
   SelfSubjectRulesReview,
   SubjectAccessReview,
-  SubjectAccessReviewStatus,
+  type SubjectAccessReviewStatus,
 } from '../model/authorization.js';
 import type { ObjectStore } from '../storage/objectStore.js';
 import { invalid } from './errors.js';
@@ -28,12 +29,14 @@ class ReviewStore<T extends KubeObject> extends GenericStore<T> {
     resource: string,
     kind: string,
     apiVersion: string,
+    schema: TSchema,
     private readonly answer: Answer<T>,
   ) {
     super(store, {
       resource,
       kind,
       apiVersion,
+      schema,
       namespaced: false,
       strategy: { validate: () => [], allowCreateOnUpdate: false, validateUpdate: () => [], serialize: (o) => JSON.stringify(o) },
     });
@@ -97,11 +100,18 @@ function decide(authorizer: Authorizer, a: Attributes): SubjectAccessReviewStatu
 export function reviewStores(store: ObjectStore, authorizer: Authorizer) {
   const authz = 'authorization.k8s.io/v1';
   return {
-    selfSubjectAccessReviews: new ReviewStore<SelfSubjectAccessReview>(store, 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', authz, (review, user) => {
-      checkAttributes('SelfSubjectAccessReview', review.spec);
-      return { ...review, status: decide(authorizer, attributesOf(user, review.spec)) };
-    }),
-    subjectAccessReviews: new ReviewStore<SubjectAccessReview>(store, 'subjectaccessreviews', 'SubjectAccessReview', authz, (review) => {
+    selfSubjectAccessReviews: new ReviewStore<SelfSubjectAccessReview>(
+      store,
+      'selfsubjectaccessreviews',
+      'SelfSubjectAccessReview',
+      authz,
+      SelfSubjectAccessReview,
+      (review, user) => {
+        checkAttributes('SelfSubjectAccessReview', review.spec);
+        return { ...review, status: decide(authorizer, attributesOf(user, review.spec)) };
+      },
+    ),
+    subjectAccessReviews: new ReviewStore<SubjectAccessReview>(store, 'subjectaccessreviews', 'SubjectAccessReview', authz, SubjectAccessReview, (review) => {
       checkAttributes('SubjectAccessReview', review.spec);
       if (!review.spec.user && !review.spec.groups?.length)
         throw invalid(
@@ -113,46 +123,60 @@ export function reviewStores(store: ObjectStore, authorizer: Authorizer) {
       const subject: UserInfo = { username: review.spec.user ?? '', groups: review.spec.groups ?? [], uid: review.spec.uid, extra: review.spec.extra };
       return { ...review, status: decide(authorizer, attributesOf(subject, review.spec)) };
     }),
-    selfSubjectRulesReviews: new ReviewStore<SelfSubjectRulesReview>(store, 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', authz, (review, user) => {
-      const namespace = review.spec.namespace ?? '';
-      if (!namespace)
-        throw invalid('SelfSubjectRulesReview', '', [{ type: 'FieldValueRequired', field: 'spec.namespace', detail: '' }], 'authorization.k8s.io');
-      if (!(authorizer instanceof RbacAuthorizer)) {
-        // AlwaysAllow's RulesFor: everything.
+    selfSubjectRulesReviews: new ReviewStore<SelfSubjectRulesReview>(
+      store,
+      'selfsubjectrulesreviews',
+      'SelfSubjectRulesReview',
+      authz,
+      SelfSubjectRulesReview,
+      (review, user) => {
+        const namespace = review.spec.namespace ?? '';
+        if (!namespace)
+          throw invalid('SelfSubjectRulesReview', '', [{ type: 'FieldValueRequired', field: 'spec.namespace', detail: '' }], 'authorization.k8s.io');
+        if (!(authorizer instanceof RbacAuthorizer)) {
+          // AlwaysAllow's RulesFor: everything.
+          return {
+            ...review,
+            status: {
+              resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+              nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+              incomplete: false,
+            },
+          };
+        }
+        const { rules, errors } = authorizer.rulesFor(user, namespace);
+        const resourceRules = rules
+          .filter((r) => !r.nonResourceURLs?.length)
+          .map((r) => ({
+            verbs: r.verbs,
+            ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}),
+            ...(r.resources ? { resources: r.resources } : {}),
+            ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+          }));
+        const nonResourceRules = rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs }));
+        // The privileged group is allowed everything outside RBAC's rules.
+        if (user.groups.includes('system:masters')) {
+          resourceRules.unshift({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] });
+          nonResourceRules.unshift({ verbs: ['*'], nonResourceURLs: ['*'] });
+        }
         return {
           ...review,
-          status: {
-            resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-            nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-            incomplete: false,
-          },
+          status: { resourceRules, nonResourceRules, incomplete: errors.length > 0, ...(errors.length ? { evaluationError: errors.join(', ') } : {}) },
         };
-      }
-      const { rules, errors } = authorizer.rulesFor(user, namespace);
-      const resourceRules = rules
-        .filter((r) => !r.nonResourceURLs?.length)
-        .map((r) => ({
-          verbs: r.verbs,
-          ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}),
-          ...(r.resources ? { resources: r.resources } : {}),
-          ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
-        }));
-      const nonResourceRules = rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs }));
-      // The privileged group is allowed everything outside RBAC's rules.
-      if (user.groups.includes('system:masters')) {
-        resourceRules.unshift({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] });
-        nonResourceRules.unshift({ verbs: ['*'], nonResourceURLs: ['*'] });
-      }
-      return {
-        ...review,
-        status: { resourceRules, nonResourceRules, incomplete: errors.length > 0, ...(errors.length ? { evaluationError: errors.join(', ') } : {}) },
-      };
-    }),
-    selfSubjectReviews: new ReviewStore<SelfSubjectReview>(store, 'selfsubjectreviews', 'SelfSubjectReview', 'authentication.k8s.io/v1', (review, user) => ({
-      ...review,
-      status: {
-        userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) },
       },
-    })),
+    ),
+    selfSubjectReviews: new ReviewStore<SelfSubjectReview>(
+      store,
+      'selfsubjectreviews',
+      'SelfSubjectReview',
+      'authentication.k8s.io/v1',
+      SelfSubjectReview,
+      (review, user) => ({
+        ...review,
+        status: {
+          userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) },
+        },
+      }),
+    ),
   };
 }

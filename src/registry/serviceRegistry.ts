@@ -60,6 +60,7 @@ export class ServiceRegistry extends GenericStore<Service> {
       status: serviceStatusStrategy,
       identities,
       namespaces,
+      schema: Service,
     });
   }
 

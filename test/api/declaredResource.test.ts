@@ -105,6 +105,8 @@ before(async () => {
               strategy,
               identities,
               namespaces,
+              // Every store names its schema now: managedFields and apply read it (issue 21).
+              schema: Widget,
             }),
           },
         ] as never,

@@ -9,7 +9,8 @@
 // the model named by the list operation's docstring (V1Service); with timeout_seconds it does not
 // retry, and an ERROR event is raised as ApiException(status=code, reason="Reason: message").
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
@@ -173,5 +174,45 @@ describe('the official Python client', { skip }, () => {
       timeoutSeconds: '1',
       watch: 'True',
     });
+  });
+});
+
+// Server-side apply through the Python client's DynamicClient.server_side_apply (22.x's typed
+// patch methods cannot send application/apply-patch+yaml, and its dynamic client wants the body
+// already serialised).
+const applyScript = `
+import sys, json
+from kubernetes import client, dynamic
+from kubernetes.dynamic.exceptions import ConflictError
+cfg = client.Configuration()
+cfg.host = sys.argv[1]
+svc = dynamic.DynamicClient(client.ApiClient(cfg)).resources.get(api_version="v1", kind="Service")
+body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "py-app", "namespace": "default"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}}
+def apply(manager, force=False):
+    return svc.server_side_apply(body=json.dumps(body), name="py-app", namespace="default", field_manager=manager, force_conflicts=force)
+s = apply("py-app")
+print("APPLIED", s.spec.type, s.metadata.managedFields[0].manager, s.metadata.managedFields[0].operation)
+print("SAME", apply("py-app").metadata.resourceVersion == s.metadata.resourceVersion)
+body["spec"]["type"] = "LoadBalancer"
+try:
+    apply("other")
+except ConflictError as e:
+    print("CONFLICT", e.status, json.loads(e.body)["message"])
+print("FORCED", apply("other", True).spec.type)
+`;
+
+describe('the official Python client: server-side apply', { skip }, () => {
+  test('creates, re-applies without a write, conflicts, and forces', async () => {
+    const server = await startServer();
+    try {
+      // Not spawnSync: the server answering it runs in this process.
+      const r = await promisify(execFile)(python, ['-c', applyScript, server.url], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(
+        r.stdout,
+        'APPLIED NodePort py-app Apply\nSAME True\nCONFLICT 409 Apply failed with 1 conflict: conflict with "py-app": .spec.type\nFORCED LoadBalancer\n',
+      );
+    } finally {
+      await server.stop();
+    }
   });
 });

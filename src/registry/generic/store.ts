@@ -11,11 +11,28 @@ import { alreadyExists, badRequest, conflict, invalid, notFound, staleResourceVe
 import { randomIdentities, timestamp, type Identities } from '../metadata.js';
 import type { FieldError } from '../validation/fieldErrors.js';
 import type { KubeObject, StatusStrategy, Strategy } from './strategy.js';
+import type { TSchema } from 'typebox';
+import { FieldManager } from '../apply/fieldManager.js';
+import { mergeTypeOf } from '../apply/mergeType.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
   /** Who asks, where authentication runs: RBAC's escalation checks read it (kube's request context). */
   user?: UserInfo;
+  /**
+   * Who writes: ?fieldManager or the User-Agent's product (kube's managerOrUserAgent). The
+   * server's own writes are kube-apiserver's.
+   */
+  fieldManager?: string;
+}
+
+/** An apply: PATCH application/apply-patch+yaml. */
+export interface ApplyOptions extends WriteOptions {
+  fieldManager: string;
+  force: boolean;
+  subresource?: Subresource;
+  /** The merged object to the stored type: nulls dropped, shape checked, decoded. */
+  decode(merged: unknown): KubeObject;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -63,7 +80,15 @@ export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
   identities?: Identities;
   /** Namespaced resources only. */
   namespaces?: NamespaceGate;
+  /** The object's schema: its x-kubernetes-* keywords drive managedFields and apply. */
+  schema: TSchema;
 }
+
+/** The manager of the server's own writes, as kube-apiserver's loopback client names itself. */
+export const serverManager = 'kube-apiserver';
+/** The manager of the controllers' writes (kube-controller-manager's User-Agent product). */
+export const controllerManager = 'kube-controller-manager';
+export const byController: WriteOptions = { fieldManager: controllerManager };
 
 const preconditionFailed = (field: 'UID' | 'ResourceVersion', wanted: string, actual: string | undefined) =>
   `Precondition failed: ${field} in precondition: ${wanted}, ${field} in object meta: ${actual}`;
@@ -79,6 +104,7 @@ export class GenericStore<T extends KubeObject> {
   private readonly statusStrategy: StatusStrategy<T> | undefined;
   protected readonly ids: Identities;
   private readonly namespaces: NamespaceGate | undefined;
+  readonly fields: FieldManager | undefined;
 
   constructor(
     protected readonly store: ObjectStore,
@@ -93,6 +119,7 @@ export class GenericStore<T extends KubeObject> {
     this.statusStrategy = options.status;
     this.ids = options.identities ?? randomIdentities;
     this.namespaces = options.namespaces;
+    this.fields = options.schema && new FieldManager(mergeTypeOf(options.schema), options.apiVersion, options.kind, options.status !== undefined);
     if (this.namespaced) this.namespaces?.register(this);
   }
 
@@ -187,10 +214,11 @@ export class GenericStore<T extends KubeObject> {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     this.strategy.defaults?.(obj);
-    return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj));
+    return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj, options.fieldManager));
   }
 
-  protected async createIn(tx: WriteTx, namespace: string, obj: T, now = new Date()): Promise<T> {
+  /** `manager` null: the managedFields are already the object's (an apply that creates). */
+  protected async createIn(tx: WriteTx, namespace: string, obj: T, manager: string | null = serverManager, now = new Date()): Promise<T> {
     const meta = obj.metadata!;
     if (this.namespaced) {
       meta.namespace = namespace;
@@ -210,8 +238,9 @@ export class GenericStore<T extends KubeObject> {
     }
     meta.uid = this.ids.uid();
     meta.creationTimestamp = timestamp(now);
-    for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields', ...(this.strategy.clearOnCreate ?? [])] as const)
-      delete meta[k];
+    for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', ...(this.strategy.clearOnCreate ?? [])] as const) delete meta[k];
+    if (!this.fields) delete meta.managedFields;
+    else if (manager !== null) this.fields.update(undefined, obj, manager ?? serverManager, 'main', now);
     this.strategy.prepareForCreate?.(obj);
     await this.strategy.beginCreate?.(tx, obj);
     for (const errs of this.strategy.validate(obj)) {
@@ -266,9 +295,9 @@ export class GenericStore<T extends KubeObject> {
       const current = await this.row(ns, name, tx);
       if (!current) {
         if (subresource === 'status' || !this.strategy.allowCreateOnUpdate || obj.metadata!.resourceVersion) throw notFound(this.resource, name, this.group);
-        return { object: await this.createIn(tx, ns, obj), created: true };
+        return { object: await this.createIn(tx, ns, obj, options.fieldManager), created: true };
       }
-      return { object: await this.updateIn(tx, current, obj, subresource), created: false };
+      return { object: await this.updateIn(tx, current, obj, subresource, options.fieldManager), created: false };
     });
   }
 
@@ -286,11 +315,47 @@ export class GenericStore<T extends KubeObject> {
       const obj = await mutate(JSON.parse(current.body) as T);
       this.checkUpdateTarget(ns, name, obj);
       this.strategy.defaults?.(obj);
-      return this.updateIn(tx, current, obj, options.subresource ?? 'main');
+      return this.updateIn(tx, current, obj, options.subresource ?? 'main', options.fieldManager);
     });
   }
 
-  protected async updateIn(tx: WriteTx, current: StoredObject, obj: T, subresource: Subresource): Promise<T> {
+  /**
+   * PATCH application/apply-patch+yaml: the configuration merged over the live object by the
+   * field manager; a missing object is created from it (201), with allocation as any create.
+   */
+  apply(namespace: string, name: string, config: T, options: ApplyOptions): Promise<{ object: T; created: boolean }> {
+    const ns = this.scope(namespace);
+    const fields = this.fields;
+    if (!fields) throw new Error(`${this.resource}: no schema for apply`);
+    const subresource = options.subresource ?? 'main';
+    return this.run(options, async (tx) => {
+      const current = await this.row(ns, name, tx);
+      const now = new Date();
+      if (!current) {
+        if (subresource === 'status') throw notFound(this.resource, name, this.group);
+        const merged = fields.apply(undefined, config, options.fieldManager, subresource, options.force, now);
+        const obj = options.decode(merged) as T;
+        this.checkUpdateTarget(ns, name, obj);
+        this.strategy.defaults?.(obj);
+        return { object: await this.createIn(tx, ns, obj, null, now), created: true };
+      }
+      const merged = fields.apply(JSON.parse(current.body) as T, config, options.fieldManager, subresource, options.force, now);
+      const obj = options.decode(merged) as T;
+      this.checkUpdateTarget(ns, name, obj);
+      this.strategy.defaults?.(obj);
+      return { object: await this.updateIn(tx, current, obj, subresource, null, now), created: false };
+    });
+  }
+
+  /** `manager` null: the managedFields are already the object's (an apply). */
+  protected async updateIn(
+    tx: WriteTx,
+    current: StoredObject,
+    obj: T,
+    subresource: Subresource,
+    manager: string | null = serverManager,
+    now = new Date(),
+  ): Promise<T> {
     const old = JSON.parse(current.body) as T;
     const meta = obj.metadata!;
     const oldMeta = old.metadata!;
@@ -308,7 +373,8 @@ export class GenericStore<T extends KubeObject> {
       else (meta as Record<string, unknown>)[k] = oldMeta[k];
     }
     delete meta.selfLink;
-    delete meta.managedFields;
+    if (!this.fields) delete meta.managedFields;
+    else if (manager !== null) this.fields.update(old, obj, manager ?? serverManager, subresource, now);
 
     let errs: FieldError[];
     if (subresource === 'status') {
@@ -327,11 +393,26 @@ export class GenericStore<T extends KubeObject> {
 
     // The update that removes the last finalizer of an object being deleted deletes it.
     if (meta.deletionTimestamp && !meta.finalizers?.length) return this.removeIn(tx, current, obj);
-    if (this.serialize(obj) === current.body) return old;
+    if (this.serialize(obj) === current.body || this.onlyTimesMoved(obj, old, current.body)) return old;
     meta.resourceVersion = String(tx.nextRevision());
     const body = this.serialize(obj);
     await tx.update({ resource: this.resource, namespace: current.namespace, name, uid: current.uid, resourceVersion: Number(meta.resourceVersion), body });
     return this.committed(tx, body);
+  }
+
+  /**
+   * kube's IgnoreManagedFieldsTimestampsTransformer: a write that would change nothing but the
+   * times of managedFields entries (an apply whose configuration differs from the live object
+   * only by what defaulting fills in) is a no-op, so re-applying the same manifest keeps the
+   * resourceVersion.
+   */
+  private onlyTimesMoved(obj: T, old: T, stored: string): boolean {
+    const now = obj.metadata?.managedFields;
+    const before = old.metadata?.managedFields;
+    if (!now || !before || now.length !== before.length) return false;
+    const untimed = (entries: typeof now) => JSON.stringify(entries.map(({ time: _t, ...e }) => e));
+    if (untimed(now) !== untimed(before)) return false;
+    return this.serialize({ ...obj, metadata: { ...obj.metadata, managedFields: before } }) === stored;
   }
 
   /** Removes the object and releases what it holds; the change log gets its final state. */

@@ -5,12 +5,13 @@ import { badRequest, failure } from '../errors.js';
 import { PatchError, applyStrategicMergePatch, type PatchMeta } from './strategicMerge.js';
 import { getOwn, setOwn } from '../../model/ownProperty.js';
 
-export type PatchType = 'json' | 'merge' | 'strategic';
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 export const patchContentTypes: Record<string, PatchType> = {
   'application/json-patch+json': 'json',
   'application/merge-patch+json': 'merge',
   'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
 };
 
 /** RFC 7386: objects merge recursively, null deletes, anything else (lists too) replaces. */
@@ -39,6 +40,8 @@ export function applyPatch(type: PatchType, current: unknown, patch: unknown, me
         if (err instanceof PatchError) throw err.status === 422 ? failure(422, 'Invalid', err.message) : badRequest(err.message);
         throw err;
       }
+    case 'apply':
+      throw new Error('an apply goes through the field manager');
     case 'json': {
       if (!Array.isArray(patch)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
       const invalidOp = fastJsonPatch.validate(patch as Operation[]);

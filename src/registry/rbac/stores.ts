@@ -48,6 +48,7 @@ const strategies = {
 };
 
 type RbacResource = keyof typeof strategies;
+const schemas = { roles: Role, clusterroles: ClusterRole, rolebindings: RoleBinding, clusterrolebindings: ClusterRoleBinding };
 const kinds: Record<RbacResource, string> = {
   roles: 'Role',
   clusterroles: 'ClusterRole',
@@ -71,6 +72,7 @@ class RbacStore<T extends KubeObject> extends GenericStore<T> {
       apiVersion: `${rbacGroup}/v1`,
       namespaced,
       strategy: strategies[rbacResource] as unknown as Strategy<T>,
+      schema: schemas[rbacResource],
       identities,
       ...(namespaced ? { namespaces } : {}),
     });

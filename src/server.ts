@@ -99,8 +99,8 @@ export interface Svcplane {
   readonly dns: ServiceDns | undefined;
   /** The controllers' leader election, where several replicas share the database (PostgreSQL). */
   readonly elector: LeaderElector | undefined;
-  /** RBAC's stores, where authentication or authorization is configured (see authEnabled). */
-  readonly rbac: RbacStores | undefined;
+  /** RBAC's stores (served always; their bootstrap policy once authentication or authorization is on). */
+  readonly rbac: RbacStores;
   /** Listens on host:port and resolves to the base URL (with the real port when port is 0). */
   start(): Promise<string>;
   /** The HTTPS URL with --secure-port, once started. */
@@ -182,37 +182,36 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   const leases = leaseStore(store, namespaces, idsOf('leases'));
   await namespaces.bootstrap();
   // Authorization: RBAC over a view of the roles and bindings that follows every commit. The RBAC
-  // kinds and the reviews are served whenever authentication or authorization is configured; the
-  // default server (no credentials, AlwaysAllow) serves exactly what it did before them.
+  // kinds and the access reviews are served always, as kube-apiserver serves them whatever its
+  // authorization mode (so `kubectl auth can-i` answers yes on the open default server); the
+  // bootstrap policy is written, and kept aggregated, once authentication or authorization is on.
   const rbacFollow = auth && options.authorizationMode === 'RBAC' ? await RbacView.follow(store) : undefined;
   const rbacAuthorizer = rbacFollow ? new RbacAuthorizer(rbacFollow.view) : undefined;
   const authorizer: Authorizer = rbacAuthorizer ?? alwaysAllow;
-  const rbac = auth ? rbacStores(store, namespaces, idsOf('rbac'), rbacAuthorizer && new EscalationCheck(rbacAuthorizer, authorizer)) : undefined;
-  const aggregation = rbac && new ClusterRoleAggregation(store, rbac.clusterRoles, (msg) => app.log.error(msg));
-  if (rbac) {
+  const rbac = rbacStores(store, namespaces, idsOf('rbac'), rbacAuthorizer && new EscalationCheck(rbacAuthorizer, authorizer));
+  const aggregation = auth ? new ClusterRoleAggregation(store, rbac.clusterRoles, (msg) => app.log.error(msg)) : undefined;
+  if (aggregation) {
     await ensureBootstrapPolicy(rbac);
-    await aggregation!.reconcile();
-    aggregation!.start();
+    await aggregation.reconcile();
+    aggregation.start();
   }
-  const reviews = auth ? reviewStores(store, authorizer) : undefined;
-  const authResources: InstalledResource<KubeObject>[] =
-    rbac && reviews
-      ? [
-          row(roles, rbac.roles),
-          row(clusterRoles, rbac.clusterRoles),
-          row(roleBindings, rbac.roleBindings),
-          row(clusterRoleBindings, rbac.clusterRoleBindings),
-          row(selfSubjectAccessReviews, reviews.selfSubjectAccessReviews),
-          row(selfSubjectRulesReviews, reviews.selfSubjectRulesReviews),
-          row(subjectAccessReviews, reviews.subjectAccessReviews),
-          row(selfSubjectReviews, reviews.selfSubjectReviews),
-        ]
-      : [];
+  const reviews = reviewStores(store, authorizer);
+  const authResources: InstalledResource<KubeObject>[] = [
+    row(roles, rbac.roles),
+    row(clusterRoles, rbac.clusterRoles),
+    row(roleBindings, rbac.roleBindings),
+    row(clusterRoleBindings, rbac.clusterRoleBindings),
+    row(selfSubjectAccessReviews, reviews.selfSubjectAccessReviews),
+    row(selfSubjectRulesReviews, reviews.selfSubjectRulesReviews),
+    row(subjectAccessReviews, reviews.subjectAccessReviews),
+    row(selfSubjectReviews, reviews.selfSubjectReviews),
+  ];
   const extraResources = extensions.resources?.({ store, namespaces, identities: ids }) ?? [];
   const extraDefinitions = Object.assign(
     {},
     leaseDeclaration.definitions,
-    ...(auth ? [rbacDefinitions, reviewDefinitions] : []),
+    rbacDefinitions,
+    reviewDefinitions,
     ...extraResources.map((r) => r.declaration.definitions ?? {}),
   ) as Record<string, TSchema>;
 

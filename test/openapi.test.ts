@@ -25,7 +25,15 @@ test('the committed openapi/ v3 document is what the server serves (run `npm run
 
 test("svcplane's own group has its own v3 document, with only the schemas its paths reach (run `npm run openapi`)", async () => {
   const index = (await request(t.url).get('/openapi/v3').expect(200)).body;
-  assert.deepEqual(Object.keys(index.paths), ['api/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/svcplane.dev/v1alpha1']);
+  assert.deepEqual(Object.keys(index.paths), [
+    'api/v1',
+    'apis/authentication.k8s.io/v1',
+    'apis/authorization.k8s.io/v1',
+    'apis/coordination.k8s.io/v1',
+    'apis/discovery.k8s.io/v1',
+    'apis/rbac.authorization.k8s.io/v1',
+    'apis/svcplane.dev/v1alpha1',
+  ]);
   const served = (await request(t.url).get(index.paths['apis/svcplane.dev/v1alpha1'].serverRelativeURL).expect(200)).body;
   assert.deepEqual(served, committed('v3-apis-svcplane.dev-v1alpha1.json'));
   assert.deepEqual(Object.keys(served.paths), ['/apis/svcplane.dev/v1alpha1/allocations', '/apis/svcplane.dev/v1alpha1/allocations/{name}']);

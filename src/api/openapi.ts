@@ -129,7 +129,10 @@ export async function openapiRoutes(app: FastifyInstance, opts: { groupVersions:
   };
 
   app.get('/openapi/v3', { schema: { hide: true } }, async (_req, reply) =>
-    sendJson(reply, { paths: Object.fromEntries(groupVersions.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${v3Doc(gv).hash}` }])) }),
+    // Go marshals the index's map with its keys sorted.
+    sendJson(reply, {
+      paths: Object.fromEntries([...groupVersions].sort().map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${v3Doc(gv).hash}` }])),
+    }),
   );
   for (const gv of groupVersions) {
     app.get(`/openapi/v3/${gv}`, { schema: { hide: true } }, async (_req, reply) => sendJson(reply, v3Doc(gv).text));

@@ -646,10 +646,10 @@ describe('namespaces and discovery', () => {
     assert.equal(version.body.gitVersion, 'v1.33.0');
     assert.equal(version.body.minor, '33');
     assert.deepEqual((await api().get('/api').expect(200)).body.versions, ['v1']);
-    // coordination.k8s.io (Leases), discovery.k8s.io (EndpointSlices), then svcplane's own read-only group (the allocations view).
+    // By kube-aggregator's group priorities: the access reviews, Leases, EndpointSlices, RBAC, then svcplane's own read-only group (the allocations view).
     assert.deepEqual(
       (await api().get('/apis').expect(200)).body.groups.map((g: { name: string }) => g.name),
-      ['coordination.k8s.io', 'discovery.k8s.io', 'svcplane.dev'],
+      ['authentication.k8s.io', 'authorization.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'svcplane.dev'],
     );
     const resources = (await api().get('/apis/svcplane.dev/v1alpha1').expect(200)).body;
     assert.deepEqual(resources.resources, [{ name: 'allocations', singularName: 'allocation', namespaced: false, kind: 'Allocation', verbs: ['get', 'list'] }]);

@@ -103,8 +103,19 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
       assert.equal(lines.length, 3, showRun(['version'], r));
     });
 
-    test('kubectl api-versions lists v1, coordination.k8s.io/v1, discovery.k8s.io/v1 and svcplane.dev/v1alpha1', async () => {
-      await expectOut(['api-versions'], ['coordination.k8s.io/v1', 'discovery.k8s.io/v1', 'svcplane.dev/v1alpha1', 'v1']);
+    test('kubectl api-versions lists v1, the authentication, authorization, coordination, discovery and RBAC groups, and svcplane.dev/v1alpha1', async () => {
+      await expectOut(
+        ['api-versions'],
+        [
+          'authentication.k8s.io/v1',
+          'authorization.k8s.io/v1',
+          'coordination.k8s.io/v1',
+          'discovery.k8s.io/v1',
+          'rbac.authorization.k8s.io/v1',
+          'svcplane.dev/v1alpha1',
+          'v1',
+        ],
+      );
     });
 
     test('kubectl api-resources lists endpoints, events, namespaces and services with their short names, leases, endpointslices, and the allocations view', async () => {
@@ -114,9 +125,17 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
         ['events', 'ev', 'v1', 'true', 'Event'],
         ['namespaces', 'ns', 'v1', 'false', 'Namespace'],
         ['services', 'svc', 'v1', 'true', 'Service'],
-        // No short name: the empty SHORTNAMES cell leaves four cells.
+        // No short name: the empty SHORTNAMES cell leaves four cells. Groups in kube's priority order.
+        ['selfsubjectreviews', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview'],
+        ['selfsubjectaccessreviews', 'authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview'],
+        ['selfsubjectrulesreviews', 'authorization.k8s.io/v1', 'false', 'SelfSubjectRulesReview'],
+        ['subjectaccessreviews', 'authorization.k8s.io/v1', 'false', 'SubjectAccessReview'],
         ['leases', 'coordination.k8s.io/v1', 'true', 'Lease'],
         ['endpointslices', 'discovery.k8s.io/v1', 'true', 'EndpointSlice'],
+        ['clusterrolebindings', 'rbac.authorization.k8s.io/v1', 'false', 'ClusterRoleBinding'],
+        ['clusterroles', 'rbac.authorization.k8s.io/v1', 'false', 'ClusterRole'],
+        ['rolebindings', 'rbac.authorization.k8s.io/v1', 'true', 'RoleBinding'],
+        ['roles', 'rbac.authorization.k8s.io/v1', 'true', 'Role'],
         ['allocations', 'svcplane.dev/v1alpha1', 'false', 'Allocation'],
       ]);
     });

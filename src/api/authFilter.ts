@@ -13,30 +13,39 @@ const cacheSize = 10_000;
 interface Cached {
   attributes: Attributes;
   decision: Decision;
+  /** The audit log's note, made once with the decision. */
+  note: { decision: 'allow' | 'forbid'; reason: string };
 }
 
 export function installAuthFilter(app: FastifyInstance, authenticator: Authenticator, authorizer: Authorizer | undefined): void {
   // Deriving a request's attributes and walking the bindings cost more than the GET they guard;
   // clients repeat the same requests (informers, polling), so the answer is kept until the RBAC
   // view changes. kube-apiserver caches webhook decisions the same way; RBAC it walks each time.
-  const cache = new Map<string, Cached>();
+  // Keyed by the user object (one per token or certificate subject) and then the request line,
+  // so a repeated request allocates nothing.
+  let cache = new WeakMap<UserInfo, Map<string, Cached>>();
+  let entries = 0;
   let generation = authorizer?.generation;
+  const evaluate = (user: UserInfo, method: string, url: string): Cached => {
+    const attributes = requestAttributes(user, method, url);
+    const decision = authorizer!.authorize(attributes);
+    return { attributes, decision, note: { decision: decision.allowed ? 'allow' : 'forbid', reason: decision.reason } };
+  };
   const decide = (user: UserInfo, method: string, url: string): Cached => {
-    if (authorizer!.generation === undefined) {
-      const attributes = requestAttributes(user, method, url);
-      return { attributes, decision: authorizer!.authorize(attributes) };
-    }
-    if (authorizer!.generation !== generation) {
-      cache.clear();
+    if (authorizer!.generation === undefined) return evaluate(user, method, url);
+    if (authorizer!.generation !== generation || entries >= cacheSize) {
+      cache = new WeakMap();
+      entries = 0;
       generation = authorizer!.generation;
     }
-    const key = `${user.username}\0${user.groups.join('\0')}\0${method}\0${url}`;
-    let hit = cache.get(key);
+    let byRequest = cache.get(user);
+    if (!byRequest) cache.set(user, (byRequest = new Map()));
+    const key = method === 'GET' ? url : `${method} ${url}`;
+    let hit = byRequest.get(key);
     if (!hit) {
-      const attributes = requestAttributes(user, method, url);
-      hit = { attributes, decision: authorizer!.authorize(attributes) };
-      if (cache.size >= cacheSize) cache.clear();
-      cache.set(key, hit);
+      hit = evaluate(user, method, url);
+      byRequest.set(key, hit);
+      entries++;
     }
     return hit;
   };
@@ -48,8 +57,8 @@ export function installAuthFilter(app: FastifyInstance, authenticator: Authentic
     }
     setUser(req, result.user);
     if (authorizer) {
-      const { attributes, decision } = decide(result.user, req.method, req.url);
-      noteDecision(req, { decision: decision.allowed ? 'allow' : 'forbid', reason: decision.reason });
+      const { attributes, decision, note } = decide(result.user, req.method, req.url);
+      noteDecision(req, note);
       if (!decision.allowed) return done(forbidden(attributes, decision.reason));
     }
     done();

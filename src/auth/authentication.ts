@@ -20,6 +20,9 @@ export type Authenticated = { user: UserInfo } | { error: string };
 export class Authenticator {
   constructor(private readonly options: AuthenticatorOptions) {}
 
+  private readonly tokenUsers = new WeakMap<UserInfo, UserInfo>();
+  private readonly certificateUsers = new Map<string, UserInfo>();
+
   authenticate(req: IncomingMessage): Authenticated {
     const socket = req.socket as Partial<TLSSocket>;
     if (this.options.clientCertificates && socket.encrypted && typeof socket.getPeerCertificate === 'function') {
@@ -32,7 +35,14 @@ export class Authenticator {
         if (!username) return { error: 'x509: certificate has no common name' };
         const o = cert.subject?.O;
         const groups = o === undefined ? [] : Array.isArray(o) ? [...o] : [o];
-        return { user: withAuthenticatedGroup({ username, groups }) };
+        // One object per subject, as for tokens (bounded: a CA signs only so many).
+        const subject = `${username}\0${groups.join('\0')}`;
+        let user = this.certificateUsers.get(subject);
+        if (!user) {
+          if (this.certificateUsers.size >= 10_000) this.certificateUsers.clear();
+          this.certificateUsers.set(subject, (user = withAuthenticatedGroup({ username, groups })));
+        }
+        return { user };
       }
     }
     const header = req.headers.authorization;
@@ -42,7 +52,10 @@ export class Authenticator {
       if (parts.length >= 2 && parts[0].toLowerCase() === 'bearer' && parts[1] !== '') {
         const user = this.options.tokens.get(parts[1]);
         if (!user) return { error: 'invalid bearer token' };
-        return { user: withAuthenticatedGroup(user) };
+        // One object per token user, made once: the authorizer's decision cache is keyed by it.
+        let authenticated = this.tokenUsers.get(user);
+        if (!authenticated) this.tokenUsers.set(user, (authenticated = withAuthenticatedGroup(user)));
+        return { user: authenticated };
       }
     }
     if (this.options.anonymous) return { user: anonymous };

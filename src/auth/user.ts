@@ -16,16 +16,20 @@ export const systemPrivilegedGroup = 'system:masters';
 
 export const anonymous: UserInfo = { username: anonymousUser, groups: [allUnauthenticated] };
 
-const users = new WeakMap<FastifyRequest, UserInfo>();
+// Kept on the request itself rather than in WeakMaps: every request sets both, and a property
+// that every request gains in the same order is cheaper than two ephemeron entries.
+const userKey = Symbol('svcplane.user');
+const decisionKey = Symbol('svcplane.decision');
+type Noted = FastifyRequest & { [userKey]?: UserInfo; [decisionKey]?: DecisionNote };
 
 /** The authentication filter records the user; handlers and the audit log read it. */
 export function setUser(req: FastifyRequest, user: UserInfo): void {
-  users.set(req, user);
+  (req as Noted)[userKey] = user;
 }
 
 /** The request's user; undefined where no authentication runs (the default AlwaysAllow server). */
 export function userOf(req: FastifyRequest): UserInfo | undefined {
-  return users.get(req);
+  return (req as Noted)[userKey];
 }
 
 /**
@@ -43,12 +47,10 @@ export interface DecisionNote {
   reason: string;
 }
 
-const decisions = new WeakMap<FastifyRequest, DecisionNote>();
-
 export function noteDecision(req: FastifyRequest, note: DecisionNote): void {
-  decisions.set(req, note);
+  (req as Noted)[decisionKey] = note;
 }
 
 export function decisionOf(req: FastifyRequest): DecisionNote | undefined {
-  return decisions.get(req);
+  return (req as Noted)[decisionKey];
 }

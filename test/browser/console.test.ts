@@ -2,28 +2,16 @@
 // real server loaded with examples/. Skipped where chromium is not installed. Screenshots of each
 // page go to a temporary folder printed in the log, never into the repository.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../support/chromium.js';
 import { consoleDir } from '../../src/api/console.js';
 import { startServer, type TestServer } from '../support/server.js';
 
-function findChromium(): string | undefined {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const path = execFileSync('which', [name], { encoding: 'utf8' }).trim();
-      if (path) return path;
-    } catch {
-      // not on PATH
-    }
-  }
-  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
-}
-
-const executablePath = findChromium();
+const executablePath = chromiumPath;
 const skip = !executablePath ? 'chromium is not installed (apt-get install chromium)' : !consoleDir() ? 'the console is not built (npm run build)' : false;
 if (skip) console.log(`# skipping the console browser tests: ${skip}`);
 const shots = skip ? '' : mkdtempSync(join(tmpdir(), 'svcplane-console-screens-'));
@@ -39,7 +27,7 @@ async function api(s: TestServer, method: string, path: string, body?: unknown) 
 }
 
 async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-background-networking'] });
+  return chromium.launch({ executablePath, args: chromiumArgs });
 }
 
 function watchErrors(page: Page): string[] {

@@ -2,28 +2,16 @@
 // (only the rows in view are in the DOM, and scrolling to the end finds the last one). The
 // Services are loaded as fixtures (--load) so the test spends its time in the browser.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../support/chromium.js';
 import { consoleDir } from '../../src/api/console.js';
 import { startServer } from '../support/server.js';
 
-function findChromium(): string | undefined {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const path = execFileSync('which', [name], { encoding: 'utf8' }).trim();
-      if (path) return path;
-    } catch {
-      // not on PATH
-    }
-  }
-  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
-}
-
-const executablePath = findChromium();
+const executablePath = chromiumPath;
 const skip = !executablePath ? 'chromium is not installed (apt-get install chromium)' : !consoleDir() ? 'the console is not built (npm run build)' : false;
 if (skip) console.log(`# skipping the console scale tests: ${skip}`);
 
@@ -46,7 +34,7 @@ for (const count of [1_000, 10_000]) {
   }, async (t) => {
     const s = await startServer({ load: fixtures(count) });
     t.after(() => s.stop());
-    const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-background-networking'] });
+    const browser = await chromium.launch({ executablePath, args: chromiumArgs });
     t.after(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${s.url}/ui/#/services`);

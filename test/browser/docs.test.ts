@@ -1,32 +1,19 @@
 // /docs in a real browser: Debian's chromium driven by playwright-core. Skipped where chromium is
 // not installed (CI images lack it).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../support/chromium.js';
 import { startServer } from '../support/server.js';
 
-function findChromium(): string | undefined {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const path = execFileSync('which', [name], { encoding: 'utf8' }).trim();
-      if (path) return path;
-    } catch {
-      // not on PATH
-    }
-  }
-  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
-}
-
-const executablePath = findChromium();
+const executablePath = chromiumPath;
 const skip = executablePath ? false : 'chromium is not installed (apt-get install chromium)';
 if (skip) console.log(`# skipping the browser tests: ${skip}`);
 
 test('/docs lists the Services operations and runs list services from "Try it out"', { skip, timeout: 60_000 }, async (t) => {
   const s = await startServer();
   t.after(() => s.stop());
-  const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-background-networking'] });
+  const browser = await chromium.launch({ executablePath, args: chromiumArgs });
   t.after(() => browser.close());
   const page = await browser.newPage();
   const errors: string[] = [];

@@ -10,7 +10,7 @@ import type { EventRegistry, RecordInput } from '../registry/eventRegistry.js';
 import type { ServiceRegistry } from '../registry/serviceRegistry.js';
 import { StatusError } from '../registry/errors.js';
 import { controllerManager } from '../registry/generic/store.js';
-import type { WatchEvent, WatchHandle, WatchHub } from '../watch/watchHub.js';
+import { eventObject, type WatchEvent, type WatchHandle, type WatchHub } from '../watch/watchHub.js';
 import { CloudError, type CloudProvider, type LoadBalancerIngress, type LoadBalancerRequest } from './cloudProvider.js';
 
 /** servicehelper.LoadBalancerCleanupFinalizer */
@@ -131,7 +131,7 @@ export class ServiceController {
   }
 
   private observe(event: WatchEvent): void {
-    const svc = JSON.parse(event.object) as Service;
+    const svc = eventObject<Service>(event);
     const key = `${svc.metadata!.namespace}/${svc.metadata!.name}`;
     let state = this.keys.get(key);
     if (event.type === 'DELETED') {

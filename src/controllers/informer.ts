@@ -4,7 +4,7 @@
 // stored JSON names one of `initialContains` where the handlers need no more. Handlers run
 // inside the hub's dispatch, so they only note what changed and queue work; they never write.
 import type { KubeObject } from '../registry/generic/strategy.js';
-import type { WatchHandle, WatchHub } from '../watch/watchHub.js';
+import { eventObject, type WatchHandle, type WatchHub } from '../watch/watchHub.js';
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type Handler<T> = (type: ChangeType, obj: T) => void;
@@ -38,7 +38,7 @@ export class Informer<T extends KubeObject> {
       {
         send: (event) => {
           if (event.type === 'BOOKMARK') return true;
-          const obj = JSON.parse(event.object) as T;
+          const obj = eventObject<T>(event);
           for (const handler of this.handlers) {
             try {
               handler(event.type, obj);

@@ -17,6 +17,16 @@ export interface WatchEvent {
   encoded?: string;
   /** ...and that encoding framed as an HTTP chunk. */
   frame?: Buffer;
+  /** The object parsed once for the in-process sinks (controllers, DNS): see eventObject. */
+  parsed?: unknown;
+}
+
+/**
+ * The event's object, parsed once however many in-process sinks read it. Shared: a sink must not
+ * change it (none does; each keeps what it needs).
+ */
+export function eventObject<T>(event: WatchEvent): T {
+  return (event.parsed ??= JSON.parse(event.object)) as T;
 }
 
 export interface WatchSink {

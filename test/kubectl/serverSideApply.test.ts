@@ -54,8 +54,9 @@ describe('kubectl apply --server-side', { skip }, () => {
   }
   const getJson = async (name: string) =>
     JSON.parse(await ok(['get', 'svc', name, '-o', 'json', '--show-managed-fields'])) as {
-      metadata: { resourceVersion: string; managedFields?: Entry[] };
+      metadata: { resourceVersion: string; managedFields?: Entry[]; finalizers?: string[] };
       spec: Record<string, any>;
+      status?: { loadBalancer?: { ingress?: unknown[] } };
     };
 
   before(async () => {
@@ -97,7 +98,16 @@ describe('kubectl apply --server-side', { skip }, () => {
   });
 
   test('diff --server-side shows what an apply would change, and changes nothing', async () => {
-    const rv = (await getJson('web')).metadata.resourceVersion;
+    // The previous test took web from LoadBalancer back to NodePort: the load balancer controller
+    // then releases the cloud's load balancer, its status and its finalizer, each a write of its
+    // own. Read the resourceVersion once it is done.
+    let live = await getJson('web');
+    for (let i = 0; i < 100 && (live.metadata.finalizers?.length || live.status?.loadBalancer?.ingress); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      live = await getJson('web');
+    }
+    assert.ok(!live.metadata.finalizers?.length, 'the load balancer controller released web');
+    const rv = live.metadata.resourceVersion;
     const changed = file('web-9090.yaml', manifest('web', 9090));
     const r = await kubectl(['diff', '--server-side', '-f', changed]);
     assert.equal(r.code, 1, showRun(['diff'], r));

@@ -10,7 +10,7 @@
 import type { KubeObject } from '../generic/strategy.js';
 import { FieldSet, pathString } from './fieldSet.js';
 import type { MergeType } from './mergeType.js';
-import { compare, createdSet, merge, removeItems, toFieldSet, TypedError, withNamedFields } from './typed.js';
+import { compare, createdFieldsV1, createdSet, merge, removeItems, toFieldSet, TypedError, withNamedFields } from './typed.js';
 
 export type ManagedFieldsEntry = {
   manager?: string;
@@ -80,7 +80,13 @@ const keyOf = (e: { manager: string; operation: string; apiVersion: string; subr
     ...(e.subresource ? { subresource: e.subresource } : {}),
   });
 
-const timeOf = (now: Date) => `${now.toISOString().slice(0, 19)}Z`;
+// Every write stamps its entry; the text changes once a second, so it is made once a second.
+let stamped = { second: Number.NaN, text: '' };
+function timeOf(now: Date): string {
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== stamped.second) stamped = { second, text: `${now.toISOString().slice(0, 19)}Z` };
+  return stamped.text;
+}
 
 function withoutManagedFields<T extends KubeObject>(obj: T): T {
   if (!obj.metadata || !('managedFields' in obj.metadata)) return obj;
@@ -99,6 +105,9 @@ export class FieldManager {
   private readonly ignored: Record<'main' | 'status', FieldSet>;
   /** The kind's empty object: the containers Go's zero value marshals (no omitempty). */
   private readonly zero: KubeObject;
+  /** What strip takes out of a created set, by field name: at the top, and in metadata. */
+  private readonly skipTop: ReadonlySet<string>;
+  private readonly skipMeta: ReadonlySet<string> = new Set(strippedMeta.map((f) => f.slice(2)));
 
   constructor(
     private readonly type: MergeType,
@@ -115,6 +124,7 @@ export class FieldManager {
     }
     this.ignored = { main, status };
     this.zero = (zeroObjects[kind] ?? { metadata: {} }) as KubeObject;
+    this.skipTop = new Set(['apiVersion', 'kind', ...(hasStatus ? ['status'] : [])]);
   }
 
   private decode(entries: ManagedFieldsEntry[] | undefined): Map<string, Managed> | undefined {
@@ -197,6 +207,13 @@ export class FieldManager {
     const meta = (next.metadata ??= {});
     // decodeLiveOrNew: a subresource ignores the request's managedFields; an explicit reset
     // clears them; none (or undecodable ones) keep the live object's.
+    if (!live && subresource === 'main' && meta.managedFields === undefined) {
+      // A create that brings no managedFields (nearly all): its manager owns what it created.
+      const fieldsV1 = createdFieldsV1(next, this.zero, this.type, this.skipTop, this.skipMeta);
+      delete meta.managedFields;
+      if (fieldsV1) meta.managedFields = [{ manager, operation: 'Update', apiVersion: this.apiVersion, time: timeOf(now), fieldsType: 'FieldsV1', fieldsV1 }];
+      return;
+    }
     let managed: Map<string, Managed> | undefined;
     if (subresource !== 'main') managed = this.decode(live?.metadata?.managedFields);
     else if (isReset(meta.managedFields)) managed = new Map();

@@ -144,7 +144,8 @@ function compareValues(a: unknown, b: unknown): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-function comparePE(a: string, b: string): number {
+/** PathElement.Compare over FieldsV1 keys. */
+export function comparePE(a: string, b: string): number {
   const oa = order(a);
   const ob = order(b);
   if (oa !== ob) return oa - ob;

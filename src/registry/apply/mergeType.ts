@@ -10,7 +10,7 @@ export type MergeType =
   | { kind: 'scalar' }
   | { kind: 'struct'; fields: Map<string, MergeType>; atomic: boolean }
   | { kind: 'map'; values: MergeType; atomic: boolean }
-  | { kind: 'list'; listType: 'atomic' | 'set' | 'map'; keys: string[]; keyDefaults: Record<string, unknown>; items: MergeType }
+  | { kind: 'list'; listType: 'atomic' | 'set' | 'map'; keys: string[]; sortedKeys: string[]; keyDefaults: Record<string, unknown>; items: MergeType }
   | { kind: 'untyped' };
 
 const cache = new WeakMap<object, MergeType>();
@@ -49,7 +49,7 @@ export function mergeTypeOf(schema: TSchema): MergeType {
     }
     const defaults: Record<string, unknown> = {};
     for (const k of keys) if (k in keyDefaults) defaults[k] = keyDefaults[k];
-    t = { kind: 'list', listType: listType ?? 'atomic', keys, keyDefaults: defaults, items };
+    t = { kind: 'list', listType: listType ?? 'atomic', keys, sortedKeys: [...keys].sort(), keyDefaults: defaults, items };
   } else if (s.type === 'object' || Object.keys(s).length === 0 || (!s.type && !s.oneOf && !s.anyOf)) {
     t = untyped;
   } else {

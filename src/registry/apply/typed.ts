@@ -3,7 +3,7 @@
 // merge of an applied configuration into the live object (typed/merge.go, including its list
 // order), and the removal of a set of fields (typed/remove.go).
 import { setOwn } from '../../model/ownProperty.js';
-import { FieldSet } from './fieldSet.js';
+import { comparePE, FieldSet } from './fieldSet.js';
 import type { MergeType } from './mergeType.js';
 
 type Obj = Record<string, unknown>;
@@ -22,7 +22,7 @@ function goValue(v: unknown): string {
 export function itemElement(t: ListType, item: unknown, index: number, path: () => string): string {
   if (t.listType === 'map') {
     const key: Obj = {};
-    for (const k of [...t.keys].sort()) {
+    for (const k of t.sortedKeys) {
       let v = isObj(item) ? item[k] : undefined;
       if (v === undefined || v === null) v = t.keyDefaults[k];
       if (v === undefined || v === null) {
@@ -180,6 +180,94 @@ function added(v: unknown, t: MergeType, node: FieldSet, zero?: unknown): void {
     added(o[key], ft, c, z && Object.hasOwn(z, key) ? z[key] : undefined);
     attach(node, `f:${key}`, c);
   }
+}
+
+/**
+ * createdSet, then the field manager's strip, then FieldSet.toFieldsV1, in one walk that builds
+ * the FieldsV1 JSON directly: the managedFields of nearly every create, where the three steps
+ * cost more than the rest of the bookkeeping. `skip` lists, per depth from the top, the fields
+ * stripMeta and the reset fields drop there (top level; the metadata's own fields).
+ * Undefined: nothing created.
+ */
+export function createdFieldsV1(next: unknown, zero: unknown, t: MergeType, skipTop: ReadonlySet<string>, skipMeta: ReadonlySet<string>): Obj | undefined {
+  if (!isObj(next) || t.kind !== 'struct') return undefined;
+  const z = isObj(zero) ? zero : undefined;
+  const out: [string, unknown][] = [];
+  for (const key of Object.keys(next)) {
+    if (skipTop.has(key)) continue;
+    const ft = t.fields.get(key);
+    if (!ft) continue;
+    const zk = z && Object.hasOwn(z, key) ? z[key] : undefined;
+    let f: unknown;
+    if (key === 'metadata' && isObj(next[key]) && ft.kind === 'struct') {
+      // stripMeta: the metadata node itself is never a member, nor are its server-set fields.
+      f = fieldsOfStruct(next[key] as Obj, ft, false, isObj(zk) ? zk : undefined, skipMeta);
+    } else {
+      f = createdNode(next[key], ft, zk);
+    }
+    if (f !== undefined) out.push([`f:${key}`, f]);
+  }
+  return out.length ? fromSorted(out, false) : undefined;
+}
+
+const noSkip: ReadonlySet<string> = new Set();
+
+/** One node's FieldsV1, or undefined when it holds nothing (added(), then toFieldsV1). */
+function createdNode(v: unknown, t: MergeType, zero: unknown): unknown {
+  if (v === undefined) return undefined;
+  let member = false;
+  if (zero === undefined) {
+    if (v === null) return undefined;
+    member = true;
+  }
+  if (isLeaf(t, v)) {
+    if (zero !== undefined && !deepEqual(zero, v)) member = true;
+    return member ? {} : undefined;
+  }
+  if (t.kind === 'list') {
+    const list = v as unknown[];
+    const out: [string, unknown][] = [];
+    for (let i = 0; i < list.length; i++) {
+      let pe: string;
+      try {
+        pe = itemElement(t, list[i], i, () => '');
+      } catch {
+        pe = `i:${i}`;
+      }
+      const f = createdNode(list[i], t.items, undefined);
+      if (f === undefined) continue;
+      // A duplicate key merges into the first entry's node, as FieldSet.child does.
+      const dup = out.find((e) => e[0] === pe);
+      if (dup) {
+        const { '.': _member, ...merged } = { ...(dup[1] as Obj), ...(f as Obj) };
+        dup[1] = fromSorted(Object.entries(merged), true);
+      } else out.push([pe, f]);
+    }
+    return fromSorted(out, member);
+  }
+  return fieldsOfStruct(v as Obj, t, member, isObj(zero) ? zero : undefined, noSkip);
+}
+
+function fieldsOfStruct(o: Obj, t: MergeType, member: boolean, z: Obj | undefined, skip: ReadonlySet<string>): unknown {
+  const out: [string, unknown][] = [];
+  for (const key of Object.keys(o)) {
+    if (skip.has(key)) continue;
+    const ft = fieldType(t, key);
+    if (!ft) continue;
+    const f = createdNode(o[key], ft, z && Object.hasOwn(z, key) ? z[key] : undefined);
+    if (f !== undefined) out.push([`f:${key}`, f]);
+  }
+  return fromSorted(out, member);
+}
+
+/** A node's FieldsV1 from its children: `.` first for a member with children, then PathElement order. */
+function fromSorted(children: [string, unknown][], member: boolean): Obj | undefined {
+  if (children.length === 0) return member ? {} : undefined;
+  if (children.length > 1) children.sort((a, b) => comparePE(a[0], b[0]));
+  const out: Obj = member ? { '.': {} } : {};
+  // Keys are path elements (`f:`, `k:`, `v:`, `i:`), never __proto__.
+  for (const [k, v] of children) out[k] = v;
+  return out;
 }
 
 function isLeaf(t: MergeType, v: unknown): boolean {

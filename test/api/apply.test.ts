@@ -93,6 +93,39 @@ describe('managedFields on every write', () => {
     const reset2 = await call('PATCH', `${base}/mf-reset`, { metadata: { managedFields: [{}] } }, 'application/merge-patch+json');
     assert.equal(reset2.body.metadata.managedFields, undefined);
   });
+
+  test('more than ten Update managers: the oldest merge into ancient-changes (capManagers)', async () => {
+    assert.equal((await call('POST', `${base}?fieldManager=m0`, svc('mf-cap', { ports: [{ port: 80 }] }, { labels: { l0: 'x' } }))).status, 201);
+    let last: Obj = {};
+    for (let i = 1; i <= 10; i++) {
+      const r = await call('PATCH', `${base}/mf-cap?fieldManager=m${i}`, { metadata: { labels: { [`l${i}`]: 'x' } } }, 'application/merge-patch+json');
+      assert.equal(r.status, 200);
+      last = r.body;
+      // Up to ten, every manager keeps its own entry.
+      if (i === 9) assert.equal(entries(last).length, 10);
+    }
+    // Eleven updaters: the two oldest (m0 and m1; within one second the identifiers decide, and
+    // m0 and m1 sort first either way) become one ancient-changes entry with the fields of both.
+    const names = entries(last).map((e) => e.manager);
+    assert.equal(names.length, 10);
+    assert.deepEqual(
+      names.filter((n) => n === 'm0' || n === 'm1'),
+      [],
+    );
+    const ancient = entry(last, 'ancient-changes', 'Update');
+    assert.ok(ancient, JSON.stringify(names));
+    assert.equal(ancient.apiVersion, 'v1');
+    const labels = (e: Obj) => Object.keys(e.fieldsV1['f:metadata']['f:labels']).filter((k) => k !== '.');
+    assert.deepEqual(labels(ancient).sort(), ['f:l0', 'f:l1']);
+    assert.ok(ancient.fieldsV1['f:spec'], 'the create entry brought the spec fields');
+    // A twelfth manager merges one more (the oldest by second, then by identifier, which within
+    // one second is m10) into the same bucket, and that manager's entry is gone.
+    const r = await call('PATCH', `${base}/mf-cap?fieldManager=m11`, { metadata: { labels: { l11: 'x' } } }, 'application/merge-patch+json');
+    assert.equal(entries(r.body).length, 10);
+    const merged = labels(entry(r.body, 'ancient-changes', 'Update')!).filter((l) => l !== 'f:l0' && l !== 'f:l1');
+    assert.equal(merged.length, 1, JSON.stringify(merged));
+    assert.equal(entry(r.body, `m${merged[0].slice(3)}`, 'Update'), undefined);
+  });
 });
 
 describe('apply', () => {
@@ -155,6 +188,42 @@ describe('apply', () => {
     assert.equal(forced.body.spec.type, 'LoadBalancer');
     assert.equal(entry(forced.body, 'alice')?.fieldsV1['f:spec']['f:type'], undefined);
     assert.equal(entry(forced.body, 'carol')?.fieldsV1?.['f:spec']?.['f:type'], undefined);
+  });
+
+  test("kubectl's apply takes over, without conflict, what its client-side annotation still describes (lastAppliedManager)", async () => {
+    const lastApplied = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'lam', namespace: 'default' },
+      spec: { selector: { app: 'a' }, ports: [{ port: 80, targetPort: 8080 }] },
+    };
+    const created = await call(
+      'POST',
+      base,
+      { ...lastApplied, metadata: { name: 'lam', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(lastApplied) } } },
+      'application/json',
+      'kubectl-client-side-apply/v1.33.0 (linux/amd64)',
+    );
+    assert.equal(created.status, 201);
+    const moved = (port: number, app = 'a') => svc('lam', { selector: { app }, ports: [{ port: 80, targetPort: port }] });
+    // Another manager changing targetPort is a conflict as always.
+    const other = await apply('lam', 'someone', moved(9090));
+    assert.equal(other.status, 409);
+    assert.equal(other.body.details.causes[0].field, '.spec.ports[port=80,protocol="TCP"].targetPort');
+    // kubectl: the annotation says targetPort 8080, the live object agrees, so it may take it.
+    const taken = await apply('lam', 'kubectl', moved(9090));
+    assert.equal(taken.status, 200, JSON.stringify(taken.body));
+    assert.equal(taken.body.spec.ports[0].targetPort, 9090);
+    assert.ok(entry(taken.body, 'kubectl')!.fieldsV1['f:spec']['f:ports']['k:{"port":80,"protocol":"TCP"}']['f:targetPort']);
+    // A field someone changed since (the annotation no longer describes it) stays a conflict,
+    // and only it is reported.
+    assert.equal(
+      (await call('PATCH', `${base}/lam`, { spec: { selector: { app: 'b' } } }, 'application/merge-patch+json', 'kubectl-patch/v1.33.0')).status,
+      200,
+    );
+    const refused = await apply('lam', 'kubectl', moved(9090, 'c'));
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.message, 'Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: .spec.selector');
   });
 
   test('conflicts with an Update manager name the API version; several are listed by manager', async () => {

@@ -35,6 +35,7 @@ spec:
   - {name: http, port: 80, targetPort: ${targetPort}}
 `;
 
+type Obj = Record<string, any>;
 type Entry = { manager: string; operation: string; fieldsV1: Record<string, unknown> };
 
 describe('kubectl apply --server-side', { skip }, () => {
@@ -156,6 +157,14 @@ describe('kubectl apply --server-side', { skip }, () => {
       // Several examples share a name (myservice, external-db, backend-service): start clean.
       await kubectl(['delete', '-f', path, '--ignore-not-found']);
       await ok(['apply', '--server-side', '-f', path]);
+      // A LoadBalancer is provisioned asynchronously by the fake cloud, which then writes the
+      // finalizer and the address: let it finish, or its writes look like the re-apply's.
+      for (let i = 0; i < 100; i++) {
+        const items = JSON.parse(await ok(['get', '-f', path, '-o', 'json'])) as { items?: Obj[] } & Obj;
+        const pending = (items.items ?? [items]).filter((o) => o.spec?.type === 'LoadBalancer' && !o.status?.loadBalancer?.ingress?.length);
+        if (pending.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const versions = () => ok(['get', '-f', path, '-o', 'jsonpath={range .items[*]}{.metadata.resourceVersion} {end}{.metadata.resourceVersion}']);
       const first = await versions();
       await ok(['apply', '--server-side', '-f', path]);

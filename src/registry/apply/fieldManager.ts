@@ -35,6 +35,8 @@ export interface Conflict {
   /** The manager identifier, as printManager shows it. */
   manager: string;
   path: string;
+  /** The path's elements (`f:spec`, `f:type`). */
+  elements: readonly string[];
 }
 
 /** merge.Conflicts, for the API layer to turn into kube's 409. */
@@ -99,6 +101,49 @@ function isReset(entries: unknown): boolean {
   if (!Array.isArray(entries)) return false;
   if (entries.length === 0) return true;
   return entries.length === 1 && entries[0] !== null && typeof entries[0] === 'object' && Object.keys(entries[0]).length === 0;
+}
+
+/** DefaultMaxUpdateManagers: more Update entries than this and the oldest are merged. */
+const maxUpdateManagers = 10;
+
+/**
+ * capManagersManager.capUpdateManagers: the oldest Update entries (by whole seconds, then by
+ * identifier) merge into an `ancient-changes` entry per API version until at most ten are left,
+ * so an object many tools touch keeps a bounded managedFields. Kept as kube writes it, quirks
+ * included: the first entry of a version becomes the bucket only when a second one joins it.
+ */
+function capUpdateManagers(managed: Map<string, Managed>): void {
+  const updaters = [...managed].filter(([, m]) => m.operation === 'Update').map(([key]) => key);
+  if (updaters.length <= maxUpdateManagers) return;
+  const seconds = (key: string) => {
+    const t = managed.get(key)?.time;
+    return t ? Math.floor(Date.parse(t) / 1000) : 0;
+  };
+  updaters.sort((a, b) => seconds(a) - seconds(b) || cmp(a, b));
+  const firstOfVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > maxUpdateManagers; i++) {
+    const key = updaters[i];
+    const m = managed.get(key);
+    if (!m) continue;
+    const bucketKey = keyOf({ manager: 'ancient-changes', operation: 'Update', apiVersion: m.apiVersion, subresource: '' });
+    const first = firstOfVersion.get(m.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(m.apiVersion, key);
+      continue;
+    }
+    if (!managed.has(bucketKey)) {
+      const moved = managed.get(first)!;
+      managed.delete(first);
+      managed.set(bucketKey, { ...moved, manager: 'ancient-changes', operation: 'Update', subresource: '' });
+    }
+    const bucket = managed.get(bucketKey)!;
+    bucket.set = m.set.union(bucket.set);
+    managed.delete(key);
+    length--;
+    // The newer time: the entry just merged is later than those before it.
+    bucket.time = m.time;
+  }
 }
 
 export class FieldManager {
@@ -242,6 +287,7 @@ export class FieldManager {
       entry.time = timeOf(now);
       managed.set(key, entry);
     }
+    capUpdateManagers(managed);
     this.encode(next, managed);
   }
 
@@ -308,9 +354,15 @@ export class FieldManager {
     for (const [key, m] of managed) {
       if (key === applyKey) continue;
       const hit = m.set.intersection(changed);
-      if (!hit.empty) for (const p of hit.paths()) conflicts.push({ manager: key, path: pathString(p) });
+      if (!hit.empty) for (const p of hit.paths()) conflicts.push({ manager: key, path: pathString(p), elements: p });
     }
-    if (conflicts.length && !force) throw new ApplyConflicts(conflicts);
+    if (conflicts.length && !force) {
+      // lastAppliedManager: kubectl's apply takes over, without conflict, the fields its own
+      // client-side apply annotation still describes as they are.
+      const allowed = manager === 'kubectl' ? this.allowedFromLastApplied(liveObj) : undefined;
+      const remaining = allowed ? conflicts.filter((c) => !allowed.has(c.elements)) : conflicts;
+      if (remaining.length) throw new ApplyConflicts(remaining);
+    }
     for (const [key, m] of managed) {
       if (key === applyKey) continue;
       const rest = m.set.difference(changed).difference(c.removed);
@@ -323,6 +375,25 @@ export class FieldManager {
     if (!unchanged || !times.get(applyKey)) entry.time = timeOf(now);
     this.encode(merged, managed);
     return merged;
+  }
+
+  /**
+   * allowedConflictsFromLastApplied: the fields of the last-applied-configuration annotation
+   * that the live object still has with the same values. None when the annotation is missing,
+   * undecodable, of another API version or outside the schema.
+   */
+  private allowedFromLastApplied(live: KubeObject): FieldSet | undefined {
+    const text = live.metadata?.annotations?.[lastAppliedKey];
+    if (!text) return undefined;
+    try {
+      const last = JSON.parse(text) as KubeObject;
+      if (!last || typeof last !== 'object' || last.apiVersion !== this.apiVersion) return undefined;
+      const set = toFieldSet(last, this.type, true);
+      const c = compare(last, live, this.type);
+      return set.difference(c.changed).difference(c.removed);
+    } catch {
+      return undefined;
+    }
   }
 }
 

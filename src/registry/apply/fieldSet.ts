@@ -24,6 +24,16 @@ export class FieldSet {
     node.member = true;
   }
 
+  /** Whether path is a member (fieldpath.Set.Has). */
+  has(path: readonly string[]): boolean {
+    let node: FieldSet | undefined = this;
+    for (const pe of path) {
+      node = node.children?.get(pe);
+      if (!node) return false;
+    }
+    return node.member;
+  }
+
   get empty(): boolean {
     if (this.member) return false;
     if (!this.children) return true;

@@ -11,7 +11,15 @@ import { GenericStore, type NamespaceGate } from './generic/store.js';
 import { controllerManager } from './generic/store.js';
 import type { Strategy } from './generic/strategy.js';
 import { randomIdentities, timestamp, type Identities } from './metadata.js';
-import { validateEvent, validateEventMeta, validateEventMetaUpdate } from './validation/event.js';
+import {
+  eventsV1Version,
+  validateEvent,
+  validateEventMeta,
+  validateEventMetaUpdate,
+  validateEventV1Create,
+  validateEventV1Update,
+} from './validation/event.js';
+import { validateObjectMetaUpdate } from './validation/objectMeta.js';
 
 const resource = 'events';
 
@@ -65,9 +73,15 @@ function eventStrategy(aggregation: AggregationIndex): Strategy<Event> {
   return {
     // rest.BeforeCreate: the strategy's validation first, then the generic metadata checks, each
     // failing on its own so that the specific message wins.
-    validate: (ev) => [validateEvent(ev), validateEventMeta(ev.metadata)],
+    // ValidateEventCreate/Update by the request's group/version: writes through events.k8s.io/v1
+    // get the strict checks on top of legacyValidateEvent.
+    validate: (ev, version) => [version === eventsV1Version ? validateEventV1Create(ev) : validateEvent(ev), validateEventMeta(ev.metadata)],
     allowCreateOnUpdate: true,
-    validateUpdate: (ev, old) => [...validateEventMetaUpdate(ev.metadata!, old.metadata!), ...validateEvent(ev)],
+    validateUpdate: (ev, old, version) => [
+      ...validateEventMetaUpdate(ev.metadata!, old.metadata!),
+      ...validateEvent(ev),
+      ...(version === eventsV1Version ? [...validateObjectMetaUpdate(ev.metadata!, old.metadata!), ...validateEventV1Update(ev, old)] : []),
+    ],
     serialize,
     written: (ev) => aggregation.written(ev),
     removed: (row) => aggregation.removed(row),

@@ -24,6 +24,11 @@ export interface WriteOptions {
    * server's own writes are kube-apiserver's.
    */
   fieldManager?: string;
+  /**
+   * The group/version the request came through, when it is not the store's own: a storage
+   * served through a second group/version (events.k8s.io/v1 over core/v1 Events) validates by it.
+   */
+  requestVersion?: string;
 }
 
 /** An apply: PATCH application/apply-patch+yaml. */
@@ -84,6 +89,23 @@ export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
   schema: TSchema;
 }
 
+/**
+ * What the route installer asks of a resource's store: a GenericStore, or a ConvertedStore that
+ * serves another group/version's storage.
+ */
+export interface ResourceStore<T extends KubeObject> {
+  readonly resource: string;
+  get(namespace: string, name: string): Promise<T>;
+  getBody(namespace: string, name: string): Promise<string>;
+  create(namespace: string, input: T, options?: WriteOptions): Promise<T>;
+  update(namespace: string, name: string, input: T, options?: WriteOptions & { subresource?: Subresource }): Promise<{ object: T; created: boolean }>;
+  updateStatus(namespace: string, name: string, input: T, options?: WriteOptions): Promise<T>;
+  patch(namespace: string, name: string, mutate: Mutation<T>, options?: WriteOptions & { subresource?: Subresource }): Promise<T>;
+  apply(namespace: string, name: string, config: T, options: ApplyOptions): Promise<{ object: T; created: boolean }>;
+  delete(namespace: string, name: string, options?: DeleteOptions): Promise<T>;
+  deleteCollection(namespace: string | undefined, filter: ListFilter<T>, options?: DeleteOptions): Promise<{ items: T[]; resourceVersion: string }>;
+}
+
 /** The manager of the server's own writes, as kube-apiserver's loopback client names itself. */
 export const serverManager = 'kube-apiserver';
 /** The manager of the controllers' writes (kube-controller-manager's User-Agent product). */
@@ -93,7 +115,7 @@ export const byController: WriteOptions = { fieldManager: controllerManager };
 const preconditionFailed = (field: 'UID' | 'ResourceVersion', wanted: string, actual: string | undefined) =>
   `Precondition failed: ${field} in precondition: ${wanted}, ${field} in object meta: ${actual}`;
 
-export class GenericStore<T extends KubeObject> {
+export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
   readonly resource: string;
   readonly kind: string;
   readonly apiVersion: string;
@@ -214,11 +236,18 @@ export class GenericStore<T extends KubeObject> {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     this.strategy.defaults?.(obj);
-    return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj, options.fieldManager));
+    return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj, options.fieldManager, new Date(), options.requestVersion));
   }
 
   /** `manager` null: the managedFields are already the object's (an apply that creates). */
-  protected async createIn(tx: WriteTx, namespace: string, obj: T, manager: string | null = serverManager, now = new Date()): Promise<T> {
+  protected async createIn(
+    tx: WriteTx,
+    namespace: string,
+    obj: T,
+    manager: string | null = serverManager,
+    now = new Date(),
+    requestVersion = this.apiVersion,
+  ): Promise<T> {
     const meta = obj.metadata!;
     if (this.namespaced) {
       meta.namespace = namespace;
@@ -243,7 +272,7 @@ export class GenericStore<T extends KubeObject> {
     else if (manager !== null) this.fields.update(undefined, obj, manager ?? serverManager, 'main', now);
     this.strategy.prepareForCreate?.(obj);
     await this.strategy.beginCreate?.(tx, obj);
-    for (const errs of this.strategy.validate(obj)) {
+    for (const errs of this.strategy.validate(obj, requestVersion)) {
       if (errs.length) throw invalid(this.kind, meta.name ?? '', errs, this.group);
     }
     meta.resourceVersion = String(tx.nextRevision());
@@ -295,9 +324,9 @@ export class GenericStore<T extends KubeObject> {
       const current = await this.row(ns, name, tx);
       if (!current) {
         if (subresource === 'status' || !this.strategy.allowCreateOnUpdate || obj.metadata!.resourceVersion) throw notFound(this.resource, name, this.group);
-        return { object: await this.createIn(tx, ns, obj, options.fieldManager), created: true };
+        return { object: await this.createIn(tx, ns, obj, options.fieldManager, new Date(), options.requestVersion), created: true };
       }
-      return { object: await this.updateIn(tx, current, obj, subresource, options.fieldManager), created: false };
+      return { object: await this.updateIn(tx, current, obj, subresource, options.fieldManager, new Date(), options.requestVersion), created: false };
     });
   }
 
@@ -315,7 +344,7 @@ export class GenericStore<T extends KubeObject> {
       const obj = await mutate(JSON.parse(current.body) as T);
       this.checkUpdateTarget(ns, name, obj);
       this.strategy.defaults?.(obj);
-      return this.updateIn(tx, current, obj, options.subresource ?? 'main', options.fieldManager);
+      return this.updateIn(tx, current, obj, options.subresource ?? 'main', options.fieldManager, new Date(), options.requestVersion);
     });
   }
 
@@ -337,13 +366,13 @@ export class GenericStore<T extends KubeObject> {
         const obj = options.decode(merged) as T;
         this.checkUpdateTarget(ns, name, obj);
         this.strategy.defaults?.(obj);
-        return { object: await this.createIn(tx, ns, obj, null, now), created: true };
+        return { object: await this.createIn(tx, ns, obj, null, now, options.requestVersion), created: true };
       }
       const merged = fields.apply(JSON.parse(current.body) as T, config, options.fieldManager, subresource, options.force, now);
       const obj = options.decode(merged) as T;
       this.checkUpdateTarget(ns, name, obj);
       this.strategy.defaults?.(obj);
-      return { object: await this.updateIn(tx, current, obj, subresource, null, now), created: false };
+      return { object: await this.updateIn(tx, current, obj, subresource, null, now, options.requestVersion), created: false };
     });
   }
 
@@ -355,6 +384,7 @@ export class GenericStore<T extends KubeObject> {
     subresource: Subresource,
     manager: string | null = serverManager,
     now = new Date(),
+    requestVersion = this.apiVersion,
   ): Promise<T> {
     const old = JSON.parse(current.body) as T;
     const meta = obj.metadata!;
@@ -387,7 +417,7 @@ export class GenericStore<T extends KubeObject> {
       errs = this.statusStrategy.validateUpdate(obj, old);
     } else {
       await this.strategy.prepareForUpdate?.(tx, obj, old);
-      errs = this.strategy.validateUpdate(obj, old);
+      errs = this.strategy.validateUpdate(obj, old, requestVersion);
     }
     if (errs.length) throw invalid(this.kind, name, errs, this.group);
 

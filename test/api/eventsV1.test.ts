@@ -212,6 +212,23 @@ test('a watch through events.k8s.io/v1 sees writes through core/v1, converted; a
   assert.equal(coreSeen[0].object.apiVersion, 'v1');
   assert.equal(coreSeen[0].object.message, 'synced the service');
   assert.equal(coreSeen[0].object.reportingComponent, 'example.com/operator');
+
+  // An events.k8s.io field selector on a watch: only what regards `db` arrives.
+  const rv3 = (await send('GET', v1())).body.metadata.resourceVersion;
+  const selected = await watchLines(`${v1()}?watch=true&resourceVersion=${rv3}&fieldSelector=${encodeURIComponent('regarding.name=db')}`, 1, async () => {
+    await send('POST', v1(), newStyle('watched.3'));
+    await send('POST', core(), {
+      metadata: { name: 'watched.4' },
+      involvedObject: { ...regarding, name: 'db' },
+      reason: 'Seen',
+      message: 'db',
+      type: 'Normal',
+    });
+  });
+  assert.deepEqual(
+    selected.map((e) => [e.type, e.object.metadata.name, e.object.note]),
+    [['ADDED', 'watched.4', 'db']],
+  );
 });
 
 test('writes through events.k8s.io/v1 get kube strict validation; core/v1 writes do not', async () => {
@@ -392,6 +409,12 @@ describe('kubectl reads events written through events.k8s.io/v1', { skip }, () =
     const [header, row] = run.stdout.trim().split('\n');
     assert.match(header, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
     assert.match(row, /^\S+\s+Normal\s+KubectlSees\s+service\/web\s+written through events\.k8s\.io$/);
+  });
+
+  test('kubectl get ev reads core/v1 and warns, as against kube-apiserver, that events.events.k8s.io has the short name too', async () => {
+    const run = await kubectl(['get', 'ev', '-n', ns, '--field-selector', 'reason=KubectlSees']);
+    assert.match(run.stdout, /KubectlSees/);
+    assert.match(run.stderr, /short name "ev" could also match lower priority resource events\.events\.k8s\.io/);
   });
 
   test('kubectl events shows it', async () => {

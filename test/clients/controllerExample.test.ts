@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
 import { repoRoot, spawnLive, startServerProcess, type LiveProcess, type ServerProcess } from '../support/kubectl.js';
 import { tempDir } from '../support/server.js';
 
@@ -65,4 +66,40 @@ test('the example controller leads, sees a Service and reports it through both e
       ['service-watcher', ''],
     ],
   );
+});
+
+// After the test above: the two events the example controller wrote are there to be listed.
+test('a @kubernetes/client-node informer on events.k8s.io/v1 lists and watches the events written through either group', async () => {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromClusterAndUser({ name: 'svcplane', server: server.url, skipTLSVerify: true }, { name: 'anyone' });
+  const eventsApi = kc.makeApiClient(k8s.EventsV1Api);
+  const informer = k8s.makeInformer<k8s.EventsV1Event>(kc, '/apis/events.k8s.io/v1/namespaces/default/events', () =>
+    eventsApi.listNamespacedEvent({ namespace: 'default' }),
+  );
+  const seen: k8s.EventsV1Event[] = [];
+  informer.on('add', (ev) => seen.push(ev));
+  await informer.start();
+  try {
+    const deadline = Date.now() + 10_000;
+    const notes = () => seen.filter((e) => e.regarding?.name === 'web').map((e) => e.note);
+    while (notes().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(notes(), ['saw Service web', 'saw Service web']);
+    // A write through core/v1 arrives on the events.k8s.io watch in events.k8s.io's shape.
+    const coreApi = kc.makeApiClient(k8s.CoreV1Api);
+    await coreApi.createNamespacedEvent({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'from-core' },
+        involvedObject: { kind: 'Service', name: 'api', namespace: 'default' },
+        reason: 'Seen',
+        message: 'through core',
+      },
+    });
+    while (!seen.some((e) => e.metadata?.name === 'from-core') && Date.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 100));
+    const fromCore = seen.find((e) => e.metadata?.name === 'from-core');
+    assert.equal(fromCore?.note, 'through core');
+    assert.equal(fromCore?.regarding?.name, 'api');
+  } finally {
+    await informer.stop();
+  }
 });

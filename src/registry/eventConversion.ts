@@ -5,6 +5,8 @@
 // the core shape, so one storage (and one resourceVersion sequence) serves both groups.
 import type { Event } from '../model/event.js';
 import type { EventV1 } from '../model/eventV1.js';
+import type { FieldVersions } from './apply/fieldManager.js';
+import { FieldSet } from './apply/fieldSet.js';
 import type { Conversion } from './generic/convertedStore.js';
 
 /** events.k8s.io/v1 name -> core/v1 name, for the fields whose names differ. */
@@ -60,3 +62,22 @@ export function eventFromCore(ev: Event): EventV1 {
 }
 
 export const eventV1Conversion: Conversion<EventV1, Event> = { toStored: eventToCore, fromStored: eventFromCore };
+
+const eventsV1 = 'events.k8s.io/v1';
+const toV1Names = new Map(Object.entries(renamed).map(([v1, core]) => [`f:${core}`, `f:${v1}`]));
+const toCoreNames = new Map(Object.entries(renamed).map(([v1, core]) => [`f:${v1}`, `f:${core}`]));
+
+/**
+ * managedFields sets between the two groups: the same renaming, of the top-level fields. Entries
+ * are kept in the names of the group/version their manager wrote through, as kube keeps them.
+ */
+export const eventFieldVersions: FieldVersions = {
+  convert(set, from, to) {
+    const names = to === eventsV1 && from !== eventsV1 ? toV1Names : from === eventsV1 && to !== eventsV1 ? toCoreNames : undefined;
+    if (!names || !set.children) return set;
+    const out = new FieldSet();
+    out.member = set.member;
+    out.children = new Map([...set.children].map(([name, child]) => [names.get(name) ?? name, child]));
+    return out;
+  },
+};

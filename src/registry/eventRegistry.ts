@@ -7,6 +7,7 @@ import { canonicalize } from '../model/canonical.js';
 import { Event, type ObjectReference } from '../model/event.js';
 import type { ObjectStore } from '../storage/objectStore.js';
 import { AggregationIndex, aggregationKey, lastTouched } from './eventAggregation.js';
+import { eventFieldVersions } from './eventConversion.js';
 import { GenericStore, type NamespaceGate } from './generic/store.js';
 import { controllerManager } from './generic/store.js';
 import type { Strategy } from './generic/strategy.js';
@@ -103,6 +104,8 @@ export class EventRegistry extends GenericStore<Event> {
       identities: options.identities ?? randomIdentities,
       namespaces,
       schema: Event,
+      // Writes through events.k8s.io/v1 record their managedFields in that group's field names.
+      fieldVersions: eventFieldVersions,
     });
     this.aggregation = aggregation;
     this.ttlMs = options.ttlMs ?? 60 * 60 * 1000;

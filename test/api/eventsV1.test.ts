@@ -334,6 +334,54 @@ test('patch, server-side apply, delete and deletecollection through events.k8s.i
   );
 });
 
+test("managedFields name the group/version each manager wrote through, in its field names; apply conflicts use the applier's", async () => {
+  const created = await send('POST', `${core()}?fieldManager=core-writer`, {
+    metadata: { name: 'managed.1' },
+    involvedObject: regarding,
+    reason: 'Synced',
+    message: 'from core',
+    type: 'Normal',
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const entry = created.body.metadata.managedFields[0];
+  assert.equal(entry.apiVersion, 'v1');
+  assert.ok('f:message' in entry.fieldsV1 && 'f:involvedObject' in entry.fieldsV1, JSON.stringify(entry.fieldsV1));
+
+  const applied = await send(
+    'PATCH',
+    v1('/managed.1?fieldManager=tester'),
+    { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'managed.1', labels: { a: 'b' } } },
+    {
+      'content-type': 'application/apply-patch+yaml',
+    },
+  );
+  assert.equal(applied.status, 200, JSON.stringify(applied.body));
+  const byManager = Object.fromEntries(applied.body.metadata.managedFields.map((e: { manager: string }) => [e.manager, e]));
+  assert.equal(byManager.tester.apiVersion, 'events.k8s.io/v1');
+  assert.equal(byManager.tester.operation, 'Apply');
+  // The core writer's entry is stored as written, whichever group it is read through.
+  assert.equal(byManager['core-writer'].apiVersion, 'v1');
+  assert.ok('f:message' in byManager['core-writer'].fieldsV1);
+
+  const conflict = await send(
+    'PATCH',
+    v1('/managed.1?fieldManager=tester'),
+    { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'managed.1' }, note: 'mine' },
+    {
+      'content-type': 'application/apply-patch+yaml',
+    },
+  );
+  assert.equal(conflict.status, 409, JSON.stringify(conflict.body));
+  assert.equal(conflict.body.message, 'Apply failed with 1 conflict: conflict with "core-writer" using v1: .note');
+
+  // An update through events.k8s.io/v1 records its own entry in that group's names.
+  const current = (await send('GET', v1('/managed.1'))).body;
+  const updated = await send('PUT', v1('/managed.1?fieldManager=v1-writer'), { ...current, metadata: { ...current.metadata, annotations: { x: 'y' } } });
+  assert.equal(updated.status, 200, JSON.stringify(updated.body));
+  const v1Entry = updated.body.metadata.managedFields.find((e: { manager: string }) => e.manager === 'v1-writer');
+  assert.equal(v1Entry.apiVersion, 'events.k8s.io/v1');
+});
+
 test('the Table has printEvent columns, the same as core/v1', async () => {
   const accept = { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
   const table = await send('GET', v1(), undefined, accept);

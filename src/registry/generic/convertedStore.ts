@@ -103,8 +103,9 @@ export class ConvertedStore<V extends KubeObject, S extends KubeObject> implemen
   }
 
   /**
-   * The configuration converts to the stored type and merges there, so managedFields record the
-   * stored group/version's field names (kube records the applier's and converts between them).
+   * The configuration converts to the stored type and merges there; the stored kind's field
+   * manager (told the request's group/version, and how its field sets translate) records the
+   * applier's entry in the applier's group/version and field names, as kube does.
    */
   apply(namespace: string, name: string, config: V, options: ApplyOptions): Promise<{ object: V; created: boolean }> {
     return this.call(async () => {

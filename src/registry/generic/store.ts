@@ -12,7 +12,7 @@ import { randomIdentities, timestamp, type Identities } from '../metadata.js';
 import type { FieldError } from '../validation/fieldErrors.js';
 import type { KubeObject, StatusStrategy, Strategy } from './strategy.js';
 import type { TSchema } from 'typebox';
-import { FieldManager } from '../apply/fieldManager.js';
+import { FieldManager, type FieldVersions } from '../apply/fieldManager.js';
 import { mergeTypeOf } from '../apply/mergeType.js';
 
 export interface WriteOptions {
@@ -87,6 +87,8 @@ export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
   namespaces?: NamespaceGate;
   /** The object's schema: its x-kubernetes-* keywords drive managedFields and apply. */
   schema: TSchema;
+  /** Served through more than one group/version: how managedFields sets translate between them. */
+  fieldVersions?: FieldVersions;
 }
 
 /**
@@ -141,7 +143,8 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
     this.statusStrategy = options.status;
     this.ids = options.identities ?? randomIdentities;
     this.namespaces = options.namespaces;
-    this.fields = options.schema && new FieldManager(mergeTypeOf(options.schema), options.apiVersion, options.kind, options.status !== undefined);
+    this.fields =
+      options.schema && new FieldManager(mergeTypeOf(options.schema), options.apiVersion, options.kind, options.status !== undefined, options.fieldVersions);
     if (this.namespaced) this.namespaces?.register(this);
   }
 
@@ -269,7 +272,7 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
     meta.creationTimestamp = timestamp(now);
     for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', ...(this.strategy.clearOnCreate ?? [])] as const) delete meta[k];
     if (!this.fields) delete meta.managedFields;
-    else if (manager !== null) this.fields.update(undefined, obj, manager ?? serverManager, 'main', now);
+    else if (manager !== null) this.fields.update(undefined, obj, manager ?? serverManager, 'main', now, requestVersion);
     this.strategy.prepareForCreate?.(obj);
     await this.strategy.beginCreate?.(tx, obj);
     for (const errs of this.strategy.validate(obj, requestVersion)) {
@@ -362,13 +365,13 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
       const now = new Date();
       if (!current) {
         if (subresource === 'status') throw notFound(this.resource, name, this.group);
-        const merged = fields.apply(undefined, config, options.fieldManager, subresource, options.force, now);
+        const merged = fields.apply(undefined, config, options.fieldManager, subresource, options.force, now, options.requestVersion);
         const obj = options.decode(merged) as T;
         this.checkUpdateTarget(ns, name, obj);
         this.strategy.defaults?.(obj);
         return { object: await this.createIn(tx, ns, obj, null, now, options.requestVersion), created: true };
       }
-      const merged = fields.apply(JSON.parse(current.body) as T, config, options.fieldManager, subresource, options.force, now);
+      const merged = fields.apply(JSON.parse(current.body) as T, config, options.fieldManager, subresource, options.force, now, options.requestVersion);
       const obj = options.decode(merged) as T;
       this.checkUpdateTarget(ns, name, obj);
       this.strategy.defaults?.(obj);
@@ -404,7 +407,7 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
     }
     delete meta.selfLink;
     if (!this.fields) delete meta.managedFields;
-    else if (manager !== null) this.fields.update(old, obj, manager ?? serverManager, subresource, now);
+    else if (manager !== null) this.fields.update(old, obj, manager ?? serverManager, subresource, now, requestVersion);
 
     let errs: FieldError[];
     if (subresource === 'status') {

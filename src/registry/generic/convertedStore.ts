@@ -43,6 +43,11 @@ export class ConvertedStore<V extends KubeObject, S extends KubeObject> implemen
 
   /** A served object to the stored type, refusing another kind or version as the stored store would. */
   private in(obj: V): S {
+    // The stored group/version of the same kind is one kube's decoder knows: its handlers refuse
+    // it by version rather than as an unknown type.
+    if (obj.kind === this.served.kind && obj.apiVersion === this.stored.apiVersion) {
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${this.served.apiVersion})`);
+    }
     if ((obj.kind && obj.kind !== this.served.kind) || (obj.apiVersion && obj.apiVersion !== this.served.apiVersion)) {
       throw badRequest(`the object provided is unrecognized (must be of type ${this.served.kind}): ${obj.apiVersion ?? ''}, Kind=${obj.kind ?? ''}`);
     }

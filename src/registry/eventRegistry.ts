@@ -106,6 +106,7 @@ export class EventRegistry extends GenericStore<Event> {
       schema: Event,
       // Writes through events.k8s.io/v1 record their managedFields in that group's field names.
       fieldVersions: eventFieldVersions,
+      servedAlsoAs: [eventsV1Version],
     });
     this.aggregation = aggregation;
     this.ttlMs = options.ttlMs ?? 60 * 60 * 1000;

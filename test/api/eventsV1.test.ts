@@ -301,6 +301,9 @@ test('errors name the resource of the group asked: events.events.k8s.io', async 
   const coreVersion = await send('POST', v1(), { ...newStyle('x'), apiVersion: 'v1' });
   assert.equal(coreVersion.status, 400);
   assert.equal(coreVersion.body.message, 'the API version in the data (v1) does not match the expected API version (events.k8s.io/v1)');
+  const v1Version = await send('POST', core(), { ...newStyle('x') });
+  assert.equal(v1Version.status, 400);
+  assert.equal(v1Version.body.message, 'the API version in the data (events.k8s.io/v1) does not match the expected API version (v1)');
 });
 
 test('patch, server-side apply, delete and deletecollection through events.k8s.io/v1', async () => {

@@ -89,6 +89,8 @@ export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
   schema: TSchema;
   /** Served through more than one group/version: how managedFields sets translate between them. */
   fieldVersions?: FieldVersions;
+  /** The other group/versions this kind is served through (by a ConvertedStore over this one). */
+  servedAlsoAs?: readonly string[];
 }
 
 /**
@@ -129,6 +131,7 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
   protected readonly ids: Identities;
   private readonly namespaces: NamespaceGate | undefined;
   readonly fields: FieldManager | undefined;
+  private readonly servedAlsoAs: readonly string[];
 
   constructor(
     protected readonly store: ObjectStore,
@@ -142,6 +145,7 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
     this.strategy = options.strategy;
     this.statusStrategy = options.status;
     this.ids = options.identities ?? randomIdentities;
+    this.servedAlsoAs = options.servedAlsoAs ?? [];
     this.namespaces = options.namespaces;
     this.fields =
       options.schema && new FieldManager(mergeTypeOf(options.schema), options.apiVersion, options.kind, options.status !== undefined, options.fieldVersions);
@@ -222,6 +226,11 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
   }
 
   private checkTypeMeta(obj: T): void {
+    // The kind in a group/version the server also serves is known to kube's decoder: its
+    // handlers refuse it by version rather than as an unknown type.
+    if (obj.kind === this.kind && obj.apiVersion && this.servedAlsoAs.includes(obj.apiVersion)) {
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${this.apiVersion})`);
+    }
     if ((obj.kind && obj.kind !== this.kind) || (obj.apiVersion && obj.apiVersion !== this.apiVersion)) {
       throw badRequest(`the object provided is unrecognized (must be of type ${this.kind}): ${obj.apiVersion ?? ''}, Kind=${obj.kind ?? ''}`);
     }

@@ -162,9 +162,9 @@ test('lists convert every item, share the resourceVersion, and take events.k8s.i
 });
 
 /** Reads newline-delimited watch events until `count` arrived. */
-async function watchLines(url: string, count: number, act: () => Promise<void>): Promise<any[]> {
+async function watchLines(url: string, count: number, act: () => Promise<void>, headers: Record<string, string> = {}): Promise<any[]> {
   const controller = new AbortController();
-  const res = await fetch(url, { signal: controller.signal });
+  const res = await fetch(url, { signal: controller.signal, headers });
   assert.equal(res.status, 200);
   const reader = res.body!.getReader();
   const lines: any[] = [];
@@ -397,6 +397,22 @@ test('the Table has printEvent columns, the same as core/v1', async () => {
   // LAST SEEN, TYPE, REASON, OBJECT, SUBOBJECT, SOURCE, MESSAGE, FIRST SEEN, COUNT, NAME.
   assert.deepEqual(row.cells.slice(1, 7), ['Normal', 'Synced', 'service/web', '', 'example.com/operator, operator-0', 'synced the service']);
   assert.equal(row.cells[8], 2);
+
+  // kubectl get events.v1.events.k8s.io -w: a Table watch, rows of events written through core/v1.
+  const rv = table.body.metadata.resourceVersion;
+  const rows = await watchLines(
+    `${v1()}?watch=true&resourceVersion=${rv}`,
+    1,
+    async () => {
+      await send('POST', core(), { metadata: { name: 'table.1' }, involvedObject: regarding, reason: 'Tabled', message: 'in a table', type: 'Warning' });
+    },
+    accept,
+  );
+  assert.equal(rows[0].type, 'ADDED');
+  assert.equal(rows[0].object.kind, 'Table');
+  assert.deepEqual(rows[0].object.rows[0].cells.slice(1, 4), ['Warning', 'Tabled', 'service/web']);
+  assert.equal(rows[0].object.rows[0].object.kind, 'PartialObjectMetadata');
+  assert.equal(rows[0].object.rows[0].object.metadata.name, 'table.1');
 });
 
 test('discovery lists events.k8s.io/v1 in the legacy and aggregated documents', async () => {

@@ -23,12 +23,15 @@ import { healthRoutes } from './api/health.js';
 import { openapiRoutes } from './api/openapi.js';
 import { installResource, installResourceWarnings, type InstalledResource } from './api/installer.js';
 import type { ListWatchContext } from './api/listWatch.js';
-import type { GenericStore, NamespaceGate } from './registry/generic/store.js';
+import type { GenericStore, NamespaceGate, ResourceStore } from './registry/generic/store.js';
 import type { KubeObject } from './registry/generic/strategy.js';
 import { pathPrefix, type ResourceDeclaration } from './resources/declaration.js';
 import { endpointSlices as endpointSliceDeclaration } from './resources/endpointSlices.js';
 import { endpoints as endpointsDeclaration } from './resources/endpoints.js';
 import { events as eventDeclaration } from './resources/events.js';
+import { eventsV1 as eventsV1Declaration } from './resources/eventsV1.js';
+import { ConvertedStore } from './registry/generic/convertedStore.js';
+import { eventV1Conversion } from './registry/eventConversion.js';
 import { namespaces as namespaceDeclaration } from './resources/namespaces.js';
 import { services as serviceDeclaration } from './resources/services.js';
 import { answerRouterError, installStatusErrors } from './api/statusErrors.js';
@@ -210,6 +213,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   const extraDefinitions = Object.assign(
     {},
     leaseDeclaration.definitions,
+    eventsV1Declaration.definitions,
     rbacDefinitions,
     reviewDefinitions,
     ...extraResources.map((r) => r.declaration.definitions ?? {}),
@@ -324,6 +328,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   // Routes, discovery and the OpenAPI operations come from it.
   const resources: InstalledResource<KubeObject>[] = [
     row(eventDeclaration, events),
+    // The same storage in its second group, as kube-apiserver serves events.k8s.io/v1.
+    row(eventsV1Declaration, new ConvertedStore(events, eventV1Conversion, { apiVersion: 'events.k8s.io/v1', kind: 'Event' })),
     row(namespaceDeclaration, namespaces),
     row(serviceDeclaration, services),
     row(endpointsDeclaration, endpoints),
@@ -599,6 +605,6 @@ function advertiseAddress(given: string | undefined, listening: string): string 
 }
 
 /** A row of the resource table: a declaration and the store that serves it. */
-function row<T extends KubeObject>(declaration: ResourceDeclaration<T>, store: GenericStore<T>): InstalledResource<KubeObject> {
+function row<T extends KubeObject>(declaration: ResourceDeclaration<T>, store: ResourceStore<T>): InstalledResource<KubeObject> {
   return { declaration, store } as unknown as InstalledResource<KubeObject>;
 }

@@ -31,6 +31,7 @@ test("svcplane's own group has its own v3 document, with only the schemas its pa
     'apis/authorization.k8s.io/v1',
     'apis/coordination.k8s.io/v1',
     'apis/discovery.k8s.io/v1',
+    'apis/events.k8s.io/v1',
     'apis/rbac.authorization.k8s.io/v1',
     'apis/svcplane.dev/v1alpha1',
   ]);

@@ -3,14 +3,14 @@
 // (a 409 with FieldManagerConflict causes for conflicts).
 import { StatusError, badRequest, unknownError } from '../registry/errors.js';
 import { ApplyConflicts, ApplyError, conflictMessage, printManager } from '../registry/apply/fieldManager.js';
-import type { ApplyOptions, GenericStore } from '../registry/generic/store.js';
+import type { ApplyOptions, ResourceStore } from '../registry/generic/store.js';
 import type { KubeObject } from '../registry/generic/strategy.js';
 
 const goKind = (v: unknown) =>
   Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v === 'object' ? 'object' : typeof v;
 
 export async function applyConfiguration<T extends KubeObject>(
-  store: GenericStore<T>,
+  store: ResourceStore<T>,
   namespace: string,
   name: string,
   body: unknown,

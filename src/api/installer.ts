@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ref, refs } from '../model/definitions.js';
 import { methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
-import type { GenericStore } from '../registry/generic/store.js';
+import type { ResourceStore } from '../registry/generic/store.js';
 import type { KubeObject } from '../registry/generic/strategy.js';
 import { applyPatch, patchContentTypes } from '../registry/patch/index.js';
 import { applyConfiguration } from './apply.js';
@@ -35,7 +35,7 @@ import { addWarnings } from './warnings.js';
 /** One row of the server's resource table. */
 export interface InstalledResource<T extends KubeObject> {
   declaration: ResourceDeclaration<T>;
-  store: GenericStore<T>;
+  store: ResourceStore<T>;
 }
 
 export interface InstallContext {
@@ -61,12 +61,14 @@ export function collectionOf<T extends KubeObject>(d: ResourceDeclaration<T>): C
     fieldsOf: d.fieldsOf,
     columns: d.columns,
     cells: d.cells,
+    fromStored: d.fromStored,
+    operationGroupVersion: d.operationGroupVersion,
   };
 }
 
 /** kube's operation ids: verb, Namespaced for namespaced kinds, the Kind, a suffix. */
-function operationId(verb: string, d: { namespaced: boolean; kind: string }, suffix = ''): string {
-  return `${verb}${d.namespaced ? 'Namespaced' : ''}${d.kind}${suffix}`;
+function operationId(verb: string, d: { namespaced: boolean; kind: string; operationGroupVersion?: string }, suffix = ''): string {
+  return `${verb}${d.operationGroupVersion ?? ''}${d.namespaced ? 'Namespaced' : ''}${d.kind}${suffix}`;
 }
 
 /**
@@ -122,7 +124,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
         `${prefix}/${d.resource}`,
         {
           schema: {
-            operationId: `list${d.kind}ForAllNamespaces`,
+            operationId: `list${d.operationGroupVersion ?? ''}${d.kind}ForAllNamespaces`,
             tags,
             description: `list or watch objects of kind ${d.kind}`,
             querystring: listQuery,

@@ -20,6 +20,7 @@ const kinds: { kind: string; group: string; version: string }[] = [
   { kind: 'Service', group: '', version: 'v1' },
   { kind: 'Namespace', group: '', version: 'v1' },
   { kind: 'Event', group: '', version: 'v1' },
+  { kind: 'Event', group: 'events.k8s.io', version: 'v1' },
   { kind: 'Endpoints', group: '', version: 'v1' },
   { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1' },
   { kind: 'Allocation', group: 'svcplane.dev', version: 'v1alpha1' },
@@ -34,9 +35,11 @@ const kinds: { kind: string; group: string; version: string }[] = [
   { kind: 'SelfSubjectReview', group: 'authentication.k8s.io', version: 'v1' },
 ];
 
-function gvkOf(operationId: string): { group: string; kind: string; version: string } | undefined {
+/** The kind an operation is about; its path's group tells apart a kind served in two groups (Event). */
+function gvkOf(operationId: string, path: string): { group: string; kind: string; version: string } | undefined {
   const base = operationId.replace(/(Status|ForAllNamespaces)$/g, '').replace(/ForAllNamespaces$/, '');
-  const found = kinds.find((k) => base.endsWith(k.kind));
+  const group = /^\/apis\/([^/]+)\//.exec(path)?.[1] ?? '';
+  const found = kinds.find((k) => base.endsWith(k.kind) && k.group === group);
   return found && { group: found.group, kind: found.kind, version: found.version };
 }
 
@@ -55,6 +58,10 @@ const schemaKinds: Record<string, string> = {
 const discoveryKinds: Record<string, string> = {
   'io.k8s.api.discovery.v1.EndpointSlice': 'EndpointSlice',
   'io.k8s.api.discovery.v1.EndpointSliceList': 'EndpointSliceList',
+};
+const eventsKinds: Record<string, string> = {
+  'io.k8s.api.events.v1.Event': 'Event',
+  'io.k8s.api.events.v1.EventList': 'EventList',
 };
 const svcplaneKinds: Record<string, string> = {
   'dev.svcplane.v1alpha1.Allocation': 'Allocation',
@@ -84,7 +91,7 @@ const statusRef = '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Sta
 export function addKubernetesExtensions<T>(doc: T): T {
   const d = doc as Doc;
   const statusDescription = d.components?.schemas?.['io.k8s.apimachinery.pkg.apis.meta.v1.Status']?.description;
-  for (const ops of Object.values(d.paths ?? {})) {
+  for (const [path, ops] of Object.entries(d.paths ?? {})) {
     for (const op of Object.values(ops)) {
       const id = op.operationId as string | undefined;
       if (!id) continue;
@@ -97,7 +104,7 @@ export function addKubernetesExtensions<T>(doc: T): T {
       if (action === 'watch' && responses && !Object.keys(responses).some((code) => code.startsWith('4'))) {
         responses['400'] = { description: statusDescription ?? 'Status', content: { 'application/json': { schema: { $ref: statusRef } } } };
       }
-      const gvk = gvkOf(id);
+      const gvk = gvkOf(id, path);
       if (gvk) op['x-kubernetes-group-version-kind'] = gvk;
     }
   }
@@ -108,6 +115,10 @@ export function addKubernetesExtensions<T>(doc: T): T {
   for (const [name, kind] of Object.entries(discoveryKinds)) {
     const schema = d.components?.schemas?.[name];
     if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: 'discovery.k8s.io', kind, version: 'v1' }];
+  }
+  for (const [name, kind] of Object.entries(eventsKinds)) {
+    const schema = d.components?.schemas?.[name];
+    if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: 'events.k8s.io', kind, version: 'v1' }];
   }
   for (const [name, kind] of Object.entries(svcplaneKinds)) {
     const schema = d.components?.schemas?.[name];

@@ -26,6 +26,21 @@ export interface CollectionResource<T extends Listable> extends TableShape<T> {
   namespaced: boolean;
   fieldLabels: readonly string[];
   fieldsOf: (obj: T) => Record<string, string>;
+  /** The declaration's operationGroupVersion, for the legacy watch routes' operationIds. */
+  operationGroupVersion?: string;
+  /** Served over another kind's storage: a stored object as this group/version reads it. */
+  fromStored?: (stored: never) => T;
+}
+
+/** The resource's objects from stored ones: parsed, and converted where it is served over another kind's storage. */
+function reader<T extends Listable>(desc: CollectionResource<T>): (stored: unknown) => T {
+  const convert = desc.fromStored as ((stored: unknown) => T) | undefined;
+  return convert ?? ((obj) => obj as T);
+}
+
+/** A stored body as this resource's JSON text (the stored text itself when no conversion applies). */
+function bodyOf<T extends Listable>(desc: CollectionResource<T>, body: string): string {
+  return desc.fromStored ? JSON.stringify(reader(desc)(JSON.parse(body))) : body;
 }
 
 export interface ListWatchContext {
@@ -48,12 +63,15 @@ export async function listOrWatch<T extends Listable>(
 ): Promise<FastifyReply> {
   const options = parseListOptions(req.query);
   const selected = selectorFilter<T>(req.query, desc.fieldLabels, desc.fieldsOf);
-  const matches = selected && extraMatch ? (o: T) => selected(o) && extraMatch(o) : (selected ?? extraMatch);
+  const wanted = selected && extraMatch ? (o: T) => selected(o) && extraMatch(o) : (selected ?? extraMatch);
+  // Selectors name this resource's fields; the store holds the stored kind's objects.
+  const read = reader(desc);
+  const matches = wanted && desc.fromStored ? (o: unknown) => wanted(read(o)) : (wanted as ((o: unknown) => boolean) | undefined);
   if (options.watch) {
     await serveWatch(ctx, desc, namespace, options, matches, req, reply);
     return reply;
   }
-  const accept = matches ? (body: string) => matches(JSON.parse(body) as T) : undefined;
+  const accept = matches ? (body: string) => matches(JSON.parse(body)) : undefined;
   const list = await readCollection(ctx.store, ctx.hub, { resource: desc.resource, namespaced: desc.namespaced, namespace }, options, accept);
   const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: list.resourceVersion };
   if (list.continue) meta.continue = list.continue;
@@ -65,12 +83,15 @@ export async function listOrWatch<T extends Listable>(
       reply,
       table,
       desc,
-      list.bodies.map((b) => JSON.parse(b) as T),
+      list.bodies.map((b) => read(JSON.parse(b))),
       meta,
     );
   // Items go out as stored, minus kind/apiVersion, which the real server omits inside lists.
   const prefix = `{"kind":"${desc.kind}","apiVersion":"${desc.apiVersion}",`;
-  const items = list.bodies.map((b) => (b.startsWith(prefix) ? `{${b.slice(prefix.length)}` : b));
+  const items = list.bodies.map((stored) => {
+    const b = bodyOf(desc, stored);
+    return b.startsWith(prefix) ? `{${b.slice(prefix.length)}` : b;
+  });
   return sendJson(reply, `{"kind":"${desc.listKind}","apiVersion":"${desc.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
 }
 
@@ -79,7 +100,7 @@ async function serveWatch<T extends Listable>(
   desc: CollectionResource<T>,
   namespace: string | undefined,
   options: ListOptions,
-  matches: ((obj: T) => boolean) | undefined,
+  matches: ((obj: unknown) => boolean) | undefined,
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
@@ -93,7 +114,7 @@ async function serveWatch<T extends Listable>(
     kind: desc.kind,
     apiVersion: desc.apiVersion,
     namespace,
-    matches: matches as ((obj: unknown) => boolean) | undefined,
+    matches,
     bookmarks: options.allowWatchBookmarks,
     timeoutMs: options.timeoutSeconds !== undefined ? options.timeoutSeconds * 1000 : defaultTimeout(ctx),
   };
@@ -121,6 +142,11 @@ async function serveWatch<T extends Listable>(
       if (stream.isClosed) return false;
       if (table) {
         const line = encodeTableEvent(desc, table, include, event, headers && event.type !== 'BOOKMARK' ? ((headers = false), true) : false);
+        stream.write(line, () => chunkFrame(line));
+        if (!live) allowance += line.length;
+      } else if (desc.fromStored) {
+        // Served over another kind's storage: the shared encoding is the stored kind's.
+        const line = convertedLine(desc, event);
         stream.write(line, () => chunkFrame(line));
         if (!live) allowance += line.length;
       } else {
@@ -175,6 +201,22 @@ async function serveWatch<T extends Listable>(
   }
 }
 
+/** Converted lines, by event and then by group/version, so fan-out converts each event once per group/version. */
+const converted = new WeakMap<WatchEvent, Map<string, string>>();
+
+function convertedLine<T extends Listable>(desc: CollectionResource<T>, event: WatchEvent): string {
+  let lines = converted.get(event);
+  if (!lines) converted.set(event, (lines = new Map()));
+  let line = lines.get(desc.apiVersion);
+  if (line === undefined) {
+    // A bookmark is already this resource's (the watch request names the kind and group/version).
+    const object = event.type === 'BOOKMARK' ? event.object : bodyOf(desc, event.object);
+    line = `{"type":"${event.type}","object":${object}}\n`;
+    lines.set(desc.apiVersion, line);
+  }
+  return line;
+}
+
 function defaultTimeout(ctx: ListWatchContext): number {
   const min = ctx.minRequestTimeoutMs ?? 1800_000;
   return Math.round(min * (1 + Math.random()));
@@ -188,7 +230,8 @@ function encodeTableEvent<T extends Listable>(
   event: WatchEvent,
   columns: boolean,
 ): string {
-  const obj = JSON.parse(event.object) as T;
+  const parsed: unknown = JSON.parse(event.object);
+  const obj = event.type === 'BOOKMARK' ? (parsed as T) : reader(desc)(parsed);
   const rows = event.type === 'BOOKMARK' ? [] : [obj];
   const table = buildTable(desc, version, include, rows, { resourceVersion: obj.metadata?.resourceVersion ?? String(event.revision) }, columns);
   return `{"type":"${event.type}","object":${JSON.stringify(table)}}\n`;
@@ -206,6 +249,7 @@ export function legacyWatchRoutes<T extends Listable>(
   tags: string[],
 ): void {
   const plural = desc.resource;
+  const gv = desc.operationGroupVersion ?? '';
   const response = { 200: refs.WatchEvent };
   const querystring = listQuery;
   const watchQuery = (req: FastifyRequest<{ Querystring: Query }>) => ({ ...req.query, watch: 'true' });
@@ -223,7 +267,7 @@ export function legacyWatchRoutes<T extends Listable>(
       `${prefix}/watch/namespaces/:namespace/${plural}`,
       {
         schema: {
-          operationId: `watchNamespaced${desc.kind}List`,
+          operationId: `watch${gv}Namespaced${desc.kind}List`,
           tags,
           description: watchDesc(`individual changes to a list of ${desc.kind}`),
           params: Type.Object(ns),
@@ -237,7 +281,7 @@ export function legacyWatchRoutes<T extends Listable>(
       `${prefix}/watch/namespaces/:namespace/${plural}/:name`,
       {
         schema: {
-          operationId: `watchNamespaced${desc.kind}`,
+          operationId: `watch${gv}Namespaced${desc.kind}`,
           tags,
           description: watchDesc(`changes to an object of kind ${desc.kind}`),
           params: Type.Object({ ...ns, ...name }),
@@ -251,7 +295,7 @@ export function legacyWatchRoutes<T extends Listable>(
       `${prefix}/watch/${plural}`,
       {
         schema: {
-          operationId: `watch${desc.kind}ListForAllNamespaces`,
+          operationId: `watch${gv}${desc.kind}ListForAllNamespaces`,
           tags,
           description: watchDesc(`individual changes to a list of ${desc.kind}`),
           querystring,
@@ -264,7 +308,13 @@ export function legacyWatchRoutes<T extends Listable>(
     app.get(
       `${prefix}/watch/${plural}`,
       {
-        schema: { operationId: `watch${desc.kind}List`, tags, description: watchDesc(`individual changes to a list of ${desc.kind}`), querystring, response },
+        schema: {
+          operationId: `watch${gv}${desc.kind}List`,
+          tags,
+          description: watchDesc(`individual changes to a list of ${desc.kind}`),
+          querystring,
+          response,
+        },
       },
       async (req: Req, reply) => run(req, reply, undefined),
     );
@@ -272,7 +322,7 @@ export function legacyWatchRoutes<T extends Listable>(
       `${prefix}/watch/${plural}/:name`,
       {
         schema: {
-          operationId: `watch${desc.kind}`,
+          operationId: `watch${gv}${desc.kind}`,
           tags,
           description: watchDesc(`changes to an object of kind ${desc.kind}`),
           params: Type.Object(name),

@@ -7,11 +7,20 @@ import { canonicalize } from '../model/canonical.js';
 import { Event, type ObjectReference } from '../model/event.js';
 import type { ObjectStore } from '../storage/objectStore.js';
 import { AggregationIndex, aggregationKey, lastTouched } from './eventAggregation.js';
+import { eventFieldVersions } from './eventConversion.js';
 import { GenericStore, type NamespaceGate } from './generic/store.js';
 import { controllerManager } from './generic/store.js';
 import type { Strategy } from './generic/strategy.js';
 import { randomIdentities, timestamp, type Identities } from './metadata.js';
-import { validateEvent, validateEventMeta, validateEventMetaUpdate } from './validation/event.js';
+import {
+  eventsV1Version,
+  validateEvent,
+  validateEventMeta,
+  validateEventMetaUpdate,
+  validateEventV1Create,
+  validateEventV1Update,
+} from './validation/event.js';
+import { validateObjectMetaUpdate } from './validation/objectMeta.js';
 
 const resource = 'events';
 
@@ -65,9 +74,15 @@ function eventStrategy(aggregation: AggregationIndex): Strategy<Event> {
   return {
     // rest.BeforeCreate: the strategy's validation first, then the generic metadata checks, each
     // failing on its own so that the specific message wins.
-    validate: (ev) => [validateEvent(ev), validateEventMeta(ev.metadata)],
+    // ValidateEventCreate/Update by the request's group/version: writes through events.k8s.io/v1
+    // get the strict checks on top of legacyValidateEvent.
+    validate: (ev, version) => [version === eventsV1Version ? validateEventV1Create(ev) : validateEvent(ev), validateEventMeta(ev.metadata)],
     allowCreateOnUpdate: true,
-    validateUpdate: (ev, old) => [...validateEventMetaUpdate(ev.metadata!, old.metadata!), ...validateEvent(ev)],
+    validateUpdate: (ev, old, version) => [
+      ...validateEventMetaUpdate(ev.metadata!, old.metadata!),
+      ...validateEvent(ev),
+      ...(version === eventsV1Version ? [...validateObjectMetaUpdate(ev.metadata!, old.metadata!), ...validateEventV1Update(ev, old)] : []),
+    ],
     serialize,
     written: (ev) => aggregation.written(ev),
     removed: (row) => aggregation.removed(row),
@@ -89,6 +104,9 @@ export class EventRegistry extends GenericStore<Event> {
       identities: options.identities ?? randomIdentities,
       namespaces,
       schema: Event,
+      // Writes through events.k8s.io/v1 record their managedFields in that group's field names.
+      fieldVersions: eventFieldVersions,
+      servedAlsoAs: [eventsV1Version],
     });
     this.aggregation = aggregation;
     this.ttlMs = options.ttlMs ?? 60 * 60 * 1000;

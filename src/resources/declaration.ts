@@ -45,8 +45,20 @@ export interface ResourceDeclaration<T extends KubeObject> {
   /** Field selectors: the labels a fieldSelector may name, and each object's values for them. */
   fieldLabels: readonly string[];
   fieldsOf: (obj: T) => Record<string, string>;
+  /**
+   * Written after the verb in operationIds (createEventsV1NamespacedEvent), kube-openapi's own
+   * form, for a kind whose plain ids (createNamespacedEvent) another group already uses: the
+   * Swagger 2.0 document holds every group, and its operationIds must be unique.
+   */
+  operationGroupVersion?: string;
   /** A Warning every request to this resource gets, whatever its verb (a deprecated API). */
   warning?: string;
+  /**
+   * Served over another kind's storage (events.k8s.io/v1 Events over core/v1's, as kube serves
+   * them): how a stored object reads in this group/version. List, watch and tables convert each
+   * stored object with it; the row's store (a ConvertedStore) converts writes both ways.
+   */
+  fromStored?: (stored: KubeObject) => T;
 }
 
 /** group/version as objects carry it in apiVersion. */

@@ -646,10 +646,18 @@ describe('namespaces and discovery', () => {
     assert.equal(version.body.gitVersion, 'v1.33.0');
     assert.equal(version.body.minor, '33');
     assert.deepEqual((await api().get('/api').expect(200)).body.versions, ['v1']);
-    // By kube-aggregator's group priorities: the access reviews, Leases, EndpointSlices, RBAC, then svcplane's own read-only group (the allocations view).
+    // By kube-aggregator's group priorities: events.k8s.io, the access reviews, RBAC, Leases, EndpointSlices, then svcplane's own read-only group (the allocations view).
     assert.deepEqual(
       (await api().get('/apis').expect(200)).body.groups.map((g: { name: string }) => g.name),
-      ['authentication.k8s.io', 'authorization.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'svcplane.dev'],
+      [
+        'events.k8s.io',
+        'authentication.k8s.io',
+        'authorization.k8s.io',
+        'rbac.authorization.k8s.io',
+        'coordination.k8s.io',
+        'discovery.k8s.io',
+        'svcplane.dev',
+      ],
     );
     const resources = (await api().get('/apis/svcplane.dev/v1alpha1').expect(200)).body;
     assert.deepEqual(resources.resources, [{ name: 'allocations', singularName: 'allocation', namespaced: false, kind: 'Allocation', verbs: ['get', 'list'] }]);

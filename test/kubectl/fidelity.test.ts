@@ -103,7 +103,7 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
       assert.equal(lines.length, 3, showRun(['version'], r));
     });
 
-    test('kubectl api-versions lists v1, the authentication, authorization, coordination, discovery and RBAC groups, and svcplane.dev/v1alpha1', async () => {
+    test('kubectl api-versions lists v1, the authentication, authorization, coordination, discovery, events and RBAC groups, and svcplane.dev/v1alpha1', async () => {
       await expectOut(
         ['api-versions'],
         [
@@ -111,6 +111,7 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
           'authorization.k8s.io/v1',
           'coordination.k8s.io/v1',
           'discovery.k8s.io/v1',
+          'events.k8s.io/v1',
           'rbac.authorization.k8s.io/v1',
           'svcplane.dev/v1alpha1',
           'v1',
@@ -132,6 +133,7 @@ describe('kubectl fidelity: discovery, create service, get, describe, label, ann
         ['subjectaccessreviews', 'authorization.k8s.io/v1', 'false', 'SubjectAccessReview'],
         ['leases', 'coordination.k8s.io/v1', 'true', 'Lease'],
         ['endpointslices', 'discovery.k8s.io/v1', 'true', 'EndpointSlice'],
+        ['events', 'ev', 'events.k8s.io/v1', 'true', 'Event'],
         ['clusterrolebindings', 'rbac.authorization.k8s.io/v1', 'false', 'ClusterRoleBinding'],
         ['clusterroles', 'rbac.authorization.k8s.io/v1', 'false', 'ClusterRole'],
         ['rolebindings', 'rbac.authorization.k8s.io/v1', 'true', 'RoleBinding'],

@@ -146,6 +146,15 @@ function capUpdateManagers(managed: Map<string, Managed>): void {
   }
 }
 
+/**
+ * One storage served through several group/versions (core/v1 and events.k8s.io/v1 Events): a
+ * managedFields entry's set is written in the field names of the group/version its manager wrote
+ * through, as kube records it, and this translates a set between two of them.
+ */
+export interface FieldVersions {
+  convert(set: FieldSet, from: string, to: string): FieldSet;
+}
+
 export class FieldManager {
   private readonly ignored: Record<'main' | 'status', FieldSet>;
   /** The kind's empty object: the containers Go's zero value marshals (no omitempty). */
@@ -159,6 +168,7 @@ export class FieldManager {
     private readonly apiVersion: string,
     private readonly kind: string,
     hasStatus: boolean,
+    private readonly versions?: FieldVersions,
   ) {
     const main = new FieldSet();
     const status = new FieldSet();
@@ -182,7 +192,7 @@ export class FieldManager {
         operation: e.operation,
         apiVersion: e.apiVersion ?? '',
         subresource: e.subresource ?? '',
-        set: FieldSet.fromFieldsV1(e.fieldsV1),
+        set: this.fromVersion(FieldSet.fromFieldsV1(e.fieldsV1), e.apiVersion ?? ''),
         time: e.time,
       };
       const key = keyOf(m);
@@ -191,6 +201,16 @@ export class FieldManager {
       else out.set(key, m);
     }
     return out;
+  }
+
+  /** A set in another group/version's field names, in this manager's (the stored object's). */
+  private fromVersion(set: FieldSet, version: string): FieldSet {
+    return this.versions && version && version !== this.apiVersion ? this.versions.convert(set, version, this.apiVersion) : set;
+  }
+
+  /** A set in this manager's field names, in the named group/version's. */
+  private toVersion(set: FieldSet, version: string): FieldSet {
+    return this.versions && version && version !== this.apiVersion ? this.versions.convert(set, this.apiVersion, version) : set;
   }
 
   /** kube's encodeManagedFields then sortEncodedManagedFields: Apply before Update, then time, manager, apiVersion, subresource. */
@@ -215,7 +235,7 @@ export class FieldManager {
       apiVersion: m.apiVersion,
       ...(m.time ? { time: m.time } : {}),
       fieldsType: 'FieldsV1',
-      fieldsV1: m.set.toFieldsV1(),
+      fieldsV1: this.toVersion(m.set, m.apiVersion).toFieldsV1(),
       ...(m.subresource ? { subresource: m.subresource } : {}),
     }));
   }
@@ -246,14 +266,16 @@ export class FieldManager {
   /**
    * FieldManager.Update, for a create (no live object), an update or a non-apply patch: `next`
    * is the request's object after defaulting, before the strategy prepares it. Its
-   * managedFields become the object's.
+   * managedFields become the object's. `version`: the group/version the request came through,
+   * which the manager's entry names (the stored one unless served through another).
    */
-  update(live: KubeObject | undefined, next: KubeObject, manager: string, subresource: 'main' | 'status', now: Date): void {
+  update(live: KubeObject | undefined, next: KubeObject, manager: string, subresource: 'main' | 'status', now: Date, version = this.apiVersion): void {
     const meta = (next.metadata ??= {});
     // decodeLiveOrNew: a subresource ignores the request's managedFields; an explicit reset
     // clears them; none (or undecodable ones) keep the live object's.
-    if (!live && subresource === 'main' && meta.managedFields === undefined) {
-      // A create that brings no managedFields (nearly all): its manager owns what it created.
+    if (!live && subresource === 'main' && meta.managedFields === undefined && version === this.apiVersion) {
+      // A create that brings no managedFields (nearly all), written through the stored version:
+      // its manager owns what it created.
       const fieldsV1 = createdFieldsV1(next, this.zero, this.type, this.skipTop, this.skipMeta);
       delete meta.managedFields;
       if (fieldsV1) meta.managedFields = [{ manager, operation: 'Update', apiVersion: this.apiVersion, time: timeOf(now), fieldsType: 'FieldsV1', fieldsV1 }];
@@ -280,7 +302,7 @@ export class FieldManager {
     }
     const own = c.changed;
     if (!own.empty) {
-      const entry: Managed = { manager, operation: 'Update', apiVersion: this.apiVersion, subresource: subresource === 'main' ? '' : subresource, set: own };
+      const entry: Managed = { manager, operation: 'Update', apiVersion: version, subresource: subresource === 'main' ? '' : subresource, set: own };
       const key = keyOf(entry);
       const prev = managed.get(key);
       if (prev) entry.set = own.union(prev.set);
@@ -295,7 +317,15 @@ export class FieldManager {
    * FieldManager.Apply: the configuration merged over the live object (an empty one for an
    * apply that creates), with managedFields. Throws ApplyConflicts or ApplyError.
    */
-  apply(live: KubeObject | undefined, config: KubeObject, manager: string, subresource: 'main' | 'status', force: boolean, now: Date): KubeObject {
+  apply(
+    live: KubeObject | undefined,
+    config: KubeObject,
+    manager: string,
+    subresource: 'main' | 'status',
+    force: boolean,
+    now: Date,
+    version = this.apiVersion,
+  ): KubeObject {
     // versionCheckManager, then the structured merge manager's checks, in kube's order.
     if (config.kind !== this.kind || config.apiVersion !== this.apiVersion) {
       const [group, version] = (config.apiVersion ?? '').includes('/') ? (config.apiVersion ?? '').split('/', 2) : ['', config.apiVersion ?? ''];
@@ -319,10 +349,10 @@ export class FieldManager {
     let base = liveObj;
     if (managed.size === 0 && live) {
       // skipNonAppliedManager.Apply: what is there was set before anyone applied.
-      managed.set(keyOf({ manager: 'before-first-apply', operation: 'Update', apiVersion: this.apiVersion, subresource: sub }), {
+      managed.set(keyOf({ manager: 'before-first-apply', operation: 'Update', apiVersion: version, subresource: sub }), {
         manager: 'before-first-apply',
         operation: 'Update',
-        apiVersion: this.apiVersion,
+        apiVersion: version,
         subresource: sub,
         set: this.clean(toFieldSet(liveObj, this.type), subresource),
         time: timeOf(now),
@@ -330,11 +360,11 @@ export class FieldManager {
       base = liveObj;
     }
     managed = new Map(managed);
-    const applyKey = keyOf({ manager, operation: 'Apply', apiVersion: this.apiVersion, subresource: sub });
+    const applyKey = keyOf({ manager, operation: 'Apply', apiVersion: version, subresource: sub });
     const last = managed.get(applyKey);
     const ownSet = this.clean(configSet, subresource);
     const times = new Map([...managed].map(([k, m]) => [k, m.time]));
-    managed.set(applyKey, { manager, operation: 'Apply', apiVersion: this.apiVersion, subresource: sub, set: ownSet, time: last?.time });
+    managed.set(applyKey, { manager, operation: 'Apply', apiVersion: version, subresource: sub, set: ownSet, time: last?.time });
 
     let merged = merge(base, config, this.type) as KubeObject;
     if (last && !last.set.empty) {
@@ -354,7 +384,8 @@ export class FieldManager {
     for (const [key, m] of managed) {
       if (key === applyKey) continue;
       const hit = m.set.intersection(changed);
-      if (!hit.empty) for (const p of hit.paths()) conflicts.push({ manager: key, path: pathString(p), elements: p });
+      // Reported in the applier's field names, as kube compares in the applier's version.
+      if (!hit.empty) for (const p of this.toVersion(hit, version).paths()) conflicts.push({ manager: key, path: pathString(p), elements: p });
     }
     if (conflicts.length && !force) {
       // lastAppliedManager: kubectl's apply takes over, without conflict, the fields its own

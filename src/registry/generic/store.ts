@@ -12,7 +12,7 @@ import { randomIdentities, timestamp, type Identities } from '../metadata.js';
 import type { FieldError } from '../validation/fieldErrors.js';
 import type { KubeObject, StatusStrategy, Strategy } from './strategy.js';
 import type { TSchema } from 'typebox';
-import { FieldManager } from '../apply/fieldManager.js';
+import { FieldManager, type FieldVersions } from '../apply/fieldManager.js';
 import { mergeTypeOf } from '../apply/mergeType.js';
 
 export interface WriteOptions {
@@ -24,6 +24,11 @@ export interface WriteOptions {
    * server's own writes are kube-apiserver's.
    */
   fieldManager?: string;
+  /**
+   * The group/version the request came through, when it is not the store's own: a storage
+   * served through a second group/version (events.k8s.io/v1 over core/v1 Events) validates by it.
+   */
+  requestVersion?: string;
 }
 
 /** An apply: PATCH application/apply-patch+yaml. */
@@ -82,6 +87,27 @@ export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
   namespaces?: NamespaceGate;
   /** The object's schema: its x-kubernetes-* keywords drive managedFields and apply. */
   schema: TSchema;
+  /** Served through more than one group/version: how managedFields sets translate between them. */
+  fieldVersions?: FieldVersions;
+  /** The other group/versions this kind is served through (by a ConvertedStore over this one). */
+  servedAlsoAs?: readonly string[];
+}
+
+/**
+ * What the route installer asks of a resource's store: a GenericStore, or a ConvertedStore that
+ * serves another group/version's storage.
+ */
+export interface ResourceStore<T extends KubeObject> {
+  readonly resource: string;
+  get(namespace: string, name: string): Promise<T>;
+  getBody(namespace: string, name: string): Promise<string>;
+  create(namespace: string, input: T, options?: WriteOptions): Promise<T>;
+  update(namespace: string, name: string, input: T, options?: WriteOptions & { subresource?: Subresource }): Promise<{ object: T; created: boolean }>;
+  updateStatus(namespace: string, name: string, input: T, options?: WriteOptions): Promise<T>;
+  patch(namespace: string, name: string, mutate: Mutation<T>, options?: WriteOptions & { subresource?: Subresource }): Promise<T>;
+  apply(namespace: string, name: string, config: T, options: ApplyOptions): Promise<{ object: T; created: boolean }>;
+  delete(namespace: string, name: string, options?: DeleteOptions): Promise<T>;
+  deleteCollection(namespace: string | undefined, filter: ListFilter<T>, options?: DeleteOptions): Promise<{ items: T[]; resourceVersion: string }>;
 }
 
 /** The manager of the server's own writes, as kube-apiserver's loopback client names itself. */
@@ -93,7 +119,7 @@ export const byController: WriteOptions = { fieldManager: controllerManager };
 const preconditionFailed = (field: 'UID' | 'ResourceVersion', wanted: string, actual: string | undefined) =>
   `Precondition failed: ${field} in precondition: ${wanted}, ${field} in object meta: ${actual}`;
 
-export class GenericStore<T extends KubeObject> {
+export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
   readonly resource: string;
   readonly kind: string;
   readonly apiVersion: string;
@@ -105,6 +131,7 @@ export class GenericStore<T extends KubeObject> {
   protected readonly ids: Identities;
   private readonly namespaces: NamespaceGate | undefined;
   readonly fields: FieldManager | undefined;
+  private readonly servedAlsoAs: readonly string[];
 
   constructor(
     protected readonly store: ObjectStore,
@@ -118,8 +145,10 @@ export class GenericStore<T extends KubeObject> {
     this.strategy = options.strategy;
     this.statusStrategy = options.status;
     this.ids = options.identities ?? randomIdentities;
+    this.servedAlsoAs = options.servedAlsoAs ?? [];
     this.namespaces = options.namespaces;
-    this.fields = options.schema && new FieldManager(mergeTypeOf(options.schema), options.apiVersion, options.kind, options.status !== undefined);
+    this.fields =
+      options.schema && new FieldManager(mergeTypeOf(options.schema), options.apiVersion, options.kind, options.status !== undefined, options.fieldVersions);
     if (this.namespaced) this.namespaces?.register(this);
   }
 
@@ -197,6 +226,11 @@ export class GenericStore<T extends KubeObject> {
   }
 
   private checkTypeMeta(obj: T): void {
+    // The kind in a group/version the server also serves is known to kube's decoder: its
+    // handlers refuse it by version rather than as an unknown type.
+    if (obj.kind === this.kind && obj.apiVersion && this.servedAlsoAs.includes(obj.apiVersion)) {
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${this.apiVersion})`);
+    }
     if ((obj.kind && obj.kind !== this.kind) || (obj.apiVersion && obj.apiVersion !== this.apiVersion)) {
       throw badRequest(`the object provided is unrecognized (must be of type ${this.kind}): ${obj.apiVersion ?? ''}, Kind=${obj.kind ?? ''}`);
     }
@@ -214,11 +248,18 @@ export class GenericStore<T extends KubeObject> {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     this.strategy.defaults?.(obj);
-    return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj, options.fieldManager));
+    return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj, options.fieldManager, new Date(), options.requestVersion));
   }
 
   /** `manager` null: the managedFields are already the object's (an apply that creates). */
-  protected async createIn(tx: WriteTx, namespace: string, obj: T, manager: string | null = serverManager, now = new Date()): Promise<T> {
+  protected async createIn(
+    tx: WriteTx,
+    namespace: string,
+    obj: T,
+    manager: string | null = serverManager,
+    now = new Date(),
+    requestVersion = this.apiVersion,
+  ): Promise<T> {
     const meta = obj.metadata!;
     if (this.namespaced) {
       meta.namespace = namespace;
@@ -240,10 +281,10 @@ export class GenericStore<T extends KubeObject> {
     meta.creationTimestamp = timestamp(now);
     for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', ...(this.strategy.clearOnCreate ?? [])] as const) delete meta[k];
     if (!this.fields) delete meta.managedFields;
-    else if (manager !== null) this.fields.update(undefined, obj, manager ?? serverManager, 'main', now);
+    else if (manager !== null) this.fields.update(undefined, obj, manager ?? serverManager, 'main', now, requestVersion);
     this.strategy.prepareForCreate?.(obj);
     await this.strategy.beginCreate?.(tx, obj);
-    for (const errs of this.strategy.validate(obj)) {
+    for (const errs of this.strategy.validate(obj, requestVersion)) {
       if (errs.length) throw invalid(this.kind, meta.name ?? '', errs, this.group);
     }
     meta.resourceVersion = String(tx.nextRevision());
@@ -295,9 +336,9 @@ export class GenericStore<T extends KubeObject> {
       const current = await this.row(ns, name, tx);
       if (!current) {
         if (subresource === 'status' || !this.strategy.allowCreateOnUpdate || obj.metadata!.resourceVersion) throw notFound(this.resource, name, this.group);
-        return { object: await this.createIn(tx, ns, obj, options.fieldManager), created: true };
+        return { object: await this.createIn(tx, ns, obj, options.fieldManager, new Date(), options.requestVersion), created: true };
       }
-      return { object: await this.updateIn(tx, current, obj, subresource, options.fieldManager), created: false };
+      return { object: await this.updateIn(tx, current, obj, subresource, options.fieldManager, new Date(), options.requestVersion), created: false };
     });
   }
 
@@ -315,7 +356,7 @@ export class GenericStore<T extends KubeObject> {
       const obj = await mutate(JSON.parse(current.body) as T);
       this.checkUpdateTarget(ns, name, obj);
       this.strategy.defaults?.(obj);
-      return this.updateIn(tx, current, obj, options.subresource ?? 'main', options.fieldManager);
+      return this.updateIn(tx, current, obj, options.subresource ?? 'main', options.fieldManager, new Date(), options.requestVersion);
     });
   }
 
@@ -333,17 +374,17 @@ export class GenericStore<T extends KubeObject> {
       const now = new Date();
       if (!current) {
         if (subresource === 'status') throw notFound(this.resource, name, this.group);
-        const merged = fields.apply(undefined, config, options.fieldManager, subresource, options.force, now);
+        const merged = fields.apply(undefined, config, options.fieldManager, subresource, options.force, now, options.requestVersion);
         const obj = options.decode(merged) as T;
         this.checkUpdateTarget(ns, name, obj);
         this.strategy.defaults?.(obj);
-        return { object: await this.createIn(tx, ns, obj, null, now), created: true };
+        return { object: await this.createIn(tx, ns, obj, null, now, options.requestVersion), created: true };
       }
-      const merged = fields.apply(JSON.parse(current.body) as T, config, options.fieldManager, subresource, options.force, now);
+      const merged = fields.apply(JSON.parse(current.body) as T, config, options.fieldManager, subresource, options.force, now, options.requestVersion);
       const obj = options.decode(merged) as T;
       this.checkUpdateTarget(ns, name, obj);
       this.strategy.defaults?.(obj);
-      return { object: await this.updateIn(tx, current, obj, subresource, null, now), created: false };
+      return { object: await this.updateIn(tx, current, obj, subresource, null, now, options.requestVersion), created: false };
     });
   }
 
@@ -355,6 +396,7 @@ export class GenericStore<T extends KubeObject> {
     subresource: Subresource,
     manager: string | null = serverManager,
     now = new Date(),
+    requestVersion = this.apiVersion,
   ): Promise<T> {
     const old = JSON.parse(current.body) as T;
     const meta = obj.metadata!;
@@ -374,7 +416,7 @@ export class GenericStore<T extends KubeObject> {
     }
     delete meta.selfLink;
     if (!this.fields) delete meta.managedFields;
-    else if (manager !== null) this.fields.update(old, obj, manager ?? serverManager, subresource, now);
+    else if (manager !== null) this.fields.update(old, obj, manager ?? serverManager, subresource, now, requestVersion);
 
     let errs: FieldError[];
     if (subresource === 'status') {
@@ -387,7 +429,7 @@ export class GenericStore<T extends KubeObject> {
       errs = this.statusStrategy.validateUpdate(obj, old);
     } else {
       await this.strategy.prepareForUpdate?.(tx, obj, old);
-      errs = this.strategy.validateUpdate(obj, old);
+      errs = this.strategy.validateUpdate(obj, old, requestVersion);
     }
     if (errs.length) throw invalid(this.kind, name, errs, this.group);
 

@@ -22,13 +22,16 @@ export interface Strategy<T extends KubeObject> {
   /**
    * Validate. Each inner list is one pass: the first that reports anything is the answer, as
    * kube's BeforeCreate runs the strategy's validation before the generic metadata checks.
+   * `requestVersion` is the group/version the request came through (kube's
+   * RequestInfo-derived requestGroupVersion): one storage served through two group/versions may
+   * validate differently by it, as Events do.
    */
-  validate(obj: T): FieldError[][];
+  validate(obj: T, requestVersion: string): FieldError[][];
   /** A PUT to a missing name creates it (AllowCreateOnUpdate). */
   allowCreateOnUpdate: boolean;
   /** PrepareForUpdate, then the update's begin hook (allocation), inside the transaction. */
   prepareForUpdate?(tx: WriteTx, obj: T, old: T): void | Promise<void>;
-  validateUpdate(obj: T, old: T): FieldError[];
+  validateUpdate(obj: T, old: T, requestVersion: string): FieldError[];
   /** Metadata fields a create clears beyond kube's BeforeCreate (a Service has no generation). */
   clearOnCreate?: readonly (keyof ObjectMeta)[];
   /** The stored JSON: field order and defaults as Go writes the type. */

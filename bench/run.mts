@@ -14,6 +14,9 @@ import {
   watchScenario,
   writeScenario,
   applyScenario,
+  getProtobufScenario,
+  listProtobufScenario,
+  watchProtobufScenario,
   type Config,
   type Row,
 } from './scenarios.mjs';
@@ -43,6 +46,10 @@ const scenarios: Record<string, (cfg: Config) => Promise<Row[]>> = {
   'pg-watch-replicas': postgresWatchReplicasScenario,
   // Issue 17: GET with a bearer token and RBAC on, against the same server with neither.
   'get-auth': getWithAuthScenario,
+  // Issue 22: protobuf responses against JSON ones on the same server.
+  'get-proto': getProtobufScenario,
+  'list-proto': listProtobufScenario,
+  'watch-proto': watchProtobufScenario,
 };
 
 const usage = `usage: npm run bench -- [--quick] [--rounds N] [--duration SECONDS] [--connections N] [scenario ...]

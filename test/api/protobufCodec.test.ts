@@ -8,7 +8,6 @@ import protobuf from 'protobufjs';
 import { decodeMessage, encodeMessage, messageOf, type Message } from '../../src/api/protobuf/codec.js';
 import { encodeList, encodeObject, encodeStatus, encodeWatchFrame } from '../../src/api/protobuf/envelope.js';
 import { DeleteOptions, Status } from '../../src/model/meta.js';
-import { groupVersion } from '../../src/resources/declaration.js';
 import { kubeJsonToProto, loadKubeProtos, plain, withoutZeros } from '../support/kubeProto.js';
 import { servedDeclarations } from '../support/protobufKinds.js';
 

@@ -157,6 +157,36 @@ describe('protobuf responses', () => {
     // A dry run: the Service is still there.
     assert.equal((await fetch(`${server.url}${NS}/d`)).status, 200);
   });
+
+  it('answers a truncated or garbage body, an unknown kind and a kind the path does not serve with a 400 Status', async () => {
+    const encode = (apiVersion: string, kind: string, typeName: string, value: Json) => {
+      const type = root.lookupType(typeName);
+      const raw = type.encode(type.fromObject(kubeJsonToProto(type, value))).finish();
+      return Buffer.concat([Buffer.from('k8s\0', 'latin1'), Unknown.encode(Unknown.fromObject({ typeMeta: { apiVersion, kind }, raw })).finish()]);
+    };
+    const good = encode('v1', 'Service', 'k8s.io.api.core.v1.Service', { metadata: { name: 'e' }, spec: { ports: [{ port: 80 }] } });
+    const cases: [string, Buffer, RegExp][] = [
+      ['truncated', good.subarray(0, good.length - 7), /failed to decode protobuf body: proto: unexpected EOF/],
+      ['garbage', Buffer.from('k8s\0\xff\xff\xff\xff', 'latin1'), /failed to decode protobuf body/],
+      ['no magic', Buffer.from('{"kind":"Service"}'), /does not appear to be a protobuf message/],
+      ['unknown kind', encode('v1', 'Pod', 'k8s.io.api.core.v1.Service', {}), /no kind "Pod" is registered for version "v1"/],
+      ['wrong kind', encode('v1', 'Namespace', 'k8s.io.api.core.v1.Namespace', { metadata: { name: 'e' } }), /must be of type Service/],
+    ];
+    for (const [what, body, message] of cases) {
+      const r = await fetch(`${server.url}${NS}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.kubernetes.protobuf' },
+        body: new Uint8Array(body),
+      });
+      const st = (await r.json()) as Json;
+      assert.equal(r.status, 400, `${what}: ${JSON.stringify(st)}`);
+      assert.equal(st.kind, 'Status', what);
+      assert.match(String(st.message), message, what);
+    }
+    // And the same good body is created.
+    const r = await fetch(`${server.url}${NS}`, { method: 'POST', headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, body: good });
+    assert.equal(r.status, 201);
+  });
 });
 
 describe('protobuf responses: kubectl decodes them', { skip: kubectlBinary ? false : 'kubectl not found on PATH', timeout: 180_000 }, () => {

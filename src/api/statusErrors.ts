@@ -10,10 +10,15 @@ import { acceptedMedia } from './protobuf/negotiation.js';
 
 const acceptedBodies = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
-/** An error's Status, in protobuf when the client prefers it (kube encodes errors as it would the object). */
+/**
+ * An error's Status, in protobuf when the client prefers it (kube encodes errors as it would the
+ * object); a 406 in JSON, as kube's WriteObjectNegotiated writes it when negotiation failed.
+ */
 export function sendStatus(reply: FastifyReply, err: StatusError): FastifyReply {
   reply.code(err.status.code);
-  if (acceptedMedia(reply.request.headers.accept).protobufFirst) return sendProtobuf(reply, encodeStatus(err.status as unknown as Record<string, unknown>));
+  if (err.status.code !== 406 && acceptedMedia(reply.request.headers.accept).protobufFirst) {
+    return sendProtobuf(reply, encodeStatus(err.status as unknown as Record<string, unknown>));
+  }
   return sendJson(reply, err.status);
 }
 

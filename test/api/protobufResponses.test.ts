@@ -187,6 +187,78 @@ describe('protobuf responses', () => {
     const r = await fetch(`${server.url}${NS}`, { method: 'POST', headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, body: good });
     assert.equal(r.status, 201);
   });
+
+  it('creates a Lease, an EndpointSlice, Endpoints and an Event from protobuf bodies, as client-go sends them', async () => {
+    const bodies: [string, string, string, string, Json][] = [
+      [
+        '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+        'coordination.k8s.io/v1',
+        'Lease',
+        'k8s.io.api.coordination.v1.Lease',
+        {
+          metadata: { name: 'leader' },
+          spec: { holderIdentity: 'me', leaseDurationSeconds: 15, renewTime: '2026-01-02T03:04:05.123456Z', leaseTransitions: 0 },
+        },
+      ],
+      [
+        '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+        'discovery.k8s.io/v1',
+        'EndpointSlice',
+        'k8s.io.api.discovery.v1.EndpointSlice',
+        {
+          metadata: { name: 'web-x', labels: { 'kubernetes.io/service-name': 'web' } },
+          addressType: 'IPv4',
+          endpoints: [{ addresses: ['10.1.0.1'], conditions: { ready: false } }],
+          ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+        },
+      ],
+      [
+        '/api/v1/namespaces/default/endpoints',
+        'v1',
+        'Endpoints',
+        'k8s.io.api.core.v1.Endpoints',
+        { metadata: { name: 'web-e' }, subsets: [{ addresses: [{ ip: '10.1.0.1' }], ports: [{ port: 8080, protocol: 'TCP' }] }] },
+      ],
+      [
+        '/api/v1/namespaces/default/events',
+        'v1',
+        'Event',
+        'k8s.io.api.core.v1.Event',
+        {
+          metadata: { name: 'web.1' },
+          involvedObject: { kind: 'Service', namespace: 'default', name: 'a' },
+          reason: 'Synced',
+          message: 'ok',
+          type: 'Normal',
+          source: { component: 'test' },
+          firstTimestamp: '2026-01-02T03:04:05Z',
+          lastTimestamp: '2026-01-02T03:04:05Z',
+          count: 1,
+        },
+      ],
+    ];
+    for (const [path, apiVersion, kind, typeName, value] of bodies) {
+      const type = root.lookupType(typeName);
+      const raw = type.encode(type.fromObject(kubeJsonToProto(type, value))).finish();
+      const body = Buffer.concat([Buffer.from('k8s\0', 'latin1'), Unknown.encode(Unknown.fromObject({ typeMeta: { apiVersion, kind }, raw })).finish()]);
+      const r = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.kubernetes.protobuf', accept: clientGoAccept },
+        body: new Uint8Array(body),
+      });
+      const answer = Buffer.from(await r.arrayBuffer());
+      assert.equal(r.status, 201, `${kind}: ${answer.toString('latin1')}`);
+      const env = unwrap(answer);
+      assert.deepEqual([env.apiVersion, env.kind], [apiVersion, kind]);
+      const created = plain(type, env.raw);
+      const json = (await (await fetch(`${server.url}${path}/${(value.metadata as Json).name}`)).json()) as Json;
+      // What we stored is what was sent (plus what the server sets), and the answer is what we stored.
+      assert.deepEqual(withoutZeros(created), withoutZeros(kubeJsonToProto(type, json)), kind);
+      const sent = withoutZeros(kubeJsonToProto(type, value)) as Json;
+      const stored = withoutZeros(kubeJsonToProto(type, json)) as Json;
+      for (const [k, v] of Object.entries(sent)) if (k !== 'metadata') assert.deepEqual(stored[k], v, `${kind}.${k}`);
+    }
+  });
 });
 
 describe('protobuf responses: kubectl decodes them', { skip: kubectlBinary ? false : 'kubectl not found on PATH', timeout: 180_000 }, () => {

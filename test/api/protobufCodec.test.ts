@@ -293,6 +293,18 @@ describe('protobuf codec: against kube generated.proto (protobufjs)', () => {
     assert.deepEqual((decoded.status as Json).loadBalancer, {});
   });
 
+  it('decodes a required list that is absent as [] (Go writes a nil slice as null, which decoding drops)', () => {
+    const d = servedDeclarations.find((x) => x.kind === 'SelfSubjectRulesReview');
+    const m = messageOf(d?.schema) as Message;
+    // kubectl auth can-i --list sends status {incomplete: false} with both rule lists empty.
+    const type = root.lookupType(m.fullName);
+    const bytes = type.encode(type.fromObject({ spec: { namespace: 'default' }, status: { incomplete: false } })).finish();
+    assert.deepEqual(decodeMessage(m, Buffer.from(bytes)), {
+      spec: { namespace: 'default' },
+      status: { resourceRules: [], nonResourceRules: [], incomplete: false },
+    });
+  });
+
   it('sorts map entries by key, as kube-apiserver writes them', () => {
     const m = messageOf(servedDeclarations[1].schema) as Message;
     const a = encodeMessage(m, { metadata: { labels: { b: '2', a: '1', c: '3' } } });

@@ -29,6 +29,8 @@ export interface Field {
   readonly kind: Kind;
   readonly repeated: boolean;
   readonly presence: Presence;
+  /** A repeated field the schema requires: decoded as [] when absent (Go's nil slice, written as null, which JSON decoding drops). */
+  readonly emptyList: boolean;
   readonly message: Message | undefined;
   /** The field's key, (number << 3) | wire type, and its varint size. */
   readonly key: number;
@@ -57,6 +59,7 @@ export function messageOf(schema: unknown): Message | undefined {
   const message: Message = { fullName: facts.name, name: facts.name.slice(facts.name.lastIndexOf('.') + 1), fields: [], byNumber: new Map() };
   compiled.set(facts, message);
   const properties = ((schema as Schema).properties ?? {}) as Record<string, Schema>;
+  const required = new Set(((schema as Schema).required ?? []) as string[]);
   for (const [json, property] of Object.entries(properties)) {
     const fact = facts.fields[json];
     if (fact === undefined) {
@@ -65,7 +68,7 @@ export function messageOf(schema: unknown): Message | undefined {
       throw new Error(`protobuf: ${facts.name} has no field number for ${json}`);
     }
     const [no, ...modifiers] = typeof fact === 'number' ? [fact] : fact;
-    const field = compileField(facts.name, json, no, modifiers, property);
+    const field = compileField(facts.name, json, no, modifiers, property, required.has(json));
     if (message.byNumber.has(no)) throw new Error(`protobuf: ${facts.name} numbers two fields ${no}`);
     message.fields.push(field);
     message.byNumber.set(no, field);
@@ -75,7 +78,7 @@ export function messageOf(schema: unknown): Message | undefined {
   return message;
 }
 
-function compileField(owner: string, json: string, no: number, modifiers: ProtobufModifier[], property: Schema): Field {
+function compileField(owner: string, json: string, no: number, modifiers: ProtobufModifier[], property: Schema, required: boolean): Field {
   let schema = property;
   let repeated = false;
   if (schema.type === 'array') {
@@ -103,7 +106,7 @@ function compileField(owner: string, json: string, no: number, modifiers: Protob
   const presence: Presence = modifiers.includes('pointer') ? 'pointer' : modifiers.includes('required') ? 'required' : 'omitempty';
   const wire = kind === 'int32' || kind === 'int64' || kind === 'bool' ? WIRE_VARINT : WIRE_BYTES;
   const key = no * 8 + wire;
-  return { json, no, kind, repeated, presence, message, key, keySize: varintSize(key) };
+  return { json, no, kind, repeated, presence, emptyList: repeated && required, message, key, keySize: varintSize(key) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,7 +337,10 @@ function finish(state: State): Record<string, unknown> {
       continue;
     }
     if (f.repeated) {
-      if (!Array.isArray(v) || v.length === 0) continue;
+      if (!Array.isArray(v) || v.length === 0) {
+        if (f.emptyList) setOwn(out, f.json, []);
+        continue;
+      }
       setOwn(out, f.json, f.kind === 'message' ? (v as State[]).map(finish) : v);
       continue;
     }

@@ -54,7 +54,7 @@ describe('kubectl apply --server-side', { skip }, () => {
   }
   const getJson = async (name: string) =>
     JSON.parse(await ok(['get', 'svc', name, '-o', 'json', '--show-managed-fields'])) as {
-      metadata: { resourceVersion: string; managedFields?: Entry[] };
+      metadata: { resourceVersion: string; managedFields?: Entry[]; finalizers?: string[] };
       spec: Record<string, any>;
     };
 
@@ -97,6 +97,10 @@ describe('kubectl apply --server-side', { skip }, () => {
   });
 
   test('diff --server-side shows what an apply would change, and changes nothing', async () => {
+    // The previous test turned the LoadBalancer into a NodePort: the load balancer controller
+    // releases it (its finalizer, its status) on its own time. Let it finish before counting writes.
+    const deadline = Date.now() + 10_000;
+    while ((await getJson('web')).metadata.finalizers?.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const rv = (await getJson('web')).metadata.resourceVersion;
     const changed = file('web-9090.yaml', manifest('web', 9090));
     const r = await kubectl(['diff', '--server-side', '-f', changed]);

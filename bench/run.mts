@@ -14,6 +14,9 @@ import {
   watchScenario,
   writeScenario,
   applyScenario,
+  getProtobufScenario,
+  listProtobufScenario,
+  watchProtobufScenario,
   type Config,
   type Row,
 } from './scenarios.mjs';
@@ -43,6 +46,10 @@ const scenarios: Record<string, (cfg: Config) => Promise<Row[]>> = {
   'pg-watch-replicas': postgresWatchReplicasScenario,
   // Issue 17: GET with a bearer token and RBAC on, against the same server with neither.
   'get-auth': getWithAuthScenario,
+  // Issue 22: protobuf responses against JSON ones on the same server.
+  'get-proto': getProtobufScenario,
+  'list-proto': listProtobufScenario,
+  'watch-proto': watchProtobufScenario,
 };
 
 const usage = `usage: npm run bench -- [--quick] [--rounds N] [--duration SECONDS] [--connections N] [scenario ...]
@@ -105,7 +112,8 @@ function parseArgs(argv: string[]): { cfg: Config; names: string[] } {
 const fmtRps = (n: number | null | undefined) => (n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
 const fmtMs = (n: number | null | undefined) =>
   n === null || n === undefined ? '-' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toString();
-const fmtRatio = (r: Row) => (r.ratio === null ? '-' : r.key.startsWith('list') ? `${r.ratio.toFixed(2)}x ser.` : r.ratio.toFixed(2));
+const fmtRatio = (r: Row) =>
+  r.ratio === null ? '-' : r.key.startsWith('list') && !r.key.startsWith('list-proto') ? `${r.ratio.toFixed(2)}x ser.` : r.ratio.toFixed(2);
 const fmtMet = (m: boolean | null) => (m === null ? '-' : m ? 'yes' : 'NO');
 
 const header = ['scenario', 'svcplane rps', 'p50 ms', 'p99 ms', 'baseline rps', 'p50 ms', 'p99 ms', 'ratio', 'target', 'met?', 'notes'];
@@ -180,6 +188,7 @@ Scenarios and baselines (bench/baselines/):
 - **dns**, **get-dns-on** (issue 18): bench/dns.mts. dns: queries a second over loopback UDP to \`--dns-port\` with 10,000 Services stored (the start scenario's cached database), 100 queries outstanding, 80% A of stored Services, 10% AAAA (NODATA), 10% missing names (NXDOMAIN); the load generator is dnsperf (Debian's package) where installed, which reports only an average latency (shown as p50), else a Node UDP generator in the benchmark process (\`SVCPLANE_BENCH_DNS_GEN=node|dnsperf\` picks one). Baseline: bare dgram + dns-packet answering one fixed A record (bench/baselines/bare-dns.mts). get-dns-on: the get scenario's GET against a server with the responder on and idle, the same server without it as the baseline. Target: dns >= 20,000 queries/s; get-dns-on ratio >= 0.9.
 - **pg-create**, **pg-get** (issue 19): bench/postgres.mts. One svcplane on PostgreSQL (a database of its own on 127.0.0.1:5432, created and dropped by the scenario; PGHOST/PGPORT/PGUSER to point elsewhere) against svcplane on SQLite, the same requests alternately: pg-create POSTs ClusterIP Services with unique names (target >= 1,500 creates/s on PostgreSQL, group commit across requests), pg-get GETs one Service (target ratio >= 0.8); pg-watch-replicas runs the watch scenario's bench/watch.mts with two replicas on one database (SVCPLANE_BENCH_DB, SVCPLANE_BENCH_REPLICAS=2), watchers and writes split across both (target: every event to every watcher, p99 < 100 ms). PostgreSQL shares the machine's cores with both servers.
 - **get-auth** (issue 17): bench/auth.mts. The get scenario's GET sent with a bearer token from \`--token-auth-file\` by a user bound to \`view\` with a RoleBinding, \`--authorization-mode RBAC\`, against the same server with neither. Target: ratio >= 0.9.
+- **get-proto**, **list-proto**, **watch-proto** (issue 22): protobuf answers against JSON ones from the same server, alternately. get-proto: the get scenario's GET with client-go's \`Accept: application/vnd.kubernetes.protobuf, */*\` against the same GET with \`Accept: application/json\` (target ratio >= 1). list-proto: LIST of 10,000 Services in protobuf against the same LIST in JSON, p50 on one connection (ratio = protobuf p50 / JSON p50, target <= 1). watch-proto: the watch scenario with watchers asking for \`application/vnd.kubernetes.protobuf;stream=watch\` (length-prefixed WatchEvents), against the same run with JSON watchers, round by round (ratio = protobuf p99 / JSON p99, target <= 1 and every event delivered).
 - **start**: spawn to the first \`/readyz\` 200 (polled every 5 ms) with 0, 10,000 and 100,000 Services in the database, and the resident memory then. The databases are written by bench/build-db.mts through the built server's ServiceRegistry.create in-process and cached in bench/.cache/ (keyed by migrations and the built write path). No baseline.
 
 Targets (2 cores): get >= 0.5 of the baseline; create >= 0.5 of the baseline and >= 3,000/s;

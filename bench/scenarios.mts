@@ -918,3 +918,129 @@ export async function startScenario(cfg: Config): Promise<Row[]> {
     };
   });
 }
+
+// --- get-proto, list-proto, watch-proto (issue 22) ------------------------------------------
+
+/** What client-go's typed clients send. */
+const PROTOBUF_ACCEPT = { accept: 'application/vnd.kubernetes.protobuf, */*' };
+
+async function protobufOk(url: string): Promise<Buffer> {
+  const r = await fetch(url, { headers: PROTOBUF_ACCEPT });
+  const body = Buffer.from(await r.arrayBuffer());
+  if (r.status !== 200 || r.headers.get('content-type') !== 'application/vnd.kubernetes.protobuf') {
+    throw new Error(`GET ${url} with a protobuf Accept answered ${r.status} ${r.headers.get('content-type')}`);
+  }
+  return body;
+}
+
+/** GET one Service in protobuf, against the same GET in JSON on the same server. */
+export async function getProtobufScenario(cfg: Config): Promise<Row[]> {
+  const svc = await startSvcplane();
+  try {
+    await requestOk(`${svc.url}${NS}`, 'POST', { metadata: { name: 'bench-get' }, spec: { ports: [{ port: 80 }] } });
+    const path = `${NS}/bench-get`;
+    const json = await requestOk(`${svc.url}${path}`);
+    const proto = await protobufOk(`${svc.url}${path}`);
+    const run = (headers: Record<string, string>, duration: number) =>
+      load({ url: `${svc.url}${path}`, connections: cfg.connections, duration, headers, pid: svc.child.pid });
+    await run(PROTOBUF_ACCEPT, cfg.warmupSec);
+    await run({ accept: 'application/json' }, cfg.warmupSec);
+    const result = await alternate(
+      cfg,
+      'get-proto',
+      () => run(PROTOBUF_ACCEPT, cfg.roundSec),
+      () => run({ accept: 'application/json' }, cfg.roundSec),
+    );
+    return [
+      httpRow('get-proto', `the same GET in JSON on the same server (${proto.length} protobuf bytes against ${Buffer.byteLength(json)} JSON bytes)`, result, {
+        text: 'ratio >= 1',
+        met: (m) => m.ratio >= 1,
+      }),
+    ];
+  } finally {
+    await svc.stop();
+  }
+}
+
+/** LIST of 10,000 Services in protobuf, against the same LIST in JSON (p50 latency, one connection). */
+export async function listProtobufScenario(cfg: Config): Promise<Row[]> {
+  const svc = await startSvcplane();
+  try {
+    const size = 10_000;
+    const m = await load({ url: svc.url, connections: cfg.connections, amount: size - 1, requests: createRequests('lp', 'ClusterIP') });
+    if (m.ok !== size - 1 || m.non2xx || m.errors) throw new Error(`list-proto preload: ${m.ok}/${size - 1} created`);
+    const json = await requestOk(`${svc.url}${NS}`);
+    const proto = await protobufOk(`${svc.url}${NS}`);
+    const run = (headers: Record<string, string>, duration: number) => load({ url: `${svc.url}${NS}`, connections: 1, duration, headers, pid: svc.child.pid });
+    await run(PROTOBUF_ACCEPT, Math.min(cfg.warmupSec, 2));
+    await run({ accept: 'application/json' }, Math.min(cfg.warmupSec, 2));
+    const result = await alternate(
+      cfg,
+      `list-proto-${size}`,
+      () => run(PROTOBUF_ACCEPT, cfg.listRoundSec),
+      () => run({ accept: 'application/json' }, cfg.listRoundSec),
+    );
+    const s = result.svcplane;
+    const b = result.baseline;
+    const rawRatio = s.p50_ms / b.p50_ms;
+    return [
+      {
+        key: `list-proto-${size}`,
+        svcplane: s,
+        baseline: b,
+        baseline_is: `the same ${size}-item LIST in JSON (${(proto.length / 1e6).toFixed(1)} MB protobuf against ${(Buffer.byteLength(json) / 1e6).toFixed(1)} MB JSON)`,
+        ratio: round(rawRatio, 2),
+        ratio_means: 'protobuf p50 / JSON p50 (lower is better)',
+        target: 'ratio <= 1',
+        met: rawRatio <= 1,
+        notes: [...problems(`list-proto-${size}`, s), ...problems(`list-proto-${size} JSON`, b), cpuNote(s, b), ...disturbance(`list-proto-${size}`, s, b)],
+        objects: size,
+        connections: 1,
+        bytes: proto.length,
+      },
+    ];
+  } finally {
+    await svc.stop();
+  }
+}
+
+/** The watch scenario with protobuf watchers, against the same run with JSON watchers. */
+export async function watchProtobufScenario(cfg: Config): Promise<Row[]> {
+  const { watchers, rate, seconds, rounds } = cfg.watch;
+  const proto: Record<string, unknown>[] = [];
+  const json: Record<string, unknown>[] = [];
+  for (let i = 0; i < rounds; i++) {
+    proto.push(await watchRound(watchers, rate, seconds, 'services', { SVCPLANE_BENCH_WATCH_PROTOBUF: '1' }));
+    json.push(await watchRound(watchers, rate, seconds, 'services'));
+    log(`watch-proto round ${i + 1}/${rounds}: protobuf p99 ${String(proto[i].p99_ms)} ms, JSON p99 ${String(json[i].p99_ms)} ms`);
+  }
+  const p99 = (r: Record<string, unknown>) => (typeof r.p99_ms === 'number' ? r.p99_ms : Infinity);
+  const median = (rs: Record<string, unknown>[]) => [...rs].sort((a, b) => p99(a) - p99(b))[Math.floor(rs.length / 2)];
+  const p = median(proto);
+  const j = median(json);
+  const side = (r: Record<string, unknown>): Side => ({
+    ...r,
+    rps: typeof r.achievedWritesPerSecond === 'number' ? r.achievedWritesPerSecond : null,
+    p50_ms: typeof r.p50_ms === 'number' ? r.p50_ms : null,
+    p99_ms: typeof r.p99_ms === 'number' ? r.p99_ms : null,
+  });
+  const every = (rs: Record<string, unknown>[]) => rs.every((x) => x.watchersWithEveryEvent === watchers);
+  const ratio = p99(j) > 0 ? round(p99(p) / p99(j), 2) : null;
+  return [
+    {
+      key: 'watch-proto',
+      svcplane: side(p),
+      baseline: side(j),
+      baseline_is: 'the same watch run with JSON watchers',
+      ratio,
+      ratio_means: 'protobuf p99 / JSON p99 (lower is better)',
+      target: 'p99 no worse than JSON (ratio <= 1), all events',
+      met: ratio !== null && ratio <= 1 && every(proto),
+      notes: [
+        `${watchers} watchers, ${rate} writes/s for ${seconds} s; median of ${rounds} round(s) by p99`,
+        `p99 per round: protobuf ${proto.map((x) => `${String(x.p99_ms)} ms`).join(', ')}; JSON ${json.map((x) => `${String(x.p99_ms)} ms`).join(', ')}`,
+        `every watcher got every event: protobuf ${every(proto) ? 'yes' : 'no'}, JSON ${every(json) ? 'yes' : 'no'}`,
+      ],
+    },
+  ];
+}

@@ -17,7 +17,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-const marker = Buffer.from('"svcplane.dev/sent":"');
+// SVCPLANE_BENCH_WATCH_PROTOBUF=1: the watchers ask for kube's protobuf stream, where the
+// annotation is a map entry {1: key, 2: value}: the key's bytes, 0x12, a one-byte length, the value.
+const protobuf = process.env.SVCPLANE_BENCH_WATCH_PROTOBUF === '1';
+const marker = protobuf ? Buffer.concat([Buffer.from('svcplane.dev/sent'), Buffer.from([0x12])]) : Buffer.from('"svcplane.dev/sent":"');
+const watchAccept = protobuf ? 'application/vnd.kubernetes.protobuf;stream=watch' : 'application/json';
 
 type ToReceiver = { watchers: number; url: string; path: string } | { report: true };
 type FromReceiver = { open: true } | { received: number[]; latencies: Float64Array; sent: Float64Array };
@@ -52,7 +56,7 @@ function receiver(): void {
     let open = 0;
     for (let w = 0; w < msg.watchers; w++) {
       const socket = net.connect(Number(port), hostname, () => {
-        socket.write(`GET ${msg.path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: application/json\r\n\r\n`);
+        socket.write(`GET ${msg.path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: ${watchAccept}\r\n\r\n`);
       });
       let headers = false;
       // A marker can straddle two reads; keep the unscanned tail.
@@ -73,8 +77,13 @@ function receiver(): void {
             carry = buf.subarray(at);
             break;
           }
-          const start = i + marker.length;
-          const end = buf.indexOf(0x22, start);
+          let start = i + marker.length;
+          let end: number;
+          if (protobuf) {
+            end = start < buf.length ? start + 1 + buf[start] : buf.length + 1;
+            start++;
+            if (end > buf.length) end = -1;
+          } else end = buf.indexOf(0x22, start);
           if (end < 0) {
             carry = buf.subarray(i);
             break;
@@ -82,7 +91,7 @@ function receiver(): void {
           received[w]++;
           const sentAt = Number(buf.toString('latin1', start, end));
           record(sentAt, now - sentAt);
-          at = end + 1;
+          at = protobuf ? end : end + 1;
         }
       });
       socket.on('error', (err) => {

@@ -345,7 +345,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     resources.map((r) => r.declaration),
   );
   await app.register(async (scope) => {
-    for (const resource of resources) installResource(scope, resource, { listWatch, shapeCheck: decoding.shapeCheck });
+    for (const resource of resources) installResource(scope, resource, { listWatch, shapeCheck: decoding.shapeCheck, protobufKinds: decoding.protobufKinds });
   });
   await app.register(allocationRoutes, {
     view: new AllocationView(store, serviceIPs, nodePorts, new Date().toISOString().replace(/\.\d+Z$/, 'Z')),

@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../registry/errors.js';
 import { NestingError, checkJsonDepth, checkValueDepth } from './bodyGuard.js';
 import { sharedSchemas } from '../model/definitions.js';
-import { ProtobufDecodeError, decodeKubernetesProtobuf, protobufContentType } from './protobuf.js';
+import { ProtobufKinds, protobufContentType } from './protobuf/envelope.js';
+import { ProtobufDecodeError } from './protobuf/wire.js';
 import { setOwn } from '../model/ownProperty.js';
 
 type Schema = Record<string, unknown>;
@@ -69,7 +70,11 @@ function describe(kind: string, errors: ValidateFunction['errors']): string {
 /** Checks a value (a patched object) against a named definition; throws a 400 BadRequest. */
 export type ShapeCheck = (value: unknown) => void;
 
-export function installDecoding(app: FastifyInstance, extraDefinitions: Record<string, TSchema> = {}): { shapeCheck(definition: string): ShapeCheck } {
+export function installDecoding(
+  app: FastifyInstance,
+  extraDefinitions: Record<string, TSchema> = {},
+): { shapeCheck(definition: string): ShapeCheck; protobufKinds: ProtobufKinds } {
+  const protobufKinds = new ProtobufKinds();
   const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: false, removeAdditional: false });
   ajv.addFormat('date-time', true);
   ajv.addFormat('int-or-string', true);
@@ -154,18 +159,19 @@ export function installDecoding(app: FastifyInstance, extraDefinitions: Record<s
     }
   });
 
-  // kubectl create service and typed clients send protobuf bodies; answers stay JSON, which
-  // their Accept header also allows.
+  // kubectl create service and typed clients send protobuf bodies, of the kinds the installer
+  // registers (every served kind whose schema has field numbers).
   app.addContentTypeParser(protobufContentType, { parseAs: 'buffer', bodyLimit: 3 * 1024 * 1024 }, (req, body, done) => {
     if (unread(req)) return done(null, undefined);
     try {
-      done(null, decodeKubernetesProtobuf(body as Buffer));
+      done(null, protobufKinds.decode(body as Buffer));
     } catch (err) {
       done(err instanceof ProtobufDecodeError ? badRequest(`failed to decode protobuf body: ${err.message}`) : (err as Error), undefined);
     }
   });
 
   return {
+    protobufKinds,
     shapeCheck(definition: string): ShapeCheck {
       const validate = ajv.compile({ $ref: `${definition}#` });
       const kind = definition.split('.').pop() ?? 'Object';

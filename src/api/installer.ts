@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ref, refs } from '../model/definitions.js';
-import { methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
+import { failure, methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
 import type { ResourceStore } from '../registry/generic/store.js';
 import type { KubeObject } from '../registry/generic/strategy.js';
 import { applyPatch, patchContentTypes } from '../registry/patch/index.js';
@@ -28,7 +28,10 @@ import {
   writeQuery,
   type Query,
 } from './requestOptions.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendProtobuf } from './respond.js';
+import type { Message } from './protobuf/codec.js';
+import { encodeList, encodeObject, encodeStatus, type ProtobufKinds } from './protobuf/envelope.js';
+import { acceptedMedia } from './protobuf/negotiation.js';
 import { sendTable, tableVersion } from './tableNegotiation.js';
 import { addWarnings } from './warnings.js';
 
@@ -41,6 +44,8 @@ export interface InstalledResource<T extends KubeObject> {
 export interface InstallContext {
   listWatch: ListWatchContext;
   shapeCheck(definition: string): ShapeCheck;
+  /** Where the kinds served in protobuf are registered, for request decoding. */
+  protobufKinds: ProtobufKinds;
 }
 
 type Req = FastifyRequest<{ Params: { namespace?: string; name: string }; Querystring: Query }>;
@@ -50,8 +55,9 @@ const nsParam = { namespace: Type.String({ description: 'object name and auth sc
 const errors = { 400: refs.Status, 403: refs.Status, 404: refs.Status, 409: refs.Status, 422: refs.Status };
 
 /** The fields list and watch read from a declaration. */
-export function collectionOf<T extends KubeObject>(d: ResourceDeclaration<T>): CollectionResource<T> {
+export function collectionOf<T extends KubeObject>(d: ResourceDeclaration<T>, protobuf?: Message): CollectionResource<T> {
   return {
+    protobuf,
     resource: d.resource,
     apiVersion: groupVersion(d),
     kind: d.kind,
@@ -63,6 +69,34 @@ export function collectionOf<T extends KubeObject>(d: ResourceDeclaration<T>): C
     cells: d.cells,
     fromStored: d.fromStored,
     operationGroupVersion: d.operationGroupVersion,
+  };
+}
+
+/** kube-apiserver's answer when the Accept header names only encodings the kind lacks. */
+const notAcceptable = () => failure(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml');
+
+/**
+ * Sends an object of the resource (its stored JSON or the object), a Status, or the resource's
+ * list, in the encoding the Accept header prefers: protobuf for kinds that have field numbers.
+ */
+function responder(d: { kind: string; listKind: string; group: string; version: string }, message: Message | undefined) {
+  const apiVersion = groupVersion(d);
+  return (reply: FastifyReply, value: unknown, list?: { resourceVersion?: string; items: object[] }): FastifyReply => {
+    const media = acceptedMedia(reply.request.headers.accept);
+    if (!media.protobufFirst) return sendJson(reply, value);
+    if (!message) {
+      if (media.otherwise) return sendJson(reply, value);
+      throw notAcceptable();
+    }
+    if (list)
+      return sendProtobuf(
+        reply,
+        encodeList(message, apiVersion, d.listKind, { resourceVersion: list.resourceVersion }, list.items as Record<string, unknown>[]),
+      );
+    if (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'Status') {
+      return sendProtobuf(reply, encodeStatus(value as Record<string, unknown>));
+    }
+    return sendProtobuf(reply, encodeObject(message, apiVersion, d.kind, value as string | Record<string, unknown>));
   };
 }
 
@@ -97,7 +131,9 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
   const params = Type.Object({ ...(d.namespaced ? nsParam : {}), name: Type.String({ description: `name of the ${d.kind}` }) });
   const collectionParams = d.namespaced ? { params: Type.Object(nsParam) } : {};
   const check = ctx.shapeCheck(d.definition);
-  const desc = collectionOf(d);
+  const message = ctx.protobufKinds.register(groupVersion(d), d.kind, d.schema);
+  const desc = collectionOf(d, message);
+  const send = responder(d, message);
   const ns = (req: Req) => req.params.namespace ?? '';
   const a = /^[aeiou]/i.test(d.kind) ? 'an' : 'a';
   const manager = (req: Req) => fieldManagerOf(req.query, req.headers['user-agent']);
@@ -156,7 +192,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
         const created = await store.create(ns(req), body, { dryRun: dry, user: userOf(req), fieldManager: manager(req) });
         noteObjectName(req, created.metadata?.name);
-        return sendJson(reply.code(201), created);
+        return send(reply.code(201), created);
       },
     );
   }
@@ -179,12 +215,12 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
         const matches = selectorFilter<T>(req.query, d.fieldLabels, d.fieldsOf);
         // The generic store's DeleteCollection answers with the list of what it deleted.
         const { items, resourceVersion } = await store.deleteCollection(d.namespaced ? ns(req) : undefined, { matches }, options);
-        return sendJson(reply, {
-          kind: d.listKind,
-          apiVersion: groupVersion(d),
-          metadata: { resourceVersion },
-          items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
-        });
+        const stripped = items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
+        return send(
+          reply,
+          { kind: d.listKind, apiVersion: groupVersion(d), metadata: { resourceVersion }, items: stripped },
+          { resourceVersion, items: stripped },
+        );
       },
     );
   }
@@ -208,7 +244,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
           const obj = await store.get(ns(req), req.params.name);
           return sendTable(req, reply, table, desc, [obj], { resourceVersion: obj.metadata?.resourceVersion });
         }
-        return sendJson(reply, await store.getBody(ns(req), req.params.name));
+        return send(reply, await store.getBody(ns(req), req.params.name));
       },
     );
   }
@@ -231,7 +267,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
         const dry = dryRun(req.query, 'UpdateOptions');
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
         const { object: updated, created } = await store.update(ns(req), req.params.name, body, { dryRun: dry, user: userOf(req), fieldManager: manager(req) });
-        return sendJson(reply.code(created ? 201 : 200), updated);
+        return send(reply.code(created ? 201 : 200), updated);
       },
     );
   }
@@ -253,7 +289,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
           return decodeBody<T>(d.schema, result, { ...req.query, fieldValidation: 'Ignore' }, reply);
         },
       });
-      return sendJson(reply.code(created ? 201 : 200), object);
+      return send(reply.code(created ? 201 : 200), object);
     }
     const patched = await store.patch(
       ns(req),
@@ -267,7 +303,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       },
       { subresource, dryRun: dry, user: userOf(req), fieldManager: manager(req) },
     );
-    return sendJson(reply, patched);
+    return send(reply, patched);
   };
   const patchSchema = (id: string, description: string) => ({
     operationId: id,
@@ -294,7 +330,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
           response: d.deleteAnswer === 'object' ? { 200: object, 202: object, ...errors } : { 200: refs.Status, 202: refs.Status, ...errors },
         },
       },
-      async (req: Req, reply) => sendJson(reply, deleteAnswer(d, await store.delete(ns(req), req.params.name, deleteOptions(req.query, req.body, reply)))),
+      async (req: Req, reply) => send(reply, deleteAnswer(d, await store.delete(ns(req), req.params.name, deleteOptions(req.query, req.body, reply)))),
     );
   }
 
@@ -312,7 +348,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
           response: { 200: object, ...errors },
         },
       },
-      async (req: Req, reply) => sendJson(reply, await store.getBody(ns(req), req.params.name)),
+      async (req: Req, reply) => send(reply, await store.getBody(ns(req), req.params.name)),
     );
     app.put(
       status,
@@ -330,7 +366,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
       async (req: Req, reply) => {
         const dry = dryRun(req.query, 'UpdateOptions');
         const body = decodeBody<T>(d.schema, req.body, req.query, reply);
-        return sendJson(reply, await store.updateStatus(ns(req), req.params.name, body, { dryRun: dry, fieldManager: manager(req) }));
+        return send(reply, await store.updateStatus(ns(req), req.params.name, body, { dryRun: dry, fieldManager: manager(req) }));
       },
     );
     app.patch(status, { schema: patchSchema(operationId('patch', d, 'Status'), `partially update status of the specified ${d.kind}`) }, patchHandler('status'));

@@ -10,7 +10,11 @@ import { StorageUnavailable, type ObjectStore } from '../storage/objectStore.js'
 import { CompactedError, type WatchEvent, type WatchHandle, type WatchHub, type WatchRequest } from '../watch/watchHub.js';
 import type { ObjectMeta } from '../model/meta.js';
 import { listQuery, selectorFilter } from './requestOptions.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendProtobuf } from './respond.js';
+import type { Message } from './protobuf/codec.js';
+import { encodeList, encodeObject, encodeStatus, encodeWatchFrame, protobufWatchContentType } from './protobuf/envelope.js';
+import { acceptedMedia } from './protobuf/negotiation.js';
+import { failure } from '../registry/errors.js';
 import { chunkFrame, WatchStream } from './watchStream.js';
 import { buildTable, includeObject, sendTable, tableVersion, type TableShape, type TableVersion } from './tableNegotiation.js';
 
@@ -30,6 +34,8 @@ export interface CollectionResource<T extends Listable> extends TableShape<T> {
   operationGroupVersion?: string;
   /** Served over another kind's storage: a stored object as this group/version reads it. */
   fromStored?: (stored: never) => T;
+  /** The kind's protobuf message; undefined for a kind served in JSON only. */
+  protobuf?: Message;
 }
 
 /** The resource's objects from stored ones: parsed, and converted where it is served over another kind's storage. */
@@ -41,6 +47,15 @@ function reader<T extends Listable>(desc: CollectionResource<T>): (stored: unkno
 /** A stored body as this resource's JSON text (the stored text itself when no conversion applies). */
 function bodyOf<T extends Listable>(desc: CollectionResource<T>, body: string): string {
   return desc.fromStored ? JSON.stringify(reader(desc)(JSON.parse(body))) : body;
+}
+
+/** Whether to answer in protobuf: the client prefers it and the kind has it (else 406 if nothing else will do). */
+function wantsProtobuf(req: FastifyRequest, message: Message | undefined): message is Message {
+  const media = acceptedMedia(req.headers.accept);
+  if (!media.protobufFirst) return false;
+  if (message) return true;
+  if (media.otherwise) return false;
+  throw failure(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml');
 }
 
 export interface ListWatchContext {
@@ -86,6 +101,10 @@ export async function listOrWatch<T extends Listable>(
       list.bodies.map((b) => read(JSON.parse(b))),
       meta,
     );
+  if (wantsProtobuf(req, desc.protobuf)) {
+    const bodies = desc.fromStored ? list.bodies.map((b) => bodyOf(desc, b)) : list.bodies;
+    return sendProtobuf(reply, encodeList(desc.protobuf, desc.apiVersion, desc.listKind, meta, bodies));
+  }
   // Items go out as stored, minus kind/apiVersion, which the real server omits inside lists.
   const prefix = `{"kind":"${desc.kind}","apiVersion":"${desc.apiVersion}",`;
   const items = list.bodies.map((stored) => {
@@ -106,6 +125,7 @@ async function serveWatch<T extends Listable>(
 ): Promise<void> {
   const table = tableVersion(req);
   const include = table ? includeObject(req) : 'Metadata';
+  const proto = table ? undefined : wantsProtobuf(req, desc.protobuf) ? desc.protobuf : undefined;
   const rv = parseResourceVersion(options.resourceVersion);
   // Everything that can fail with an HTTP error happens before the 200 goes out.
   if (rv > 0) await awaitRevision(ctx.store, ctx.hub, rv);
@@ -128,7 +148,7 @@ async function serveWatch<T extends Listable>(
   // A hijacked reply writes its own head: warnings the request collected go with it.
   const warning = reply.getHeader('warning');
   reply.raw.writeHead(200, {
-    'Content-Type': 'application/json',
+    'Content-Type': proto ? protobufWatchContentType : 'application/json',
     'Cache-Control': 'no-cache, private',
     'Transfer-Encoding': 'chunked',
     ...(warning === undefined ? {} : { Warning: warning as string | string[] }),
@@ -145,10 +165,22 @@ async function serveWatch<T extends Listable>(
         stream.write(line, () => chunkFrame(line));
         if (!live) allowance += line.length;
       } else if (desc.fromStored) {
-        // Served over another kind's storage: the shared encoding is the stored kind's.
-        const line = convertedLine(desc, event);
-        stream.write(line, () => chunkFrame(line));
-        if (!live) allowance += line.length;
+        // Served over another kind's storage: the shared encodings are the stored kind's.
+        if (proto) {
+          const object = event.type === 'BOOKMARK' ? event.object : bodyOf(desc, event.object);
+          const frame = encodeWatchFrame(event.type, encodeObject(proto, desc.apiVersion, desc.kind, object));
+          stream.write(frame, () => chunkFrame(frame));
+          if (!live) allowance += frame.length;
+        } else {
+          const line = convertedLine(desc, event);
+          stream.write(line, () => chunkFrame(line));
+          if (!live) allowance += line.length;
+        }
+      } else if (proto) {
+        // As for JSON, every protobuf watcher of this event shares one frame and one chunk.
+        const frame = (event.protobuf ??= encodeWatchFrame(event.type, encodeObject(proto, desc.apiVersion, desc.kind, event.object)));
+        stream.write(frame, () => (event.protobufFrame ??= chunkFrame(frame)));
+        if (!live) allowance += frame.length;
       } else {
         // Every plain watcher of this event shares one line and one framed chunk.
         const line = (event.encoded ??= `{"type":"${event.type}","object":${event.object}}\n`);
@@ -183,7 +215,7 @@ async function serveWatch<T extends Listable>(
         reason: 'InternalError',
         code: 500,
       };
-      stream.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+      stream.end(proto ? encodeWatchFrame('ERROR', encodeStatus(status)) : `{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
       if (!(err instanceof StorageUnavailable)) throw err;
       return;
     }
@@ -197,7 +229,7 @@ async function serveWatch<T extends Listable>(
       reason: 'Expired',
       code: 410,
     };
-    stream.end(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+    stream.end(proto ? encodeWatchFrame('ERROR', encodeStatus(status)) : `{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
   }
 }
 

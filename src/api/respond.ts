@@ -2,6 +2,7 @@
 // User-Agent starts with curl, Wget or Mozilla (negotiation.isPrettyPrint), with no trailing
 // newline; everyone else gets compact JSON.
 import type { FastifyReply } from 'fastify';
+import { protobufContentType } from './protobuf/envelope.js';
 
 export function wantsPretty(query: Record<string, unknown> | undefined, userAgent: string | undefined): boolean {
   const p = query?.pretty;
@@ -19,4 +20,9 @@ export function sendJson(reply: FastifyReply, value: unknown): FastifyReply {
     .type('application/json')
     .serializer((s: unknown) => s as string)
     .send(text);
+}
+
+/** Sends a protobuf body (magic, runtime.Unknown, the message), as encoded by api/protobuf. */
+export function sendProtobuf(reply: FastifyReply, body: Buffer): FastifyReply {
+  return reply.type(protobufContentType).send(body);
 }

@@ -4,12 +4,22 @@
 import { StorageUnavailable } from '../storage/objectStore.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StatusError, badRequest, failure, internalError, methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendProtobuf } from './respond.js';
+import { encodeStatus } from './protobuf/envelope.js';
+import { acceptedMedia } from './protobuf/negotiation.js';
 
 const acceptedBodies = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
+/**
+ * An error's Status, in protobuf when the client prefers it (kube encodes errors as it would the
+ * object); a 406 in JSON, as kube's WriteObjectNegotiated writes it when negotiation failed.
+ */
 export function sendStatus(reply: FastifyReply, err: StatusError): FastifyReply {
-  return sendJson(reply.code(err.status.code), err.status);
+  reply.code(err.status.code);
+  if (err.status.code !== 406 && acceptedMedia(reply.request.headers.accept).protobufFirst) {
+    return sendProtobuf(reply, encodeStatus(err.status as unknown as Record<string, unknown>));
+  }
+  return sendJson(reply, err.status);
 }
 
 export function installStatusErrors(app: FastifyInstance): void {

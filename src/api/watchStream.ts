@@ -6,13 +6,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-/** `line` as one HTTP/1.1 chunk: hex length, CRLF, data, CRLF. */
-export function chunkFrame(line: string): Buffer {
-  const size = Buffer.byteLength(line);
+/** `line` (JSON text, or protobuf frames) as one HTTP/1.1 chunk: hex length, CRLF, data, CRLF. */
+export function chunkFrame(line: string | Buffer): Buffer {
+  const size = typeof line === 'string' ? Buffer.byteLength(line) : line.length;
   const head = `${size.toString(16)}\r\n`;
   const buf = Buffer.allocUnsafe(head.length + size + 2);
   buf.write(head, 0, 'latin1');
-  buf.write(line, head.length, 'utf8');
+  if (typeof line === 'string') buf.write(line, head.length, 'utf8');
+  else line.copy(buf, head.length);
   buf.write('\r\n', head.length + size, 'latin1');
   return buf;
 }
@@ -70,7 +71,7 @@ function sameChunks(a: Buffer[], b: Buffer[]): boolean {
 
 export class WatchStream {
   private pending: Buffer[] = [];
-  private pendingLines: string[] = [];
+  private pendingLines: (string | Buffer)[] = [];
   private pendingBytes = 0;
   private closed = false;
   /**
@@ -101,8 +102,8 @@ export class WatchStream {
     return this.closed;
   }
 
-  /** Queues one event: `line` is its JSON text with newline, `frame` that line as a chunk. */
-  write(line: string, frame: () => Buffer): void {
+  /** Queues one event: `line` is its JSON text with newline (or its protobuf frame), `frame` that line as a chunk. */
+  write(line: string | Buffer, frame: () => Buffer): void {
     if (this.closed) return;
     if (this.pending.length === 0 && this.pendingLines.length === 0) queue.add(this);
     if (this.socket) {
@@ -131,14 +132,17 @@ export class WatchStream {
         socket.write(same.bytes);
       }
     } else if (this.pendingLines.length) {
-      this.res.write(this.pendingLines.join(''));
+      const lines = this.pendingLines;
+      this.res.write(
+        lines.every((l) => typeof l === 'string') ? lines.join('') : Buffer.concat(lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l))),
+      );
       this.pendingLines = [];
     }
     this.pendingBytes = 0;
   }
 
   /** Writes what is queued, then the last chunk; the connection stays usable for the next request. */
-  end(last?: string): void {
+  end(last?: string | Buffer): void {
     if (this.closed) return;
     this.flush();
     this.closed = true;

@@ -3,6 +3,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Described, apiVersionField, kindField } from './fieldTypes.js';
 import { ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 
 const str = (description: string) => Type.Optional(Type.String({ description }));
 
@@ -19,11 +20,21 @@ export const ResourceAttributes = Type.Object(
   { description: 'ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface' },
 );
 export type ResourceAttributes = Static<typeof ResourceAttributes>;
+protobuf(ResourceAttributes, 'k8s.io.api.authorization.v1.ResourceAttributes', {
+  namespace: 1,
+  verb: 2,
+  group: 3,
+  version: 4,
+  resource: 5,
+  subresource: 6,
+  name: 7,
+});
 export const NonResourceAttributes = Type.Object(
   { path: str('Path is the URL path of the request'), verb: str('Verb is the standard HTTP verb') },
   { description: 'NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface' },
 );
 export type NonResourceAttributes = Static<typeof NonResourceAttributes>;
+protobuf(NonResourceAttributes, 'k8s.io.api.authorization.v1.NonResourceAttributes', { path: 1, verb: 2 });
 
 export const SubjectAccessReviewStatus = Type.Object(
   {
@@ -35,6 +46,12 @@ export const SubjectAccessReviewStatus = Type.Object(
   { description: 'SubjectAccessReviewStatus' },
 );
 export type SubjectAccessReviewStatus = Static<typeof SubjectAccessReviewStatus>;
+protobuf(SubjectAccessReviewStatus, 'k8s.io.api.authorization.v1.SubjectAccessReviewStatus', {
+  allowed: [1, 'required'],
+  denied: 4,
+  reason: 2,
+  evaluationError: 3,
+});
 
 const attributes = {
   resourceAttributes: Type.Optional(Described(ResourceAttributes, 'Information for a resource access request')),
@@ -43,6 +60,10 @@ const attributes = {
 export const SelfSubjectAccessReviewSpec = Type.Object(attributes, {
   description:
     'SelfSubjectAccessReviewSpec is a description of the access request. Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set',
+});
+protobuf(SelfSubjectAccessReviewSpec, 'k8s.io.api.authorization.v1.SelfSubjectAccessReviewSpec', {
+  resourceAttributes: [1, 'pointer'],
+  nonResourceAttributes: [2, 'pointer'],
 });
 export const SubjectAccessReviewSpec = Type.Object(
   {
@@ -59,17 +80,29 @@ export const SubjectAccessReviewSpec = Type.Object(
       'SubjectAccessReviewSpec is a description of the access request. Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set',
   },
 );
+protobuf(SubjectAccessReviewSpec, 'k8s.io.api.authorization.v1.SubjectAccessReviewSpec', {
+  resourceAttributes: [1, 'pointer'],
+  nonResourceAttributes: [2, 'pointer'],
+  user: 3,
+  groups: 4,
+  extra: 5,
+  uid: 6,
+});
 
 const review = <S extends TSchema, St extends TSchema>(kind: string, spec: S, status: St, description: string) =>
-  Type.Object(
-    {
-      kind: kindField(),
-      apiVersion: apiVersionField(),
-      metadata: Type.Optional(Described(ObjectMeta, 'Standard list metadata.')),
-      spec: Described(spec, `Spec holds information about the request being evaluated (${kind})`),
-      status: Type.Optional(Described(status, 'Status is filled in by the server and indicates whether the request is allowed or not')),
-    },
-    { description },
+  protobuf(
+    Type.Object(
+      {
+        kind: kindField(),
+        apiVersion: apiVersionField(),
+        metadata: Type.Optional(Described(ObjectMeta, 'Standard list metadata.')),
+        spec: Described(spec, `Spec holds information about the request being evaluated (${kind})`),
+        status: Type.Optional(Described(status, 'Status is filled in by the server and indicates whether the request is allowed or not')),
+      },
+      { description },
+    ),
+    `k8s.io.api.authorization.v1.${kind}`,
+    { metadata: 1, spec: [2, 'required'], status: 3 },
   );
 
 export const SelfSubjectAccessReview = review(
@@ -96,6 +129,7 @@ export const ResourceRule = Type.Object(
   },
   { description: 'ResourceRule is the list of actions the subject is allowed to perform on resources.' },
 );
+protobuf(ResourceRule, 'k8s.io.api.authorization.v1.ResourceRule', { verbs: 1, apiGroups: 2, resources: 3, resourceNames: 4 });
 export const NonResourceRule = Type.Object(
   {
     verbs: Type.Array(Type.String(), { description: 'Verb is a list of kubernetes non-resource API verbs.', 'x-kubernetes-list-type': 'atomic' }),
@@ -105,6 +139,7 @@ export const NonResourceRule = Type.Object(
   },
   { description: 'NonResourceRule holds information that describes a rule for the non-resource' },
 );
+protobuf(NonResourceRule, 'k8s.io.api.authorization.v1.NonResourceRule', { verbs: 1, nonResourceURLs: 2 });
 export const SubjectRulesReviewStatus = Type.Object(
   {
     resourceRules: Type.Array(ResourceRule, {
@@ -120,10 +155,17 @@ export const SubjectRulesReviewStatus = Type.Object(
   },
   { description: 'SubjectRulesReviewStatus contains the result of a rules check.' },
 );
+protobuf(SubjectRulesReviewStatus, 'k8s.io.api.authorization.v1.SubjectRulesReviewStatus', {
+  resourceRules: 1,
+  nonResourceRules: 2,
+  incomplete: [3, 'required'],
+  evaluationError: 4,
+});
 export const SelfSubjectRulesReviewSpec = Type.Object(
   { namespace: str('Namespace to evaluate rules for. Required.') },
   { description: 'SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.' },
 );
+protobuf(SelfSubjectRulesReviewSpec, 'k8s.io.api.authorization.v1.SelfSubjectRulesReviewSpec', { namespace: 1 });
 export const SelfSubjectRulesReview = review(
   'SelfSubjectRulesReview',
   SelfSubjectRulesReviewSpec,
@@ -141,10 +183,12 @@ export const UserInfo = Type.Object(
   },
   { description: 'UserInfo holds the information about the user needed to implement the user.Info interface.' },
 );
+protobuf(UserInfo, 'k8s.io.api.authentication.v1.UserInfo', { username: 1, uid: 2, groups: 3, extra: 4 });
 export const SelfSubjectReviewStatus = Type.Object(
   { userInfo: Type.Optional(Described(UserInfo, 'User attributes of the user making this request.')) },
   { description: 'SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.' },
 );
+protobuf(SelfSubjectReviewStatus, 'k8s.io.api.authentication.v1.SelfSubjectReviewStatus', { userInfo: 1 });
 export const SelfSubjectReview = Type.Object(
   {
     kind: kindField(),
@@ -154,6 +198,7 @@ export const SelfSubjectReview = Type.Object(
   },
   { description: 'SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request.' },
 );
+protobuf(SelfSubjectReview, 'k8s.io.api.authentication.v1.SelfSubjectReview', { metadata: 1, status: 2 });
 export type SelfSubjectReview = Static<typeof SelfSubjectReview>;
 
 const authz = 'io.k8s.api.authorization.v1.';

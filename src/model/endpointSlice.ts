@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { ObjectReference } from './event.js';
 import { Described, Enum, apiVersionField, kindField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 import { Protocols } from './service.js';
 
 export const AddressTypes = ['FQDN', 'IPv4', 'IPv6'] as const;
@@ -20,16 +21,19 @@ export const EndpointConditions = Type.Object(
   },
   { description: 'EndpointConditions is the state of one endpoint.' },
 );
+protobuf(EndpointConditions, 'k8s.io.api.discovery.v1.EndpointConditions', { ready: [1, 'pointer'], serving: [2, 'pointer'], terminating: [3, 'pointer'] });
 
 export const ForZone = Type.Object(
   { name: Type.String({ description: 'The name of a zone that should use this endpoint.' }) },
   { description: 'ForZone names a zone that should consume an endpoint.' },
 );
+protobuf(ForZone, 'k8s.io.api.discovery.v1.ForZone', { name: [1, 'required'] });
 
 export const ForNode = Type.Object(
   { name: Type.String({ description: 'The name of a node that should use this endpoint.' }) },
   { description: 'ForNode names a node that should consume an endpoint.' },
 );
+protobuf(ForNode, 'k8s.io.api.discovery.v1.ForNode', { name: [1, 'required'] });
 
 export const EndpointHints = Type.Object(
   {
@@ -48,6 +52,7 @@ export const EndpointHints = Type.Object(
   },
   { description: 'EndpointHints says how an endpoint should be consumed.' },
 );
+protobuf(EndpointHints, 'k8s.io.api.discovery.v1.EndpointHints', { forZones: 1, forNodes: 2 });
 
 export const Endpoint = Type.Object(
   {
@@ -72,6 +77,16 @@ export const Endpoint = Type.Object(
   },
   { description: 'Endpoint is one backend of a Service.' },
 );
+protobuf(Endpoint, 'k8s.io.api.discovery.v1.Endpoint', {
+  addresses: 1,
+  conditions: 2,
+  hostname: [3, 'pointer'],
+  targetRef: [4, 'pointer'],
+  deprecatedTopology: 5,
+  nodeName: [6, 'pointer'],
+  zone: [7, 'pointer'],
+  hints: [8, 'pointer'],
+});
 export type Endpoint = Static<typeof Endpoint>;
 
 export const EndpointPort = Type.Object(
@@ -87,6 +102,12 @@ export const EndpointPort = Type.Object(
   },
   { description: 'EndpointPort is a port every endpoint of an EndpointSlice serves.' },
 );
+protobuf(EndpointPort, 'k8s.io.api.discovery.v1.EndpointPort', {
+  name: [1, 'pointer'],
+  protocol: [2, 'pointer'],
+  port: [3, 'pointer', 'int32'],
+  appProtocol: [4, 'pointer'],
+});
 export type EndpointPort = Static<typeof EndpointPort>;
 
 export const EndpointSlice = Type.Object(
@@ -110,6 +131,7 @@ export const EndpointSlice = Type.Object(
       'EndpointSlice is a set of endpoints of a Service. A Service may have several, found by the label kubernetes.io/service-name; joined, they are all of its endpoints.',
   },
 );
+protobuf(EndpointSlice, 'k8s.io.api.discovery.v1.EndpointSlice', { metadata: 1, addressType: [4, 'required'], endpoints: 2, ports: 3 });
 export type EndpointSlice = Static<typeof EndpointSlice>;
 
 export const EndpointSliceList = Type.Object(

@@ -4,6 +4,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { ObjectReference } from './event.js';
 import { Described, Enum, apiVersionField, kindField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 import { Protocols } from './service.js';
 
 export const EndpointAddress = Type.Object(
@@ -15,6 +16,7 @@ export const EndpointAddress = Type.Object(
   },
   { description: 'EndpointAddress is one IP address of an endpoint.', 'x-kubernetes-map-type': 'atomic' },
 );
+protobuf(EndpointAddress, 'k8s.io.api.core.v1.EndpointAddress', { ip: [1, 'required'], hostname: 3, nodeName: [4, 'pointer'], targetRef: [2, 'pointer'] });
 export type EndpointAddress = Static<typeof EndpointAddress>;
 
 export const EndpointsPort = Type.Object(
@@ -26,6 +28,7 @@ export const EndpointsPort = Type.Object(
   },
   { description: 'EndpointPort is one port of the addresses of a subset.', 'x-kubernetes-map-type': 'atomic' },
 );
+protobuf(EndpointsPort, 'k8s.io.api.core.v1.EndpointPort', { name: 1, port: [2, 'required', 'int32'], protocol: 3, appProtocol: [4, 'pointer'] });
 export type EndpointsPort = Static<typeof EndpointsPort>;
 
 export const EndpointSubset = Type.Object(
@@ -38,6 +41,7 @@ export const EndpointSubset = Type.Object(
   },
   { description: 'EndpointSubset is a group of addresses with a common set of ports: every address serves every port.' },
 );
+protobuf(EndpointSubset, 'k8s.io.api.core.v1.EndpointSubset', { addresses: 1, notReadyAddresses: 2, ports: 3 });
 export type EndpointSubset = Static<typeof EndpointSubset>;
 
 export const Endpoints = Type.Object(
@@ -57,6 +61,7 @@ export const Endpoints = Type.Object(
       'Endpoints is the set of addresses of the Service with the same name. Deprecated in v1.33+: use discovery.k8s.io/v1 EndpointSlice, which the control plane mirrors Endpoints into.',
   },
 );
+protobuf(Endpoints, 'k8s.io.api.core.v1.Endpoints', { metadata: 1, subsets: 2 });
 export type Endpoints = Static<typeof Endpoints>;
 
 export const EndpointsList = Type.Object(

@@ -4,6 +4,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Described, apiVersionField, kindField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 
 // Go writes a zero metav1.Time / metav1.MicroTime as null rather than leaving it out, so stored
 // and served events carry null where no time is set; the request decoder drops nulls before the
@@ -24,6 +25,7 @@ export const ObjectReference = Type.Object(
   },
   { description: 'ObjectReference identifies an object (or a part of one) well enough to look it up.', 'x-kubernetes-map-type': 'atomic' },
 );
+protobuf(ObjectReference, 'k8s.io.api.core.v1.ObjectReference', { kind: 1, namespace: 2, name: 3, uid: 4, apiVersion: 5, resourceVersion: 6, fieldPath: 7 });
 export type ObjectReference = Static<typeof ObjectReference>;
 
 export const EventSource = Type.Object(
@@ -33,6 +35,7 @@ export const EventSource = Type.Object(
   },
   { description: 'EventSource names who reported an event.' },
 );
+protobuf(EventSource, 'k8s.io.api.core.v1.EventSource', { component: 1, host: 2 });
 export type EventSource = Static<typeof EventSource>;
 
 export const EventSeries = Type.Object(
@@ -42,6 +45,7 @@ export const EventSeries = Type.Object(
   },
   { description: 'EventSeries describes an event that keeps happening over a period of time.' },
 );
+protobuf(EventSeries, 'k8s.io.api.core.v1.EventSeries', { count: [1, 'int32'], lastObservedTime: [2, 'micro'] });
 export type EventSeries = Static<typeof EventSeries>;
 
 export const Event = Type.Object(
@@ -69,6 +73,23 @@ export const Event = Type.Object(
       'Event is a report of something that happened in the cluster, usually a change of state. Events are kept for a limited time and are informative, not a record to rely on.',
   },
 );
+protobuf(Event, 'k8s.io.api.core.v1.Event', {
+  metadata: 1,
+  involvedObject: [2, 'required'],
+  reason: 3,
+  message: 4,
+  source: 5,
+  firstTimestamp: 6,
+  lastTimestamp: 7,
+  count: [8, 'int32'],
+  type: 9,
+  eventTime: [10, 'micro'],
+  series: [11, 'pointer'],
+  action: 12,
+  related: [13, 'pointer'],
+  reportingComponent: [14, 'required'],
+  reportingInstance: [15, 'required'],
+});
 export type Event = Static<typeof Event>;
 
 export const EventList = Type.Object(

@@ -7,6 +7,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { EventSource, ObjectReference } from './event.js';
 import { Described, apiVersionField, kindField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 
 // As in event.ts: Go writes a zero metav1.Time / MicroTime as null; the decoder drops nulls.
 const Time = (description: string) => Type.Unsafe<string | null>(Type.String({ format: 'date-time', description }));
@@ -20,6 +21,7 @@ export const EventSeriesV1 = Type.Object(
   },
   { description: 'EventSeries describes something that keeps happening over a period of time; its reporter updates it on heartbeats.' },
 );
+protobuf(EventSeriesV1, 'k8s.io.api.events.v1.EventSeries', { count: [1, 'int32'], lastObservedTime: [2, 'micro'] });
 export type EventSeriesV1 = Static<typeof EventSeriesV1>;
 
 export const EventV1 = Type.Object(
@@ -59,6 +61,23 @@ export const EventV1 = Type.Object(
       'Event reports something that happened in the cluster, usually a change of state. Events are kept for a limited time; treat them as informative, best-effort data, not a record to rely on.',
   },
 );
+protobuf(EventV1, 'k8s.io.api.events.v1.Event', {
+  metadata: 1,
+  eventTime: [2, 'micro'],
+  series: [3, 'pointer'],
+  reportingController: 4,
+  reportingInstance: 5,
+  action: 6,
+  reason: 7,
+  regarding: 8,
+  related: [9, 'pointer'],
+  note: 10,
+  type: 11,
+  deprecatedSource: 12,
+  deprecatedFirstTimestamp: 13,
+  deprecatedLastTimestamp: 14,
+  deprecatedCount: [15, 'int32'],
+});
 export type EventV1 = Static<typeof EventV1>;
 
 export const EventListV1 = Type.Object(

@@ -4,6 +4,7 @@
 import { Type, type Static } from 'typebox';
 import { apiVersionField, kindField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 
 const MicroTime = (description: string) => Type.String({ format: 'date-time', description });
 
@@ -34,6 +35,15 @@ export const LeaseSpec = Type.Object(
   },
   { description: 'LeaseSpec is a specification of a Lease.' },
 );
+protobuf(LeaseSpec, 'k8s.io.api.coordination.v1.LeaseSpec', {
+  holderIdentity: [1, 'pointer'],
+  leaseDurationSeconds: [2, 'pointer', 'int32'],
+  acquireTime: [3, 'pointer', 'micro'],
+  renewTime: [4, 'pointer', 'micro'],
+  leaseTransitions: [5, 'pointer', 'int32'],
+  strategy: [6, 'pointer'],
+  preferredHolder: [7, 'pointer'],
+});
 export type LeaseSpec = Static<typeof LeaseSpec>;
 
 export const Lease = Type.Object(
@@ -45,6 +55,7 @@ export const Lease = Type.Object(
   },
   { description: 'Lease defines a lease concept.' },
 );
+protobuf(Lease, 'k8s.io.api.coordination.v1.Lease', { metadata: 1, spec: 2 });
 export type Lease = Static<typeof Lease>;
 
 export const LeaseList = Type.Object(

@@ -3,6 +3,7 @@
 // The descriptions are ours; `kubectl explain service.metadata` prints them.
 import { Type, type Static } from 'typebox';
 import { Described, apiVersionField, kindField } from './fieldTypes.js';
+import { protobuf } from './protobuf.js';
 
 const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
 
@@ -20,6 +21,14 @@ export const OwnerReference = Type.Object(
     'x-kubernetes-map-type': 'atomic',
   },
 );
+protobuf(OwnerReference, 'k8s.io.apimachinery.pkg.apis.meta.v1.OwnerReference', {
+  apiVersion: [5, 'required'],
+  kind: [1, 'required'],
+  name: [3, 'required'],
+  uid: [4, 'required'],
+  controller: [6, 'pointer'],
+  blockOwnerDeletion: [7, 'pointer'],
+});
 
 export const ManagedFieldsEntry = Type.Object(
   {
@@ -33,6 +42,15 @@ export const ManagedFieldsEntry = Type.Object(
   },
   { description: 'ManagedFieldsEntry records which fields one manager last set, through which operation and API version.' },
 );
+protobuf(ManagedFieldsEntry, 'k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry', {
+  manager: 1,
+  operation: 2,
+  apiVersion: 3,
+  time: [4, 'pointer'],
+  fieldsType: 6,
+  fieldsV1: [7, 'pointer', 'fieldsV1'],
+  subresource: 8,
+});
 
 export const ObjectMeta = Type.Object(
   {
@@ -106,6 +124,23 @@ export const ObjectMeta = Type.Object(
       'ObjectMeta is the metadata every persisted object has: its identity (name, namespace, uid), labels and annotations, and what the server maintains.',
   },
 );
+protobuf(ObjectMeta, 'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', {
+  name: 1,
+  generateName: 2,
+  namespace: 3,
+  selfLink: 4,
+  uid: 5,
+  resourceVersion: 6,
+  generation: 7,
+  creationTimestamp: 8,
+  deletionTimestamp: [9, 'pointer'],
+  deletionGracePeriodSeconds: [10, 'pointer'],
+  labels: 11,
+  annotations: 12,
+  ownerReferences: 13,
+  finalizers: 14,
+  managedFields: 17,
+});
 export type ObjectMeta = Static<typeof ObjectMeta>;
 
 export const ListMeta = Type.Object(
@@ -124,6 +159,7 @@ export const ListMeta = Type.Object(
   },
   { description: 'ListMeta is the metadata of a list: the version it was read at and how to get the next page.' },
 );
+protobuf(ListMeta, 'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta', { selfLink: 1, resourceVersion: 2, continue: 3, remainingItemCount: [4, 'pointer'] });
 export type ListMeta = Static<typeof ListMeta>;
 
 export const StatusCause = Type.Object(
@@ -134,6 +170,7 @@ export const StatusCause = Type.Object(
   },
   { description: 'StatusCause is one of the reasons an operation failed, usually one invalid field.' },
 );
+protobuf(StatusCause, 'k8s.io.apimachinery.pkg.apis.meta.v1.StatusCause', { reason: 1, message: 2, field: 3 });
 
 export const StatusDetails = Type.Object(
   {
@@ -148,6 +185,14 @@ export const StatusDetails = Type.Object(
   },
   { description: 'StatusDetails says more about the object and the fields a failure concerns.' },
 );
+protobuf(StatusDetails, 'k8s.io.apimachinery.pkg.apis.meta.v1.StatusDetails', {
+  name: 1,
+  group: 2,
+  kind: 3,
+  uid: 6,
+  causes: 4,
+  retryAfterSeconds: [5, 'int32'],
+});
 
 export const Status = Type.Object(
   {
@@ -166,6 +211,7 @@ export const Status = Type.Object(
   },
   { description: 'Status is the answer to a request that returns no object, and the body of every error.' },
 );
+protobuf(Status, 'k8s.io.apimachinery.pkg.apis.meta.v1.Status', { metadata: 1, status: 2, message: 3, reason: 4, details: [5, 'pointer'], code: [6, 'int32'] });
 export type Status = Static<typeof Status>;
 export type StatusDetails = Static<typeof StatusDetails>;
 
@@ -176,6 +222,7 @@ export const Preconditions = Type.Object(
   },
   { description: 'Preconditions must hold for a deletion to go ahead.' },
 );
+protobuf(Preconditions, 'k8s.io.apimachinery.pkg.apis.meta.v1.Preconditions', { uid: [1, 'pointer'], resourceVersion: [2, 'pointer'] });
 
 export const DeleteOptions = Type.Object(
   {
@@ -191,6 +238,13 @@ export const DeleteOptions = Type.Object(
   },
   { description: 'DeleteOptions may be sent with a DELETE request.' },
 );
+protobuf(DeleteOptions, 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions', {
+  gracePeriodSeconds: [1, 'pointer'],
+  preconditions: [2, 'pointer'],
+  orphanDependents: [3, 'pointer'],
+  propagationPolicy: [4, 'pointer'],
+  dryRun: 5,
+});
 export type DeleteOptions = Static<typeof DeleteOptions>;
 
 export const WatchEvent = Type.Object(

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Described, Enum, apiVersionField, kindField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 
 export const NamespaceSpec = Type.Object(
   {
@@ -10,6 +11,7 @@ export const NamespaceSpec = Type.Object(
   },
   { description: 'NamespaceSpec is what a user asks of a Namespace.' },
 );
+protobuf(NamespaceSpec, 'k8s.io.api.core.v1.NamespaceSpec', { finalizers: 1 });
 
 export const NamespaceStatus = Type.Object(
   {
@@ -17,6 +19,7 @@ export const NamespaceStatus = Type.Object(
   },
   { description: 'NamespaceStatus is the observed state of a Namespace.' },
 );
+protobuf(NamespaceStatus, 'k8s.io.api.core.v1.NamespaceStatus', { phase: 1 });
 
 export const Namespace = Type.Object(
   {
@@ -30,6 +33,7 @@ export const Namespace = Type.Object(
     description: 'Namespace is a scope for names: objects of one kind have unique names within their namespace. Deleting a namespace deletes everything in it.',
   },
 );
+protobuf(Namespace, 'k8s.io.api.core.v1.Namespace', { metadata: 1, spec: 2, status: 3 });
 export type Namespace = Static<typeof Namespace>;
 
 export const NamespaceList = Type.Object(

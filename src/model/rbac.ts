@@ -3,6 +3,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Described, apiVersionField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 
 const strings = (description: string) => Type.Optional(Type.Array(Type.String(), { description, 'x-kubernetes-list-type': 'atomic' }));
 
@@ -14,6 +15,11 @@ export const LabelSelectorRequirement = Type.Object(
   },
   { description: 'A label selector requirement: a key, an operator and values.' },
 );
+protobuf(LabelSelectorRequirement, 'k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement', {
+  key: [1, 'required'],
+  operator: [2, 'required'],
+  values: 3,
+});
 export const LabelSelector = Type.Object(
   {
     matchExpressions: Type.Optional(
@@ -23,6 +29,7 @@ export const LabelSelector = Type.Object(
   },
   { description: 'A label query over a set of resources; an empty selector matches everything.', 'x-kubernetes-map-type': 'atomic' },
 );
+protobuf(LabelSelector, 'k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector', { matchLabels: 1, matchExpressions: 2 });
 export type LabelSelector = Static<typeof LabelSelector>;
 
 export const PolicyRule = Type.Object(
@@ -38,6 +45,7 @@ export const PolicyRule = Type.Object(
       'PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.',
   },
 );
+protobuf(PolicyRule, 'k8s.io.api.rbac.v1.PolicyRule', { verbs: 1, apiGroups: 2, resources: 3, resourceNames: 4, nonResourceURLs: 5 });
 export type PolicyRule = Static<typeof PolicyRule>;
 
 export const AggregationRule = Type.Object(
@@ -51,6 +59,7 @@ export const AggregationRule = Type.Object(
   },
   { description: 'AggregationRule describes how to locate ClusterRoles to aggregate into the ClusterRole' },
 );
+protobuf(AggregationRule, 'k8s.io.api.rbac.v1.AggregationRule', { clusterRoleSelectors: 1 });
 
 export const Subject = Type.Object(
   {
@@ -61,6 +70,7 @@ export const Subject = Type.Object(
   },
   { description: 'Subject contains a reference to the object or user identities a role binding applies to.', 'x-kubernetes-map-type': 'atomic' },
 );
+protobuf(Subject, 'k8s.io.api.rbac.v1.Subject', { kind: [1, 'required'], apiGroup: 2, name: [3, 'required'], namespace: 4 });
 export type Subject = Static<typeof Subject>;
 
 export const RoleRef = Type.Object(
@@ -72,6 +82,7 @@ export const RoleRef = Type.Object(
   },
   { description: 'RoleRef contains information that points to the role being used', 'x-kubernetes-map-type': 'atomic' },
 );
+protobuf(RoleRef, 'k8s.io.api.rbac.v1.RoleRef', { apiGroup: [1, 'required'], kind: [2, 'required'], name: [3, 'required'] });
 export type RoleRef = Static<typeof RoleRef>;
 
 const kind = (k: string) => Type.Optional(Type.String({ description: `${k}: the kind of this object, in CamelCase.` }));
@@ -86,6 +97,7 @@ export const Role = Type.Object(
   { kind: kind('Role'), apiVersion: apiVersionField(), metadata: meta, rules: rules('Role') },
   { description: 'Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.' },
 );
+protobuf(Role, 'k8s.io.api.rbac.v1.Role', { metadata: 1, rules: 2 });
 export type Role = Static<typeof Role>;
 export const ClusterRole = Type.Object(
   {
@@ -99,6 +111,7 @@ export const ClusterRole = Type.Object(
   },
   { description: 'ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.' },
 );
+protobuf(ClusterRole, 'k8s.io.api.rbac.v1.ClusterRole', { metadata: 1, rules: 2, aggregationRule: [3, 'pointer'] });
 export type ClusterRole = Static<typeof ClusterRole>;
 export const RoleBinding = Type.Object(
   {
@@ -110,6 +123,7 @@ export const RoleBinding = Type.Object(
   },
   { description: 'RoleBinding references a role, but does not contain it.' },
 );
+protobuf(RoleBinding, 'k8s.io.api.rbac.v1.RoleBinding', { metadata: 1, subjects: 2, roleRef: [3, 'required'] });
 export type RoleBinding = Static<typeof RoleBinding>;
 export const ClusterRoleBinding = Type.Object(
   {
@@ -121,6 +135,7 @@ export const ClusterRoleBinding = Type.Object(
   },
   { description: 'ClusterRoleBinding references a ClusterRole, but not contain it.' },
 );
+protobuf(ClusterRoleBinding, 'k8s.io.api.rbac.v1.ClusterRoleBinding', { metadata: 1, subjects: 2, roleRef: [3, 'required'] });
 export type ClusterRoleBinding = Static<typeof ClusterRoleBinding>;
 
 const list = (item: TSchema, k: string) =>

@@ -6,6 +6,7 @@
 import { Type, type Static } from 'typebox';
 import { Described, Enum, IntOrString, apiVersionField, kindField } from './fieldTypes.js';
 import { ListMeta, ObjectMeta } from './meta.js';
+import { protobuf } from './protobuf.js';
 
 export const ServiceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'] as const;
 export const Protocols = ['SCTP', 'TCP', 'UDP'] as const;
@@ -41,6 +42,14 @@ export const ServicePort = Type.Object(
   },
   { description: 'ServicePort is one port a Service exposes, and where on the selected pods its traffic goes.' },
 );
+protobuf(ServicePort, 'k8s.io.api.core.v1.ServicePort', {
+  name: 1,
+  protocol: 2,
+  appProtocol: [6, 'pointer'],
+  port: [3, 'required', 'int32'],
+  targetPort: 4,
+  nodePort: [5, 'int32'],
+});
 export type ServicePort = Static<typeof ServicePort>;
 
 export const ClientIPConfig = Type.Object(
@@ -53,6 +62,7 @@ export const ClientIPConfig = Type.Object(
   },
   { description: 'ClientIPConfig holds the settings of client-IP session affinity.' },
 );
+protobuf(ClientIPConfig, 'k8s.io.api.core.v1.ClientIPConfig', { timeoutSeconds: [1, 'pointer', 'int32'] });
 
 export const SessionAffinityConfig = Type.Object(
   {
@@ -60,6 +70,7 @@ export const SessionAffinityConfig = Type.Object(
   },
   { description: 'SessionAffinityConfig holds the settings of session affinity.' },
 );
+protobuf(SessionAffinityConfig, 'k8s.io.api.core.v1.SessionAffinityConfig', { clientIP: [1, 'pointer'] });
 
 export const ServiceSpec = Type.Object(
   {
@@ -188,6 +199,28 @@ export const ServiceSpec = Type.Object(
   },
   { description: 'ServiceSpec is what a user asks of a Service: its type, ports, selector and addresses.' },
 );
+protobuf(ServiceSpec, 'k8s.io.api.core.v1.ServiceSpec', {
+  ports: 1,
+  selector: 2,
+  clusterIP: 3,
+  clusterIPs: 18,
+  type: 4,
+  externalIPs: 5,
+  sessionAffinity: 7,
+  loadBalancerIP: 8,
+  loadBalancerSourceRanges: 9,
+  externalName: 10,
+  externalTrafficPolicy: 11,
+  healthCheckNodePort: [12, 'int32'],
+  publishNotReadyAddresses: 13,
+  sessionAffinityConfig: [14, 'pointer'],
+  ipFamilies: 19,
+  ipFamilyPolicy: [17, 'pointer'],
+  allocateLoadBalancerNodePorts: [20, 'pointer'],
+  loadBalancerClass: [21, 'pointer'],
+  internalTrafficPolicy: [22, 'pointer'],
+  trafficDistribution: [23, 'pointer'],
+});
 export type ServiceSpec = Static<typeof ServiceSpec>;
 
 export const PortStatus = Type.Object(
@@ -202,6 +235,7 @@ export const PortStatus = Type.Object(
   },
   { description: 'PortStatus reports whether one port of a load balancer works.' },
 );
+protobuf(PortStatus, 'k8s.io.api.core.v1.PortStatus', { port: [1, 'required', 'int32'], protocol: [2, 'required'], error: [3, 'pointer'] });
 
 export const LoadBalancerIngress = Type.Object(
   {
@@ -217,6 +251,7 @@ export const LoadBalancerIngress = Type.Object(
   },
   { description: 'LoadBalancerIngress is one address at which a load balancer receives traffic for the Service.' },
 );
+protobuf(LoadBalancerIngress, 'k8s.io.api.core.v1.LoadBalancerIngress', { ip: 1, hostname: 2, ipMode: [3, 'pointer'], ports: 4 });
 
 export const LoadBalancerStatus = Type.Object(
   {
@@ -229,6 +264,7 @@ export const LoadBalancerStatus = Type.Object(
   },
   { description: "LoadBalancerStatus is the state of a Service's load balancer." },
 );
+protobuf(LoadBalancerStatus, 'k8s.io.api.core.v1.LoadBalancerStatus', { ingress: 1 });
 
 export const Condition = Type.Object(
   {
@@ -243,6 +279,14 @@ export const Condition = Type.Object(
   },
   { description: "Condition is one aspect of an object's current state." },
 );
+protobuf(Condition, 'k8s.io.apimachinery.pkg.apis.meta.v1.Condition', {
+  type: [1, 'required'],
+  status: [2, 'required'],
+  observedGeneration: 3,
+  lastTransitionTime: [4, 'required'],
+  reason: [5, 'required'],
+  message: [6, 'required'],
+});
 
 export const ServiceStatus = Type.Object(
   {
@@ -259,6 +303,7 @@ export const ServiceStatus = Type.Object(
   },
   { description: 'ServiceStatus is the observed state of a Service.' },
 );
+protobuf(ServiceStatus, 'k8s.io.api.core.v1.ServiceStatus', { loadBalancer: 1, conditions: 2 });
 export type ServiceStatus = Static<typeof ServiceStatus>;
 
 export const Service = Type.Object(
@@ -281,6 +326,7 @@ export const Service = Type.Object(
       'Service gives a set of pods (chosen by a label selector) one stable name and virtual IP address, and spreads the traffic sent to it over those pods. Its type decides whether it is reachable only inside the cluster (ClusterIP), on every node (NodePort), through a cloud load balancer (LoadBalancer), or is a DNS alias of an outside name (ExternalName).',
   },
 );
+protobuf(Service, 'k8s.io.api.core.v1.Service', { metadata: 1, spec: 2, status: 3 });
 export type Service = Static<typeof Service>;
 
 export const ServiceList = Type.Object(

@@ -17,6 +17,9 @@ export interface WatchEvent {
   encoded?: string;
   /** ...and that encoding framed as an HTTP chunk. */
   frame?: Buffer;
+  /** The same for protobuf watchers: the length-prefixed WatchEvent, and it as an HTTP chunk. */
+  protobuf?: Buffer;
+  protobufFrame?: Buffer;
   /** The object parsed once for the in-process sinks (controllers, DNS): see eventObject. */
   parsed?: unknown;
 }

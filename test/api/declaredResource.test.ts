@@ -226,6 +226,26 @@ describe('a resource declared by a test gets the whole REST surface', () => {
     assert.ok(res.body.rows.some((r: { cells: unknown[] }) => r.cells[0] === 'p1' && r.cells[1] === 7));
   });
 
+  test('without protobuf field numbers it answers JSON, or 406 to a client that accepts only protobuf', async () => {
+    await api()
+      .post(widgets)
+      .send({ metadata: { name: 'wp' }, spec: { colors: ['red'] } })
+      .expect(201);
+    const fallback = await api().get(`${widgets}/wp`).set('Accept', 'application/vnd.kubernetes.protobuf, */*').expect(200);
+    assert.match(String(fallback.headers['content-type']), /^application\/json/);
+    assert.equal(fallback.body.metadata.name, 'wp');
+    await api()
+      .get(widgets)
+      .set('Accept', 'application/vnd.kubernetes.protobuf,application/json')
+      .expect(200)
+      .expect('Content-Type', /^application\/json/);
+    for (const path of [`${widgets}/wp`, widgets, `${widgets}?watch=true`]) {
+      // In JSON, as kube-apiserver writes a failed negotiation's Status.
+      const refused = await api().get(path).set('Accept', 'application/vnd.kubernetes.protobuf').expect(406);
+      assert.equal(refused.body.reason, 'NotAcceptable', path);
+    }
+  });
+
   test('verbs it does not have answer 405', async () => {
     await api().put(widgets).send({}).expect(405);
     await api().post(`${widgets}/p1`).send({}).expect(405);

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fuzzNamespaces, generateRequest, type FuzzRequest } from './generators.js';
+import { loadKubeProtos, plain } from '../support/kubeProto.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // SVCPLANE_FUZZ_CLI points at another build, e.g. an older commit's, to see what it catches there.
@@ -194,8 +195,40 @@ const reasonsByCode: Record<number, readonly string[]> = {
   504: ['Timeout'],
 };
 
+// A client that prefers protobuf gets protobuf answers, errors included: read them with kube's
+// own .proto files (protobufjs), as a JSON Status where they are one.
+const kubeProtos = loadKubeProtos();
+const protobufUnknown = kubeProtos.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
+const protobufStatus = kubeProtos.lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.Status');
+
+/** A protobuf answer as the JSON one it stands for (Status), or a failure class. */
+function fromProtobuf(o: Answer): Answer | string {
+  if (o.body.length < 4 || !o.body.subarray(0, 4).equals(Buffer.from('k8s\0', 'latin1'))) return 'protobuf-no-magic';
+  let unknown: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
+  try {
+    unknown = protobufUnknown.decode(o.body.subarray(4)) as typeof unknown;
+  } catch {
+    return 'protobuf-not-unknown';
+  }
+  if (unknown.typeMeta?.kind !== 'Status') return o.status < 400 ? { ...o, contentType: 'application/octet-stream' } : 'error-not-a-status';
+  let status: Record<string, unknown>;
+  try {
+    status = plain(protobufStatus, unknown.raw ?? new Uint8Array());
+  } catch {
+    return 'protobuf-status-undecodable';
+  }
+  const json = { kind: 'Status', apiVersion: unknown.typeMeta.apiVersion, ...status };
+  return { ...o, contentType: 'application/json', body: Buffer.from(JSON.stringify(json)) };
+}
+
 /** The failure class of an answer, or undefined when it is acceptable. */
-function classify(req: FuzzRequest, o: Outcome): string | undefined {
+function classify(req: FuzzRequest, outcome: Outcome): string | undefined {
+  let o = outcome;
+  if (!('error' in o) && o.contentType === 'application/vnd.kubernetes.protobuf') {
+    const converted = fromProtobuf(o);
+    if (typeof converted === 'string') return converted;
+    o = converted;
+  }
   if ('error' in o) {
     if (o.error.startsWith('client-refused')) return undefined;
     // A body past the 3 MiB limit is refused at once: the 413 goes out and the connection

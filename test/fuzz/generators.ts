@@ -1,7 +1,15 @@
 // Structure-aware request generators for the HTTP fuzz suite (issue 15). Every request is a pure
 // function of (seed, index): a failure report names both, and replaying that one index gives
 // the same bytes whatever ran before it.
+import type { TSchema } from 'typebox';
 import { stringify as toYaml } from 'yaml';
+import { messageOf } from '../../src/api/protobuf/codec.js';
+import { encodeObject } from '../../src/api/protobuf/envelope.js';
+import { Event } from '../../src/model/event.js';
+import { DeleteOptions } from '../../src/model/meta.js';
+import { Namespace } from '../../src/model/namespace.js';
+import { Role } from '../../src/model/rbac.js';
+import { Service } from '../../src/model/service.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -521,6 +529,7 @@ function encode(rng: Rng, doc: Json, splices: Splices, jsonType: string, notes: 
     [1, 'no-type'],
     [2, 'yaml'],
     [2, 'protobuf'],
+    [3, 'protobuf-object'],
     [1, 'charset'],
   ]);
   switch (damage) {
@@ -599,9 +608,48 @@ function encode(rng: Rng, doc: Json, splices: Splices, jsonType: string, notes: 
       contentType = 'application/vnd.kubernetes.protobuf';
       bytes = protobufGarbage(rng);
       break;
+    case 'protobuf-object': {
+      contentType = 'application/vnd.kubernetes.protobuf';
+      const made = protobufObject(rng, doc);
+      bytes = made.bytes;
+      notes.push(made.note);
+      break;
+    }
   }
   notes.push(damage);
   return { bytes, contentType, notes };
+}
+
+/**
+ * The document as a well-formed protobuf body (our encoder, fed whatever the mutations left),
+ * of its own kind, of another kind than the path serves, of a kind nobody serves or in a version
+ * that does not have it; then maybe truncated or with one bit flipped. Each must be a 400 (or
+ * the write the body stands for), never a 500.
+ */
+function protobufObject(rng: Rng, doc: Json): { bytes: Buffer; note: string } {
+  const [apiVersion, kind, schema] = rng.pick<readonly [string, string, TSchema]>([
+    ['v1', 'Service', Service],
+    ['v1', 'Namespace', Namespace],
+    ['v1', 'Event', Event],
+    ['v1', 'DeleteOptions', DeleteOptions],
+    ['rbac.authorization.k8s.io/v1', 'Role', Role],
+    ['v1', 'Pod', Service],
+    ['apps/v1', 'Service', Service],
+    ['', 'Service', Service],
+  ]);
+  const obj = doc && typeof doc === 'object' && !Array.isArray(doc) ? doc : {};
+  let bytes = encodeObject(messageOf(schema) as NonNullable<ReturnType<typeof messageOf>>, apiVersion, kind, obj);
+  const damage = rng.weighted<string>([
+    [3, 'whole'],
+    [2, 'truncated'],
+    [2, 'bit-flip'],
+  ]);
+  if (damage === 'truncated') bytes = bytes.subarray(0, rng.int(bytes.length));
+  else if (damage === 'bit-flip' && bytes.length > 0) {
+    bytes = Buffer.from(bytes);
+    bytes[rng.int(bytes.length)] ^= 1 << rng.int(8);
+  }
+  return { bytes, note: `${apiVersion}/${kind} ${damage}` };
 }
 
 function protobufGarbage(rng: Rng): Buffer {

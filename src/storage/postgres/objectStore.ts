@@ -19,9 +19,14 @@
 // a NOTIFY (sent in the writer's transaction, so only once it commits) wakes this replica, or on
 // a poll as a backstop. currentRevision() is the newest revision delivered.
 //
-// Reads go to a pool of other connections, straight to the database: no read cache, because
-// another replica may have written any key since (a replica-local cache would serve stale reads).
-// A read waits for this replica's open batch to commit, so a client reads its own writes.
+// Reads go to a pool of other connections. A GET of a recently read object is answered from a
+// read cache that the feed keeps, once one shared request for the database's newest revision
+// shows that the feed has applied every commit (readCache.ts says why that is linearizable across
+// replicas). A read waits for this replica's open batch to commit, so a client reads its own writes.
+//
+// Every hot statement is prepared once per connection: on the pool through the extended
+// protocol, on the writer with SQL PREPARE and EXECUTE, so that a write's SAVEPOINT and its first
+// statement still go in one simple-protocol round trip.
 import type pg from 'pg';
 import {
   type AllocationRow,
@@ -38,6 +43,7 @@ import {
   type WriteTx,
 } from '../objectStore.js';
 import { pageAt } from './listPage.js';
+import { cacheKey, HeadProbe, ReadCache } from './readCache.js';
 
 export interface PostgresStoreOptions {
   /** How many change-log rows to keep for watchers that resume from a resourceVersion. */
@@ -108,12 +114,19 @@ export class PostgresObjectStore implements ObjectStore {
   private reachable = true;
   /** The feed fell behind the change log's history (see loseFeed). */
   private lost = false;
+  /** Objects read recently, kept by the feed (readCache.ts). */
+  private readonly recent = new ReadCache(10_000);
+  private readonly probe: HeadProbe;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly connect: () => Promise<pg.Client>,
     private readonly options: PostgresStoreOptions,
-  ) {}
+  ) {
+    this.probe = new HeadProbe(async () =>
+      Number((await this.pool.query<{ rev: string }>({ name: statements.head.name, text: statements.head.text })).rows[0].rev),
+    );
+  }
 
   /** False while the database cannot be reached (the feed's last read failed): /readyz. */
   get healthy(): boolean {
@@ -123,6 +136,16 @@ export class PostgresObjectStore implements ObjectStore {
   private async writerClient(): Promise<pg.Client> {
     if (this.writer) return this.writer;
     const c = await this.connect();
+    try {
+      await c.query(
+        Object.values(statements)
+          .map((p) => `PREPARE ${p.name}${p.types.length ? `(${p.types.join(', ')})` : ''} AS ${p.text};`)
+          .join('\n'),
+      );
+    } catch (err) {
+      await c.end().catch(() => {});
+      throw err;
+    }
     const drop = () => {
       if (this.writer === c) this.writer = undefined;
     };
@@ -197,6 +220,7 @@ export class PostgresObjectStore implements ObjectStore {
   private loseFeed(err: CompactedError): void {
     if (this.lost) return;
     this.lost = true;
+    this.recent.clear();
     this.options.onFeedLost?.(err);
   }
 
@@ -225,6 +249,7 @@ export class PostgresObjectStore implements ObjectStore {
     if (this.lost) return;
     const fresh = changes.filter((c) => c.revision > this.revision);
     if (fresh.length === 0) return;
+    for (const c of fresh) this.recent.drop(cacheKey(c));
     this.revision = fresh[fresh.length - 1].revision;
     for (const listener of this.committedListeners) {
       try {
@@ -265,20 +290,36 @@ export class PostgresObjectStore implements ObjectStore {
     }
   }
 
+  /** A consistent read: from the cache when the feed has applied the newest commit, else from the database. */
   get(key: ObjectKey): Promise<StoredObject | undefined> {
-    return this.read((c) => getObject(c, key));
+    return this.read(async (pool) => {
+      const id = cacheKey(key);
+      if (this.recent.has(id) && !this.lost) {
+        const head = await this.probe.head();
+        if (head <= this.revision) {
+          const hit = this.recent.lookup(id, this.revision);
+          if (hit) return hit;
+        }
+      }
+      const before = this.revision;
+      const obj = await getObject(onPool(pool), key);
+      // Filled only when no change was applied meanwhile or the row is at least as new as the
+      // feed: then the entry is the key's state at the feed's revision (readCache.ts).
+      if (obj && !this.lost && (this.revision === before || obj.resourceVersion >= this.revision)) this.recent.fill(id, obj);
+      return obj;
+    });
   }
 
   list(resource: string, namespace?: string): Promise<string[]> {
-    return this.read((c) => listBodies(c, resource, namespace));
+    return this.read((c) => listBodies(onPool(c), resource, namespace));
   }
 
   count(resource: string, namespace: string): Promise<number> {
-    return this.read((c) => countObjects(c, resource, namespace));
+    return this.read((c) => countObjects(onPool(c), resource, namespace));
   }
 
   allocation(pool: string, value: string): Promise<AllocationRow | undefined> {
-    return this.read((c) => getAllocation(c, pool, value));
+    return this.read((c) => getAllocation(onPool(c), pool, value));
   }
 
   allocatedValues(pool: string): Promise<string[]> {
@@ -419,11 +460,12 @@ export class PostgresObjectStore implements ObjectStore {
         `BEGIN; SELECT pg_advisory_xact_lock(${writerLock}); SELECT coalesce(max(revision), 0) AS rev FROM change_log`,
       )) as unknown as pg.QueryResult<{ rev: string }>[];
       base = revision = Math.max(Number(begun[2].rows[0].rev), this.compacted);
+      const batch = { base, written: new Set<string>() };
       while (done.length < maxBatch && (item = this.queue.shift())) {
         const start = revision;
         const mine = { changes: [] as Change[], commitHooks: [] as (() => void)[], rollbackHooks: [] as (() => void)[] };
         const step = { savepoint: false };
-        const tx = this.writeTx(statementsOf(c, step), mine, () => ++revision);
+        const tx = this.writeTx(onWriter(c, step), mine, () => ++revision, batch);
         let result: unknown;
         try {
           result = await item.fn(tx);
@@ -504,11 +546,33 @@ export class PostgresObjectStore implements ObjectStore {
     return horizon > this.compacted ? horizon : undefined;
   }
 
-  private writeTx(c: Statements, mine: { changes: Change[]; commitHooks: (() => void)[]; rollbackHooks: (() => void)[] }, next: () => number): WriteTx {
+  /**
+   * A write's view of the batch. Under the writers' lock nobody else commits, so while the feed
+   * has applied everything up to the batch's base revision the read cache holds committed state
+   * exactly as this transaction sees it, except for the keys the batch has written, which are
+   * read from the database: a create's read of its namespace costs no round trip.
+   */
+  private writeTx(
+    c: Statements,
+    mine: { changes: Change[]; commitHooks: (() => void)[]; rollbackHooks: (() => void)[] },
+    next: () => number,
+    batch: { base: number; written: Set<string> },
+  ): WriteTx {
     const logged = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) =>
       mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
+    const current = (id: string) => !batch.written.has(id) && !this.lost && this.revision === batch.base;
+    const mark = (key: ObjectKey) => batch.written.add(cacheKey(key));
     return {
-      get: (key) => getObject(c, key),
+      get: async (key) => {
+        const id = cacheKey(key);
+        if (current(id)) {
+          const hit = this.recent.lookup(id, this.revision);
+          if (hit) return hit;
+        }
+        const obj = await getObject(c, key);
+        if (obj && current(id)) this.recent.fill(id, obj);
+        return obj;
+      },
       list: (resource, namespace) => listBodies(c, resource, namespace),
       count: (resource, namespace) => countObjects(c, resource, namespace),
       allocation: (pool, value) => getAllocation(c, pool, value),
@@ -516,43 +580,33 @@ export class PostgresObjectStore implements ObjectStore {
       // ON CONFLICT DO NOTHING rather than a caught unique_violation: an error would abort the
       // transaction, and an allocator that loses a race goes on to try another value in it.
       insert: async (obj) => {
-        const r = await c.query(
-          `WITH ins AS (INSERT INTO objects (resource, namespace, name, uid, resource_version, body) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT DO NOTHING RETURNING 1)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body) SELECT $5, $1, $2, $3, 'ADDED', $6 FROM ins`,
-          [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body],
-        );
+        mark(obj);
+        const r = await c.run(statements.insert, [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body]);
         if (r.rowCount !== 1) throw new UniqueViolation('object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
         logged(obj, obj.resourceVersion, 'ADDED', obj.body, null);
       },
       update: async (obj) => {
-        const { rows } = await c.query<{ prev: string | null }>(
-          `WITH prev AS (SELECT body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3),
-           upd AS (UPDATE objects SET uid = $4, resource_version = $5, body = $6 WHERE resource = $1 AND namespace = $2 AND name = $3)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
-           SELECT $5, $1, $2, $3, 'MODIFIED', $6, (SELECT body FROM prev) RETURNING prev_body AS prev`,
-          [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body],
-        );
+        mark(obj);
+        const { rows } = await c.run<{ prev: string | null }>(statements.update, [
+          obj.resource,
+          obj.namespace,
+          obj.name,
+          obj.uid,
+          obj.resourceVersion,
+          obj.body,
+        ]);
         logged(obj, obj.resourceVersion, 'MODIFIED', obj.body, rows[0].prev);
       },
       remove: async (key, resourceVersion, finalBody) => {
-        const { rows } = await c.query<{ prev: string | null }>(
-          `WITH del AS (DELETE FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3 RETURNING body)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
-           SELECT $4, $1, $2, $3, 'DELETED', $5, (SELECT body FROM del) RETURNING prev_body AS prev`,
-          [key.resource, key.namespace, key.name, resourceVersion, finalBody],
-        );
+        mark(key);
+        const { rows } = await c.run<{ prev: string | null }>(statements.remove, [key.resource, key.namespace, key.name, resourceVersion, finalBody]);
         logged(key, resourceVersion, 'DELETED', finalBody, rows[0].prev);
       },
       allocate: async (row) => {
-        const r = await c.query(
-          'INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-          [row.pool, row.value, row.resource, row.namespace, row.name, row.uid],
-        );
+        const r = await c.run(statements.allocate, [row.pool, row.value, row.resource, row.namespace, row.name, row.uid]);
         if (r.rowCount !== 1) throw new UniqueViolation('allocation', `${row.pool} ${row.value} is already allocated`);
       },
-      release: async (pool, value, uid) =>
-        (await c.query('DELETE FROM allocations WHERE pool = $1 AND value = $2 AND uid = $3', [pool, value, uid])).rowCount === 1,
+      release: async (pool, value, uid) => (await c.run(statements.release, [pool, value, uid])).rowCount === 1,
       onCommit: (fn) => mine.commitHooks.push(fn),
       onRollback: (fn) => mine.rollbackHooks.push(fn),
     };
@@ -580,23 +634,83 @@ function unavailable(err: unknown): unknown {
   return new StorageUnavailable(`storage unavailable: PostgreSQL: ${err.message}`, { cause: err });
 }
 
-/** What statements run on: the pool, a pooled client, or the writer through its savepoint. */
+/** A statement prepared once per connection; `types` are its parameters' for SQL PREPARE. */
+interface Prepared {
+  name: string;
+  text: string;
+  types: string[];
+}
+
+const t3 = ['text', 'text', 'text'];
+const statements = {
+  head: {
+    name: 'svcplane_head',
+    text: `SELECT greatest(coalesce((SELECT max(revision) FROM change_log), 0),
+             coalesce((SELECT value::bigint FROM settings WHERE key = 'compacted_revision'), 0)) AS rev`,
+    types: [],
+  },
+  get: { name: 'svcplane_get', text: 'SELECT uid, resource_version AS rv, body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3', types: t3 },
+  listAll: { name: 'svcplane_list_all', text: 'SELECT body FROM objects WHERE resource = $1 ORDER BY namespace, name', types: ['text'] },
+  listNs: { name: 'svcplane_list_ns', text: 'SELECT body FROM objects WHERE resource = $1 AND namespace = $2 ORDER BY name', types: ['text', 'text'] },
+  count: { name: 'svcplane_count', text: 'SELECT count(*) AS n FROM objects WHERE resource = $1 AND namespace = $2', types: ['text', 'text'] },
+  allocation: {
+    name: 'svcplane_allocation',
+    text: 'SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = $1 AND value = $2',
+    types: ['text', 'text'],
+  },
+  insert: {
+    name: 'svcplane_insert',
+    text: `WITH ins AS (INSERT INTO objects (resource, namespace, name, uid, resource_version, body) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT DO NOTHING RETURNING 1)
+           INSERT INTO change_log (revision, resource, namespace, name, event, body) SELECT $5, $1, $2, $3, 'ADDED', $6 FROM ins`,
+    types: ['text', 'text', 'text', 'text', 'bigint', 'text'],
+  },
+  update: {
+    name: 'svcplane_update',
+    text: `WITH prev AS (SELECT body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3),
+           upd AS (UPDATE objects SET uid = $4, resource_version = $5, body = $6 WHERE resource = $1 AND namespace = $2 AND name = $3)
+           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
+           SELECT $5, $1, $2, $3, 'MODIFIED', $6, (SELECT body FROM prev) RETURNING prev_body AS prev`,
+    types: ['text', 'text', 'text', 'text', 'bigint', 'text'],
+  },
+  remove: {
+    name: 'svcplane_remove',
+    text: `WITH del AS (DELETE FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3 RETURNING body)
+           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
+           SELECT $4, $1, $2, $3, 'DELETED', $5, (SELECT body FROM del) RETURNING prev_body AS prev`,
+    types: ['text', 'text', 'text', 'bigint', 'text'],
+  },
+  allocate: {
+    name: 'svcplane_allocate',
+    text: 'INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+    types: ['text', 'text', 'text', 'text', 'text', 'text'],
+  },
+  release: { name: 'svcplane_release', text: 'DELETE FROM allocations WHERE pool = $1 AND value = $2 AND uid = $3', types: t3 },
+} satisfies Record<string, Prepared>;
+
+/** What statements run on: the pool, or the writer through its savepoint. */
 interface Statements {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  run<R extends pg.QueryResultRow = pg.QueryResultRow>(s: Prepared, params: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/** The pool: each connection prepares a statement on its first use (the extended protocol's named statements). */
+function onPool(p: pg.Pool): Statements {
+  return { run: <R extends pg.QueryResultRow>(s: Prepared, values: unknown[]) => p.query<R>({ name: s.name, text: s.text, values }) };
 }
 
 /**
- * The writer connection for one write: its first statement carries the write's SAVEPOINT in
- * the same round trip (a simple-protocol query with the parameters inlined as literals), so a
- * write costs no extra round trip for being undoable on its own.
+ * The writer connection for one write, with its statements PREPAREd when it connected: its
+ * first statement carries the write's SAVEPOINT in the same round trip (a simple-protocol query
+ * with the parameters inlined as literals into EXECUTE), so a write costs no extra round trip for
+ * being undoable on its own.
  */
-function statementsOf(c: pg.Client, step: { savepoint: boolean }): Statements {
+function onWriter(c: pg.Client, step: { savepoint: boolean }): Statements {
   return {
-    query: async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => {
-      if (step.savepoint) return c.query<R>(text, params);
+    run: async <R extends pg.QueryResultRow>(s: Prepared, params: unknown[]) => {
+      const exec = params.length === 0 ? `EXECUTE ${s.name}` : `EXECUTE ${s.name}(${params.map((v) => literal(c, v)).join(', ')})`;
+      if (step.savepoint) return c.query<R>(exec);
       step.savepoint = true;
-      const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(c, params[Number(n) - 1]));
-      const results = (await c.query(`SAVEPOINT w; ${inlined}`)) as unknown as pg.QueryResult<R>[];
+      const results = (await c.query(`SAVEPOINT w; ${exec}`)) as unknown as pg.QueryResult<R>[];
       return results[1];
     },
   };
@@ -612,10 +726,7 @@ function literal(c: pg.Client, value: unknown): string {
 }
 
 async function getObject(c: Statements, key: ObjectKey): Promise<StoredObject | undefined> {
-  const { rows } = await c.query<{ uid: string; rv: string; body: string }>(
-    'SELECT uid, resource_version AS rv, body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3',
-    [key.resource, key.namespace, key.name],
-  );
+  const { rows } = await c.run<{ uid: string; rv: string; body: string }>(statements.get, [key.resource, key.namespace, key.name]);
   const row = rows[0];
   return row && { resource: key.resource, namespace: key.namespace, name: key.name, uid: row.uid, resourceVersion: Number(row.rv), body: row.body };
 }
@@ -623,20 +734,17 @@ async function getObject(c: Statements, key: ObjectKey): Promise<StoredObject | 
 async function listBodies(c: Statements, resource: string, namespace?: string): Promise<string[]> {
   const { rows } =
     namespace === undefined
-      ? await c.query<{ body: string }>('SELECT body FROM objects WHERE resource = $1 ORDER BY namespace, name', [resource])
-      : await c.query<{ body: string }>('SELECT body FROM objects WHERE resource = $1 AND namespace = $2 ORDER BY name', [resource, namespace]);
+      ? await c.run<{ body: string }>(statements.listAll, [resource])
+      : await c.run<{ body: string }>(statements.listNs, [resource, namespace]);
   return rows.map((r) => r.body);
 }
 
 async function countObjects(c: Statements, resource: string, namespace: string): Promise<number> {
-  const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE resource = $1 AND namespace = $2', [resource, namespace]);
+  const { rows } = await c.run<{ n: string }>(statements.count, [resource, namespace]);
   return Number(rows[0].n);
 }
 
 async function getAllocation(c: Statements, pool: string, value: string): Promise<AllocationRow | undefined> {
-  const { rows } = await c.query<AllocationRow>('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = $1 AND value = $2', [
-    pool,
-    value,
-  ]);
+  const { rows } = await c.run<AllocationRow>(statements.allocation, [pool, value]);
   return rows[0];
 }

@@ -310,6 +310,62 @@ export function runStorageContract(name: string, open: OpenForContract): void {
     );
 
     test(
+      'a replayable write that takes a held value ends as if every allocation had been checked at once; its first attempt leaves nothing',
+      withStore(async (store) => {
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));
+        const rolledBack: string[] = [];
+        let attempts = 0;
+        // An allocator whose memory missed that '1' is held (another replica took it).
+        const rv = await store.transaction(
+          async (tx) => {
+            attempts++;
+            let value = '1';
+            try {
+              await tx.allocate(allocationRow('ips', value, 'b'));
+            } catch (err) {
+              if (!(err instanceof UniqueViolation)) throw err;
+              value = '2';
+              await tx.allocate(allocationRow('ips', value, 'b'));
+            }
+            tx.onRollback(() => rolledBack.push(value));
+            const revision = tx.nextRevision();
+            await tx.insert({
+              resource: R,
+              namespace: 'ns',
+              name: 'b',
+              uid: 'uid-b',
+              resourceVersion: revision,
+              body: bodyOf('ns', 'b', revision, { ip: value }),
+            });
+            return revision;
+          },
+          { replayable: true },
+        );
+        assert.ok(attempts === 1 || attempts === 2, `${attempts} attempts`);
+        assert.deepEqual(rolledBack, attempts === 2 ? ['1'] : [], 'a replayed attempt rolls back its hooks');
+        assert.equal(rv, 1, 'the replay takes the revision the first attempt gave back');
+        assert.deepEqual(await store.allocations('ips'), [allocationRow('ips', '1', 'a'), allocationRow('ips', '2', 'b')]);
+        assert.deepEqual(JSON.parse((await store.get({ resource: R, namespace: 'ns', name: 'b' }))!.body).spec, { ip: '2' });
+        assert.deepEqual(
+          (await store.changesSince(R, 0)).map((c) => [c.revision, c.name]),
+          [[1, 'b']],
+        );
+        // A replayable write that fails for its own reasons fails once, with its own error.
+        await assert.rejects(
+          store.transaction(
+            async (tx) => {
+              await tx.allocate(allocationRow('ips', '3', 'c'));
+              throw new Error('invalid');
+            },
+            { replayable: true },
+          ),
+          /invalid/,
+        );
+        assert.equal(await store.allocation('ips', '3'), undefined);
+      }),
+    );
+
+    test(
       'release frees a value only for the uid that holds it',
       withStore(async (store) => {
         await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));

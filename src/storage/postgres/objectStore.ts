@@ -39,6 +39,7 @@ import {
   type ObjectStore,
   type StoredObject,
   StorageUnavailable,
+  type TransactionOptions,
   UniqueViolation,
   type WriteTx,
 } from '../objectStore.js';
@@ -66,6 +67,7 @@ export const changesChannel = 'svcplane_changes';
 
 interface Queued {
   fn: (tx: WriteTx) => Promise<unknown>;
+  replayable: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -422,10 +424,10 @@ export class PostgresObjectStore implements ObjectStore {
     });
   }
 
-  transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: WriteTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, replayable: options.replayable === true, resolve: resolve as (v: unknown) => void, reject });
       if (!this.batchEnded) void this.runBatches();
     });
   }
@@ -463,18 +465,34 @@ export class PostgresObjectStore implements ObjectStore {
       const batch = { base, written: new Set<string>() };
       while (done.length < maxBatch && (item = this.queue.shift())) {
         const start = revision;
-        const mine = { changes: [] as Change[], commitHooks: [] as (() => void)[], rollbackHooks: [] as (() => void)[] };
-        const step = { savepoint: false };
-        const tx = this.writeTx(onWriter(c, step), mine, () => ++revision, batch);
+        let mine: Pending;
         let result: unknown;
-        try {
-          result = await item.fn(tx);
-        } catch (err) {
+        let failed: { err: unknown } | undefined;
+        // A replayable write's allocations are answered at once and checked with its next
+        // statement; in the rare case one was taken after all, the attempt rolls back and the
+        // write runs again with every allocation checked on the spot.
+        for (let optimistic = item.replayable; ; optimistic = false) {
+          mine = { changes: [], commitHooks: [], rollbackHooks: [] };
+          const step: WriteStep = { savepoint: false, optimistic, deferred: [], conflict: false };
+          const w = onWriter(c, step);
+          const tx = this.writeTx(w, mine, () => ++revision, batch);
+          failed = undefined;
+          try {
+            result = await item.fn(tx);
+          } catch (err) {
+            failed = { err };
+          }
+          // Deferred statements are checked whatever fn did (a dry run throws its answer).
+          if (step.deferred.length > 0) await w.flush().catch((err) => (failed ??= { err }));
+          if (!failed && !step.conflict) break;
           revision = start;
           for (const hook of mine.rollbackHooks.reverse()) hook();
           // A lost connection fails the whole batch (below); anything else fails this write only.
           if (step.savepoint) await c.query('ROLLBACK TO SAVEPOINT w');
-          item.reject(err);
+          if (!step.conflict) break;
+        }
+        if (failed) {
+          item.reject(failed.err);
           item = undefined;
           continue;
         }
@@ -552,12 +570,7 @@ export class PostgresObjectStore implements ObjectStore {
    * exactly as this transaction sees it, except for the keys the batch has written, which are
    * read from the database: a create's read of its namespace costs no round trip.
    */
-  private writeTx(
-    c: Statements,
-    mine: { changes: Change[]; commitHooks: (() => void)[]; rollbackHooks: (() => void)[] },
-    next: () => number,
-    batch: { base: number; written: Set<string> },
-  ): WriteTx {
+  private writeTx(c: WriterStatements, mine: Pending, next: () => number, batch: { base: number; written: Set<string> }): WriteTx {
     const logged = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) =>
       mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
     const current = (id: string) => !batch.written.has(id) && !this.lost && this.revision === batch.base;
@@ -603,7 +616,9 @@ export class PostgresObjectStore implements ObjectStore {
         logged(key, resourceVersion, 'DELETED', finalBody, rows[0].prev);
       },
       allocate: async (row) => {
-        const r = await c.run(statements.allocate, [row.pool, row.value, row.resource, row.namespace, row.name, row.uid]);
+        const params = [row.pool, row.value, row.resource, row.namespace, row.name, row.uid];
+        if (c.defer(statements.allocate, params)) return;
+        const r = await c.run(statements.allocate, params);
         if (r.rowCount !== 1) throw new UniqueViolation('allocation', `${row.pool} ${row.value} is already allocated`);
       },
       release: async (pool, value, uid) => (await c.run(statements.release, [pool, value, uid])).rowCount === 1,
@@ -698,20 +713,64 @@ function onPool(p: pg.Pool): Statements {
   return { run: <R extends pg.QueryResultRow>(s: Prepared, values: unknown[]) => p.query<R>({ name: s.name, text: s.text, values }) };
 }
 
+interface Pending {
+  changes: Change[];
+  commitHooks: (() => void)[];
+  rollbackHooks: (() => void)[];
+}
+
+/** One attempt of one write on the writer connection. */
+interface WriteStep {
+  /** The write's SAVEPOINT has been sent. */
+  savepoint: boolean;
+  /** Allocations may be answered at once and sent with the next statement (a replayable write). */
+  optimistic: boolean;
+  /** Statements answered but not sent yet; each must change exactly one row. */
+  deferred: string[];
+  /** A deferred statement changed no row: the attempt must roll back and run again. */
+  conflict: boolean;
+}
+
+interface WriterStatements extends Statements {
+  /** Queues a statement that must change one row, when the write allows it; false to run it now. */
+  defer(s: Prepared, params: unknown[]): boolean;
+  /** Sends what is queued. */
+  flush(): Promise<void>;
+}
+
+/** Thrown into a write whose deferred statement failed; the store rolls the attempt back and runs it again. */
+class DeferredConflict extends Error {}
+
 /**
  * The writer connection for one write, with its statements PREPAREd when it connected: its
- * first statement carries the write's SAVEPOINT in the same round trip (a simple-protocol query
- * with the parameters inlined as literals into EXECUTE), so a write costs no extra round trip for
- * being undoable on its own.
+ * first statement carries the write's SAVEPOINT, and any deferred statements ride with the
+ * next one, in one simple-protocol round trip (the parameters inlined as literals into EXECUTE),
+ * so a write costs no extra round trip for being undoable on its own or for its allocation.
  */
-function onWriter(c: pg.Client, step: { savepoint: boolean }): Statements {
+function onWriter(c: pg.Client, step: WriteStep): WriterStatements {
+  const exec = (s: Prepared, params: unknown[]) =>
+    params.length === 0 ? `EXECUTE ${s.name}` : `EXECUTE ${s.name}(${params.map((v) => literal(c, v)).join(', ')})`;
+  const send = async <R extends pg.QueryResultRow>(last: string | undefined): Promise<pg.QueryResult<R> | undefined> => {
+    const head = step.savepoint ? [] : ['SAVEPOINT w'];
+    const deferred = step.deferred;
+    const texts = [...head, ...deferred, ...(last === undefined ? [] : [last])];
+    step.savepoint = true;
+    step.deferred = [];
+    if (texts.length === 1 && last !== undefined) return c.query<R>(last);
+    const results = (await c.query(texts.join('; '))) as unknown as pg.QueryResult<R>[];
+    for (let i = 0; i < deferred.length; i++) if (results[head.length + i].rowCount !== 1) step.conflict = true;
+    if (step.conflict) throw new DeferredConflict('a deferred statement changed no row');
+    return last === undefined ? undefined : results[results.length - 1];
+  };
   return {
-    run: async <R extends pg.QueryResultRow>(s: Prepared, params: unknown[]) => {
-      const exec = params.length === 0 ? `EXECUTE ${s.name}` : `EXECUTE ${s.name}(${params.map((v) => literal(c, v)).join(', ')})`;
-      if (step.savepoint) return c.query<R>(exec);
-      step.savepoint = true;
-      const results = (await c.query(`SAVEPOINT w; ${exec}`)) as unknown as pg.QueryResult<R>[];
-      return results[1];
+    run: async <R extends pg.QueryResultRow>(s: Prepared, params: unknown[]) => (await send<R>(exec(s, params)))!,
+    defer: (s, params) => {
+      if (!step.optimistic) return false;
+      step.deferred.push(exec(s, params));
+      return true;
+    },
+    flush: async () => {
+      await send(undefined);
     },
   };
 }

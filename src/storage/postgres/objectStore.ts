@@ -24,9 +24,11 @@
 // shows that the feed has applied every commit (readCache.ts says why that is linearizable across
 // replicas). A read waits for this replica's open batch to commit, so a client reads its own writes.
 //
-// Every hot statement is prepared once per connection: on the pool through the extended
-// protocol, on the writer with SQL PREPARE and EXECUTE, so that a write's SAVEPOINT and its first
-// statement still go in one simple-protocol round trip.
+// Round trips are what a write costs here, so a batch saves them: every hot statement is
+// prepared once per connection (statements.ts), and a replayable write (a create) runs
+// optimistically: its inserts are answered at once and travel with the batch's next round trip,
+// at the latest with its COMMIT; if one of them fails, the optimistic writes since the last
+// check are rolled back to a savepoint and run again strictly (see runBatch).
 import type pg from 'pg';
 import {
   type AllocationRow,
@@ -45,6 +47,21 @@ import {
 } from '../objectStore.js';
 import { pageAt } from './listPage.js';
 import { cacheKey, HeadProbe, ReadCache } from './readCache.js';
+import {
+  countObjects,
+  DeferredConflict,
+  getAllocation,
+  getObject,
+  isSqlError,
+  listBodies,
+  onPool,
+  optimisticWrite,
+  prepareAll,
+  statements,
+  strictWrite,
+  WriterIO,
+  type WriterStatements,
+} from './statements.js';
 
 export interface PostgresStoreOptions {
   /** How many change-log rows to keep for watchers that resume from a resourceVersion. */
@@ -93,6 +110,12 @@ const toChange = (r: ChangeRow): Change => ({
   prevBody: r.prevBody,
 });
 
+interface Pending {
+  changes: Change[];
+  commitHooks: (() => void)[];
+  rollbackHooks: (() => void)[];
+}
+
 export class PostgresObjectStore implements ObjectStore {
   /** The newest revision delivered to listeners. */
   private revision = 0;
@@ -139,11 +162,7 @@ export class PostgresObjectStore implements ObjectStore {
     if (this.writer) return this.writer;
     const c = await this.connect();
     try {
-      await c.query(
-        Object.values(statements)
-          .map((p) => `PREPARE ${p.name}${p.types.length ? `(${p.types.join(', ')})` : ''} AS ${p.text};`)
-          .join('\n'),
-      );
+      await c.query(prepareAll);
     } catch (err) {
       await c.end().catch(() => {});
       throw err;
@@ -445,76 +464,152 @@ export class PostgresObjectStore implements ObjectStore {
     this.batchEnded = undefined;
   }
 
+  /**
+   * One batch: BEGIN under the writers' lock, as many queued writes as came (each strict write
+   * in its own SAVEPOINT; replayable ones optimistically, see WriterIO), then one COMMIT.
+   *
+   * Optimistic writes form a region that begins with SAVEPOINT opt. Their inserts are answered
+   * at once and sent with the next round trip: a statement of a later write, the check before a
+   * strict write, or the COMMIT. If that round trip fails (a name or a value was taken after
+   * all, which the strict path answers with an error or another value), the database rolls
+   * back to opt, memory follows (the region's rollback hooks, its revisions and changes), and
+   * its writes run again strictly, so every caller gets exactly what the strict path would have
+   * given; only the commit hooks of the rolled-back attempts have run once too often, as when a
+   * COMMIT fails.
+   */
   private async runBatch(): Promise<void> {
     let c: pg.Client | undefined;
     const maxBatch = this.options.maxBatch ?? 60;
     const done: { item: Queued; result: unknown }[] = [];
     const changes: Change[] = [];
     const rollbackHooks: (() => void)[] = [];
+    /** Writes to run again, strictly, after their optimistic attempt was rolled back. */
+    const replay: Queued[] = [];
+    const strictly = new Set<Queued>();
     let item: Queued | undefined;
     let pruned: number | undefined;
     let base: number;
     let revision: number;
     try {
       c = await this.writerClient();
+      const io = new WriterIO(c);
       // One round trip: BEGIN, the writers' lock, then (under it) the newest revision.
       const begun = (await c.query(
         `BEGIN; SELECT pg_advisory_xact_lock(${writerLock}); SELECT coalesce(max(revision), 0) AS rev FROM change_log`,
       )) as unknown as pg.QueryResult<{ rev: string }>[];
       base = revision = Math.max(Number(begun[2].rows[0].rev), this.compacted);
       const batch = { base, written: new Set<string>() };
-      while (done.length < maxBatch && (item = this.queue.shift())) {
-        const start = revision;
-        let mine: Pending;
-        let result: unknown;
-        let failed: { err: unknown } | undefined;
-        // A replayable write's allocations are answered at once and checked with its next
-        // statement; in the rare case one was taken after all, the attempt rolls back and the
-        // write runs again with every allocation checked on the spot.
-        for (let optimistic = item.replayable; ; optimistic = false) {
-          mine = { changes: [], commitHooks: [], rollbackHooks: [] };
-          const step: WriteStep = { savepoint: false, optimistic, deferred: [], conflict: false };
-          const w = onWriter(c, step);
+      /** Where the batch stood when the optimistic region began. */
+      let region: { done: number; changes: number; rollbackHooks: number; revision: number } | undefined;
+      const undoRegion = async (current?: Queued) => {
+        const at = region!;
+        region = undefined;
+        io.pending = [];
+        io.failed = false;
+        await c!.query('ROLLBACK TO SAVEPOINT opt');
+        for (const hook of rollbackHooks.splice(at.rollbackHooks).reverse()) hook();
+        changes.length = at.changes;
+        const again = done.splice(at.done).map((d) => d.item);
+        this.stats.writes -= again.length;
+        revision = at.revision;
+        if (current) again.push(current);
+        for (const q of again) strictly.add(q);
+        replay.unshift(...again);
+      };
+      /** Sends the region's pending inserts; false when one failed and the region was undone. */
+      const checkRegion = async (current?: Queued): Promise<boolean> => {
+        if (!region) return true;
+        try {
+          await io.send([]);
+        } catch (err) {
+          if (!(err instanceof DeferredConflict)) throw err;
+          await undoRegion(current);
+          return false;
+        }
+        region = undefined;
+        return true;
+      };
+      for (;;) {
+        while ((replay.length > 0 || done.length < maxBatch) && (item = replay.shift() ?? this.queue.shift())) {
+          const start = revision;
+          const mine: Pending = { changes: [], commitHooks: [], rollbackHooks: [] };
+          const optimistic = item.replayable && !strictly.has(item);
+          // A strict write runs after the region's inserts are known to hold: it cannot run twice.
+          if (!optimistic && !(await checkRegion(item))) {
+            item = undefined;
+            continue;
+          }
+          if (optimistic && !region) {
+            region = { done: done.length, changes: changes.length, rollbackHooks: rollbackHooks.length, revision };
+            io.pending.push('SAVEPOINT opt');
+          }
+          const own = { from: io.pending.length, sentOwn: false };
+          const step = { savepoint: false };
+          const w = optimistic ? optimisticWrite(io, own) : strictWrite(io, step);
           const tx = this.writeTx(w, mine, () => ++revision, batch);
-          failed = undefined;
+          let result: unknown;
+          let failed: { err: unknown } | undefined;
           try {
             result = await item.fn(tx);
           } catch (err) {
             failed = { err };
           }
-          // Deferred statements are checked whatever fn did (a dry run throws its answer).
-          if (step.deferred.length > 0) await w.flush().catch((err) => (failed ??= { err }));
-          if (!failed && !step.conflict) break;
-          revision = start;
-          for (const hook of mine.rollbackHooks.reverse()) hook();
-          // A lost connection fails the whole batch (below); anything else fails this write only.
-          if (step.savepoint) await c.query('ROLLBACK TO SAVEPOINT w');
-          if (!step.conflict) break;
-        }
-        if (failed) {
-          item.reject(failed.err);
+          if (failed || io.failed) {
+            revision = start;
+            for (const hook of mine.rollbackHooks.reverse()) hook();
+          }
+          if (io.failed || (failed && own.sentOwn)) {
+            // The region failed under this write, or this write failed after some of its
+            // statements went out without a savepoint of their own: all of it again, strictly.
+            await undoRegion(item);
+            item = undefined;
+            continue;
+          }
+          if (failed) {
+            if (optimistic && io.pending.length > own.from) {
+              // Its inserts still decide its answer (a dry run throws its result; a name that
+              // exists is AlreadyExists): checked, and undone, in one round trip.
+              io.pending.splice(own.from, 0, 'SAVEPOINT w');
+              io.pending.push('ROLLBACK TO SAVEPOINT w');
+              if (!(await checkRegion(item))) {
+                item = undefined;
+                continue;
+              }
+            } else if (step.savepoint) {
+              // A lost connection fails the whole batch (below); anything else fails this write only.
+              await c.query('ROLLBACK TO SAVEPOINT w');
+            }
+            item.reject(failed.err);
+            item = undefined;
+            continue;
+          }
+          changes.push(...mine.changes);
+          rollbackHooks.push(...mine.rollbackHooks);
+          for (const hook of mine.commitHooks) hook();
+          done.push({ item, result });
           item = undefined;
-          continue;
+          this.stats.writes++;
         }
-        changes.push(...mine.changes);
-        rollbackHooks.push(...mine.rollbackHooks);
-        for (const hook of mine.commitHooks) hook();
-        done.push({ item, result });
-        item = undefined;
-        this.stats.writes++;
-      }
-      if (changes.length > 0) {
-        const horizon = this.pruneHorizon(changes.length, revision);
+        const horizon = changes.length > 0 ? this.pruneHorizon(changes.length, revision) : undefined;
         if (horizon !== undefined) {
+          if (!(await checkRegion())) continue;
           pruned = horizon;
           await c.query('DELETE FROM change_log WHERE revision <= $1', [horizon]);
           await c.query("INSERT INTO settings (key, value) VALUES ('compacted_revision', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
             String(horizon),
           ]);
         }
+        // The region's inserts, the NOTIFY (delivered only if the COMMIT succeeds) and the
+        // COMMIT: one round trip. A failed insert stops it before the COMMIT.
+        try {
+          await io.send(changes.length > 0 ? [`SELECT pg_notify('${changesChannel}', '${revision}')`, 'COMMIT'] : ['COMMIT']);
+        } catch (err) {
+          if (!(err instanceof DeferredConflict)) throw err;
+          await undoRegion();
+          continue;
+        }
+        break;
       }
-      // The NOTIFY is delivered only if the COMMIT succeeds; one round trip for both.
-      await c.query(changes.length > 0 ? `SELECT pg_notify('${changesChannel}', '${revision}'); COMMIT` : 'COMMIT');
       this.stats.commits++;
       if (pruned !== undefined && pruned > this.compacted) this.compacted = pruned;
     } catch (err) {
@@ -523,6 +618,7 @@ export class PostgresObjectStore implements ObjectStore {
       for (const hook of rollbackHooks.reverse()) hook();
       const failure = unavailable(err);
       for (const d of done) d.item.reject(failure);
+      for (const q of replay) q.reject(failure);
       item?.reject(failure);
       // A connection that cannot even roll back is dropped; the next batch connects afresh,
       // and fails fast (its writes get an error, never a hang) while the database is down.
@@ -594,8 +690,11 @@ export class PostgresObjectStore implements ObjectStore {
       // transaction, and an allocator that loses a race goes on to try another value in it.
       insert: async (obj) => {
         mark(obj);
-        const r = await c.run(statements.insert, [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body]);
-        if (r.rowCount !== 1) throw new UniqueViolation('object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
+        const params = [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body];
+        if (!c.defer(statements.insertOrFail, params)) {
+          const r = await c.run(statements.insert, params);
+          if (r.rowCount !== 1) throw new UniqueViolation('object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
+        }
         logged(obj, obj.resourceVersion, 'ADDED', obj.body, null);
       },
       update: async (obj) => {
@@ -617,7 +716,7 @@ export class PostgresObjectStore implements ObjectStore {
       },
       allocate: async (row) => {
         const params = [row.pool, row.value, row.resource, row.namespace, row.name, row.uid];
-        if (c.defer(statements.allocate, params)) return;
+        if (c.defer(statements.allocateOrFail, params)) return;
         const r = await c.run(statements.allocate, params);
         if (r.rowCount !== 1) throw new UniqueViolation('allocation', `${row.pool} ${row.value} is already allocated`);
       },
@@ -643,167 +742,6 @@ export class PostgresObjectStore implements ObjectStore {
  * and the shutdown codes) stay as they are.
  */
 function unavailable(err: unknown): unknown {
-  const code = (err as { code?: unknown }).code;
-  const sqlError = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
-  if (sqlError || err instanceof UniqueViolation || err instanceof CompactedError || !(err instanceof Error)) return err;
+  if (isSqlError(err) || err instanceof UniqueViolation || err instanceof CompactedError || !(err instanceof Error)) return err;
   return new StorageUnavailable(`storage unavailable: PostgreSQL: ${err.message}`, { cause: err });
-}
-
-/** A statement prepared once per connection; `types` are its parameters' for SQL PREPARE. */
-interface Prepared {
-  name: string;
-  text: string;
-  types: string[];
-}
-
-const t3 = ['text', 'text', 'text'];
-const statements = {
-  head: {
-    name: 'svcplane_head',
-    text: `SELECT greatest(coalesce((SELECT max(revision) FROM change_log), 0),
-             coalesce((SELECT value::bigint FROM settings WHERE key = 'compacted_revision'), 0)) AS rev`,
-    types: [],
-  },
-  get: { name: 'svcplane_get', text: 'SELECT uid, resource_version AS rv, body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3', types: t3 },
-  listAll: { name: 'svcplane_list_all', text: 'SELECT body FROM objects WHERE resource = $1 ORDER BY namespace, name', types: ['text'] },
-  listNs: { name: 'svcplane_list_ns', text: 'SELECT body FROM objects WHERE resource = $1 AND namespace = $2 ORDER BY name', types: ['text', 'text'] },
-  count: { name: 'svcplane_count', text: 'SELECT count(*) AS n FROM objects WHERE resource = $1 AND namespace = $2', types: ['text', 'text'] },
-  allocation: {
-    name: 'svcplane_allocation',
-    text: 'SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = $1 AND value = $2',
-    types: ['text', 'text'],
-  },
-  insert: {
-    name: 'svcplane_insert',
-    text: `WITH ins AS (INSERT INTO objects (resource, namespace, name, uid, resource_version, body) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT DO NOTHING RETURNING 1)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body) SELECT $5, $1, $2, $3, 'ADDED', $6 FROM ins`,
-    types: ['text', 'text', 'text', 'text', 'bigint', 'text'],
-  },
-  update: {
-    name: 'svcplane_update',
-    text: `WITH prev AS (SELECT body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3),
-           upd AS (UPDATE objects SET uid = $4, resource_version = $5, body = $6 WHERE resource = $1 AND namespace = $2 AND name = $3)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
-           SELECT $5, $1, $2, $3, 'MODIFIED', $6, (SELECT body FROM prev) RETURNING prev_body AS prev`,
-    types: ['text', 'text', 'text', 'text', 'bigint', 'text'],
-  },
-  remove: {
-    name: 'svcplane_remove',
-    text: `WITH del AS (DELETE FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3 RETURNING body)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
-           SELECT $4, $1, $2, $3, 'DELETED', $5, (SELECT body FROM del) RETURNING prev_body AS prev`,
-    types: ['text', 'text', 'text', 'bigint', 'text'],
-  },
-  allocate: {
-    name: 'svcplane_allocate',
-    text: 'INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-    types: ['text', 'text', 'text', 'text', 'text', 'text'],
-  },
-  release: { name: 'svcplane_release', text: 'DELETE FROM allocations WHERE pool = $1 AND value = $2 AND uid = $3', types: t3 },
-} satisfies Record<string, Prepared>;
-
-/** What statements run on: the pool, or the writer through its savepoint. */
-interface Statements {
-  run<R extends pg.QueryResultRow = pg.QueryResultRow>(s: Prepared, params: unknown[]): Promise<pg.QueryResult<R>>;
-}
-
-/** The pool: each connection prepares a statement on its first use (the extended protocol's named statements). */
-function onPool(p: pg.Pool): Statements {
-  return { run: <R extends pg.QueryResultRow>(s: Prepared, values: unknown[]) => p.query<R>({ name: s.name, text: s.text, values }) };
-}
-
-interface Pending {
-  changes: Change[];
-  commitHooks: (() => void)[];
-  rollbackHooks: (() => void)[];
-}
-
-/** One attempt of one write on the writer connection. */
-interface WriteStep {
-  /** The write's SAVEPOINT has been sent. */
-  savepoint: boolean;
-  /** Allocations may be answered at once and sent with the next statement (a replayable write). */
-  optimistic: boolean;
-  /** Statements answered but not sent yet; each must change exactly one row. */
-  deferred: string[];
-  /** A deferred statement changed no row: the attempt must roll back and run again. */
-  conflict: boolean;
-}
-
-interface WriterStatements extends Statements {
-  /** Queues a statement that must change one row, when the write allows it; false to run it now. */
-  defer(s: Prepared, params: unknown[]): boolean;
-  /** Sends what is queued. */
-  flush(): Promise<void>;
-}
-
-/** Thrown into a write whose deferred statement failed; the store rolls the attempt back and runs it again. */
-class DeferredConflict extends Error {}
-
-/**
- * The writer connection for one write, with its statements PREPAREd when it connected: its
- * first statement carries the write's SAVEPOINT, and any deferred statements ride with the
- * next one, in one simple-protocol round trip (the parameters inlined as literals into EXECUTE),
- * so a write costs no extra round trip for being undoable on its own or for its allocation.
- */
-function onWriter(c: pg.Client, step: WriteStep): WriterStatements {
-  const exec = (s: Prepared, params: unknown[]) =>
-    params.length === 0 ? `EXECUTE ${s.name}` : `EXECUTE ${s.name}(${params.map((v) => literal(c, v)).join(', ')})`;
-  const send = async <R extends pg.QueryResultRow>(last: string | undefined): Promise<pg.QueryResult<R> | undefined> => {
-    const head = step.savepoint ? [] : ['SAVEPOINT w'];
-    const deferred = step.deferred;
-    const texts = [...head, ...deferred, ...(last === undefined ? [] : [last])];
-    step.savepoint = true;
-    step.deferred = [];
-    if (texts.length === 1 && last !== undefined) return c.query<R>(last);
-    const results = (await c.query(texts.join('; '))) as unknown as pg.QueryResult<R>[];
-    for (let i = 0; i < deferred.length; i++) if (results[head.length + i].rowCount !== 1) step.conflict = true;
-    if (step.conflict) throw new DeferredConflict('a deferred statement changed no row');
-    return last === undefined ? undefined : results[results.length - 1];
-  };
-  return {
-    run: async <R extends pg.QueryResultRow>(s: Prepared, params: unknown[]) => (await send<R>(exec(s, params)))!,
-    defer: (s, params) => {
-      if (!step.optimistic) return false;
-      step.deferred.push(exec(s, params));
-      return true;
-    },
-    flush: async () => {
-      await send(undefined);
-    },
-  };
-}
-
-function literal(c: pg.Client, value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
-    return String(value);
-  }
-  return c.escapeLiteral(String(value));
-}
-
-async function getObject(c: Statements, key: ObjectKey): Promise<StoredObject | undefined> {
-  const { rows } = await c.run<{ uid: string; rv: string; body: string }>(statements.get, [key.resource, key.namespace, key.name]);
-  const row = rows[0];
-  return row && { resource: key.resource, namespace: key.namespace, name: key.name, uid: row.uid, resourceVersion: Number(row.rv), body: row.body };
-}
-
-async function listBodies(c: Statements, resource: string, namespace?: string): Promise<string[]> {
-  const { rows } =
-    namespace === undefined
-      ? await c.run<{ body: string }>(statements.listAll, [resource])
-      : await c.run<{ body: string }>(statements.listNs, [resource, namespace]);
-  return rows.map((r) => r.body);
-}
-
-async function countObjects(c: Statements, resource: string, namespace: string): Promise<number> {
-  const { rows } = await c.run<{ n: string }>(statements.count, [resource, namespace]);
-  return Number(rows[0].n);
-}
-
-async function getAllocation(c: Statements, pool: string, value: string): Promise<AllocationRow | undefined> {
-  const { rows } = await c.run<AllocationRow>(statements.allocation, [pool, value]);
-  return rows[0];
 }

@@ -18,7 +18,7 @@ import {
   type Row,
 } from './scenarios.mjs';
 import { dnsScenario, getWithDnsScenario } from './dns.mjs';
-import { postgresCreateScenario, postgresGetScenario, postgresWatchReplicasScenario } from './postgres.mjs';
+import { postgresCreateScenario, postgresGetScenario, postgresStartScenario, postgresWatchReplicasScenario } from './postgres.mjs';
 import { getWithAuthScenario } from './auth.mjs';
 
 const scenarios: Record<string, (cfg: Config) => Promise<Row[]>> = {
@@ -41,6 +41,7 @@ const scenarios: Record<string, (cfg: Config) => Promise<Row[]>> = {
   'pg-create': postgresCreateScenario,
   'pg-get': postgresGetScenario,
   'pg-watch-replicas': postgresWatchReplicasScenario,
+  'pg-start': postgresStartScenario,
   // Issue 17: GET with a bearer token and RBAC on, against the same server with neither.
   'get-auth': getWithAuthScenario,
 };
@@ -178,7 +179,7 @@ Scenarios and baselines (bench/baselines/):
 - **list**: GET all Services at 1,000 and 10,000 objects (\`kubernetes\` included). Baseline: JSON.stringify of the same list in-process.
 - **watch**: bench/watch.mts, 1,000 watchers while 200 writes/s happen, each round with a fresh server (3 rounds of 10 s, the median round by p99, every round's p99 in the notes; quick: 1 round of 5 s): delivery latency and memory per watcher. No baseline.
 - **dns**, **get-dns-on** (issue 18): bench/dns.mts. dns: queries a second over loopback UDP to \`--dns-port\` with 10,000 Services stored (the start scenario's cached database), 100 queries outstanding, 80% A of stored Services, 10% AAAA (NODATA), 10% missing names (NXDOMAIN); the load generator is dnsperf (Debian's package) where installed, which reports only an average latency (shown as p50), else a Node UDP generator in the benchmark process (\`SVCPLANE_BENCH_DNS_GEN=node|dnsperf\` picks one). Baseline: bare dgram + dns-packet answering one fixed A record (bench/baselines/bare-dns.mts). get-dns-on: the get scenario's GET against a server with the responder on and idle, the same server without it as the baseline. Target: dns >= 20,000 queries/s; get-dns-on ratio >= 0.9.
-- **pg-create**, **pg-get** (issue 19): bench/postgres.mts. One svcplane on PostgreSQL (a database of its own on 127.0.0.1:5432, created and dropped by the scenario; PGHOST/PGPORT/PGUSER to point elsewhere) against svcplane on SQLite, the same requests alternately: pg-create POSTs ClusterIP Services with unique names (target >= 1,500 creates/s on PostgreSQL, group commit across requests), pg-get GETs one Service (target ratio >= 0.8); pg-watch-replicas runs the watch scenario's bench/watch.mts with two replicas on one database (SVCPLANE_BENCH_DB, SVCPLANE_BENCH_REPLICAS=2), watchers and writes split across both (target: every event to every watcher, p99 < 100 ms). PostgreSQL shares the machine's cores with both servers.
+- **pg-create**, **pg-get** (issue 19): bench/postgres.mts. One svcplane on PostgreSQL (a database of its own on 127.0.0.1:5432, created and dropped by the scenario; PGHOST/PGPORT/PGUSER to point elsewhere) against svcplane on SQLite, the same requests alternately: pg-create POSTs ClusterIP Services with unique names (target >= 1,500 creates/s on PostgreSQL, group commit across requests), pg-get GETs one Service (target ratio >= 0.8); pg-watch-replicas runs the watch scenario's bench/watch.mts with two replicas on one database (SVCPLANE_BENCH_DB, SVCPLANE_BENCH_REPLICAS=2), watchers and writes split across both (target: every event to every watcher, p99 < 100 ms); pg-start times spawn to the first /readyz 200 of one replica on a database holding 100,000 Services (target < 2 s), each round on a fresh CREATE DATABASE ... TEMPLATE copy of a fixture filled with the rows bench/build-db.mts wrote through ServiceRegistry.create (the dialects store the same rows). PostgreSQL shares the machine's cores with both servers.
 - **get-auth** (issue 17): bench/auth.mts. The get scenario's GET sent with a bearer token from \`--token-auth-file\` by a user bound to \`view\` with a RoleBinding, \`--authorization-mode RBAC\`, against the same server with neither. Target: ratio >= 0.9.
 - **start**: spawn to the first \`/readyz\` 200 (polled every 5 ms) with 0, 10,000 and 100,000 Services in the database, and the resident memory then. The databases are written by bench/build-db.mts through the built server's ServiceRegistry.create in-process and cached in bench/.cache/ (keyed by migrations and the built write path). No baseline.
 

@@ -80,6 +80,12 @@ export interface PostgresStoreOptions {
 
 /** Transaction-scoped advisory lock that serialises writers across replicas. */
 const writerLock = '8315207365719490562';
+/**
+ * A batch's first statements: BEGIN, the writers' lock, then (under it) the newest revision.
+ * No timeout may fail them: when they ride behind the previous batch's COMMIT, an error would
+ * make its committed writes look failed.
+ */
+const begin = `BEGIN; SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock(${writerLock}); SELECT coalesce(max(revision), 0) AS rev FROM change_log`;
 export const changesChannel = 'svcplane_changes';
 
 interface Queued {
@@ -133,6 +139,8 @@ export class PostgresObjectStore implements ObjectStore {
   private poll: NodeJS.Timeout | undefined;
   private closed = false;
 
+  /** The next batch's transaction, begun (under the lock) by the previous batch's COMMIT round trip. */
+  private begun: { client: pg.Client; rev: number } | undefined;
   /** The dedicated write connection; made again on the next batch after it breaks. */
   private writer: pg.Client | undefined;
   /** Whether the last look at the database (the feed's, at least every poll interval) worked. */
@@ -500,11 +508,12 @@ export class PostgresObjectStore implements ObjectStore {
     try {
       c = await this.writerClient();
       const io = new WriterIO(c);
-      // One round trip: BEGIN, the writers' lock, then (under it) the newest revision.
-      const begun = (await c.query(
-        `BEGIN; SELECT pg_advisory_xact_lock(${writerLock}); SELECT coalesce(max(revision), 0) AS rev FROM change_log`,
-      )) as unknown as pg.QueryResult<{ rev: string }>[];
-      base = revision = Math.max(Number(begun[2].rows[0].rev), this.compacted);
+      // One round trip: BEGIN, the writers' lock, then (under it) the newest revision; or none
+      // when the previous batch began this one with its COMMIT, on this same connection.
+      const begun = this.begun;
+      this.begun = undefined;
+      const rev = begun?.client === c ? begun.rev : Number(((await c.query(begin)) as unknown as pg.QueryResult<{ rev: string }>[])[4].rows[0].rev);
+      base = revision = Math.max(rev, this.compacted);
       const batch = { base, written: new Set<string>() };
       /** Where the batch stood when the optimistic region began. */
       let region: { done: number; changes: number; rollbackHooks: number; revision: number } | undefined;
@@ -607,9 +616,17 @@ export class PostgresObjectStore implements ObjectStore {
           ]);
         }
         // The region's inserts, the NOTIFY (delivered only if the COMMIT succeeds) and the
-        // COMMIT: one round trip. A failed insert stops it before the COMMIT.
+        // COMMIT: one round trip. A failed insert stops it before the COMMIT. Writes waiting for
+        // the next batch: it begins in the same round trip (its lock is queued behind any other
+        // replica's that waited for this COMMIT, as lock requests are granted in order).
+        const next = this.queue.length > 0 && !this.closed;
         try {
-          await io.send(changes.length > 0 ? [`SELECT pg_notify('${changesChannel}', '${revision}')`, 'COMMIT'] : ['COMMIT']);
+          const last = await io.send([
+            ...(changes.length > 0 ? [`SELECT pg_notify('${changesChannel}', '${revision}')`] : []),
+            'COMMIT',
+            ...(next ? [begin] : []),
+          ]);
+          if (next) this.begun = { client: c, rev: Number((last as pg.QueryResult<{ rev: string }>).rows[0].rev) };
         } catch (err) {
           if (!(err instanceof DeferredConflict)) throw err;
           await undoRegion();

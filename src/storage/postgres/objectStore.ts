@@ -80,12 +80,17 @@ export interface PostgresStoreOptions {
 
 /** Transaction-scoped advisory lock that serialises writers across replicas. */
 const writerLock = '8315207365719490562';
+/** Under the writers' lock, the newest revision: a statement of its own, so its snapshot is taken once the lock is held. */
+const newest = 'SELECT coalesce(max(revision), 0) AS rev FROM change_log';
+/** A batch's first statements: BEGIN, the writers' lock, then the newest revision. */
+const begin = `BEGIN; SELECT pg_advisory_xact_lock(${writerLock}); ${newest}`;
 /**
- * A batch's first statements: BEGIN, the writers' lock, then (under it) the newest revision.
- * No timeout may fail them: when they ride behind the previous batch's COMMIT, an error would
- * make its committed writes look failed.
+ * The next batch's beginning when it rides behind a COMMIT: the lock only if it is free. Another
+ * replica waiting for the COMMIT gets it first, and this COMMIT's answer must not wait for that
+ * replica's batch (the next batch then asks for the lock itself). No timeout may fail these
+ * statements: an error here would make the committed writes before them look failed.
  */
-const begin = `BEGIN; SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock(${writerLock}); SELECT coalesce(max(revision), 0) AS rev FROM change_log`;
+const beginIfFree = `BEGIN; SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0; SELECT pg_try_advisory_xact_lock(${writerLock}) AS locked; ${newest}`;
 export const changesChannel = 'svcplane_changes';
 
 interface Queued {
@@ -140,7 +145,7 @@ export class PostgresObjectStore implements ObjectStore {
   private closed = false;
 
   /** The next batch's transaction, begun (under the lock) by the previous batch's COMMIT round trip. */
-  private begun: { client: pg.Client; rev: number } | undefined;
+  private begun: { client: pg.Client; rev: number | undefined } | undefined;
   /** The dedicated write connection; made again on the next batch after it breaks. */
   private writer: pg.Client | undefined;
   /** Whether the last look at the database (the feed's, at least every poll interval) worked. */
@@ -510,9 +515,10 @@ export class PostgresObjectStore implements ObjectStore {
       const io = new WriterIO(c);
       // One round trip: BEGIN, the writers' lock, then (under it) the newest revision; or none
       // when the previous batch began this one with its COMMIT, on this same connection.
-      const begun = this.begun;
+      const begun = this.begun?.client === c ? this.begun : undefined;
       this.begun = undefined;
-      const rev = begun?.client === c ? begun.rev : Number(((await c.query(begin)) as unknown as pg.QueryResult<{ rev: string }>[])[4].rows[0].rev);
+      const rev =
+        begun?.rev ?? Number((await io.send<{ rev: string }>([begun ? `SELECT pg_advisory_xact_lock(${writerLock}); ${newest}` : begin]))!.rows[0].rev);
       base = revision = Math.max(rev, this.compacted);
       const batch = { base, written: new Set<string>() };
       /** Where the batch stood when the optimistic region began. */
@@ -621,12 +627,15 @@ export class PostgresObjectStore implements ObjectStore {
         // replica's that waited for this COMMIT, as lock requests are granted in order).
         const next = this.queue.length > 0 && !this.closed;
         try {
-          const last = await io.send([
+          const results = await io.sendAll<{ locked?: boolean; rev?: string }>([
             ...(changes.length > 0 ? [`SELECT pg_notify('${changesChannel}', '${revision}')`] : []),
             'COMMIT',
-            ...(next ? [begin] : []),
+            ...(next ? [beginIfFree] : []),
           ]);
-          if (next) this.begun = { client: c, rev: Number((last as pg.QueryResult<{ rev: string }>).rows[0].rev) };
+          if (next) {
+            const locked = results[results.length - 2].rows[0].locked === true;
+            this.begun = { client: c, rev: locked ? Number(results[results.length - 1].rows[0].rev) : undefined };
+          }
         } catch (err) {
           if (!(err instanceof DeferredConflict)) throw err;
           await undoRegion();

@@ -166,10 +166,16 @@ export class WriterIO {
 
   /** Sends what is pending and then `texts`, in one round trip; the last statement's result. */
   async send<R extends pg.QueryResultRow = pg.QueryResultRow>(texts: string[]): Promise<pg.QueryResult<R> | undefined> {
+    const results = await this.sendAll<R>(texts);
+    return results[results.length - 1];
+  }
+
+  /** Sends what is pending and then `texts`, in one round trip; every statement's result. */
+  async sendAll<R extends pg.QueryResultRow = pg.QueryResultRow>(texts: string[]): Promise<pg.QueryResult<R>[]> {
     const carried = this.pending.length > 0;
     const all = carried ? [...this.pending, ...texts] : texts;
     this.pending = [];
-    if (all.length === 0) return undefined;
+    if (all.length === 0) return [];
     let r: pg.QueryResult<R> | pg.QueryResult<R>[];
     try {
       r = (await this.c.query(all.join('; '))) as unknown as pg.QueryResult<R> | pg.QueryResult<R>[];
@@ -180,7 +186,7 @@ export class WriterIO {
       }
       throw err;
     }
-    return Array.isArray(r) ? r[r.length - 1] : r;
+    return Array.isArray(r) ? r : [r];
   }
 }
 

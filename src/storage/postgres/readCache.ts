@@ -19,12 +19,13 @@
 // only committed changes; later reads see R' >= R, so no reader ever goes back in time. If R < H
 // (the NOTIFY of another replica's commit has not been applied yet), the GET reads the database.
 //
-// The revision request is shared: one is in flight at a time, and every GET that arrives while
-// it is in flight waits for the next one, which is sent when it returns. A GET may not use a
-// request that was already on its way when it arrived (that request may have read the head
-// before a write the GET must see was acknowledged); the next one is sent after the GET began.
-// So concurrent GETs cost one round trip between them, as kube's ConsistentListFromCache
-// requests the revision once for a batch of reads.
+// The revision request is shared: the GETs that arrive in one turn of the event loop (the
+// requests whose bytes came in together) share one, sent once that turn's I/O callbacks have
+// run. A GET may not use a request that was already on its way when it arrived (that request
+// may have read the head before a write the GET must see was acknowledged); the one it joins is
+// sent after it began. So concurrent GETs cost one round trip between them, as kube's
+// ConsistentListFromCache requests the revision once for a batch of reads, and none waits for
+// more than one.
 import type { StoredObject } from '../objectStore.js';
 
 export const cacheKey = (k: { resource: string; namespace: string; name: string }) => `${k.resource}\0${k.namespace}\0${k.name}`;
@@ -64,9 +65,8 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-/** The database's newest revision, one request at a time shared by everyone who asked meanwhile. */
+/** The database's newest revision, one request per turn of the event loop shared by everyone who asked in it. */
 export class HeadProbe {
-  private inFlight = false;
   /** The request not sent yet, which callers join until it goes. */
   private next: Waiter | undefined;
 
@@ -74,29 +74,19 @@ export class HeadProbe {
 
   /** A revision read from the database after this call began. */
   head(): Promise<number> {
-    if (!this.next) {
-      let resolve!: (head: number) => void;
-      let reject!: (err: unknown) => void;
-      const promise = new Promise<number>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      this.next = { promise, resolve, reject };
-    }
-    const { promise } = this.next;
-    if (!this.inFlight) this.send();
+    if (this.next) return this.next.promise;
+    let resolve!: (head: number) => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<number>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const waiter: Waiter = { promise, resolve, reject };
+    this.next = waiter;
+    setImmediate(() => {
+      this.next = undefined;
+      this.ask().then(waiter.resolve, waiter.reject);
+    });
     return promise;
-  }
-
-  private send(): void {
-    const waiter = this.next!;
-    this.next = undefined;
-    this.inFlight = true;
-    this.ask()
-      .then(waiter.resolve, waiter.reject)
-      .finally(() => {
-        this.inFlight = false;
-        if (this.next) this.send();
-      });
   }
 }

@@ -4,10 +4,33 @@
 // pg-get: GET of one Service; target ratio >= 0.8 of SQLite's.
 // pg-watch-replicas: bench/watch.mts with two replicas on one database, the watchers split
 // across them and the writes too; target every event to every watcher, p99 < 100 ms.
+// pg-start: spawn to the first /readyz 200 of one replica on a database holding 100,000
+// Services; target < 2 s.
 import type autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { migrate } from '../src/storage/postgres/schema.js';
 import { postgres } from '../test/support/postgres.js';
-import { removeTempDir, requestOk, startServer, svcplaneArgs, tempDir, load, type Server } from './lib.mjs';
-import { alternate, httpRow, watchRound, type Config, type Row } from './scenarios.mjs';
+import {
+  freePort,
+  log,
+  machineBusySeconds,
+  median,
+  processCpuSeconds,
+  removeTempDir,
+  requestOk,
+  round,
+  rssKiB,
+  spawnNode,
+  startServer,
+  stopChild,
+  svcplaneArgs,
+  tempDir,
+  load,
+  type Server,
+} from './lib.mjs';
+import { alternate, cachedDatabases, disturbance, httpRow, pollReady, watchRound, type Config, type Row, type Summary } from './scenarios.mjs';
 import { join } from 'node:path';
 
 const NS = '/api/v1/namespaces/default/services';
@@ -116,4 +139,149 @@ export async function postgresWatchReplicasScenario(cfg: Config): Promise<Row[]>
       ],
     },
   ];
+}
+
+/** The tables a server writes objects, history and allocations to, with their columns (the same in both dialects). */
+const copied: { table: string; columns: string[]; types: string[] }[] = [
+  {
+    table: 'objects',
+    columns: ['resource', 'namespace', 'name', 'uid', 'resource_version', 'body'],
+    types: ['text', 'text', 'text', 'text', 'bigint', 'text'],
+  },
+  {
+    table: 'change_log',
+    columns: ['revision', 'resource', 'namespace', 'name', 'event', 'body', 'prev_body'],
+    types: ['bigint', 'text', 'text', 'text', 'text', 'text', 'text'],
+  },
+  { table: 'allocations', columns: ['pool', 'value', 'resource', 'namespace', 'name', 'uid'], types: ['text', 'text', 'text', 'text', 'text', 'text'] },
+  { table: 'settings', columns: ['key', 'value'], types: ['text', 'text'] },
+];
+
+/**
+ * Fills a migrated PostgreSQL database with the rows of a SQLite database that bench/build-db.mts
+ * wrote through ServiceRegistry.create: the two dialects store the same rows (same bodies,
+ * revisions, allocations, pruned history), so this is what a server on PostgreSQL would have
+ * written, at the cost of a few multi-row INSERTs instead of 100,000 creates.
+ */
+async function fillFromSqlite(url: string, file: string): Promise<void> {
+  const sqlite = new Database(file, { readonly: true });
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await migrate(c);
+    await c.query('BEGIN');
+    for (const { table, columns, types } of copied) {
+      const rows = sqlite
+        .prepare(`SELECT ${columns.join(', ')} FROM ${table}`)
+        .raw()
+        .all() as unknown[][];
+      for (let at = 0; at < rows.length; at += 5000) {
+        const chunk = rows.slice(at, at + 5000);
+        const arrays = columns.map((_, i) => chunk.map((r) => (r[i] === null ? null : String(r[i]))));
+        const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+        await c.query(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${unnest})`, arrays);
+      }
+    }
+    await c.query('COMMIT');
+    await c.query('VACUUM ANALYZE');
+  } finally {
+    await c.end();
+    sqlite.close();
+  }
+}
+
+async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Spawn to the first /readyz 200 of a server on `url` (a copy of the fixture made for this round). */
+async function timePgStart(url: string): Promise<{ ms: number; rssMB: number; other: number | null }> {
+  const port = await freePort();
+  const busy0 = machineBusySeconds();
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
+  const child = spawnNode(['dist/cli.js', '--port', String(port), '--db', url, '--log-level', 'error']);
+  child.stdout!.resume();
+  try {
+    const t1 = await pollReady(port, t0 + 60_000);
+    const rss = rssKiB(child.pid!);
+    const server = processCpuSeconds(child.pid!);
+    const busy = machineBusySeconds();
+    const client = process.cpuUsage(client0);
+    const wall = (t1 - t0) / 1000;
+    const other = busy === null || busy0 === null || server === null ? null : Math.max(0, (busy - busy0 - server - (client.user + client.system) / 1e6) / wall);
+    return { ms: t1 - t0, rssMB: (rss * 1024) / 1e6, other };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+export async function postgresStartScenario(cfg: Config): Promise<Row[]> {
+  const server = await postgres();
+  if (!server.available) throw new Error(`pg-start needs PostgreSQL: ${server.reason}`);
+  const size = 100_000;
+  const file = (await cachedDatabases([size])).get(size)!;
+  const fixture = await server.createDatabase();
+  const adminUrl = server.urlFor('postgres');
+  try {
+    const t = performance.now();
+    await fillFromSqlite(fixture.url, file);
+    log(`pg-start: ${size} Services copied into PostgreSQL in ${Math.round(performance.now() - t)} ms`);
+    // Each round starts on a fresh copy (CREATE DATABASE ... TEMPLATE), as a first start would.
+    const round1 = async () => {
+      const name = `svcplane_start_${randomBytes(6).toString('hex')}`;
+      await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${fixture.name}`));
+      try {
+        return await timePgStart(server.urlFor(name));
+      } finally {
+        await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      }
+    };
+    await round1(); // warms the page caches
+    const times: { ms: number; rssMB: number; other: number | null }[] = [];
+    for (let r = 0; r < cfg.startRounds; r++) {
+      times.push(await round1());
+      log(`pg-start round ${r + 1}/${cfg.startRounds}: ${round(times[r].ms, 0)} ms`);
+    }
+    const ms = round(median(times.map((x) => x.ms)), 1);
+    const rss = round(median(times.map((x) => x.rssMB)), 1);
+    return [
+      {
+        key: 'pg-start',
+        svcplane: {
+          rps: null,
+          p50_ms: ms,
+          p99_ms: round(Math.max(...times.map((x) => x.ms)), 1),
+          ready_ms: ms,
+          ready_ms_rounds: times.map((x) => round(x.ms, 1)),
+          rss_MB: rss,
+          other_cpu_rounds: times.map((x) => (x.other === null ? null : round(x.other, 2))),
+        },
+        baseline: null,
+        baseline_is: null,
+        ratio: null,
+        ratio_means: null,
+        target: 'ready < 2000 ms',
+        met: ms < 2000,
+        notes: [
+          `${size} Services in PostgreSQL (on this machine too)`,
+          `RSS ${rss} MB at ready`,
+          'p50 = median, p99 = slowest round',
+          ...disturbance('pg-start', {
+            other_cpu_max: Math.max(...times.map((x) => x.other ?? 0)),
+            other_cpu_rounds: times.map((x) => x.other),
+          } as Summary),
+        ],
+        objects: size,
+      },
+    ];
+  } finally {
+    await fixture.drop();
+  }
 }

@@ -72,7 +72,7 @@ const RATIO_RPS = 'svcplane rps / baseline rps (higher is better)';
 
 // --- helpers ------------------------------------------------------------------------------
 
-interface Summary extends Side {
+export interface Summary extends Side {
   rps: number;
   p50_ms: number;
   p99_ms: number;
@@ -115,7 +115,7 @@ const OTHER_CPU_WARN = 0.15;
 const pct = (n: number | null) => (n === null ? '?' : `${Math.round(n * 100)}%`);
 
 /** Other processes busy during a round take CPU from the server or the load generator. */
-function disturbance(key: string, ...sides: (Summary | null)[]): string[] {
+export function disturbance(key: string, ...sides: (Summary | null)[]): string[] {
   const worst = Math.max(...sides.map((s) => s?.other_cpu_max ?? 0));
   if (worst < OTHER_CPU_WARN) return [];
   const disturbed = sides.reduce((n, s) => n + (s?.other_cpu_rounds.filter((c) => (c ?? 0) >= OTHER_CPU_WARN).length ?? 0), 0);
@@ -830,7 +830,7 @@ export async function cachedDatabases(counts: number[]): Promise<Map<number, str
 }
 
 /** Polls /readyz every 5 ms until it answers 200; resolves with the time of that answer. */
-function pollReady(port: number, deadline: number): Promise<number> {
+export function pollReady(port: number, deadline: number): Promise<number> {
   return new Promise((resolveReady, reject) => {
     const attempt = () => {
       if (performance.now() > deadline) return reject(new Error('server not ready in time'));

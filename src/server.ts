@@ -168,8 +168,10 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     (range, i) => new ServiceIPAllocator(range, childRandom(random, i === 0 ? 'service-ip' : `service-ip/${range.family}`).float),
   );
   const nodePorts = new NodePortAllocator(PortRange.parse(options.nodePortRange), childRandom(random, 'node-port').float);
-  for (const a of serviceIPs) await a.load(store);
-  await nodePorts.load(store);
+  // Read while the routes compile below (a networked database answers 100,000 values in a
+  // fraction of a second, which start-up need not wait out); awaited before anything allocates.
+  const allocatorsLoaded = Promise.all([...serviceIPs.map((a) => a.load(store)), nodePorts.load(store)]);
+  allocatorsLoaded.catch(() => {});
   // Keyed by the revision the database starts at: a fresh database replays exactly, and a restart
   // with the same seed does not hand out UIDs the first run already used.
   const ids = options.seed === undefined ? randomIdentities : seededIdentities(childRandom(random, `identities@${store.currentRevision()}`));
@@ -361,6 +363,7 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   ];
   await app.register(openapiRoutes, { groupVersions });
   await app.ready();
+  await allocatorsLoaded;
 
   // --load: fixtures go in before the server listens; a bad one fails the start (FixtureError).
   if (options.load !== undefined) {

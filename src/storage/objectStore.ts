@@ -120,6 +120,16 @@ export interface WriteTx extends ReadTx {
   onRollback(fn: () => void): void;
 }
 
+export interface TransactionOptions {
+  /**
+   * `fn` may be called again after its first attempt rolled back (it starts from its input each
+   * time). A networked dialect may then answer a write that rarely fails (an allocation) at once
+   * and send it with the next statement, in one round trip; if it did fail after all, the
+   * attempt is rolled back and `fn` runs again with every write answered by the database.
+   */
+  replayable?: boolean;
+}
+
 export interface ObjectStore extends ReadTx {
   /** The newest committed revision, known without a round trip. */
   currentRevision(): number;
@@ -149,7 +159,7 @@ export interface ObjectStore extends ReadTx {
    * Runs `fn` as one atomic write; a throw rolls back its rows, its revisions and its hooks. It
    * resolves once the writes are visible to every later read; durable() says when they are on disk.
    */
-  transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: WriteTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** True while writes wait to become durable (a dialect that commits each transaction never is). */
   readonly committing: boolean;
   /** Resolves once every write made so far is durable; rejects if their commit failed. */

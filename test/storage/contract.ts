@@ -310,6 +310,133 @@ export function runStorageContract(name: string, open: OpenForContract): void {
     );
 
     test(
+      'a replayable write that takes a held value ends as if every allocation had been checked at once; its first attempt leaves nothing',
+      withStore(async (store) => {
+        await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));
+        const rolledBack: string[] = [];
+        let attempts = 0;
+        // An allocator whose memory missed that '1' is held (another replica took it).
+        const rv = await store.transaction(
+          async (tx) => {
+            attempts++;
+            let value = '1';
+            try {
+              await tx.allocate(allocationRow('ips', value, 'b'));
+            } catch (err) {
+              if (!(err instanceof UniqueViolation)) throw err;
+              value = '2';
+              await tx.allocate(allocationRow('ips', value, 'b'));
+            }
+            tx.onRollback(() => rolledBack.push(value));
+            const revision = tx.nextRevision();
+            await tx.insert({
+              resource: R,
+              namespace: 'ns',
+              name: 'b',
+              uid: 'uid-b',
+              resourceVersion: revision,
+              body: bodyOf('ns', 'b', revision, { ip: value }),
+            });
+            return revision;
+          },
+          { replayable: true },
+        );
+        assert.ok(attempts === 1 || attempts === 2, `${attempts} attempts`);
+        assert.deepEqual(rolledBack, attempts === 2 ? ['1'] : [], 'a replayed attempt rolls back its hooks');
+        assert.equal(rv, 1, 'the replay takes the revision the first attempt gave back');
+        assert.deepEqual(await store.allocations('ips'), [allocationRow('ips', '1', 'a'), allocationRow('ips', '2', 'b')]);
+        assert.deepEqual(JSON.parse((await store.get({ resource: R, namespace: 'ns', name: 'b' }))!.body).spec, { ip: '2' });
+        assert.deepEqual(
+          (await store.changesSince(R, 0)).map((c) => [c.revision, c.name]),
+          [[1, 'b']],
+        );
+        // A replayable write that fails for its own reasons fails once, with its own error.
+        await assert.rejects(
+          store.transaction(
+            async (tx) => {
+              await tx.allocate(allocationRow('ips', '3', 'c'));
+              throw new Error('invalid');
+            },
+            { replayable: true },
+          ),
+          /invalid/,
+        );
+        assert.equal(await store.allocation('ips', '3'), undefined);
+      }),
+    );
+
+    test(
+      'replayable writes sent together, with clashes, a dry run and a strict write among them, answer as one at a time would',
+      withStore(async (store) => {
+        await create(store, 'ns', 'taken');
+        const committed: Change[] = [];
+        store.onCommitted((cs) => committed.push(...cs));
+        let n = 0;
+        const replayable = (name: string, dry = false) => {
+          const ip = `ip-${n++}`;
+          return store.transaction(
+            async (tx) => {
+              await tx.allocate(allocationRow('ips', ip, name));
+              const rv = tx.nextRevision();
+              try {
+                await tx.insert({ resource: R, namespace: 'ns', name, uid: `uid-${name}`, resourceVersion: rv, body: bodyOf('ns', name, rv, { ip }) });
+              } catch (err) {
+                throw err instanceof UniqueViolation ? new Error(`exists: ${name}`) : err;
+              }
+              if (dry) throw new Rollback(`dry ${name}`);
+              return rv;
+            },
+            { replayable: true },
+          );
+        };
+        const outcomes = await Promise.allSettled([
+          replayable('a'),
+          replayable('taken'),
+          replayable('b'),
+          modify(store, 'ns', 'taken', { v: 2 }),
+          replayable('c'),
+          replayable('a'),
+          replayable('d', true),
+          replayable('taken', true),
+          replayable('e'),
+        ]);
+        const said = outcomes.map((o) =>
+          o.status === 'fulfilled' ? 'ok' : o.reason instanceof Rollback ? String(o.reason.value) : (o.reason as Error).message,
+        );
+        assert.deepEqual(said, ['ok', 'exists: taken', 'ok', 'ok', 'ok', 'exists: a', 'dry d', 'exists: taken', 'ok']);
+        const log = await store.changesSince(R, 0);
+        assert.deepEqual(
+          log.map((c) => c.revision),
+          log.map((_, i) => i + 1),
+          'revisions without gaps',
+        );
+        assert.deepEqual(
+          log.map((c) => `${c.event} ${c.name}`),
+          ['ADDED taken', 'ADDED a', 'ADDED b', 'MODIFIED taken', 'ADDED c', 'ADDED e'],
+        );
+        assert.deepEqual(
+          committed.filter((c) => c.revision > 1).map((c) => c.revision),
+          [2, 3, 4, 5, 6],
+          'listeners get each committed change once, in order',
+        );
+        assert.equal(store.currentRevision(), 6);
+        assert.deepEqual(
+          (await store.allocations('ips')).map((r) => `${r.value} ${r.name}`),
+          ['ip-0 a', 'ip-2 b', 'ip-3 c', 'ip-7 e'],
+        );
+        for (const [name, rv] of [
+          ['a', 2],
+          ['b', 3],
+          ['c', 5],
+          ['e', 6],
+        ] as const) {
+          assert.equal((await store.get({ resource: R, namespace: 'ns', name }))?.resourceVersion, rv, name);
+        }
+        assert.equal(await store.get({ resource: R, namespace: 'ns', name: 'd' }), undefined);
+      }),
+    );
+
+    test(
       'release frees a value only for the uid that holds it',
       withStore(async (store) => {
         await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));

@@ -189,13 +189,17 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
     return tx.count(this.resource, namespace);
   }
 
-  protected async run<R>(options: WriteOptions, fn: (tx: WriteTx) => Promise<R>): Promise<R> {
+  /** `replayable`: fn starts from its input each time it is called (see TransactionOptions). */
+  protected async run<R>(options: WriteOptions, fn: (tx: WriteTx) => Promise<R>, replayable = false): Promise<R> {
     try {
-      return await this.store.transaction(async (tx) => {
-        const result = await fn(tx);
-        if (options.dryRun) throw new Rollback(result);
-        return result;
-      });
+      return await this.store.transaction(
+        async (tx) => {
+          const result = await fn(tx);
+          if (options.dryRun) throw new Rollback(result);
+          return result;
+        },
+        { replayable },
+      );
     } catch (err) {
       if (err instanceof Rollback) return this.dryRunAnswer(err.value as R);
       throw err;
@@ -241,14 +245,28 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
   }
 
   async create(namespace: string, input: T, options: WriteOptions = {}): Promise<T> {
-    const obj = structuredClone(input);
-    this.checkTypeMeta(obj);
-    const meta = (obj.metadata ??= {});
-    if (this.namespaced && meta.namespace && meta.namespace !== namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-    }
-    this.strategy.defaults?.(obj);
-    return this.run(options, (tx) => this.createIn(tx, this.scope(namespace), obj, options.fieldManager, new Date(), options.requestVersion));
+    const prepare = () => {
+      const obj = structuredClone(input);
+      this.checkTypeMeta(obj);
+      const meta = (obj.metadata ??= {});
+      if (this.namespaced && meta.namespace && meta.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      this.strategy.defaults?.(obj);
+      return obj;
+    };
+    // createIn changes the object it is given (uid, allocated values): a second attempt starts
+    // from the input again.
+    let first: T | undefined = prepare();
+    return this.run(
+      options,
+      (tx) => {
+        const obj = first ?? prepare();
+        first = undefined;
+        return this.createIn(tx, this.scope(namespace), obj, options.fieldManager, new Date(), options.requestVersion);
+      },
+      true,
+    );
   }
 
   /** `manager` null: the managedFields are already the object's (an apply that creates). */

@@ -19,9 +19,16 @@
 // a NOTIFY (sent in the writer's transaction, so only once it commits) wakes this replica, or on
 // a poll as a backstop. currentRevision() is the newest revision delivered.
 //
-// Reads go to a pool of other connections, straight to the database: no read cache, because
-// another replica may have written any key since (a replica-local cache would serve stale reads).
-// A read waits for this replica's open batch to commit, so a client reads its own writes.
+// Reads go to a pool of other connections. A GET of a recently read object is answered from a
+// read cache that the feed keeps, once one shared request for the database's newest revision
+// shows that the feed has applied every commit (readCache.ts says why that is linearizable across
+// replicas). A read waits for this replica's open batch to commit, so a client reads its own writes.
+//
+// Round trips are what a write costs here, so a batch saves them: every hot statement is
+// prepared once per connection (statements.ts), and a replayable write (a create) runs
+// optimistically: its inserts are answered at once and travel with the batch's next round trip,
+// at the latest with its COMMIT; if one of them fails, the optimistic writes since the last
+// check are rolled back to a savepoint and run again strictly (see runBatch).
 import type pg from 'pg';
 import {
   type AllocationRow,
@@ -34,10 +41,27 @@ import {
   type ObjectStore,
   type StoredObject,
   StorageUnavailable,
+  type TransactionOptions,
   UniqueViolation,
   type WriteTx,
 } from '../objectStore.js';
 import { pageAt } from './listPage.js';
+import { cacheKey, HeadProbe, ReadCache } from './readCache.js';
+import {
+  countObjects,
+  DeferredConflict,
+  getAllocation,
+  getObject,
+  isSqlError,
+  listBodies,
+  onPool,
+  optimisticWrite,
+  prepareAll,
+  statements,
+  strictWrite,
+  WriterIO,
+  type WriterStatements,
+} from './statements.js';
 
 export interface PostgresStoreOptions {
   /** How many change-log rows to keep for watchers that resume from a resourceVersion. */
@@ -56,10 +80,22 @@ export interface PostgresStoreOptions {
 
 /** Transaction-scoped advisory lock that serialises writers across replicas. */
 const writerLock = '8315207365719490562';
+/** Under the writers' lock, the newest revision: a statement of its own, so its snapshot is taken once the lock is held. */
+const newest = 'SELECT coalesce(max(revision), 0) AS rev FROM change_log';
+/** A batch's first statements: BEGIN, the writers' lock, then the newest revision. */
+const begin = `BEGIN; SELECT pg_advisory_xact_lock(${writerLock}); ${newest}`;
+/**
+ * The next batch's beginning when it rides behind a COMMIT: the lock only if it is free. Another
+ * replica waiting for the COMMIT gets it first, and this COMMIT's answer must not wait for that
+ * replica's batch (the next batch then asks for the lock itself). No timeout may fail these
+ * statements: an error here would make the committed writes before them look failed.
+ */
+const beginIfFree = `BEGIN; SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0; SELECT pg_try_advisory_xact_lock(${writerLock}) AS locked; ${newest}`;
 export const changesChannel = 'svcplane_changes';
 
 interface Queued {
   fn: (tx: WriteTx) => Promise<unknown>;
+  replayable: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -85,6 +121,12 @@ const toChange = (r: ChangeRow): Change => ({
   prevBody: r.prevBody,
 });
 
+interface Pending {
+  changes: Change[];
+  commitHooks: (() => void)[];
+  rollbackHooks: (() => void)[];
+}
+
 export class PostgresObjectStore implements ObjectStore {
   /** The newest revision delivered to listeners. */
   private revision = 0;
@@ -102,18 +144,27 @@ export class PostgresObjectStore implements ObjectStore {
   private poll: NodeJS.Timeout | undefined;
   private closed = false;
 
+  /** The next batch's transaction, begun (under the lock) by the previous batch's COMMIT round trip. */
+  private begun: { client: pg.Client; rev: number | undefined } | undefined;
   /** The dedicated write connection; made again on the next batch after it breaks. */
   private writer: pg.Client | undefined;
   /** Whether the last look at the database (the feed's, at least every poll interval) worked. */
   private reachable = true;
   /** The feed fell behind the change log's history (see loseFeed). */
   private lost = false;
+  /** Objects read recently, kept by the feed (readCache.ts). */
+  private readonly recent = new ReadCache(10_000);
+  private readonly probe: HeadProbe;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly connect: () => Promise<pg.Client>,
     private readonly options: PostgresStoreOptions,
-  ) {}
+  ) {
+    this.probe = new HeadProbe(async () =>
+      Number((await this.pool.query<{ rev: string }>({ name: statements.head.name, text: statements.head.text })).rows[0].rev),
+    );
+  }
 
   /** False while the database cannot be reached (the feed's last read failed): /readyz. */
   get healthy(): boolean {
@@ -123,6 +174,12 @@ export class PostgresObjectStore implements ObjectStore {
   private async writerClient(): Promise<pg.Client> {
     if (this.writer) return this.writer;
     const c = await this.connect();
+    try {
+      await c.query(prepareAll);
+    } catch (err) {
+      await c.end().catch(() => {});
+      throw err;
+    }
     const drop = () => {
       if (this.writer === c) this.writer = undefined;
     };
@@ -197,6 +254,7 @@ export class PostgresObjectStore implements ObjectStore {
   private loseFeed(err: CompactedError): void {
     if (this.lost) return;
     this.lost = true;
+    this.recent.clear();
     this.options.onFeedLost?.(err);
   }
 
@@ -225,6 +283,7 @@ export class PostgresObjectStore implements ObjectStore {
     if (this.lost) return;
     const fresh = changes.filter((c) => c.revision > this.revision);
     if (fresh.length === 0) return;
+    for (const c of fresh) this.recent.drop(cacheKey(c));
     this.revision = fresh[fresh.length - 1].revision;
     for (const listener of this.committedListeners) {
       try {
@@ -265,24 +324,47 @@ export class PostgresObjectStore implements ObjectStore {
     }
   }
 
+  /** A consistent read: from the cache when the feed has applied the newest commit, else from the database. */
   get(key: ObjectKey): Promise<StoredObject | undefined> {
-    return this.read((c) => getObject(c, key));
+    return this.read(async (pool) => {
+      const id = cacheKey(key);
+      if (this.recent.has(id) && !this.lost) {
+        const head = await this.probe.head();
+        if (head <= this.revision) {
+          const hit = this.recent.lookup(id, this.revision);
+          if (hit) return hit;
+        }
+      }
+      const before = this.revision;
+      const obj = await getObject(onPool(pool), key);
+      // Filled only when no change was applied meanwhile or the row is at least as new as the
+      // feed: then the entry is the key's state at the feed's revision (readCache.ts).
+      if (obj && !this.lost && (this.revision === before || obj.resourceVersion >= this.revision)) this.recent.fill(id, obj);
+      return obj;
+    });
   }
 
   list(resource: string, namespace?: string): Promise<string[]> {
-    return this.read((c) => listBodies(c, resource, namespace));
+    return this.read((c) => listBodies(onPool(c), resource, namespace));
   }
 
   count(resource: string, namespace: string): Promise<number> {
-    return this.read((c) => countObjects(c, resource, namespace));
+    return this.read((c) => countObjects(onPool(c), resource, namespace));
   }
 
   allocation(pool: string, value: string): Promise<AllocationRow | undefined> {
-    return this.read((c) => getAllocation(c, pool, value));
+    return this.read((c) => getAllocation(onPool(c), pool, value));
   }
 
+  /**
+   * What an allocator reads at start, maybe 100,000 values: one JSON array of them, because the
+   * driver's cost is per row (JSON.parse of one array is a fraction of it).
+   */
   allocatedValues(pool: string): Promise<string[]> {
-    return this.read(async (c) => (await c.query<{ value: string }>('SELECT value FROM allocations WHERE pool = $1', [pool])).rows.map((r) => r.value));
+    return this.read(
+      async (c) =>
+        (await c.query<{ values: string[] }>("SELECT coalesce(json_agg(value), '[]') AS values FROM allocations WHERE pool = $1", [pool])).rows[0].values,
+    );
   }
 
   allocations(pool: string): Promise<AllocationRow[]> {
@@ -381,10 +463,10 @@ export class PostgresObjectStore implements ObjectStore {
     });
   }
 
-  transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: WriteTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, replayable: options.replayable === true, resolve: resolve as (v: unknown) => void, reject });
       if (!this.batchEnded) void this.runBatches();
     });
   }
@@ -402,59 +484,165 @@ export class PostgresObjectStore implements ObjectStore {
     this.batchEnded = undefined;
   }
 
+  /**
+   * One batch: BEGIN under the writers' lock, as many queued writes as came (each strict write
+   * in its own SAVEPOINT; replayable ones optimistically, see WriterIO), then one COMMIT.
+   *
+   * Optimistic writes form a region that begins with SAVEPOINT opt. Their inserts are answered
+   * at once and sent with the next round trip: a statement of a later write, the check before a
+   * strict write, or the COMMIT. If that round trip fails (a name or a value was taken after
+   * all, which the strict path answers with an error or another value), the database rolls
+   * back to opt, memory follows (the region's rollback hooks, its revisions and changes), and
+   * its writes run again strictly, so every caller gets exactly what the strict path would have
+   * given; only the commit hooks of the rolled-back attempts have run once too often, as when a
+   * COMMIT fails.
+   */
   private async runBatch(): Promise<void> {
     let c: pg.Client | undefined;
     const maxBatch = this.options.maxBatch ?? 60;
     const done: { item: Queued; result: unknown }[] = [];
     const changes: Change[] = [];
     const rollbackHooks: (() => void)[] = [];
+    /** Writes to run again, strictly, after their optimistic attempt was rolled back. */
+    const replay: Queued[] = [];
+    const strictly = new Set<Queued>();
     let item: Queued | undefined;
     let pruned: number | undefined;
     let base: number;
     let revision: number;
     try {
       c = await this.writerClient();
-      // One round trip: BEGIN, the writers' lock, then (under it) the newest revision.
-      const begun = (await c.query(
-        `BEGIN; SELECT pg_advisory_xact_lock(${writerLock}); SELECT coalesce(max(revision), 0) AS rev FROM change_log`,
-      )) as unknown as pg.QueryResult<{ rev: string }>[];
-      base = revision = Math.max(Number(begun[2].rows[0].rev), this.compacted);
-      while (done.length < maxBatch && (item = this.queue.shift())) {
-        const start = revision;
-        const mine = { changes: [] as Change[], commitHooks: [] as (() => void)[], rollbackHooks: [] as (() => void)[] };
-        const step = { savepoint: false };
-        const tx = this.writeTx(statementsOf(c, step), mine, () => ++revision);
-        let result: unknown;
+      const io = new WriterIO(c);
+      // One round trip: BEGIN, the writers' lock, then (under it) the newest revision; or none
+      // when the previous batch began this one with its COMMIT, on this same connection.
+      const begun = this.begun?.client === c ? this.begun : undefined;
+      this.begun = undefined;
+      const rev =
+        begun?.rev ?? Number((await io.send<{ rev: string }>([begun ? `SELECT pg_advisory_xact_lock(${writerLock}); ${newest}` : begin]))!.rows[0].rev);
+      base = revision = Math.max(rev, this.compacted);
+      const batch = { base, written: new Set<string>() };
+      /** Where the batch stood when the optimistic region began. */
+      let region: { done: number; changes: number; rollbackHooks: number; revision: number } | undefined;
+      const undoRegion = async (current?: Queued) => {
+        const at = region!;
+        region = undefined;
+        io.pending = [];
+        io.failed = false;
+        await c!.query('ROLLBACK TO SAVEPOINT opt');
+        for (const hook of rollbackHooks.splice(at.rollbackHooks).reverse()) hook();
+        changes.length = at.changes;
+        const again = done.splice(at.done).map((d) => d.item);
+        this.stats.writes -= again.length;
+        revision = at.revision;
+        if (current) again.push(current);
+        for (const q of again) strictly.add(q);
+        replay.unshift(...again);
+      };
+      /** Sends the region's pending inserts; false when one failed and the region was undone. */
+      const checkRegion = async (current?: Queued): Promise<boolean> => {
+        if (!region) return true;
         try {
-          result = await item.fn(tx);
+          await io.send([]);
         } catch (err) {
-          revision = start;
-          for (const hook of mine.rollbackHooks.reverse()) hook();
-          // A lost connection fails the whole batch (below); anything else fails this write only.
-          if (step.savepoint) await c.query('ROLLBACK TO SAVEPOINT w');
-          item.reject(err);
-          item = undefined;
-          continue;
+          if (!(err instanceof DeferredConflict)) throw err;
+          await undoRegion(current);
+          return false;
         }
-        changes.push(...mine.changes);
-        rollbackHooks.push(...mine.rollbackHooks);
-        for (const hook of mine.commitHooks) hook();
-        done.push({ item, result });
-        item = undefined;
-        this.stats.writes++;
-      }
-      if (changes.length > 0) {
-        const horizon = this.pruneHorizon(changes.length, revision);
+        region = undefined;
+        return true;
+      };
+      for (;;) {
+        while ((replay.length > 0 || done.length < maxBatch) && (item = replay.shift() ?? this.queue.shift())) {
+          const start = revision;
+          const mine: Pending = { changes: [], commitHooks: [], rollbackHooks: [] };
+          const optimistic = item.replayable && !strictly.has(item);
+          // A strict write runs after the region's inserts are known to hold: it cannot run twice.
+          if (!optimistic && !(await checkRegion(item))) {
+            item = undefined;
+            continue;
+          }
+          if (optimistic && !region) {
+            region = { done: done.length, changes: changes.length, rollbackHooks: rollbackHooks.length, revision };
+            io.pending.push('SAVEPOINT opt');
+          }
+          const own = { from: io.pending.length, sentOwn: false };
+          const step = { savepoint: false };
+          const w = optimistic ? optimisticWrite(io, own) : strictWrite(io, step);
+          const tx = this.writeTx(w, mine, () => ++revision, batch);
+          let result: unknown;
+          let failed: { err: unknown } | undefined;
+          try {
+            result = await item.fn(tx);
+          } catch (err) {
+            failed = { err };
+          }
+          if (failed || io.failed) {
+            revision = start;
+            for (const hook of mine.rollbackHooks.reverse()) hook();
+          }
+          if (io.failed || (failed && own.sentOwn)) {
+            // The region failed under this write, or this write failed after some of its
+            // statements went out without a savepoint of their own: all of it again, strictly.
+            await undoRegion(item);
+            item = undefined;
+            continue;
+          }
+          if (failed) {
+            if (optimistic && io.pending.length > own.from) {
+              // Its inserts still decide its answer (a dry run throws its result; a name that
+              // exists is AlreadyExists): checked, and undone, in one round trip.
+              io.pending.splice(own.from, 0, 'SAVEPOINT w');
+              io.pending.push('ROLLBACK TO SAVEPOINT w');
+              if (!(await checkRegion(item))) {
+                item = undefined;
+                continue;
+              }
+            } else if (step.savepoint) {
+              // A lost connection fails the whole batch (below); anything else fails this write only.
+              await c.query('ROLLBACK TO SAVEPOINT w');
+            }
+            item.reject(failed.err);
+            item = undefined;
+            continue;
+          }
+          changes.push(...mine.changes);
+          rollbackHooks.push(...mine.rollbackHooks);
+          for (const hook of mine.commitHooks) hook();
+          done.push({ item, result });
+          item = undefined;
+          this.stats.writes++;
+        }
+        const horizon = changes.length > 0 ? this.pruneHorizon(changes.length, revision) : undefined;
         if (horizon !== undefined) {
+          if (!(await checkRegion())) continue;
           pruned = horizon;
           await c.query('DELETE FROM change_log WHERE revision <= $1', [horizon]);
           await c.query("INSERT INTO settings (key, value) VALUES ('compacted_revision', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
             String(horizon),
           ]);
         }
+        // The region's inserts, the NOTIFY (delivered only if the COMMIT succeeds) and the
+        // COMMIT: one round trip. A failed insert stops it before the COMMIT. Writes waiting for
+        // the next batch: it begins in the same round trip (its lock is queued behind any other
+        // replica's that waited for this COMMIT, as lock requests are granted in order).
+        const next = this.queue.length > 0 && !this.closed;
+        try {
+          const results = await io.sendAll<{ locked?: boolean; rev?: string }>([
+            ...(changes.length > 0 ? [`SELECT pg_notify('${changesChannel}', '${revision}')`] : []),
+            'COMMIT',
+            ...(next ? [beginIfFree] : []),
+          ]);
+          if (next) {
+            const locked = results[results.length - 2].rows[0].locked === true;
+            this.begun = { client: c, rev: locked ? Number(results[results.length - 1].rows[0].rev) : undefined };
+          }
+        } catch (err) {
+          if (!(err instanceof DeferredConflict)) throw err;
+          await undoRegion();
+          continue;
+        }
+        break;
       }
-      // The NOTIFY is delivered only if the COMMIT succeeds; one round trip for both.
-      await c.query(changes.length > 0 ? `SELECT pg_notify('${changesChannel}', '${revision}'); COMMIT` : 'COMMIT');
       this.stats.commits++;
       if (pruned !== undefined && pruned > this.compacted) this.compacted = pruned;
     } catch (err) {
@@ -463,6 +651,7 @@ export class PostgresObjectStore implements ObjectStore {
       for (const hook of rollbackHooks.reverse()) hook();
       const failure = unavailable(err);
       for (const d of done) d.item.reject(failure);
+      for (const q of replay) q.reject(failure);
       item?.reject(failure);
       // A connection that cannot even roll back is dropped; the next batch connects afresh,
       // and fails fast (its writes get an error, never a hang) while the database is down.
@@ -504,11 +693,28 @@ export class PostgresObjectStore implements ObjectStore {
     return horizon > this.compacted ? horizon : undefined;
   }
 
-  private writeTx(c: Statements, mine: { changes: Change[]; commitHooks: (() => void)[]; rollbackHooks: (() => void)[] }, next: () => number): WriteTx {
+  /**
+   * A write's view of the batch. Under the writers' lock nobody else commits, so while the feed
+   * has applied everything up to the batch's base revision the read cache holds committed state
+   * exactly as this transaction sees it, except for the keys the batch has written, which are
+   * read from the database: a create's read of its namespace costs no round trip.
+   */
+  private writeTx(c: WriterStatements, mine: Pending, next: () => number, batch: { base: number; written: Set<string> }): WriteTx {
     const logged = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) =>
       mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
+    const current = (id: string) => !batch.written.has(id) && !this.lost && this.revision === batch.base;
+    const mark = (key: ObjectKey) => batch.written.add(cacheKey(key));
     return {
-      get: (key) => getObject(c, key),
+      get: async (key) => {
+        const id = cacheKey(key);
+        if (current(id)) {
+          const hit = this.recent.lookup(id, this.revision);
+          if (hit) return hit;
+        }
+        const obj = await getObject(c, key);
+        if (obj && current(id)) this.recent.fill(id, obj);
+        return obj;
+      },
       list: (resource, namespace) => listBodies(c, resource, namespace),
       count: (resource, namespace) => countObjects(c, resource, namespace),
       allocation: (pool, value) => getAllocation(c, pool, value),
@@ -516,43 +722,38 @@ export class PostgresObjectStore implements ObjectStore {
       // ON CONFLICT DO NOTHING rather than a caught unique_violation: an error would abort the
       // transaction, and an allocator that loses a race goes on to try another value in it.
       insert: async (obj) => {
-        const r = await c.query(
-          `WITH ins AS (INSERT INTO objects (resource, namespace, name, uid, resource_version, body) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT DO NOTHING RETURNING 1)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body) SELECT $5, $1, $2, $3, 'ADDED', $6 FROM ins`,
-          [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body],
-        );
-        if (r.rowCount !== 1) throw new UniqueViolation('object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
+        mark(obj);
+        const params = [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body];
+        if (!c.defer(statements.insertOrFail, params)) {
+          const r = await c.run(statements.insert, params);
+          if (r.rowCount !== 1) throw new UniqueViolation('object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
+        }
         logged(obj, obj.resourceVersion, 'ADDED', obj.body, null);
       },
       update: async (obj) => {
-        const { rows } = await c.query<{ prev: string | null }>(
-          `WITH prev AS (SELECT body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3),
-           upd AS (UPDATE objects SET uid = $4, resource_version = $5, body = $6 WHERE resource = $1 AND namespace = $2 AND name = $3)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
-           SELECT $5, $1, $2, $3, 'MODIFIED', $6, (SELECT body FROM prev) RETURNING prev_body AS prev`,
-          [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body],
-        );
+        mark(obj);
+        const { rows } = await c.run<{ prev: string | null }>(statements.update, [
+          obj.resource,
+          obj.namespace,
+          obj.name,
+          obj.uid,
+          obj.resourceVersion,
+          obj.body,
+        ]);
         logged(obj, obj.resourceVersion, 'MODIFIED', obj.body, rows[0].prev);
       },
       remove: async (key, resourceVersion, finalBody) => {
-        const { rows } = await c.query<{ prev: string | null }>(
-          `WITH del AS (DELETE FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3 RETURNING body)
-           INSERT INTO change_log (revision, resource, namespace, name, event, body, prev_body)
-           SELECT $4, $1, $2, $3, 'DELETED', $5, (SELECT body FROM del) RETURNING prev_body AS prev`,
-          [key.resource, key.namespace, key.name, resourceVersion, finalBody],
-        );
+        mark(key);
+        const { rows } = await c.run<{ prev: string | null }>(statements.remove, [key.resource, key.namespace, key.name, resourceVersion, finalBody]);
         logged(key, resourceVersion, 'DELETED', finalBody, rows[0].prev);
       },
       allocate: async (row) => {
-        const r = await c.query(
-          'INSERT INTO allocations (pool, value, resource, namespace, name, uid) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-          [row.pool, row.value, row.resource, row.namespace, row.name, row.uid],
-        );
+        const params = [row.pool, row.value, row.resource, row.namespace, row.name, row.uid];
+        if (c.defer(statements.allocateOrFail, params)) return;
+        const r = await c.run(statements.allocate, params);
         if (r.rowCount !== 1) throw new UniqueViolation('allocation', `${row.pool} ${row.value} is already allocated`);
       },
-      release: async (pool, value, uid) =>
-        (await c.query('DELETE FROM allocations WHERE pool = $1 AND value = $2 AND uid = $3', [pool, value, uid])).rowCount === 1,
+      release: async (pool, value, uid) => (await c.run(statements.release, [pool, value, uid])).rowCount === 1,
       onCommit: (fn) => mine.commitHooks.push(fn),
       onRollback: (fn) => mine.rollbackHooks.push(fn),
     };
@@ -574,69 +775,6 @@ export class PostgresObjectStore implements ObjectStore {
  * and the shutdown codes) stay as they are.
  */
 function unavailable(err: unknown): unknown {
-  const code = (err as { code?: unknown }).code;
-  const sqlError = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
-  if (sqlError || err instanceof UniqueViolation || err instanceof CompactedError || !(err instanceof Error)) return err;
+  if (isSqlError(err) || err instanceof UniqueViolation || err instanceof CompactedError || !(err instanceof Error)) return err;
   return new StorageUnavailable(`storage unavailable: PostgreSQL: ${err.message}`, { cause: err });
-}
-
-/** What statements run on: the pool, a pooled client, or the writer through its savepoint. */
-interface Statements {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
-}
-
-/**
- * The writer connection for one write: its first statement carries the write's SAVEPOINT in
- * the same round trip (a simple-protocol query with the parameters inlined as literals), so a
- * write costs no extra round trip for being undoable on its own.
- */
-function statementsOf(c: pg.Client, step: { savepoint: boolean }): Statements {
-  return {
-    query: async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => {
-      if (step.savepoint) return c.query<R>(text, params);
-      step.savepoint = true;
-      const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(c, params[Number(n) - 1]));
-      const results = (await c.query(`SAVEPOINT w; ${inlined}`)) as unknown as pg.QueryResult<R>[];
-      return results[1];
-    },
-  };
-}
-
-function literal(c: pg.Client, value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
-    return String(value);
-  }
-  return c.escapeLiteral(String(value));
-}
-
-async function getObject(c: Statements, key: ObjectKey): Promise<StoredObject | undefined> {
-  const { rows } = await c.query<{ uid: string; rv: string; body: string }>(
-    'SELECT uid, resource_version AS rv, body FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3',
-    [key.resource, key.namespace, key.name],
-  );
-  const row = rows[0];
-  return row && { resource: key.resource, namespace: key.namespace, name: key.name, uid: row.uid, resourceVersion: Number(row.rv), body: row.body };
-}
-
-async function listBodies(c: Statements, resource: string, namespace?: string): Promise<string[]> {
-  const { rows } =
-    namespace === undefined
-      ? await c.query<{ body: string }>('SELECT body FROM objects WHERE resource = $1 ORDER BY namespace, name', [resource])
-      : await c.query<{ body: string }>('SELECT body FROM objects WHERE resource = $1 AND namespace = $2 ORDER BY name', [resource, namespace]);
-  return rows.map((r) => r.body);
-}
-
-async function countObjects(c: Statements, resource: string, namespace: string): Promise<number> {
-  const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE resource = $1 AND namespace = $2', [resource, namespace]);
-  return Number(rows[0].n);
-}
-
-async function getAllocation(c: Statements, pool: string, value: string): Promise<AllocationRow | undefined> {
-  const { rows } = await c.query<AllocationRow>('SELECT pool, value, resource, namespace, name, uid FROM allocations WHERE pool = $1 AND value = $2', [
-    pool,
-    value,
-  ]);
-  return rows[0];
 }

@@ -38,6 +38,18 @@ export function itemElement(t: ListType, item: unknown, index: number, path: () 
   return `i:${index}`;
 }
 
+/**
+ * itemElement for a stored object, which may hold what an applied configuration may not (an
+ * item without its keys): such an item is addressed by its index.
+ */
+function lenientElement(t: ListType, item: unknown, index: number): string {
+  try {
+    return itemElement(t, item, index, () => '');
+  } catch {
+    return `i:${index}`;
+  }
+}
+
 function fieldType(t: MergeType, key: string): MergeType | undefined {
   if (t.kind === 'struct') return t.fields.get(key);
   if (t.kind === 'map') return t.values;
@@ -161,12 +173,7 @@ function added(v: unknown, t: MergeType, node: FieldSet, zero?: unknown): void {
   if (t.kind === 'list') {
     const list = v as unknown[];
     for (let i = 0; i < list.length; i++) {
-      let pe: string;
-      try {
-        pe = itemElement(t, list[i], i, () => '');
-      } catch {
-        pe = `i:${i}`;
-      }
+      const pe = lenientElement(t, list[i], i);
       added(list[i], t.items, node.child(pe));
     }
     return;
@@ -228,12 +235,7 @@ function createdNode(v: unknown, t: MergeType, zero: unknown): unknown {
     const list = v as unknown[];
     const out: [string, unknown][] = [];
     for (let i = 0; i < list.length; i++) {
-      let pe: string;
-      try {
-        pe = itemElement(t, list[i], i, () => '');
-      } catch {
-        pe = `i:${i}`;
-      }
+      const pe = lenientElement(t, list[i], i);
       const f = createdNode(list[i], t.items, undefined);
       if (f === undefined) continue;
       // A duplicate key merges into the first entry's node, as FieldSet.child does.
@@ -357,12 +359,7 @@ function diff(l: unknown, r: unknown, t: MergeType, ch: FieldSet, rm: FieldSet):
 function indexItems(t: ListType, list: unknown[]): Map<string, unknown> {
   const m = new Map<string, unknown>();
   for (let i = 0; i < list.length; i++) {
-    let pe: string;
-    try {
-      pe = itemElement(t, list[i], i, () => '');
-    } catch {
-      pe = `i:${i}`;
-    }
+    const pe = lenientElement(t, list[i], i);
     if (!m.has(pe)) m.set(pe, list[i]);
   }
   return m;

@@ -1,15 +1,10 @@
-// A page of a list as it was at a past revision, in key order, on PostgreSQL: the current rows
-// merged with the change log's previous bodies for every key changed since, as the SQLite
-// dialect's listPage.ts does. Every query runs on one client inside one REPEATABLE READ
+// A page of a list as it was at a past revision, on PostgreSQL: the rows and counts the merge in
+// ../pastPage.ts needs. Every query runs on one client inside one REPEATABLE READ
 // transaction (see objectStore.ts), so the rows and the change log are one snapshot even while
 // other replicas write.
 import type pg from 'pg';
 import type { ChangeType, ListPage, ListPageOptions } from '../objectStore.js';
-
-interface Key {
-  namespace: string;
-  name: string;
-}
+import { type Key, PastPage, type Undone } from '../pastPage.js';
 
 const chunk = 500;
 
@@ -42,69 +37,24 @@ export async function pageAt(
   past: boolean,
   options: ListPageOptions,
 ): Promise<ListPage> {
-  if (options.containsAny) {
-    const needles = options.containsAny;
-    const accept = options.accept;
-    options = { ...options, containsAny: undefined, accept: (body) => needles.some((n) => body.includes(n)) && (!accept || accept(body)) };
-  }
-  const after = options.after ?? { namespace: namespace ?? '', name: '' };
-  const afterKey = (ns: string, name: string) => ns > after.namespace || (ns === after.namespace && name > after.name);
-  const undone: { namespace: string; name: string; body: string | null }[] = [];
+  const p = new PastPage(namespace, options);
   if (past) {
     // The earliest change after the revision of each key holds the key's state at the revision.
-    const { rows } = await c.query<{ namespace: string; name: string; event: ChangeType; prevBody: string | null }>(
+    const { rows } = await c.query<Key & { event: ChangeType; prevBody: string | null }>(
       `SELECT DISTINCT ON (namespace, name) namespace, name, event, prev_body AS "prevBody" FROM change_log
        WHERE resource = $1 AND revision > $2 ORDER BY namespace, name, revision`,
       [resource, revision],
     );
-    for (const row of rows) {
-      if (namespace !== undefined && row.namespace !== namespace) continue;
-      if (!afterKey(row.namespace, row.name)) continue;
-      undone.push({ namespace: row.namespace, name: row.name, body: row.event === 'ADDED' ? null : row.prevBody });
-    }
+    for (const row of rows) p.undo(row);
   }
-  const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
-  const bodies: string[] = [];
-  let last: Key | undefined;
-  let more = false;
-  let u = 0;
-  const cmp = (a: Key, b: Key) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  const take = (key: Key, body: string | null): boolean => {
-    if (body === null) return true;
-    if (bodies.length >= limit) {
-      more = true;
-      return false;
-    }
-    if (!options.accept || options.accept(body)) {
-      bodies.push(body);
-      last = { namespace: key.namespace, name: key.name };
-    }
-    return true;
-  };
-  let going = true;
-  for await (const row of rowsAfter(c, resource, namespace, after)) {
-    while (going && u < undone.length && cmp(undone[u], row) < 0) going = take(undone[u], undone[u++].body);
-    if (!going) break;
-    if (u < undone.length && cmp(undone[u], row) === 0) going = take(row, undone[u++].body);
-    else going = take(row, row.body);
-    if (!going) break;
-  }
-  while (going && u < undone.length) going = take(undone[u], undone[u++].body);
-  const page: ListPage = { bodies, revision };
-  if (more && last) {
-    page.more = last;
-    if (!options.accept) page.remaining = await countAfter(c, resource, namespace, last, undone);
-  }
+  for await (const row of rowsAfter(c, resource, namespace, p.after)) if (!p.row(row)) break;
+  const page = p.end(revision);
+  if (page.more && !p.filtered) page.remaining = await countAfter(c, resource, namespace, page.more, p.undoneAfter(page.more));
   return page;
 }
 
-async function countAfter(
-  c: pg.ClientBase,
-  resource: string,
-  namespace: string | undefined,
-  last: Key,
-  undone: { namespace: string; name: string; body: string | null }[],
-) {
+/** The objects after `last` at the revision: the current count, corrected by the changed keys after it. */
+async function countAfter(c: pg.ClientBase, resource: string, namespace: string | undefined, last: Key, later: Undone[]): Promise<number> {
   const { rows } =
     namespace === undefined
       ? await c.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE resource = $1 AND (namespace, name) > ($2, $3)', [
@@ -118,7 +68,6 @@ async function countAfter(
           last.name,
         ]);
   let n = Number(rows[0].n);
-  const later = undone.filter((k) => k.namespace > last.namespace || (k.namespace === last.namespace && k.name > last.name));
   if (later.length === 0) return n;
   const exists = await c.query<Key>(
     'SELECT namespace, name FROM objects WHERE resource = $1 AND (namespace, name) IN (SELECT * FROM unnest($2::text[], $3::text[]))',

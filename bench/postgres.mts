@@ -30,7 +30,7 @@ import {
   load,
   type Server,
 } from './lib.mjs';
-import { alternate, cachedDatabases, disturbance, httpRow, pollReady, watchRound, type Config, type Row, type Summary } from './scenarios.mjs';
+import { alternate, cachedDatabases, disturbance, httpRow, pollReady, spawnToReady, watchRound, type Config, type Row, type Summary } from './scenarios.mjs';
 import { join } from 'node:path';
 
 const NS = '/api/v1/namespaces/default/services';
@@ -200,28 +200,6 @@ async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<
   }
 }
 
-/** Spawn to the first /readyz 200 of a server on `url` (a copy of the fixture made for this round). */
-async function timePgStart(url: string): Promise<{ ms: number; rssMB: number; other: number | null }> {
-  const port = await freePort();
-  const busy0 = machineBusySeconds();
-  const client0 = process.cpuUsage();
-  const t0 = performance.now();
-  const child = spawnNode(['dist/cli.js', '--port', String(port), '--db', url, '--log-level', 'error']);
-  child.stdout!.resume();
-  try {
-    const t1 = await pollReady(port, t0 + 60_000);
-    const rss = rssKiB(child.pid!);
-    const server = processCpuSeconds(child.pid!);
-    const busy = machineBusySeconds();
-    const client = process.cpuUsage(client0);
-    const wall = (t1 - t0) / 1000;
-    const other = busy === null || busy0 === null || server === null ? null : Math.max(0, (busy - busy0 - server - (client.user + client.system) / 1e6) / wall);
-    return { ms: t1 - t0, rssMB: (rss * 1024) / 1e6, other };
-  } finally {
-    await stopChild(child);
-  }
-}
-
 export async function postgresStartScenario(cfg: Config): Promise<Row[]> {
   const server = await postgres();
   if (!server.available) throw new Error(`pg-start needs PostgreSQL: ${server.reason}`);
@@ -238,7 +216,7 @@ export async function postgresStartScenario(cfg: Config): Promise<Row[]> {
       const name = `svcplane_start_${randomBytes(6).toString('hex')}`;
       await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${fixture.name}`));
       try {
-        return await timePgStart(server.urlFor(name));
+        return await spawnToReady(server.urlFor(name));
       } finally {
         await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       }

@@ -845,30 +845,38 @@ export function pollReady(port: number, deadline: number): Promise<number> {
   });
 }
 
+/**
+ * Spawn to the first /readyz 200 of a server on `db` (a file or a PostgreSQL URL), with its
+ * resident memory then and what other processes took meanwhile. `kill`: the database is a
+ * throwaway copy, so the server need not close it.
+ */
+export async function spawnToReady(db: string, kill = false): Promise<{ ms: number; rssMB: number; other: number | null }> {
+  const port = await freePort();
+  const busy0 = machineBusySeconds();
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
+  const child = spawnNode(['dist/cli.js', '--port', String(port), '--db', db, '--log-level', 'error']);
+  child.stdout!.resume();
+  try {
+    const t1 = await pollReady(port, t0 + 60_000);
+    const rss = rssKiB(child.pid!);
+    const server = processCpuSeconds(child.pid!);
+    const busy = machineBusySeconds();
+    const client = process.cpuUsage(client0);
+    const wall = (t1 - t0) / 1000;
+    const other = busy === null || busy0 === null || server === null ? null : Math.max(0, (busy - busy0 - server - (client.user + client.system) / 1e6) / wall);
+    return { ms: t1 - t0, rssMB: (rss * 1024) / 1e6, other };
+  } finally {
+    await stopChild(child, kill ? 'SIGKILL' : undefined);
+  }
+}
+
 async function timeStart(db: string): Promise<{ ms: number; rssMB: number; other: number | null }> {
   const dir = tempDir();
   try {
     const copy = join(dir, 'svcplane.db');
     copyFileSync(db, copy);
-    const port = await freePort();
-    const busy0 = machineBusySeconds();
-    const client0 = process.cpuUsage();
-    const t0 = performance.now();
-    const child = spawnNode(['dist/cli.js', '--port', String(port), '--db', copy, '--log-level', 'error']);
-    child.stdout!.resume();
-    try {
-      const t1 = await pollReady(port, t0 + 60_000);
-      const rss = rssKiB(child.pid!);
-      const server = processCpuSeconds(child.pid!);
-      const busy = machineBusySeconds();
-      const client = process.cpuUsage(client0);
-      const wall = (t1 - t0) / 1000;
-      const other =
-        busy === null || busy0 === null || server === null ? null : Math.max(0, (busy - busy0 - server - (client.user + client.system) / 1e6) / wall);
-      return { ms: t1 - t0, rssMB: (rss * 1024) / 1e6, other };
-    } finally {
-      await stopChild(child, 'SIGKILL'); // the database is a throwaway copy
-    }
+    return await spawnToReady(copy, true);
   } finally {
     removeTempDir(dir);
   }

@@ -12,25 +12,8 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { migrate } from '../src/storage/postgres/schema.js';
 import { postgres } from '../test/support/postgres.js';
-import {
-  freePort,
-  log,
-  machineBusySeconds,
-  median,
-  processCpuSeconds,
-  removeTempDir,
-  requestOk,
-  round,
-  rssKiB,
-  spawnNode,
-  startServer,
-  stopChild,
-  svcplaneArgs,
-  tempDir,
-  load,
-  type Server,
-} from './lib.mjs';
-import { alternate, cachedDatabases, disturbance, httpRow, pollReady, spawnToReady, watchRound, type Config, type Row, type Summary } from './scenarios.mjs';
+import { log, median, removeTempDir, requestOk, round, startServer, svcplaneArgs, tempDir, load, type Server } from './lib.mjs';
+import { alternate, cachedDatabases, disturbance, httpRow, spawnToReady, watchRound, type Config, type Row, type Summary } from './scenarios.mjs';
 import { join } from 'node:path';
 
 const NS = '/api/v1/namespaces/default/services';

@@ -147,8 +147,15 @@ export async function alternate(cfg: Config, label: string, svc: () => Promise<M
   const s: Measurement[] = [];
   const b: Measurement[] = [];
   for (let r = 0; r < cfg.rounds; r++) {
-    s.push(await svc());
-    b.push(await base());
+    // Which side goes first alternates: a round pays for the garbage and the cooling machine the
+    // round before it left, and on one server (get-proto) that is the other side's.
+    if (r % 2 === 0) {
+      s.push(await svc());
+      b.push(await base());
+    } else {
+      b.push(await base());
+      s.push(await svc());
+    }
     log(`${label} round ${r + 1}/${cfg.rounds}: svcplane ${round(s[r].rps, 0)} rps, baseline ${round(b[r].rps, 0)} rps`);
   }
   return { svcplane: summarize(s), baseline: summarize(b) };

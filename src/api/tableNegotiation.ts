@@ -9,6 +9,8 @@ import { sendJson } from './respond.js';
 
 export function tableVersion(req: FastifyRequest): TableVersion | undefined {
   const accept = req.headers.accept ?? '';
+  // Every GET asks; only kubectl's printing names a Table, so the rest answer without parsing.
+  if (!accept.includes('as=Table')) return undefined;
   for (const part of accept.split(',')) {
     const params = new Map(
       part

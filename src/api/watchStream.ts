@@ -25,6 +25,10 @@ export function chunkFrame(line: string | Buffer): Buffer {
  * stream gathers more events into its next write. One watcher (kubectl get -w) is written at
  * once; with a thousand informers the syscalls, and the wake-ups of every reader, stay bounded
  * whatever the write rate, while each event still goes out within a few flush times.
+ *
+ * A flush writes `sliceSize` streams a turn and lets I/O run between slices: writing to a
+ * thousand sockets takes milliseconds, and a write's own database round trips (several for a
+ * PATCH on PostgreSQL) would otherwise each wait behind a whole flush.
  */
 class FlushQueue {
   private dirty: WatchStream[] = [];
@@ -41,17 +45,36 @@ class FlushQueue {
   }
 
   private flushAll(): void {
-    const started = performance.now();
-    this.scheduled = false;
     const streams = this.dirty;
     this.dirty = [];
     // Streams that joined at the same revision hold the same chunks; join them once.
-    const joined = new Map<Buffer, Joined>();
-    for (const s of streams) s.flush(joined);
+    this.flushSlices(streams, 0, new Map<Buffer, Joined>(), 0);
+  }
+
+  /** `busy`: ms spent writing so far in this flush, not counting the I/O let in between. */
+  private flushSlices(streams: WatchStream[], from: number, joined: Map<Buffer, Joined>, busy: number): void {
+    const started = performance.now();
+    const to = Math.min(streams.length, from + sliceSize);
+    for (let i = from; i < to; i++) streams[i].flush(joined);
     const ended = performance.now();
-    this.nextFlushAt = ended + Math.min(ended - started, maxSpacingMs);
+    busy += ended - started;
+    if (to < streams.length) {
+      setImmediate(() => this.flushSlices(streams, to, joined, busy));
+      return;
+    }
+    // Streams that got an event during the flush were added meanwhile; they wait their turn.
+    this.scheduled = false;
+    this.nextFlushAt = ended + Math.min(busy, maxSpacingMs);
+    const waiting = this.dirty;
+    if (waiting.length > 0) {
+      this.dirty = [];
+      for (const s of waiting) this.add(s);
+    }
   }
 }
+
+/** Streams written in one turn of the event loop. */
+const sliceSize = 100;
 
 /** A slow flush (a GC pause in it) must not hold the next one back for as long. */
 const maxSpacingMs = 10;

@@ -90,3 +90,40 @@ test('streams holding the same or overlapping events each receive exactly their 
     },
   );
 });
+
+test('a flush of more streams than one turn writes (250) gives each every event once, in order, with events arriving between its slices', async () => {
+  // The flush writes 100 streams a turn; events that arrive between its slices land on streams
+  // already written (queued again) and on streams still waiting (written with the slice).
+  const count = 250;
+  const events = 3;
+  const frames = Array.from({ length: events }, (_, i) => chunkFrame(line(i)));
+  const streams: WatchStream[] = [];
+  const agent = new http.Agent({ maxSockets: count });
+  let unflushed = -1;
+  await withServer(
+    (res) => {
+      res.writeHead(200, { 'Transfer-Encoding': 'chunked' });
+      streams.push(new WatchStream(res));
+      if (streams.length < count) return;
+      let i = 0;
+      const next = () => {
+        for (const s of streams) s.write(line(i), () => frames[i]);
+        if (++i < events) setImmediate(next);
+        else
+          setTimeout(() => {
+            // Written by the flushes themselves, not by end()'s final flush.
+            unflushed = streams.filter((s) => s.backlog > 0).length;
+            for (const s of streams) s.end();
+          }, 200);
+      };
+      next();
+    },
+    async (port) => {
+      const bodies = await Promise.all(Array.from({ length: count }, (_, s) => get(agent, port, `/${s}`)));
+      const expected = Array.from({ length: events }, (_, i) => line(i)).join('');
+      for (const b of bodies) assert.equal(b.body, expected);
+    },
+  );
+  assert.equal(unflushed, 0);
+  agent.destroy();
+});

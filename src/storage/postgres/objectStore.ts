@@ -15,9 +15,13 @@
 //
 // The feed: onCommitted listeners get changes in revision order. This replica's own batches are
 // delivered from memory after COMMIT, after any other replica's changes with smaller revisions
-// have been read from the change log; other replicas' batches are read from the change log when
-// a NOTIFY (sent in the writer's transaction, so only once it commits) wakes this replica, or on
-// a poll as a backstop. currentRevision() is the newest revision delivered.
+// have been read from the change log; other replicas' batches come with the NOTIFYs their
+// writers send in the transaction (so only once it commits), one per change, the change in it
+// where it fits a NOTIFY's 8,000 bytes. A replica applies a notified change straight away when it
+// is the next revision it lacks; anything else (a change too big to carry, a NOTIFY missed while
+// the listening connection was down, the poll that backs them up) makes it read the change log.
+// Either way nothing is applied out of order or skipped. currentRevision() is the newest
+// revision delivered.
 //
 // Reads go to a pool of other connections. A GET of a recently read object is answered from a
 // read cache that the feed keeps, once one shared request for the database's newest revision
@@ -54,6 +58,7 @@ import {
   getObject,
   isSqlError,
   listBodies,
+  literal,
   onPool,
   optimisticWrite,
   prepareAll,
@@ -121,6 +126,34 @@ const toChange = (r: ChangeRow): Change => ({
   prevBody: r.prevBody,
 });
 
+/** PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more. */
+const maxNotification = 7999;
+
+/**
+ * The NOTIFYs of a batch's changes, in revision order: each change as a JSON array where it
+ * fits, else only its revision (receivers read that one from the change log).
+ */
+function notifications(c: pg.Client, changes: readonly Change[]): string[] {
+  return changes.map((ch) => {
+    const carried = JSON.stringify([ch.revision, ch.resource, ch.namespace, ch.name, ch.event, ch.body, ch.prevBody]);
+    const payload = carried.length <= maxNotification / 3 || Buffer.byteLength(carried) <= maxNotification ? carried : String(ch.revision);
+    return `SELECT pg_notify('${changesChannel}', ${literal(c, payload)})`;
+  });
+}
+
+/** A change a NOTIFY carried; undefined if the payload is not one (then the log is read). */
+function fromNotification(payload: string): Change | undefined {
+  try {
+    const [revision, resource, namespace, name, event, body, prevBody] = JSON.parse(payload) as unknown[];
+    if (typeof revision !== 'number' || typeof resource !== 'string' || typeof namespace !== 'string' || typeof name !== 'string') return undefined;
+    if (typeof body !== 'string' || (prevBody !== null && typeof prevBody !== 'string')) return undefined;
+    if (event !== 'ADDED' && event !== 'MODIFIED' && event !== 'DELETED') return undefined;
+    return { revision, resource, namespace, name, event, body, prevBody };
+  } catch {
+    return undefined;
+  }
+}
+
 interface Pending {
   changes: Change[];
   commitHooks: (() => void)[];
@@ -141,6 +174,9 @@ export class PostgresObjectStore implements ObjectStore {
   /** Feed work (own deliveries, tails) runs one step at a time, in this chain. */
   private feed: Promise<void> = Promise.resolve();
   private tailQueued = false;
+  /** Changes other replicas' NOTIFYs carried, waiting for their turn in the feed. */
+  private notifiedChanges: Change[] = [];
+  private applyQueued = false;
   private poll: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -220,6 +256,36 @@ export class PostgresObjectStore implements ObjectStore {
         else this.reachable = false;
         this.options.onFeedError?.(err);
       }
+    });
+  }
+
+  /**
+   * Another replica's NOTIFY: a change it committed, which is applied at once when it is the
+   * next revision this replica lacks, or only a revision, which wakes the feed to read the log.
+   */
+  notified(payload: string | undefined): void {
+    const change = payload?.startsWith('[') ? fromNotification(payload) : undefined;
+    if (!change) {
+      this.wake(payload ? Number(payload) : undefined);
+      return;
+    }
+    if (change.revision <= this.revision || this.closed || this.lost) return;
+    this.notifiedChanges.push(change);
+    if (this.applyQueued) return;
+    this.applyQueued = true;
+    this.feed = this.feed.then(() => {
+      this.applyQueued = false;
+      const arrived = this.notifiedChanges;
+      this.notifiedChanges = [];
+      // NOTIFYs arrive in commit order; a revision missing between them is read from the log.
+      const next: Change[] = [];
+      for (const c of arrived) {
+        if (c.revision <= this.revision) continue;
+        if (c.revision !== this.revision + next.length + 1) break;
+        next.push(c);
+      }
+      if (next.length > 0) this.emit(next);
+      if (arrived.some((c) => c.revision > this.revision)) this.wake();
     });
   }
 
@@ -627,11 +693,7 @@ export class PostgresObjectStore implements ObjectStore {
         // replica's that waited for this COMMIT, as lock requests are granted in order).
         const next = this.queue.length > 0 && !this.closed;
         try {
-          const results = await io.sendAll<{ locked?: boolean; rev?: string }>([
-            ...(changes.length > 0 ? [`SELECT pg_notify('${changesChannel}', '${revision}')`] : []),
-            'COMMIT',
-            ...(next ? [beginIfFree] : []),
-          ]);
+          const results = await io.sendAll<{ locked?: boolean; rev?: string }>([...notifications(c, changes), 'COMMIT', ...(next ? [beginIfFree] : [])]);
           if (next) {
             const locked = results[results.length - 2].rows[0].locked === true;
             this.begun = { client: c, rev: locked ? Number(results[results.length - 1].rows[0].rev) : undefined };

@@ -40,7 +40,7 @@ export async function openPostgresStorage(url: string, options: Partial<Postgres
   const listen = async () => {
     try {
       const c = await connect();
-      c.on('notification', (msg) => store.wake(msg.payload ? Number(msg.payload) : undefined));
+      c.on('notification', (msg) => store.notified(msg.payload));
       // Lost: listen again (with a pause between attempts); the poll covers the gap meanwhile,
       // and the first read after LISTEN picks up whatever committed while nobody listened.
       let again = false;

@@ -89,6 +89,49 @@ describe('two replicas on one PostgreSQL', { skip }, () => {
     }
   });
 
+  test('PATCHes sent together with creates that clash each land once, with their allocations and warnings', async () => {
+    // A replica answers a PATCH's write before its round trip when it can; a create in the same
+    // batch that clashes sends the batch's writes again, one at a time. Either way: one change each.
+    for (const name of ['batch-a', 'batch-b']) assert.equal((await request(services(a.url), 'POST', svc(name))).status, 201);
+    const patch = (name: string, body: unknown) =>
+      fetch(`${services(a.url)}/${name}?fieldValidation=Warn`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, warning: r.headers.get('warning'), body: await r.json() }));
+    const start = (await request(services(a.url), 'GET')).body.metadata.resourceVersion;
+    const [dupA, toNodePort, dupB, unknownField, label] = await Promise.all([
+      request(services(a.url), 'POST', svc('batch-a')),
+      patch('batch-a', { spec: { type: 'NodePort' } }),
+      request(services(a.url), 'POST', svc('batch-b')),
+      patch('batch-b', { spec: { ports: [{ port: 81, bogus: 1 }] } }),
+      patch('batch-a', { metadata: { labels: { by: 'patch' } } }),
+    ]);
+    assert.deepEqual([dupA.status, dupB.status], [409, 409]);
+    assert.deepEqual([toNodePort.status, unknownField.status, label.status], [200, 200, 200], JSON.stringify([toNodePort.body, unknownField.body]));
+    assert.equal(unknownField.warning, '299 - "unknown field \\"spec.ports[0].bogus\\""');
+    const got = (await request(`${services(b.url)}/batch-a`, 'GET')).body;
+    assert.equal(got.spec.type, 'NodePort');
+    assert.equal(got.metadata.labels?.by, 'patch');
+    const nodePort = got.spec.ports[0].nodePort as number;
+    assert.ok(nodePort >= 30000 && nodePort <= 32767);
+    assert.deepEqual((await request(`${services(b.url)}/batch-b`, 'GET')).body.spec.ports, [{ port: 81, protocol: 'TCP', targetPort: 81 }]);
+    // Three changes after start, in order, each once; the node port is held by batch-a alone.
+    const watch = await openWatch(`${services(b.url)}?watch=true&resourceVersion=${start}`);
+    const events = [await watch.next(), await watch.next(), await watch.next()];
+    watch.close();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['MODIFIED', 'MODIFIED', 'MODIFIED'],
+    );
+    assert.deepEqual(
+      events.map((e) => Number(e.object.metadata.resourceVersion)),
+      events.map((_, i) => Number(events[0].object.metadata.resourceVersion) + i),
+    );
+    const taken = await request(services(b.url), 'POST', svc('batch-c', { type: 'NodePort', ports: [{ port: 80, nodePort }] }));
+    assert.equal(taken.status, 422, JSON.stringify(taken.body));
+  });
+
   test('20 clients across both replicas race for one nodePort and one clusterIP: one wins, the rest are 422', async () => {
     const racers = Array.from({ length: 20 }, (_, i) =>
       request(services((i % 2 ? a : b).url), 'POST', svc(`race-port-${i}`, { type: 'NodePort', ports: [{ port: 80, nodePort: 30555 }] })),

@@ -437,6 +437,84 @@ export function runStorageContract(name: string, open: OpenForContract): void {
     );
 
     test(
+      'replayable updates sent together with creates that clash answer as one at a time would, each change carrying the body it replaced',
+      withStore(async (store) => {
+        await create(store, 'ns', 'x', { v: 0 });
+        await create(store, 'ns', 'taken', { v: 0 });
+        const committed: Change[] = [];
+        store.onCommitted((cs) => committed.push(...cs));
+        const key = (name: string) => ({ resource: R, namespace: 'ns', name });
+        // A patch: read, change, write; it may run twice, from what it reads.
+        const bump = (name: string, v: number) =>
+          store.transaction(
+            async (tx) => {
+              const current = await tx.get(key(name));
+              if (!current) throw new Error(`missing: ${name}`);
+              const rv = tx.nextRevision();
+              await tx.update({ ...current, resourceVersion: rv, body: bodyOf('ns', name, rv, { v }) });
+              return rv;
+            },
+            { replayable: true },
+          );
+        const make = (name: string) =>
+          store.transaction(
+            async (tx) => {
+              const rv = tx.nextRevision();
+              try {
+                await tx.insert({ ...key(name), uid: `uid-ns-${name}`, resourceVersion: rv, body: bodyOf('ns', name, rv, { v: 0 }) });
+              } catch (err) {
+                throw err instanceof UniqueViolation ? new Error(`exists: ${name}`) : err;
+              }
+              return rv;
+            },
+            { replayable: true },
+          );
+        const outcomes = await Promise.allSettled([
+          bump('x', 1),
+          make('taken'),
+          bump('x', 2),
+          make('y'),
+          bump('y', 3),
+          bump('taken', 4),
+          bump('x', 5),
+          bump('z', 6),
+        ]);
+        const said = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as Error).message));
+        assert.deepEqual(said, ['ok', 'exists: taken', 'ok', 'ok', 'ok', 'ok', 'ok', 'missing: z']);
+        const log = await store.changesSince(R, 0);
+        assert.deepEqual(
+          log.map((c) => c.revision),
+          log.map((_, i) => i + 1),
+          'revisions without gaps',
+        );
+        assert.deepEqual(
+          log.slice(2).map((c) => `${c.event} ${c.name} ${JSON.stringify((JSON.parse(c.body) as Doc).spec)}`),
+          ['MODIFIED x {"v":1}', 'MODIFIED x {"v":2}', 'ADDED y {"v":0}', 'MODIFIED y {"v":3}', 'MODIFIED taken {"v":4}', 'MODIFIED x {"v":5}'],
+        );
+        // Each change's previous body is the body of that object's change before it.
+        const last = new Map<string, string>();
+        for (const c of log) {
+          if (c.event === 'MODIFIED') assert.equal(c.prevBody, last.get(c.name), `the body before revision ${c.revision}`);
+          last.set(c.name, c.body);
+        }
+        assert.deepEqual(
+          committed.filter((c) => c.revision > 2).map((c) => `${c.revision} ${c.prevBody === (log[c.revision - 1]?.prevBody ?? null)}`),
+          [3, 4, 5, 6, 7, 8].map((r) => `${r} true`),
+          'listeners get each change once, in order, as the log has it',
+        );
+        for (const [name, rv, v] of [
+          ['x', 8, 5],
+          ['y', 6, 3],
+          ['taken', 7, 4],
+        ] as const) {
+          const stored = await store.get(key(name));
+          assert.equal(stored?.resourceVersion, rv, name);
+          assert.deepEqual((JSON.parse(stored!.body) as Doc).spec, { v }, name);
+        }
+      }),
+    );
+
+    test(
       'release frees a value only for the uid that holds it',
       withStore(async (store) => {
         await store.transaction((tx) => tx.allocate(allocationRow('ips', '1', 'a')));

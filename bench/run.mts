@@ -156,7 +156,7 @@ function markdownTable(rows: Row[]): string {
 }
 
 const legend = [
-  'ratio: svcplane rps / baseline rps for get, create, create-nodeport, update, patch (higher is better);',
+  "ratio: svcplane rps / baseline rps for get, create, create-nodeport, update, patch, the median of the rounds' own ratios (higher is better);",
   'for list, svcplane p50 / in-process JSON.stringify p50 of the same list ("x times the serialization", lower is better).',
   'start: p50 = median time from spawn to the first /readyz 200, p99 = slowest round. watch: rps = writes/s achieved.',
 ];
@@ -166,8 +166,9 @@ const intro = `# Benchmarks
 \`npm run bench\` builds svcplane, starts real server processes and drives them over loopback HTTP
 with [autocannon](https://github.com/mcollina/autocannon) at a fixed concurrency: 16 connections
 (list uses 1, to measure one request's latency). After a warm-up it runs rounds, svcplane and its
-baseline alternately (5 rounds of 5 s; quick: 3 of 1 s), and reports the medians: rps, p50 and
-p99 latency of 2xx responses. Any non-2xx response or connection error is counted and marks the
+baseline alternately, which side first changing each round (5 rounds of 5 s; quick: 3 of 1 s),
+and reports the medians: rps, p50 and p99 latency of 2xx responses, and as the ratio the median
+of the rounds' own ratios. Any non-2xx response or connection error is counted and marks the
 row INVALID. The load generator runs in the benchmark process on the same 2 cores: the notes give
 the CPU each side used, and a baseline whose load generator is near 100% was limited by it (its
 ratio is then pessimistic for svcplane). CPU that neither the server nor the load generator used

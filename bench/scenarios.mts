@@ -68,7 +68,7 @@ export interface Row {
 
 const NS = '/api/v1/namespaces/default/services';
 const JSON_TYPE = { 'content-type': 'application/json' };
-const RATIO_RPS = 'svcplane rps / baseline rps (higher is better)';
+const RATIO_RPS = 'median over rounds of svcplane rps / baseline rps in the same round (higher is better)';
 
 // --- helpers ------------------------------------------------------------------------------
 
@@ -168,7 +168,10 @@ interface Target {
 }
 
 export function httpRow(key: string, baselineIs: string, result: { svcplane: Summary; baseline: Summary }, target: Target, extra: Partial<Row> = {}): Row {
-  const ratio = result.svcplane.rps / result.baseline.rps;
+  // Each round measures both sides back to back: the median of the rounds' own ratios moves far
+  // less than a ratio of the two sides' medians when the machine's speed drifts between rounds.
+  const paired = result.svcplane.rounds_rps.map((s, i) => s / result.baseline.rounds_rps[i]);
+  const ratio = paired.length > 0 && paired.every(Number.isFinite) ? median(paired) : result.svcplane.rps / result.baseline.rps;
   const row: Row = {
     key,
     svcplane: result.svcplane,
@@ -182,6 +185,7 @@ export function httpRow(key: string, baselineIs: string, result: { svcplane: Sum
     notes: [],
   };
   row.notes = [
+    ...(paired.length > 1 ? [`ratio per round: ${paired.map((r) => r.toFixed(2)).join(', ')}`] : []),
     ...problems(`${key} svcplane`, result.svcplane),
     ...problems(`${key} baseline`, result.baseline),
     ...(extra.notes ?? []),

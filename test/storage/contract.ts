@@ -42,6 +42,17 @@ const keyOf = (body: string) => {
   return `${namespace}/${name}`;
 };
 
+/** The change log of R from the start, checked to have no gaps between revisions. */
+async function gaplessLog(store: ContractStore): Promise<Change[]> {
+  const log = await store.changesSince(R, 0);
+  assert.deepEqual(
+    log.map((c) => c.revision),
+    log.map((_, i) => i + 1),
+    'revisions without gaps',
+  );
+  return log;
+}
+
 function create(store: ContractStore, namespace: string, name: string, spec: Record<string, unknown> = {}, resource = R): Promise<number> {
   return store.transaction(async (tx) => {
     const rv = tx.nextRevision();
@@ -404,12 +415,7 @@ export function runStorageContract(name: string, open: OpenForContract): void {
           o.status === 'fulfilled' ? 'ok' : o.reason instanceof Rollback ? String(o.reason.value) : (o.reason as Error).message,
         );
         assert.deepEqual(said, ['ok', 'exists: taken', 'ok', 'ok', 'ok', 'exists: a', 'dry d', 'exists: taken', 'ok']);
-        const log = await store.changesSince(R, 0);
-        assert.deepEqual(
-          log.map((c) => c.revision),
-          log.map((_, i) => i + 1),
-          'revisions without gaps',
-        );
+        const log = await gaplessLog(store);
         assert.deepEqual(
           log.map((c) => `${c.event} ${c.name}`),
           ['ADDED taken', 'ADDED a', 'ADDED b', 'MODIFIED taken', 'ADDED c', 'ADDED e'],
@@ -481,12 +487,7 @@ export function runStorageContract(name: string, open: OpenForContract): void {
         ]);
         const said = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as Error).message));
         assert.deepEqual(said, ['ok', 'exists: taken', 'ok', 'ok', 'ok', 'ok', 'ok', 'missing: z']);
-        const log = await store.changesSince(R, 0);
-        assert.deepEqual(
-          log.map((c) => c.revision),
-          log.map((_, i) => i + 1),
-          'revisions without gaps',
-        );
+        const log = await gaplessLog(store);
         assert.deepEqual(
           log.slice(2).map((c) => `${c.event} ${c.name} ${JSON.stringify((JSON.parse(c.body) as Doc).spec)}`),
           ['MODIFIED x {"v":1}', 'MODIFIED x {"v":2}', 'ADDED y {"v":0}', 'MODIFIED y {"v":3}', 'MODIFIED taken {"v":4}', 'MODIFIED x {"v":5}'],

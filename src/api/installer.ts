@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ref, refs } from '../model/definitions.js';
-import { failure, methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
+import { methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
 import type { ResourceStore } from '../registry/generic/store.js';
 import type { KubeObject } from '../registry/generic/strategy.js';
 import { applyPatch, patchContentTypes } from '../registry/patch/index.js';
@@ -31,7 +31,7 @@ import {
 import { sendJson, sendProtobuf } from './respond.js';
 import type { Message } from './protobuf/codec.js';
 import { encodeList, encodeObject, encodeStatus, type ProtobufKinds } from './protobuf/envelope.js';
-import { acceptedMedia } from './protobuf/negotiation.js';
+import { answersInProtobuf } from './protobuf/negotiation.js';
 import { sendTable, tableVersion } from './tableNegotiation.js';
 import { addWarnings } from './warnings.js';
 
@@ -72,9 +72,6 @@ export function collectionOf<T extends KubeObject>(d: ResourceDeclaration<T>, pr
   };
 }
 
-/** kube-apiserver's answer when the Accept header names only encodings the kind lacks. */
-const notAcceptable = () => failure(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml');
-
 /**
  * Sends an object of the resource (its stored JSON or the object), a Status, or the resource's
  * list, in the encoding the Accept header prefers: protobuf for kinds that have field numbers.
@@ -82,12 +79,7 @@ const notAcceptable = () => failure(406, 'NotAcceptable', 'only the following me
 function responder(d: { kind: string; listKind: string; group: string; version: string }, message: Message | undefined) {
   const apiVersion = groupVersion(d);
   return (reply: FastifyReply, value: unknown, list?: { resourceVersion?: string; items: object[] }): FastifyReply => {
-    const media = acceptedMedia(reply.request.headers.accept);
-    if (!media.protobufFirst) return sendJson(reply, value);
-    if (!message) {
-      if (media.otherwise) return sendJson(reply, value);
-      throw notAcceptable();
-    }
+    if (!answersInProtobuf(reply.request.headers.accept, message)) return sendJson(reply, value);
     if (list)
       return sendProtobuf(
         reply,

@@ -13,8 +13,7 @@ import { listQuery, selectorFilter } from './requestOptions.js';
 import { sendJson, sendProtobuf } from './respond.js';
 import type { Message } from './protobuf/codec.js';
 import { encodeList, encodeObject, encodeStatus, encodeWatchFrame, protobufWatchContentType } from './protobuf/envelope.js';
-import { acceptedMedia } from './protobuf/negotiation.js';
-import { failure } from '../registry/errors.js';
+import { answersInProtobuf } from './protobuf/negotiation.js';
 import { chunkFrame, WatchStream } from './watchStream.js';
 import { buildTable, includeObject, sendTable, tableVersion, type TableShape, type TableVersion } from './tableNegotiation.js';
 
@@ -47,15 +46,6 @@ function reader<T extends Listable>(desc: CollectionResource<T>): (stored: unkno
 /** A stored body as this resource's JSON text (the stored text itself when no conversion applies). */
 function bodyOf<T extends Listable>(desc: CollectionResource<T>, body: string): string {
   return desc.fromStored ? JSON.stringify(reader(desc)(JSON.parse(body))) : body;
-}
-
-/** Whether to answer in protobuf: the client prefers it and the kind has it (else 406 if nothing else will do). */
-function wantsProtobuf(req: FastifyRequest, message: Message | undefined): message is Message {
-  const media = acceptedMedia(req.headers.accept);
-  if (!media.protobufFirst) return false;
-  if (message) return true;
-  if (media.otherwise) return false;
-  throw failure(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml');
 }
 
 export interface ListWatchContext {
@@ -101,7 +91,7 @@ export async function listOrWatch<T extends Listable>(
       list.bodies.map((b) => read(JSON.parse(b))),
       meta,
     );
-  if (wantsProtobuf(req, desc.protobuf)) {
+  if (answersInProtobuf(req.headers.accept, desc.protobuf)) {
     const bodies = desc.fromStored ? list.bodies.map((b) => bodyOf(desc, b)) : list.bodies;
     return sendProtobuf(reply, encodeList(desc.protobuf, desc.apiVersion, desc.listKind, meta, bodies));
   }
@@ -125,7 +115,7 @@ async function serveWatch<T extends Listable>(
 ): Promise<void> {
   const table = tableVersion(req);
   const include = table ? includeObject(req) : 'Metadata';
-  const proto = table ? undefined : wantsProtobuf(req, desc.protobuf) ? desc.protobuf : undefined;
+  const proto = table ? undefined : answersInProtobuf(req.headers.accept, desc.protobuf) ? desc.protobuf : undefined;
   const rv = parseResourceVersion(options.resourceVersion);
   // Everything that can fail with an HTTP error happens before the 200 goes out.
   if (rv > 0) await awaitRevision(ctx.store, ctx.hub, rv);

@@ -5,6 +5,7 @@
 // `application/vnd.kubernetes.protobuf;stream=watch`; kubectl sends JSON (and Tables, which stay
 // JSON, as kube's do: tableNegotiation.ts answers those first). A kind without protobuf falls
 // back to the next type the client accepts, or is a 406 if there is none.
+import { notAcceptable } from '../../registry/errors.js';
 import { protobufContentType } from './envelope.js';
 
 export interface AcceptedMedia {
@@ -42,4 +43,16 @@ export function acceptedMedia(accept: string | undefined): AcceptedMedia {
     memo.set(accept, found);
   }
   return found;
+}
+
+/**
+ * Whether to answer in protobuf: the client prefers it and the kind has a message. A kind without
+ * one is answered in JSON when the client accepts anything else, and is kube's 406 otherwise.
+ */
+export function answersInProtobuf<M>(accept: string | undefined, message: M | undefined): message is M {
+  const media = acceptedMedia(accept);
+  if (!media.protobufFirst) return false;
+  if (message !== undefined) return true;
+  if (media.otherwise) return false;
+  throw notAcceptable('only the following media types are accepted: application/json, application/yaml');
 }

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { Rollback } from '../../src/storage/objectStore.js';
 import { PostgresObjectStore } from '../../src/storage/postgres/objectStore.js';
+import { cacheKey, ReadCache } from '../../src/storage/postgres/readCache.js';
 import { migrate } from '../../src/storage/postgres/schema.js';
 import { postgres, type TestDatabase } from '../support/postgres.js';
 
@@ -121,4 +122,19 @@ describe('the PostgreSQL read cache across two stores on one database', { skip }
     copy.body = 'mutated by a caller';
     assert.equal((await a.store.get(k))?.body, body('1'), 'callers get copies');
   });
+});
+
+test('the feed keeps a cached entry as each update leaves it, drops it on a delete, and never puts an older change over a newer entry', () => {
+  const cache = new ReadCache(10);
+  const id = cacheKey(key);
+  cache.applied(id, { event: 'MODIFIED', revision: 3, body: body('3') });
+  assert.equal(cache.has(id), false, 'a change to a key nobody read fills nothing');
+  cache.fill(id, { ...key, uid: 'u1', resourceVersion: 5, body: body('5') });
+  cache.applied(id, { event: 'MODIFIED', revision: 4, body: body('4') });
+  assert.equal(cache.lookup(id, 5)?.body, body('5'), 'a change older than the entry (it was read ahead of the feed) leaves it');
+  cache.applied(id, { event: 'MODIFIED', revision: 6, body: body('6') });
+  assert.deepEqual(cache.lookup(id, 6), { ...key, uid: 'u1', resourceVersion: 6, body: body('6') });
+  assert.equal(cache.lookup(id, 5), undefined, 'not served to a reader whose feed is behind it');
+  cache.applied(id, { event: 'DELETED', revision: 7, body: body('6') });
+  assert.equal(cache.has(id), false);
 });

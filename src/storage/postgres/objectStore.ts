@@ -154,6 +154,13 @@ function fromNotification(payload: string): Change | undefined {
   }
 }
 
+/** What one batch's writes share: its base revision and what it has read and written (see writeTx). */
+interface BatchView {
+  base: number;
+  written: Set<string>;
+  known: Map<string, StoredObject | null>;
+}
+
 interface Pending {
   changes: Change[];
   commitHooks: (() => void)[];
@@ -312,6 +319,24 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   /**
+   * Brings the feed to `upTo` (a batch's base, under the writers' lock): one read of the change
+   * log, in the feed's turn. A failure is only reported: the batch then reads from the database.
+   */
+  private settle(upTo: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.feed = this.feed.then(async () => {
+        try {
+          if (this.revision < upTo && !this.lost) await this.tail(upTo);
+        } catch (err) {
+          if (err instanceof CompactedError) this.loseFeed(err);
+          else this.options.onFeedError?.(err);
+        }
+        resolve();
+      });
+    });
+  }
+
+  /**
    * The change log was pruned past what this replica delivered (it was cut off for longer than
    * the history window): its listeners can no longer be fed without a gap. Nothing more is
    * delivered, never a later change with an earlier one missing; the server is told, and says
@@ -349,7 +374,7 @@ export class PostgresObjectStore implements ObjectStore {
     if (this.lost) return;
     const fresh = changes.filter((c) => c.revision > this.revision);
     if (fresh.length === 0) return;
-    for (const c of fresh) this.recent.drop(cacheKey(c));
+    for (const c of fresh) this.recent.applied(cacheKey(c), c);
     this.revision = fresh[fresh.length - 1].revision;
     for (const listener of this.committedListeners) {
       try {
@@ -586,7 +611,12 @@ export class PostgresObjectStore implements ObjectStore {
       const rev =
         begun?.rev ?? Number((await io.send<{ rev: string }>([begun ? `SELECT pg_advisory_xact_lock(${writerLock}); ${newest}` : begin]))!.rows[0].rev);
       base = revision = Math.max(rev, this.compacted);
-      const batch = { base, written: new Set<string>() };
+      // Under the lock nothing else commits: once the feed has applied everything up to base,
+      // the read cache answers this batch's reads (see writeTx), and its writes need no round
+      // trip of their own. Another replica's last commit is usually applied by now (its NOTIFY
+      // came with it); if not, one read of the change log brings the feed there.
+      if (this.revision < base) await this.settle(base);
+      const batch: BatchView = { base, written: new Set<string>(), known: new Map() };
       /** Where the batch stood when the optimistic region began. */
       let region: { done: number; changes: number; rollbackHooks: number; revision: number } | undefined;
       const undoRegion = async (current?: Queued) => {
@@ -632,7 +662,7 @@ export class PostgresObjectStore implements ObjectStore {
             io.pending.push('SAVEPOINT opt');
           }
           const own = { from: io.pending.length, sentOwn: false };
-          const step = { savepoint: false };
+          const step: { savepoint: boolean; sent: boolean; from?: number } = { savepoint: false, sent: false };
           const w = optimistic ? optimisticWrite(io, own) : strictWrite(io, step);
           const tx = this.writeTx(w, mine, () => ++revision, batch);
           let result: unknown;
@@ -645,6 +675,11 @@ export class PostgresObjectStore implements ObjectStore {
           if (failed || io.failed) {
             revision = start;
             for (const hook of mine.rollbackHooks.reverse()) hook();
+          }
+          if (io.failed && !region) {
+            // A statement left for later (deferCertain) failed after all: only the connection
+            // can do that, and the batch is lost with it.
+            throw failed?.err ?? new Error('a deferred statement failed');
           }
           if (io.failed || (failed && own.sentOwn)) {
             // The region failed under this write, or this write failed after some of its
@@ -663,9 +698,11 @@ export class PostgresObjectStore implements ObjectStore {
                 item = undefined;
                 continue;
               }
-            } else if (step.savepoint) {
+            } else {
+              // What it left for later never went out: dropped. What did go out is rolled back.
               // A lost connection fails the whole batch (below); anything else fails this write only.
-              await c.query('ROLLBACK TO SAVEPOINT w');
+              if (!optimistic && step.from !== undefined) io.pending.splice(step.from);
+              if (!optimistic && step.sent) await c.query('ROLLBACK TO SAVEPOINT w');
             }
             item.reject(failed.err);
             item = undefined;
@@ -699,7 +736,7 @@ export class PostgresObjectStore implements ObjectStore {
             this.begun = { client: c, rev: locked ? Number(results[results.length - 1].rows[0].rev) : undefined };
           }
         } catch (err) {
-          if (!(err instanceof DeferredConflict)) throw err;
+          if (!(err instanceof DeferredConflict) || !region) throw err;
           await undoRegion();
           continue;
         }
@@ -759,22 +796,35 @@ export class PostgresObjectStore implements ObjectStore {
    * A write's view of the batch. Under the writers' lock nobody else commits, so while the feed
    * has applied everything up to the batch's base revision the read cache holds committed state
    * exactly as this transaction sees it, except for the keys the batch has written, which are
-   * read from the database: a create's read of its namespace costs no round trip.
+   * read from the database: a write's read costs no round trip. What the batch has read or
+   * written is known until a rollback forgets it (`known`), so an update or delete of a known
+   * row knows its previous body and need not wait for the database's answer: it goes with the
+   * batch's next round trip, at the latest the COMMIT.
    */
-  private writeTx(c: WriterStatements, mine: Pending, next: () => number, batch: { base: number; written: Set<string> }): WriteTx {
+  private writeTx(c: WriterStatements, mine: Pending, next: () => number, batch: BatchView): WriteTx {
     const logged = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) =>
       mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
     const current = (id: string) => !batch.written.has(id) && !this.lost && this.revision === batch.base;
     const mark = (key: ObjectKey) => batch.written.add(cacheKey(key));
+    const remember = (id: string, obj: StoredObject | null) => {
+      batch.known.set(id, obj);
+      mine.rollbackHooks.push(() => batch.known.delete(id));
+    };
     return {
       get: async (key) => {
         const id = cacheKey(key);
+        const known = batch.known.get(id);
+        if (known !== undefined) return known ?? undefined;
         if (current(id)) {
           const hit = this.recent.lookup(id, this.revision);
-          if (hit) return hit;
+          if (hit) {
+            remember(id, hit);
+            return hit;
+          }
         }
         const obj = await getObject(c, key);
         if (obj && current(id)) this.recent.fill(id, obj);
+        remember(id, obj ?? null);
         return obj;
       },
       list: (resource, namespace) => listBodies(c, resource, namespace),
@@ -790,24 +840,28 @@ export class PostgresObjectStore implements ObjectStore {
           const r = await c.run(statements.insert, params);
           if (r.rowCount !== 1) throw new UniqueViolation('object', `${obj.resource} ${obj.namespace}/${obj.name} exists`);
         }
+        remember(cacheKey(obj), { ...obj });
         logged(obj, obj.resourceVersion, 'ADDED', obj.body, null);
       },
       update: async (obj) => {
+        const id = cacheKey(obj);
+        const prev = batch.known.get(id);
         mark(obj);
-        const { rows } = await c.run<{ prev: string | null }>(statements.update, [
-          obj.resource,
-          obj.namespace,
-          obj.name,
-          obj.uid,
-          obj.resourceVersion,
-          obj.body,
-        ]);
-        logged(obj, obj.resourceVersion, 'MODIFIED', obj.body, rows[0].prev);
+        const params = [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body];
+        const prevBody =
+          prev && c.deferCertain(statements.update, params) ? prev.body : (await c.run<{ prev: string | null }>(statements.update, params)).rows[0].prev;
+        remember(id, { ...obj });
+        logged(obj, obj.resourceVersion, 'MODIFIED', obj.body, prevBody);
       },
       remove: async (key, resourceVersion, finalBody) => {
+        const id = cacheKey(key);
+        const prev = batch.known.get(id);
         mark(key);
-        const { rows } = await c.run<{ prev: string | null }>(statements.remove, [key.resource, key.namespace, key.name, resourceVersion, finalBody]);
-        logged(key, resourceVersion, 'DELETED', finalBody, rows[0].prev);
+        const params = [key.resource, key.namespace, key.name, resourceVersion, finalBody];
+        const prevBody =
+          prev && c.deferCertain(statements.remove, params) ? prev.body : (await c.run<{ prev: string | null }>(statements.remove, params)).rows[0].prev;
+        remember(id, null);
+        logged(key, resourceVersion, 'DELETED', finalBody, prevBody);
       },
       allocate: async (row) => {
         const params = [row.pool, row.value, row.resource, row.namespace, row.name, row.uid];

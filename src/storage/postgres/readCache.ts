@@ -3,12 +3,16 @@
 //
 // What the cache holds. The store's feed applies the change log in revision order (every
 // replica's changes, its own after COMMIT); the feed's revision R is the newest change applied.
-// Applying a change drops its key from the cache. An entry is filled from a read of committed
-// state at some snapshot S, and only when either no change was applied while the read was in
-// flight, or the row read is at least as new as R at fill time. So for an entry e of key k with
-// resourceVersion rv <= R: every change to k up to S is in e (rv is k's newest change at S), every
-// change applied before the fill is at most S, and a change applied after the fill would have
-// dropped e. Hence e is k's state at R.
+// Applying a change to a cached key replaces the entry with the object as the change left it
+// when the change is an update (the uid stays), and drops it otherwise; an entry already newer
+// than the change stays as it is. An entry is filled from a read of committed state at some
+// snapshot S, and only when either no change was applied while the read was in flight, or the
+// row read is at least as new as R at fill time. So for an entry e of key k with
+// resourceVersion rv <= R: every change to k up to S is in e (rv is k's newest change at S),
+// every change applied before the fill is at most S, and every change applied after the fill
+// replaced e with its result or dropped it. Hence e is k's state at R. Keeping updated entries,
+// rather than dropping them, is what lets the next write of an object that is written again
+// and again (a status, a lease, an annotation) read it without a round trip.
 //
 // Why a GET may return it. kube-apiserver answers a GET without resourceVersion with a
 // consistent read: a quorum read from etcd, or with ConsistentListFromCache its watch cache
@@ -50,8 +54,12 @@ export class ReadCache {
     this.objects.set(id, { ...obj });
   }
 
-  drop(id: string): void {
-    this.objects.delete(id);
+  /** The feed applied `change` to key `id` (see above). */
+  applied(id: string, change: { event: string; revision: number; body: string }): void {
+    const entry = this.objects.get(id);
+    if (!entry || entry.resourceVersion >= change.revision) return;
+    if (change.event === 'MODIFIED') this.objects.set(id, { ...entry, resourceVersion: change.revision, body: change.body });
+    else this.objects.delete(id);
   }
 
   clear(): void {

@@ -190,16 +190,32 @@ export class WriterIO {
   }
 }
 
-/** One strict write on the writer: its first statement carries its SAVEPOINT (and anything pending). */
-export function strictWrite(io: WriterIO, step: { savepoint: boolean }): WriterStatements {
+/**
+ * One strict write on the writer: its first statement carries its SAVEPOINT (and anything
+ * pending). A statement that cannot fail (see WriterStatements.deferCertain) waits, with the
+ * SAVEPOINT if it is the write's first, for the next round trip; `from` is where this write's
+ * waiting statements begin in the pending list, so a write that fails before they went out
+ * drops them instead of rolling back.
+ */
+export function strictWrite(io: WriterIO, step: { savepoint: boolean; sent: boolean; from?: number }): WriterStatements {
+  const savepoint = () => {
+    if (step.savepoint) return [];
+    step.savepoint = true;
+    return ['SAVEPOINT w'];
+  };
   return {
     run: async <R extends pg.QueryResultRow>(s: Prepared, params: unknown[]) => {
-      const exec = io.exec(s, params);
-      const texts = step.savepoint ? [exec] : ['SAVEPOINT w', exec];
-      step.savepoint = true;
+      const texts = [...savepoint(), io.exec(s, params)];
+      step.sent = true;
+      step.from = undefined;
       return (await io.send<R>(texts))!;
     },
     defer: () => false,
+    deferCertain: (s, params) => {
+      step.from ??= io.pending.length;
+      io.pending.push(...savepoint(), io.exec(s, params));
+      return true;
+    },
   };
 }
 
@@ -219,10 +235,20 @@ export function optimisticWrite(io: WriterIO, step: { from: number; sentOwn: boo
       io.pending.push(io.exec(s, params));
       return true;
     },
+    deferCertain: (s, params) => {
+      io.pending.push(io.exec(s, params));
+      return true;
+    },
   };
 }
 
 export interface WriterStatements extends Statements {
   /** Leaves a statement that must succeed for later, when the write is optimistic; false to run it now. */
   defer(s: Prepared, params: unknown[]): boolean;
+  /**
+   * Leaves for the batch's next round trip a statement whose outcome is already known: an update
+   * or delete of a row this transaction has read under the writers' lock (it can only fail with
+   * the connection, which fails the whole batch anyway). Any write may do this, a strict one too.
+   */
+  deferCertain(s: Prepared, params: unknown[]): boolean;
 }

@@ -54,14 +54,16 @@ function receiver(): void {
     const { hostname, port } = new URL(msg.url);
     received = new Array<number>(msg.watchers).fill(0);
     let open = 0;
+    // One read buffer for every socket (onread: no Buffer, no stream machinery per read), so
+    // that the receivers, which share the machine with the servers they measure, cost as
+    // little as they can.
+    const readBuffer = Buffer.allocUnsafe(1 << 16);
     for (let w = 0; w < msg.watchers; w++) {
-      const socket = net.connect(Number(port), hostname, () => {
-        socket.write(`GET ${msg.path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: ${watchAccept}\r\n\r\n`);
-      });
       let headers = false;
-      // A marker can straddle two reads; keep the unscanned tail.
+      // A marker or a value can straddle two reads: the unscanned tail, copied out of the
+      // shared buffer.
       let carry: Buffer | null = null;
-      socket.on('data', (data: Buffer) => {
+      const onData = (data: Buffer) => {
         const now = nowMs();
         if (!headers) {
           headers = true;
@@ -73,8 +75,7 @@ function receiver(): void {
         for (;;) {
           const i = buf.indexOf(marker, at);
           if (i < 0) {
-            if (buf.length - at > marker.length) at = buf.length - marker.length;
-            carry = buf.subarray(at);
+            carry = partialMarker(buf, at);
             break;
           }
           let start = i + marker.length;
@@ -85,7 +86,7 @@ function receiver(): void {
             if (end > buf.length) end = -1;
           } else end = buf.indexOf(0x22, start);
           if (end < 0) {
-            carry = buf.subarray(i);
+            carry = Buffer.from(buf.subarray(i));
             break;
           }
           received[w]++;
@@ -93,12 +94,36 @@ function receiver(): void {
           record(sentAt, now - sentAt);
           at = protobuf ? end : end + 1;
         }
-      });
+      };
+      const socket = net.connect(
+        {
+          port: Number(port),
+          host: hostname,
+          onread: {
+            buffer: readBuffer,
+            callback: (nread: number) => {
+              onData(readBuffer.subarray(0, nread));
+              return true;
+            },
+          },
+        },
+        () => {
+          socket.write(`GET ${msg.path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: ${watchAccept}\r\n\r\n`);
+        },
+      );
       socket.on('error', (err) => {
         process.stderr.write(`watcher ${w}: ${err.message}\n`);
       });
     }
   });
+}
+
+/** A copy of the end of `buf` (after `from`) that begins the marker, if it does: the next read may finish it. */
+function partialMarker(buf: Buffer, from: number): Buffer | null {
+  for (let k = Math.min(marker.length - 1, buf.length - from); k > 0; k--) {
+    if (buf.compare(marker, 0, k, buf.length - k, buf.length) === 0) return Buffer.from(buf.subarray(buf.length - k));
+  }
+  return null;
 }
 
 /** utime + stime in seconds (Linux clock ticks are 100 Hz). */
@@ -202,6 +227,10 @@ async function main(): Promise<void> {
 
   const total = rate * seconds;
   let failed = 0;
+  // How long each measured write took to be answered (its share of the delivery latency).
+  const answeredMs: number[] = [];
+  /** Which replica each measured write went through, by its stamp (BENCH_DEBUG splits latency by it). */
+  const replicaOf = new Map<number, number>();
   // Warm-up at the same rate first (JIT, socket buffers, heap growth), under an annotation the
   // receivers do not count; then the measured window.
   // Each write returns once sent; its answer is the promise it hands back.
@@ -209,13 +238,18 @@ async function main(): Promise<void> {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const sentAt = nowMs();
+    if (key === 'svcplane.dev/sent') replicaOf.set(sentAt, i % urls.length);
     const answered = call(
       'PATCH',
       `${collection}/t${i % targets}`,
-      { metadata: { annotations: { [key]: String(nowMs()) } } },
+      { metadata: { annotations: { [key]: String(sentAt) } } },
       'application/merge-patch+json',
       urls[i % urls.length],
-    ).catch(() => failed++);
+    ).then(
+      () => key === 'svcplane.dev/sent' && answeredMs.push(nowMs() - sentAt),
+      () => failed++,
+    );
     return { answered };
   };
   const warm0 = performance.now();
@@ -267,7 +301,23 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (process.env.BENCH_DEBUG && urls.length > 1) {
+    // Whether an event written through one replica reaches the other's watchers later than its own.
+    reports.forEach((r, ri) => {
+      for (let rep = 0; rep < urls.length; rep++) {
+        const l: number[] = [];
+        for (let i = 0; i < r.sent.length; i++) if (replicaOf.get(r.sent[i]) === rep) l.push(r.latencies[i]);
+        l.sort((a, b) => a - b);
+        console.error(
+          `receiver ${ri} (via replica ${ri % urls.length}) writes via replica ${rep}: n=${l.length} p50=${l[l.length >> 1]?.toFixed(1)} p99=${l[Math.floor(l.length * 0.99)]?.toFixed(1)}`,
+        );
+      }
+    });
+  }
   all.sort();
+  answeredMs.sort((a, b) => a - b);
+  const answeredQ = (p: number) =>
+    answeredMs.length ? Number(answeredMs[Math.min(answeredMs.length - 1, Math.floor(p * answeredMs.length))].toFixed(1)) : NaN;
   const q = (p: number) => (all.length ? all[Math.min(all.length - 1, Math.floor(p * all.length))] : NaN);
   const complete = received.filter((n) => n === total).length;
   console.log(
@@ -284,6 +334,8 @@ async function main(): Promise<void> {
       p50_ms: Number(q(0.5).toFixed(1)),
       p99_ms: Number(q(0.99).toFixed(1)),
       max_ms: Number(q(1).toFixed(1)),
+      write_answered_p50_ms: answeredQ(0.5),
+      write_answered_p99_ms: answeredQ(0.99),
       server_cpu_cores: Number(serverCpu.toFixed(2)),
       receivers_cpu_cores: Number(receiverCpu.toFixed(2)),
       rss_before_watchers_MiB: Math.round(before / 1024),

@@ -95,30 +95,41 @@ export async function postgresGetScenario(cfg: Config): Promise<Row[]> {
 export async function postgresWatchReplicasScenario(cfg: Config): Promise<Row[]> {
   const server = await postgres();
   if (!server.available) throw new Error(`pg-watch-replicas needs PostgreSQL: ${server.reason}`);
-  const { watchers, rate, seconds } = cfg.watch;
-  const db = await server.createDatabase();
-  let r: Record<string, unknown>;
-  try {
-    r = await watchRound(watchers, rate, seconds, 'services', { SVCPLANE_BENCH_DB: db.url, SVCPLANE_BENCH_REPLICAS: '2' });
-  } finally {
-    await db.drop();
+  const { watchers, rate, seconds, rounds } = cfg.watch;
+  // As the SQLite watch row: several rounds (each on a database of its own) and the median one
+  // by p99, every round's p99 in the notes.
+  const results: Record<string, unknown>[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const db = await server.createDatabase();
+    try {
+      results.push(await watchRound(watchers, rate, seconds, 'services', { SVCPLANE_BENCH_DB: db.url, SVCPLANE_BENCH_REPLICAS: '2' }));
+    } finally {
+      await db.drop();
+    }
+    const r = results[i];
+    log(
+      `pg-watch-replicas round ${i + 1}/${rounds}: p50 ${String(r.p50_ms)} ms, p99 ${String(r.p99_ms)} ms, ${String(r.watchersWithEveryEvent)}/${watchers} watchers got every event`,
+    );
   }
+  const p99of = (r: Record<string, unknown>) => (typeof r.p99_ms === 'number' ? r.p99_ms : Infinity);
+  const r = [...results].sort((a, b) => p99of(a) - p99of(b))[Math.floor(results.length / 2)];
   const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : null);
   const p99 = num('p99_ms');
-  const every = num('watchersWithEveryEvent');
+  const allEvents = results.every((x) => x.watchersWithEveryEvent === watchers);
   return [
     {
       key: 'pg-watch-replicas',
-      svcplane: { ...r, rps: num('achievedWritesPerSecond'), p50_ms: num('p50_ms'), p99_ms: p99 },
+      svcplane: { ...r, rps: num('achievedWritesPerSecond'), p50_ms: num('p50_ms'), p99_ms: p99, rounds: results },
       baseline: null,
       baseline_is: null,
       ratio: null,
       ratio_means: null,
       target: 'p99 < 100 ms, all events (2 replicas)',
-      met: watchers === 1000 && rate === 200 ? every === watchers && p99 !== null && p99 < 100 : null,
+      met: watchers === 1000 && rate === 200 ? allEvents && p99 !== null && p99 < 100 : null,
       notes: [
         `${watchers} watchers split across 2 replicas on one PostgreSQL, ${rate} writes/s through both for ${seconds} s`,
-        `${every}/${watchers} watchers got every event`,
+        `median of ${rounds} round(s) by p99; p99 per round: ${results.map((x) => `${String(x.p99_ms)} ms`).join(', ')}`,
+        `${num('watchersWithEveryEvent')}/${watchers} watchers got every event${allEvents ? ' in every round' : ''}`,
         `the writes answered in p50 ${num('write_answered_p50_ms')} / p99 ${num('write_answered_p99_ms')} ms`,
       ],
     },

@@ -32,7 +32,10 @@
 // prepared once per connection (statements.ts), and a replayable write (a create) runs
 // optimistically: its inserts are answered at once and travel with the batch's next round trip,
 // at the latest with its COMMIT; if one of them fails, the optimistic writes since the last
-// check are rolled back to a savepoint and run again strictly (see runBatch).
+// check are rolled back to a savepoint and run again strictly (see runBatch). A write that reads
+// an object and updates it (a PATCH, a PUT, a status write) reads it from the read cache, which
+// the batch brings up to date under the lock, and its UPDATE, whose outcome is then known, also
+// goes with the next round trip (see writeTx): such a write costs its batch no round trip.
 import type pg from 'pg';
 import {
   type AllocationRow,

@@ -114,10 +114,19 @@ describe('the PostgreSQL writer: updates of objects the batch has read', { skip 
         assert.equal((await tx.get(key('b2')))?.body, body('b2', 'warm'), 'the failed write is invisible to the next');
         await patch(tx, 'b2', 'third');
       }),
+      // A key the batch already wrote, written again by a write that fails: the next read in the
+      // batch gets the earlier write's body, not the failed one's, nor the committed one.
+      store.transaction(async (tx) => {
+        await patch(tx, 'b1', 'failed');
+        throw new Error('the write fails after its update');
+      }),
+      store.transaction(async (tx) => {
+        assert.equal((await tx.get(key('b1')))?.body, body('b1', 'second'));
+      }),
     ]);
     assert.deepEqual(
       results.map((r) => r.status),
-      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled'],
     );
     assert.deepEqual(await history('b1'), ['MODIFIED warm after 0', 'MODIFIED first after warm', 'MODIFIED second after first']);
     assert.deepEqual(await history('b2'), ['MODIFIED warm after 0', 'MODIFIED third after warm']);

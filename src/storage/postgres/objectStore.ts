@@ -160,7 +160,6 @@ function fromNotification(payload: string): Change | undefined {
 /** What one batch's writes share: its base revision and what it has read and written (see writeTx). */
 interface BatchView {
   base: number;
-  written: Set<string>;
   known: Map<string, StoredObject | null>;
 }
 
@@ -256,17 +255,22 @@ export class PostgresObjectStore implements ObjectStore {
     if (upTo !== undefined && upTo <= this.revision) return;
     if (this.tailQueued || this.closed || this.lost) return;
     this.tailQueued = true;
-    this.feed = this.feed.then(async () => {
+    this.feed = this.feed.then(() => {
       this.tailQueued = false;
-      try {
-        await this.tail(Number.MAX_SAFE_INTEGER);
-        this.reachable = true;
-      } catch (err) {
-        if (err instanceof CompactedError) this.loseFeed(err);
-        else this.reachable = false;
-        this.options.onFeedError?.(err);
-      }
+      return this.readLog(Number.MAX_SAFE_INTEGER);
     });
+  }
+
+  /** One read of the change log up to `upTo`, in the feed's turn; a failure is reported, not thrown. */
+  private async readLog(upTo: number): Promise<void> {
+    try {
+      await this.tail(upTo);
+      this.reachable = true;
+    } catch (err) {
+      if (err instanceof CompactedError) this.loseFeed(err);
+      else this.reachable = false;
+      this.options.onFeedError?.(err);
+    }
   }
 
   /**
@@ -322,21 +326,12 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   /**
-   * Brings the feed to `upTo` (a batch's base, under the writers' lock): one read of the change
-   * log, in the feed's turn. A failure is only reported: the batch then reads from the database.
+   * Brings the feed to `upTo` (a batch's base, under the writers' lock). A failure is only
+   * reported: the batch then reads from the database.
    */
   private settle(upTo: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.feed = this.feed.then(async () => {
-        try {
-          if (this.revision < upTo && !this.lost) await this.tail(upTo);
-        } catch (err) {
-          if (err instanceof CompactedError) this.loseFeed(err);
-          else this.options.onFeedError?.(err);
-        }
-        resolve();
-      });
-    });
+    this.feed = this.feed.then(() => (this.revision < upTo && !this.lost ? this.readLog(upTo) : undefined));
+    return this.feed;
   }
 
   /**
@@ -619,7 +614,7 @@ export class PostgresObjectStore implements ObjectStore {
       // trip of their own. Another replica's last commit is usually applied by now (its NOTIFY
       // came with it); if not, one read of the change log brings the feed there.
       if (this.revision < base) await this.settle(base);
-      const batch: BatchView = { base, written: new Set<string>(), known: new Map() };
+      const batch: BatchView = { base, known: new Map() };
       /** Where the batch stood when the optimistic region began. */
       let region: { done: number; changes: number; rollbackHooks: number; revision: number } | undefined;
       const undoRegion = async (current?: Queued) => {
@@ -798,27 +793,29 @@ export class PostgresObjectStore implements ObjectStore {
   /**
    * A write's view of the batch. Under the writers' lock nobody else commits, so while the feed
    * has applied everything up to the batch's base revision the read cache holds committed state
-   * exactly as this transaction sees it, except for the keys the batch has written, which are
-   * read from the database: a write's read costs no round trip. What the batch has read or
-   * written is known until a rollback forgets it (`known`), so an update or delete of a known
-   * row knows its previous body and need not wait for the database's answer: it goes with the
-   * batch's next round trip, at the latest the COMMIT.
+   * exactly as this transaction sees it: a write's read costs no round trip. What the batch has
+   * read or written is known (`known`, put back as it was when a write rolls back) and answers
+   * later reads of that key in the batch; an update or delete of a known row knows its previous
+   * body and need not wait for the database's answer: it goes with the batch's next round trip,
+   * at the latest the COMMIT.
    */
   private writeTx(c: WriterStatements, mine: Pending, next: () => number, batch: BatchView): WriteTx {
     const logged = (key: ObjectKey, revision: number, event: ChangeType, body: string, prevBody: string | null) =>
       mine.changes.push({ resource: key.resource, namespace: key.namespace, name: key.name, revision, event, body, prevBody });
-    const current = (id: string) => !batch.written.has(id) && !this.lost && this.revision === batch.base;
-    const mark = (key: ObjectKey) => batch.written.add(cacheKey(key));
+    // A key the batch has written is always known (a rollback puts back what was known before
+    // it), so a key that is not known holds the committed state the cache has.
+    const current = () => !this.lost && this.revision === batch.base;
     const remember = (id: string, obj: StoredObject | null) => {
+      const before = batch.known.get(id);
       batch.known.set(id, obj);
-      mine.rollbackHooks.push(() => batch.known.delete(id));
+      mine.rollbackHooks.push(() => (before === undefined ? batch.known.delete(id) : batch.known.set(id, before)));
     };
     return {
       get: async (key) => {
         const id = cacheKey(key);
         const known = batch.known.get(id);
         if (known !== undefined) return known ?? undefined;
-        if (current(id)) {
+        if (current()) {
           const hit = this.recent.lookup(id, this.revision);
           if (hit) {
             remember(id, hit);
@@ -826,7 +823,7 @@ export class PostgresObjectStore implements ObjectStore {
           }
         }
         const obj = await getObject(c, key);
-        if (obj && current(id)) this.recent.fill(id, obj);
+        if (obj && current()) this.recent.fill(id, obj);
         remember(id, obj ?? null);
         return obj;
       },
@@ -837,7 +834,6 @@ export class PostgresObjectStore implements ObjectStore {
       // ON CONFLICT DO NOTHING rather than a caught unique_violation: an error would abort the
       // transaction, and an allocator that loses a race goes on to try another value in it.
       insert: async (obj) => {
-        mark(obj);
         const params = [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body];
         if (!c.defer(statements.insertOrFail, params)) {
           const r = await c.run(statements.insert, params);
@@ -849,7 +845,6 @@ export class PostgresObjectStore implements ObjectStore {
       update: async (obj) => {
         const id = cacheKey(obj);
         const prev = batch.known.get(id);
-        mark(obj);
         const params = [obj.resource, obj.namespace, obj.name, obj.uid, obj.resourceVersion, obj.body];
         const prevBody =
           prev && c.deferCertain(statements.update, params) ? prev.body : (await c.run<{ prev: string | null }>(statements.update, params)).rows[0].prev;
@@ -859,7 +854,6 @@ export class PostgresObjectStore implements ObjectStore {
       remove: async (key, resourceVersion, finalBody) => {
         const id = cacheKey(key);
         const prev = batch.known.get(id);
-        mark(key);
         const params = [key.resource, key.namespace, key.name, resourceVersion, finalBody];
         const prevBody =
           prev && c.deferCertain(statements.remove, params) ? prev.body : (await c.run<{ prev: string | null }>(statements.remove, params)).rows[0].prev;

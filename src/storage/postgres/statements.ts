@@ -225,20 +225,18 @@ export function strictWrite(io: WriterIO, step: { savepoint: boolean; sent: bool
  * `sentOwn` says that something it wrote has gone out (undoing it then means the region's).
  */
 export function optimisticWrite(io: WriterIO, step: { from: number; sentOwn: boolean }): WriterStatements {
+  const defer = (s: Prepared, params: unknown[]) => {
+    io.pending.push(io.exec(s, params));
+    return true;
+  };
   return {
     run: async <R extends pg.QueryResultRow>(s: Prepared, params: unknown[]) => {
       // From here on, rolling this write back alone needs more than dropping what is pending.
       if (io.pending.length > step.from || !s.read) step.sentOwn = true;
       return (await io.send<R>([io.exec(s, params)]))!;
     },
-    defer: (s, params) => {
-      io.pending.push(io.exec(s, params));
-      return true;
-    },
-    deferCertain: (s, params) => {
-      io.pending.push(io.exec(s, params));
-      return true;
-    },
+    defer,
+    deferCertain: defer,
   };
 }
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ref, refs } from '../model/definitions.js';
 import { methodNotAllowed, unsupportedMediaType } from '../registry/errors.js';
-import type { ResourceStore } from '../registry/generic/store.js';
+import type { ResourceStore, StoredBody } from '../registry/generic/store.js';
 import type { KubeObject } from '../registry/generic/strategy.js';
 import { applyPatch, patchContentTypes } from '../registry/patch/index.js';
 import { applyConfiguration } from './apply.js';
@@ -30,7 +30,7 @@ import {
 } from './requestOptions.js';
 import { sendJson, sendProtobuf } from './respond.js';
 import type { Message } from './protobuf/codec.js';
-import { encodeList, encodeObject, encodeStatus, type ProtobufKinds } from './protobuf/envelope.js';
+import { encodeList, encodeObject, encodeStatus, encodeStored, typeMetaOf, type ProtobufKinds } from './protobuf/envelope.js';
 import { answersInProtobuf } from './protobuf/negotiation.js';
 import { sendTable, tableVersion } from './tableNegotiation.js';
 import { addWarnings } from './warnings.js';
@@ -75,10 +75,12 @@ export function collectionOf<T extends KubeObject>(d: ResourceDeclaration<T>, pr
 /**
  * Sends an object of the resource (its stored JSON or the object), a Status, or the resource's
  * list, in the encoding the Accept header prefers: protobuf for kinds that have field numbers.
+ * `stored` answers a read with a stored state as it is: its JSON, or its cached encoding.
  */
 function responder(d: { kind: string; listKind: string; group: string; version: string }, message: Message | undefined) {
   const apiVersion = groupVersion(d);
-  return (reply: FastifyReply, value: unknown, list?: { resourceVersion?: string; items: object[] }): FastifyReply => {
+  const typeMeta = typeMetaOf(apiVersion, d.kind);
+  const send = (reply: FastifyReply, value: unknown, list?: { resourceVersion?: string; items: object[] }): FastifyReply => {
     if (!answersInProtobuf(reply.request.headers.accept, message)) return sendJson(reply, value);
     if (list)
       return sendProtobuf(
@@ -90,6 +92,11 @@ function responder(d: { kind: string; listKind: string; group: string; version: 
     }
     return sendProtobuf(reply, encodeObject(message, apiVersion, d.kind, value as string | Record<string, unknown>));
   };
+  const stored = (reply: FastifyReply, state: StoredBody): FastifyReply => {
+    if (!answersInProtobuf(reply.request.headers.accept, message)) return sendJson(reply, state.body);
+    return sendProtobuf(reply, encodeStored(message, typeMeta, state));
+  };
+  return { send, stored };
 }
 
 /** kube's operation ids: verb, Namespaced for namespaced kinds, the Kind, a suffix. */
@@ -125,7 +132,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
   const check = ctx.shapeCheck(d.definition);
   const message = ctx.protobufKinds.register(groupVersion(d), d.kind, d.schema);
   const desc = collectionOf(d, message);
-  const send = responder(d, message);
+  const { send, stored } = responder(d, message);
   const ns = (req: Req) => req.params.namespace ?? '';
   const a = /^[aeiou]/i.test(d.kind) ? 'an' : 'a';
   const manager = (req: Req) => fieldManagerOf(req.query, req.headers['user-agent']);
@@ -236,7 +243,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
           const obj = await store.get(ns(req), req.params.name);
           return sendTable(req, reply, table, desc, [obj], { resourceVersion: obj.metadata?.resourceVersion });
         }
-        return send(reply, await store.getBody(ns(req), req.params.name));
+        return stored(reply, await store.getStored(ns(req), req.params.name));
       },
     );
   }
@@ -340,7 +347,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
           response: { 200: object, ...errors },
         },
       },
-      async (req: Req, reply) => send(reply, await store.getBody(ns(req), req.params.name)),
+      async (req: Req, reply) => stored(reply, await store.getStored(ns(req), req.params.name)),
     );
     app.put(
       status,

@@ -22,7 +22,17 @@ export function sendJson(reply: FastifyReply, value: unknown): FastifyReply {
     .send(text);
 }
 
-/** Sends a protobuf body (magic, runtime.Unknown, the message), as encoded by api/protobuf. */
+/**
+ * Sends a protobuf body (magic, runtime.Unknown, the message), as encoded by api/protobuf. The
+ * body leaves through the serializer, as a JSON body does: handed to send() itself, a Buffer is
+ * first asked whether it is a stream, a web stream or a fetch Response, and those failed property
+ * lookups on a typed array cost a GET about 1,300 instructions (callgrind), most of what
+ * separated a protobuf GET from a JSON one.
+ */
 export function sendProtobuf(reply: FastifyReply, body: Buffer): FastifyReply {
-  return reply.type(protobufContentType).send(body);
+  // fastify's types say a serializer returns a string; its onSend path takes a Buffer as well.
+  return reply
+    .type(protobufContentType)
+    .serializer(() => body as unknown as string)
+    .send('');
 }

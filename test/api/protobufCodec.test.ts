@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { decodeMessage, encodeMessage, messageOf, type Message } from '../../src/api/protobuf/codec.js';
-import { encodeList, encodeObject, encodeStatus, encodeWatchFrame } from '../../src/api/protobuf/envelope.js';
+import { encodeBare, encodeList, encodeObject, encodeStatus, encodeStored, encodeWatchFrame, typeMetaOf } from '../../src/api/protobuf/envelope.js';
 import { DeleteOptions, Status } from '../../src/model/meta.js';
 import { kubeJsonToProto, loadKubeProtos, plain, withoutZeros } from '../support/kubeProto.js';
 import { servedDeclarations } from '../support/protobufKinds.js';
@@ -357,6 +357,39 @@ describe('protobuf codec: against kube generated.proto (protobufjs)', () => {
       withoutZeros(plain(root.lookupType(`${meta}Status`), stUnknown.raw)),
       withoutZeros(kubeJsonToProto(root.lookupType(`${meta}Status`), status)),
     );
+  });
+
+  it('serves each state of an object from the cache, whichever path and order encoded them', () => {
+    const m = messageOf(servedDeclarations[0].schema) as Message;
+    const uid = '0b7c9a52-3a8e-4f1e-8c0d-5a6b7c8d9e0f';
+    const state = (resourceVersion: number, app: string) => ({
+      uid,
+      resourceVersion,
+      body: JSON.stringify({
+        kind: 'Service',
+        apiVersion: 'v1',
+        metadata: { name: 'cached', namespace: 'default', uid, resourceVersion: String(resourceVersion), labels: { app } },
+        spec: { type: 'ClusterIP' },
+      }),
+    });
+    const fresh = (st: { body: string }) => encodeObject(m, 'v1', 'Service', JSON.parse(st.body) as Json);
+    const tm = typeMetaOf('v1', 'Service');
+    const older = state(7, 'old');
+    const newer = state(8, 'new');
+    // A GET (by uid and resourceVersion) and a LIST or watch (from the body's text) share entries.
+    assert.deepEqual(encodeStored(m, tm, older), fresh(older));
+    assert.deepEqual(encodeObject(m, 'v1', 'Service', older.body), fresh(older));
+    assert.deepEqual(encodeStored(m, tm, newer), fresh(newer));
+    // A watch replaying the older state after the newer one was cached, then a GET of the newer one.
+    assert.deepEqual(encodeObject(m, 'v1', 'Service', older.body), fresh(older));
+    assert.deepEqual(encodeStored(m, tm, newer), fresh(newer));
+    assert.deepEqual(encodeBare(m, newer.body), encodeMessage(m, JSON.parse(newer.body) as Json));
+    // A resourceVersion that is not a decimal revision is encoded each time, not cached.
+    const odd = state(9, 'odd').body.replace('"resourceVersion":"9"', '"resourceVersion":"9x"');
+    assert.deepEqual(encodeObject(m, 'v1', 'Service', odd), fresh({ body: odd }));
+    // Nor is a text that ends inside its resourceVersion (it is not JSON; it must not hang).
+    const cut = older.body.slice(0, older.body.indexOf('"resourceVersion":"') + 20);
+    assert.throws(() => encodeObject(m, 'v1', 'Service', cut), SyntaxError);
   });
 
   it('frames a watch event as a 4-byte big-endian length and a bare WatchEvent whose object is a full body', () => {

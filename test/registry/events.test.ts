@@ -79,7 +79,7 @@ describe('REST create and get', () => {
     assert.equal(ev.metadata?.namespace, 'default');
     assert.match(ev.metadata?.uid ?? '', /^[0-9a-f-]{36}$/);
     assert.match(ev.metadata?.resourceVersion ?? '', /^\d+$/);
-    const body = await f.events.getBody('default', 'web.1');
+    const { body } = await f.events.getStored('default', 'web.1');
     assert.deepEqual(Object.keys(JSON.parse(body)), [
       'kind',
       'apiVersion',

@@ -12,6 +12,7 @@
 // An object's encoding at a resourceVersion never changes, so the encodings of stored bodies are
 // cached by uid and resourceVersion: a GET, a LIST or a watch event pays a copy, not an encode.
 import { DeleteOptions, ListMeta, Status } from '../../model/meta.js';
+import type { StoredBody } from '../../registry/generic/store.js';
 import { decodeMessage, messageOf, planMessage, writePlanned, type Message } from './codec.js';
 import { ProtobufDecodeError, WireReader, WIRE_BYTES, WIRE_END_GROUP, utf8Length, varintSize, writeString, writeVarint } from './wire.js';
 
@@ -83,7 +84,7 @@ const key = (apiVersion: string, kind: string) => `${apiVersion}\0${kind}`;
 const typeMetas = new Map<string, Buffer>();
 
 /** Unknown's typeMeta field (key, length and message), made once per kind. */
-function typeMeta(apiVersion: string, kind: string): Buffer {
+export function typeMetaOf(apiVersion: string, kind: string): Buffer {
   const k = key(apiVersion, kind);
   let tm = typeMetas.get(k);
   if (!tm) {
@@ -148,7 +149,8 @@ function readUnknown(body: Buffer): UnknownFields {
 // Encoding, with the encodings of stored bodies cached
 
 interface Encoded {
-  /** The stored body's length: a cheap check that a hit is the body it was made from. */
+  /** The stored state it was made from: its resourceVersion and its body's length (a cheap check). */
+  resourceVersion: number;
   length: number;
   /** The object's message alone, as a list item carries it. */
   bare: Buffer;
@@ -158,10 +160,12 @@ interface Encoded {
 }
 
 /**
- * Encodings of stored bodies, per message, by the object's uid and resourceVersion: a stored
- * object at a resourceVersion is one state, so its encoding never changes. Keyed by those two
- * short strings, not the body's text: a LIST reads fresh strings from the database, and hashing
- * 10,000 whole bodies was a third of the list's encoding.
+ * Encodings of stored bodies, per message, by the object's uid, each for one resourceVersion: a
+ * stored object at a resourceVersion is one state, so its encoding never changes, and a newer
+ * state replaces the older one. Keyed by the uid, not the body's text: a LIST reads fresh strings
+ * from the database, and hashing 10,000 whole bodies was a third of the list's encoding. A GET
+ * knows uid and resourceVersion from the row and reads no text at all; the uid string it holds
+ * comes from the read cache, so its hash is computed once.
  */
 class EncodingCache {
   private readonly entries = new Map<string, Encoded>();
@@ -169,16 +173,20 @@ class EncodingCache {
 
   constructor(private readonly maxBytes: number) {}
 
-  get(key: string, body: string): Encoded | undefined {
-    const hit = this.entries.get(key);
-    return hit && hit.length === body.length ? hit : undefined;
+  get(uid: string, resourceVersion: number, length: number): Encoded | undefined {
+    const hit = this.entries.get(uid);
+    return hit && hit.resourceVersion === resourceVersion && hit.length === length ? hit : undefined;
   }
 
-  set(key: string, value: Encoded): void {
-    const old = this.entries.get(key);
-    if (old) this.bytes -= old.bare.length * 2 + key.length;
-    this.entries.set(key, value);
-    this.bytes += value.bare.length * 2 + key.length;
+  set(uid: string, value: Encoded): void {
+    const old = this.entries.get(uid);
+    if (old) {
+      this.bytes -= old.bare.length * 2 + uid.length;
+      // Deleted first so that the entry moves to the end: eviction goes oldest first.
+      this.entries.delete(uid);
+    }
+    this.entries.set(uid, value);
+    this.bytes += value.bare.length * 2 + uid.length;
     // Oldest first: Map iterates in insertion order.
     for (const [k, v] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
@@ -191,6 +199,15 @@ class EncodingCache {
 const caches = new WeakMap<Message, EncodingCache>();
 const cacheBytes = 64 * 1024 * 1024;
 
+function cacheOf(message: Message): EncodingCache {
+  let cache = caches.get(message);
+  if (!cache) {
+    cache = new EncodingCache(cacheBytes);
+    caches.set(message, cache);
+  }
+  return cache;
+}
+
 const UID = '"uid":"';
 const RESOURCE_VERSION = '"resourceVersion":"';
 
@@ -199,32 +216,39 @@ const RESOURCE_VERSION = '"resourceVersion":"';
  * object, and in it uid before resourceVersion (the canonical field order), so the first of each
  * are the object's own. undefined (not cached) without both: bookmarks, objects never stored.
  */
-function cacheKey(body: string): string | undefined {
+function storedIdentity(body: string): { uid: string; resourceVersion: number } | undefined {
   const u = body.indexOf(UID);
   if (u < 0 || u > 2048) return undefined;
   const uEnd = body.indexOf('"', u + UID.length);
   const r = body.indexOf(RESOURCE_VERSION, uEnd);
   if (r < 0 || r > 4096) return undefined;
-  const rEnd = body.indexOf('"', r + RESOURCE_VERSION.length);
-  if (rEnd < 0) return undefined;
-  return `${body.slice(u + UID.length, uEnd)}/${body.slice(r + RESOURCE_VERSION.length, rEnd)}`;
+  // A stored resourceVersion is the decimal revision; anything else is not cached.
+  let resourceVersion = 0;
+  let i = r + RESOURCE_VERSION.length;
+  for (let c = body.charCodeAt(i); c !== 0x22; c = body.charCodeAt(++i)) {
+    // NaN past the end of the text fails this too.
+    if (!(c >= 0x30 && c <= 0x39)) return undefined;
+    resourceVersion = resourceVersion * 10 + (c - 0x30);
+  }
+  if (i === r + RESOURCE_VERSION.length) return undefined;
+  return { uid: body.slice(u + UID.length, uEnd), resourceVersion };
+}
+
+/** The cached encoding of a stored state, made on a miss. */
+function encodedState(message: Message, uid: string, resourceVersion: number, body: string): Encoded {
+  const cache = cacheOf(message);
+  let hit = cache.get(uid, resourceVersion, body.length);
+  if (!hit) {
+    hit = { resourceVersion, length: body.length, bare: encodePlain(message, JSON.parse(body) as JsonObject) };
+    cache.set(uid, hit);
+  }
+  return hit;
 }
 
 /** The cached encoding of a stored body, made on a miss; undefined for a body that is not cached. */
 function encoded(message: Message, body: string): Encoded | undefined {
-  const key = cacheKey(body);
-  if (key === undefined) return undefined;
-  let cache = caches.get(message);
-  if (!cache) {
-    cache = new EncodingCache(cacheBytes);
-    caches.set(message, cache);
-  }
-  let hit = cache.get(key, body);
-  if (!hit) {
-    hit = { length: body.length, bare: encodePlain(message, JSON.parse(body) as JsonObject) };
-    cache.set(key, hit);
-  }
-  return hit;
+  const id = storedIdentity(body);
+  return id && encodedState(message, id.uid, id.resourceVersion, body);
 }
 
 /** An object's message bytes; `body` is its stored JSON (cached) or the object itself. */
@@ -254,10 +278,21 @@ function envelope(typeMeta: Buffer, raw: Buffer): Buffer {
 
 /** A full protobuf body for one object (magic, Unknown, the object's message). */
 export function encodeObject(message: Message, apiVersion: string, kind: string, body: string | JsonObject): Buffer {
-  const tm = typeMeta(apiVersion, kind);
+  const tm = typeMetaOf(apiVersion, kind);
   if (typeof body !== 'string') return envelope(tm, encodePlain(message, body));
   const hit = encoded(message, body);
-  if (!hit) return envelope(tm, encodePlain(message, JSON.parse(body) as JsonObject));
+  return hit ? whole(hit, tm) : envelope(tm, encodePlain(message, JSON.parse(body) as JsonObject));
+}
+
+/**
+ * A GET's full protobuf body for a stored state. `typeMeta` comes from typeMetaOf, once per
+ * route: the hot path reads no text and builds no string.
+ */
+export function encodeStored(message: Message, typeMeta: Buffer, stored: StoredBody): Buffer {
+  return whole(encodedState(message, stored.uid, stored.resourceVersion, stored.body), typeMeta);
+}
+
+function whole(hit: Encoded, tm: Buffer): Buffer {
   if (hit.typeMeta !== tm || !hit.whole) {
     hit.whole = envelope(tm, hit.bare);
     hit.typeMeta = tm;
@@ -267,7 +302,7 @@ export function encodeObject(message: Message, apiVersion: string, kind: string,
 
 /** A meta/v1 Status (an error, or a deletion's Success) as a full protobuf body. */
 export function encodeStatus(status: JsonObject): Buffer {
-  return envelope(typeMeta('v1', 'Status'), encodePlain(statusMessage, status));
+  return envelope(typeMetaOf('v1', 'Status'), encodePlain(statusMessage, status));
 }
 
 export interface ListMetaJson {
@@ -278,7 +313,7 @@ export interface ListMetaJson {
 
 /** A list (XxxList {metadata = 1, items = 2}) as a full protobuf body, its items copied from the cache. */
 export function encodeList(item: Message, apiVersion: string, listKind: string, meta: ListMetaJson, bodies: readonly (string | JsonObject)[]): Buffer {
-  const tm = typeMeta(apiVersion, listKind);
+  const tm = typeMetaOf(apiVersion, listKind);
   const metaPlan = planMessage(listMetaMessage, meta as JsonObject);
   const items = bodies.map((b) => encodeBare(item, b));
   let length = 1 + varintSize(metaPlan.length) + metaPlan.length;

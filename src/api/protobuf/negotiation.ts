@@ -17,6 +17,7 @@ export interface AcceptedMedia {
 
 const json: AcceptedMedia = { protobufFirst: false, otherwise: true };
 const memo = new Map<string, AcceptedMedia>();
+let last: { accept: string; media: AcceptedMedia } = { accept: '', media: json };
 
 function parse(accept: string): AcceptedMedia {
   let protobufFirst = false;
@@ -36,12 +37,15 @@ function parse(accept: string): AcceptedMedia {
 /** The Accept header's verdict, remembered per header (clients send the same one every time). */
 export function acceptedMedia(accept: string | undefined): AcceptedMedia {
   if (!accept) return json;
+  // A header arrives as a fresh string: comparing it with the last one is cheaper than hashing it.
+  if (accept === last.accept) return last.media;
   let found = memo.get(accept);
   if (!found) {
     found = parse(accept);
     if (memo.size > 1000) memo.clear();
     memo.set(accept, found);
   }
+  last = { accept, media: found };
   return found;
 }
 

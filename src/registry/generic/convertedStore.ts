@@ -6,7 +6,7 @@
 // stored bodies and convert them in the route layer (api/listWatch.ts, the declaration's
 // conversion). No HTTP and no SQL here.
 import { StatusError, badRequest } from '../errors.js';
-import type { ApplyOptions, DeleteOptions, GenericStore, ListFilter, Mutation, ResourceStore, Subresource, WriteOptions } from './store.js';
+import type { ApplyOptions, DeleteOptions, GenericStore, ListFilter, Mutation, ResourceStore, StoredBody, Subresource, WriteOptions } from './store.js';
 import type { KubeObject } from './strategy.js';
 
 /** Served object (V) <-> stored object (S). */
@@ -82,8 +82,9 @@ export class ConvertedStore<V extends KubeObject, S extends KubeObject> implemen
     return this.call(async () => this.out(await this.stored.get(namespace, name)));
   }
 
-  async getBody(namespace: string, name: string): Promise<string> {
-    return JSON.stringify(await this.get(namespace, name));
+  async getStored(namespace: string, name: string): Promise<StoredBody> {
+    const obj = await this.get(namespace, name);
+    return { uid: obj.metadata?.uid ?? '', resourceVersion: Number(obj.metadata?.resourceVersion), body: JSON.stringify(obj) };
   }
 
   create(namespace: string, input: V, options?: WriteOptions): Promise<V> {

@@ -94,13 +94,21 @@ export interface StoreOptions<T extends KubeObject> extends StoreIdentity {
 }
 
 /**
+ * An object's state as a read answers it: the body is served as it is, and uid with
+ * resourceVersion name that state without reading the body (the protobuf encodings are cached
+ * by them).
+ */
+export type StoredBody = Pick<StoredObject, 'uid' | 'resourceVersion' | 'body'>;
+
+/**
  * What the route installer asks of a resource's store: a GenericStore, or a ConvertedStore that
  * serves another group/version's storage.
  */
 export interface ResourceStore<T extends KubeObject> {
   readonly resource: string;
   get(namespace: string, name: string): Promise<T>;
-  getBody(namespace: string, name: string): Promise<string>;
+  /** The stored JSON as it is served, with the uid and resourceVersion that identify that state. */
+  getStored(namespace: string, name: string): Promise<StoredBody>;
   create(namespace: string, input: T, options?: WriteOptions): Promise<T>;
   update(namespace: string, name: string, input: T, options?: WriteOptions & { subresource?: Subresource }): Promise<{ object: T; created: boolean }>;
   updateStatus(namespace: string, name: string, input: T, options?: WriteOptions): Promise<T>;
@@ -160,15 +168,14 @@ export class GenericStore<T extends KubeObject> implements ResourceStore<T> {
     return tx.get({ resource: this.resource, namespace, name });
   }
 
-  /** The stored JSON, served as it is. */
-  async getBody(namespace: string, name: string): Promise<string> {
+  async getStored(namespace: string, name: string): Promise<StoredBody> {
     const row = await this.row(namespace, name);
     if (!row) throw notFound(this.resource, name, this.group);
-    return row.body;
+    return row;
   }
 
   async get(namespace: string, name: string): Promise<T> {
-    return JSON.parse(await this.getBody(namespace, name)) as T;
+    return JSON.parse((await this.getStored(namespace, name)).body) as T;
   }
 
   /** Bodies in namespace/name order, and the revision the list is consistent at. */

@@ -1,0 +1,98 @@
+// Instructions per request under callgrind, for two ways of answering the same GET (by default
+// protobuf against JSON, the get-proto row's two sides). Timed rounds on this machine swing by
+// 2-5% between back-to-back runs, more than such differences; an instruction count does not move
+// with the machine. Counted on the main thread only: V8 compiles and collects garbage on threads
+// of its own, whenever it likes. Not part of `npm run bench`: it needs valgrind (Debian's
+// package) and runs the server about 50 times slower.
+//
+// usage: node --import tsx bench/instructions.mts [--requests N] [--rounds N] [--accept A --accept B]
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load, log, median, repoRoot, tempDir } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i < 0 ? fallback : Number(args[i + 1]);
+};
+const requests = option('--requests', 3000);
+const rounds = option('--rounds', 4);
+const accepts = args.flatMap((a, i) => (a === '--accept' ? [args[i + 1]] : []));
+const sides = accepts.length === 2 ? accepts : ['application/vnd.kubernetes.protobuf, */*', 'application/json'];
+
+const dir = tempDir('svcplane-instructions-');
+const server = spawn(
+  'valgrind',
+  [
+    '--tool=callgrind',
+    '--separate-threads=yes',
+    // V8 rewrites the code it generated; valgrind must notice that outside the stack too.
+    '--smc-check=all-non-file',
+    `--callgrind-out-file=${join(dir, 'cg')}`,
+    process.execPath,
+    join(repoRoot, 'dist/cli.js'),
+    '--port',
+    '0',
+    '--db',
+    join(dir, 'svcplane.db'),
+    '--log-level',
+    'error',
+  ],
+  { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] },
+);
+process.on('exit', () => server.kill('SIGKILL'));
+
+const url = await new Promise<string>((resolveUrl, reject) => {
+  let out = '';
+  server.stdout!.setEncoding('utf8');
+  server.stdout!.on('data', (chunk: string) => {
+    out += chunk;
+    const m = /at (http:\/\/[^\s)]+)/.exec(out);
+    if (m) resolveUrl(m[1]);
+  });
+  server.once('exit', (code) => reject(new Error(`valgrind exited (${code}) before the server listened; is valgrind installed? ${out}`)));
+});
+const created = await fetch(`${url}/api/v1/namespaces/default/services`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ metadata: { name: 'bench-get' }, spec: { ports: [{ port: 80 }] } }),
+});
+if (created.status !== 201) throw new Error(`create answered ${created.status}`);
+const target = `${url}/api/v1/namespaces/default/services/bench-get`;
+
+const dump = (hint: string) => execFileSync('callgrind_control', [`--dump=${hint}`, String(server.pid)], { stdio: 'ignore' });
+const run = async (accept: string) => {
+  const m = await load({ url: target, connections: 4, amount: requests, headers: { accept } });
+  if (m.ok !== requests) throw new Error(`${accept}: ${m.ok}/${requests} answered 2xx`);
+};
+
+// The JIT needs many more requests under valgrind before the hot paths run optimized code.
+log(`warming up (${3 * requests} requests a side)`);
+for (let w = 0; w < 3; w++) for (const accept of sides) await run(accept);
+for (let r = 1; r <= rounds; r++) {
+  for (const s of r % 2 ? [0, 1] : [1, 0]) {
+    dump('between');
+    await run(sides[s]);
+    dump(`side${s}-round${r}`);
+  }
+  log(`round ${r}/${rounds} done`);
+}
+server.kill('SIGINT');
+await new Promise((r) => server.once('exit', r));
+
+/** Instructions of the main thread (callgrind's thread 1 file) in the part a dump closed. */
+const counted = new Map<string, number>();
+for (const f of readdirSync(dir).filter((n) => n.endsWith('-01'))) {
+  const text = readFileSync(join(dir, f), 'utf8');
+  const hint = /^desc: Trigger: (?:Client Request: )?dump (\S+)$/m.exec(text)?.[1];
+  const total = /^summary: (\d+)$/m.exec(text)?.[1] ?? /^totals: (\d+)$/m.exec(text)?.[1];
+  if (hint?.startsWith('side') && total) counted.set(hint, Number(total) / requests);
+}
+const per = (s: number) => Array.from({ length: rounds }, (_, i) => counted.get(`side${s}-round${i + 1}`) ?? NaN);
+const [a, b] = [per(0), per(1)];
+const ratios = a.map((x, i) => x / b[i]);
+console.log(`instructions per GET, main thread, ${requests} requests a round:`);
+console.log(`  ${sides[0]}: ${a.map((x) => Math.round(x)).join(', ')} (median ${Math.round(median(a))})`);
+console.log(`  ${sides[1]}: ${b.map((x) => Math.round(x)).join(', ')} (median ${Math.round(median(b))})`);
+console.log(`  ratio per round: ${ratios.map((x) => x.toFixed(3)).join(', ')} (median ${median(ratios).toFixed(3)})`);

@@ -250,7 +250,8 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
   const decoding = installDecoding(app, extraDefinitions);
   installStatusErrors(app);
   // Group commit (ObjectStore.flush): a write's answer leaves once its batch is durable, and
-  // fails (500) with it.
+  // fails (500) with it. A GET of a stored object skips onSend when nothing is committing
+  // (settled below; api/respond.ts sendStored).
   app.addHook('onSend', (_req, reply, raw, done) => {
     const payload = bodyForWarnings(reply.getHeader('warning'), raw);
     if (!store.committing) return continueSend(reply, done, null, payload);
@@ -347,7 +348,13 @@ export async function createServer(input: Partial<SvcplaneOptions> = {}, extensi
     resources.map((r) => r.declaration),
   );
   await app.register(async (scope) => {
-    for (const resource of resources) installResource(scope, resource, { listWatch, shapeCheck: decoding.shapeCheck, protobufKinds: decoding.protobufKinds });
+    for (const resource of resources)
+      installResource(scope, resource, {
+        listWatch,
+        shapeCheck: decoding.shapeCheck,
+        protobufKinds: decoding.protobufKinds,
+        settled: () => !store.committing,
+      });
   });
   await app.register(allocationRoutes, {
     view: new AllocationView(store, serviceIPs, nodePorts, new Date().toISOString().replace(/\.\d+Z$/, 'Z')),

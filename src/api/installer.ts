@@ -28,7 +28,7 @@ import {
   writeQuery,
   type Query,
 } from './requestOptions.js';
-import { sendJson, sendProtobuf } from './respond.js';
+import { sendJson, sendProtobuf, sendStored, type StoredAnswer } from './respond.js';
 import type { Message } from './protobuf/codec.js';
 import { encodeList, encodeObject, encodeStatus, encodeStored, typeMetaOf, type ProtobufKinds } from './protobuf/envelope.js';
 import { answersInProtobuf } from './protobuf/negotiation.js';
@@ -46,6 +46,8 @@ export interface InstallContext {
   shapeCheck(definition: string): ShapeCheck;
   /** Where the kinds served in protobuf are registered, for request decoding. */
   protobufKinds: ProtobufKinds;
+  /** No write batch is committing: an answer may leave without waiting for durability. */
+  settled(): boolean;
 }
 
 type Req = FastifyRequest<{ Params: { namespace?: string; name: string }; Querystring: Query }>;
@@ -77,7 +79,7 @@ export function collectionOf<T extends KubeObject>(d: ResourceDeclaration<T>, pr
  * list, in the encoding the Accept header prefers: protobuf for kinds that have field numbers.
  * `stored` answers a read with a stored state as it is: its JSON, or its cached encoding.
  */
-function responder(d: { kind: string; listKind: string; group: string; version: string }, message: Message | undefined) {
+function responder(d: { kind: string; listKind: string; group: string; version: string }, message: Message | undefined, settled: () => boolean) {
   const apiVersion = groupVersion(d);
   const typeMeta = typeMetaOf(apiVersion, d.kind);
   const send = (reply: FastifyReply, value: unknown, list?: { resourceVersion?: string; items: object[] }): FastifyReply => {
@@ -93,8 +95,10 @@ function responder(d: { kind: string; listKind: string; group: string; version: 
     return sendProtobuf(reply, encodeObject(message, apiVersion, d.kind, value as string | Record<string, unknown>));
   };
   const stored = (reply: FastifyReply, state: StoredBody): FastifyReply => {
-    if (!answersInProtobuf(reply.request.headers.accept, message)) return sendJson(reply, state.body);
-    return sendProtobuf(reply, encodeStored(message, typeMeta, state));
+    const answer: StoredAnswer = answersInProtobuf(reply.request.headers.accept, message)
+      ? { media: 'protobuf', latin1: encodeStored(message, typeMeta, state) }
+      : { media: 'json', text: state.body };
+    return sendStored(reply, answer, settled());
   };
   return { send, stored };
 }
@@ -132,7 +136,7 @@ export function installResource<T extends KubeObject>(app: FastifyInstance, { de
   const check = ctx.shapeCheck(d.definition);
   const message = ctx.protobufKinds.register(groupVersion(d), d.kind, d.schema);
   const desc = collectionOf(d, message);
-  const { send, stored } = responder(d, message);
+  const { send, stored } = responder(d, message, ctx.settled);
   const ns = (req: Req) => req.params.namespace ?? '';
   const a = /^[aeiou]/i.test(d.kind) ? 'an' : 'a';
   const manager = (req: Req) => fieldManagerOf(req.query, req.headers['user-agent']);

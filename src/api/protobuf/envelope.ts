@@ -157,6 +157,8 @@ interface Encoded {
   /** Magic + Unknown around it (a GET's body, a watch event's object), and the typeMeta it was made with. */
   whole?: Buffer;
   typeMeta?: Buffer;
+  /** `whole` as a latin1 string, for the direct GET answer (api/respond.ts sendStored). */
+  wholeLatin1?: string;
 }
 
 /**
@@ -181,19 +183,24 @@ class EncodingCache {
   set(uid: string, value: Encoded): void {
     const old = this.entries.get(uid);
     if (old) {
-      this.bytes -= old.bare.length * 2 + uid.length;
+      this.bytes -= entryBytes(uid, old);
       // Deleted first so that the entry moves to the end: eviction goes oldest first.
       this.entries.delete(uid);
     }
     this.entries.set(uid, value);
-    this.bytes += value.bare.length * 2 + uid.length;
+    this.bytes += entryBytes(uid, value);
     // Oldest first: Map iterates in insertion order.
     for (const [k, v] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(k);
-      this.bytes -= v.bare.length * 2 + k.length;
+      this.bytes -= entryBytes(k, v);
     }
   }
+}
+
+/** What an entry may come to hold: `bare`, `whole` and its latin1 string, each about as long. */
+function entryBytes(uid: string, e: Encoded): number {
+  return e.bare.length * 3 + uid.length;
 }
 
 const caches = new WeakMap<Message, EncodingCache>();
@@ -285,17 +292,21 @@ export function encodeObject(message: Message, apiVersion: string, kind: string,
 }
 
 /**
- * A GET's full protobuf body for a stored state. `typeMeta` comes from typeMetaOf, once per
- * route: the hot path reads no text and builds no string.
+ * A GET's full protobuf body for a stored state, one byte a character (latin1): the string is
+ * written with the response head in one piece. `typeMeta` comes from typeMetaOf, once per route:
+ * the hot path reads no text and builds no string.
  */
-export function encodeStored(message: Message, typeMeta: Buffer, stored: StoredBody): Buffer {
-  return whole(encodedState(message, stored.uid, stored.resourceVersion, stored.body), typeMeta);
+export function encodeStored(message: Message, typeMeta: Buffer, stored: StoredBody): string {
+  const hit = encodedState(message, stored.uid, stored.resourceVersion, stored.body);
+  const bytes = whole(hit, typeMeta);
+  return (hit.wholeLatin1 ??= bytes.toString('latin1'));
 }
 
 function whole(hit: Encoded, tm: Buffer): Buffer {
   if (hit.typeMeta !== tm || !hit.whole) {
     hit.whole = envelope(tm, hit.bare);
     hit.typeMeta = tm;
+    hit.wholeLatin1 = undefined;
   }
   return hit.whole;
 }

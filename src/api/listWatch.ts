@@ -7,7 +7,7 @@ import { refs } from '../model/definitions.js';
 import { readCollection, awaitRevision } from '../registry/collectionReader.js';
 import { parseListOptions, parseResourceVersion, type ListOptions, type Query } from '../registry/listOptions.js';
 import { StorageUnavailable, type ObjectStore } from '../storage/objectStore.js';
-import { CompactedError, type WatchEvent, type WatchHandle, type WatchHub, type WatchRequest } from '../watch/watchHub.js';
+import { CompactedError, eventObject, type WatchEvent, type WatchHandle, type WatchHub, type WatchRequest } from '../watch/watchHub.js';
 import type { ObjectMeta } from '../model/meta.js';
 import { listQuery, selectorFilter } from './requestOptions.js';
 import { sendJson, sendProtobuf } from './respond.js';
@@ -168,7 +168,11 @@ async function serveWatch<T extends Listable>(
         }
       } else if (proto) {
         // As for JSON, every protobuf watcher of this event shares one frame and one chunk.
-        const frame = (event.protobuf ??= encodeWatchFrame(event.type, encodeObject(proto, desc.apiVersion, desc.kind, event.object)));
+        // The object in-process sinks (controllers, DNS) parse once serves the encoder too.
+        const frame = (event.protobuf ??= encodeWatchFrame(
+          event.type,
+          encodeObject(proto, desc.apiVersion, desc.kind, event.object, () => eventObject(event)),
+        ));
         stream.write(frame, () => (event.protobufFrame ??= chunkFrame(frame)));
         if (!live) allowance += frame.length;
       } else {

@@ -394,6 +394,27 @@ describe('protobuf codec: against kube generated.proto (protobufjs)', () => {
     assert.throws(() => encodeObject(m, 'v1', 'Service', cut), SyntaxError);
   });
 
+  it("encodes a watch event's state from the object its sinks share, once, then from the cache", () => {
+    const m = messageOf(servedDeclarations[0].schema) as Message;
+    const uid = '5d1f0c3e-7a2b-4c9d-8e6f-0a1b2c3d4e5f';
+    const body = JSON.stringify({
+      kind: 'Service',
+      apiVersion: 'v1',
+      metadata: { name: 'shared', namespace: 'default', uid, resourceVersion: '41' },
+      spec: { type: 'ClusterIP', ports: [{ port: 80 }] },
+    });
+    let parses = 0;
+    const parsed = () => {
+      parses++;
+      return JSON.parse(body) as Json;
+    };
+    const fresh = encodeObject(m, 'v1', 'Service', JSON.parse(body) as Json);
+    assert.deepEqual(encodeObject(m, 'v1', 'Service', body, parsed), fresh);
+    assert.equal(parses, 1, 'a miss encodes the shared object');
+    assert.deepEqual(encodeObject(m, 'v1', 'Service', body, parsed), fresh);
+    assert.equal(parses, 1, 'a hit needs no object at all');
+  });
+
   it('frames a watch event as a 4-byte big-endian length and a bare WatchEvent whose object is a full body', () => {
     const m = messageOf(servedDeclarations[1].schema) as Message;
     const object = encodeObject(m, 'v1', 'Namespace', { metadata: { name: 'dev' } });

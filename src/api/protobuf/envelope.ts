@@ -241,21 +241,26 @@ function storedIdentity(body: string): { uid: string; resourceVersion: number } 
   return { uid: body.slice(u + UID.length, uEnd), resourceVersion };
 }
 
-/** The cached encoding of a stored state, made on a miss. */
-function encodedState(message: Message, uid: string, resourceVersion: number, body: string): Encoded {
+/**
+ * The cached encoding of a stored state, made on a miss. `parsed` gives the body as an object
+ * where a caller already has it (a watch event's, parsed once for every in-process sink): a miss
+ * then skips a JSON.parse, and the garbage of a second copy.
+ */
+function encodedState(message: Message, uid: string, resourceVersion: number, body: string, parsed?: () => unknown): Encoded {
   const cache = cacheOf(message);
   let hit = cache.get(uid, resourceVersion, body.length);
   if (!hit) {
-    hit = { resourceVersion, length: body.length, bare: encodePlain(message, JSON.parse(body) as JsonObject) };
+    const obj = (parsed ? parsed() : JSON.parse(body)) as JsonObject;
+    hit = { resourceVersion, length: body.length, bare: encodePlain(message, obj) };
     cache.set(uid, hit);
   }
   return hit;
 }
 
 /** The cached encoding of a stored body, made on a miss; undefined for a body that is not cached. */
-function encoded(message: Message, body: string): Encoded | undefined {
+function encoded(message: Message, body: string, parsed?: () => unknown): Encoded | undefined {
   const id = storedIdentity(body);
-  return id && encodedState(message, id.uid, id.resourceVersion, body);
+  return id && encodedState(message, id.uid, id.resourceVersion, body, parsed);
 }
 
 /** An object's message bytes; `body` is its stored JSON (cached) or the object itself. */
@@ -283,12 +288,15 @@ function envelope(typeMeta: Buffer, raw: Buffer): Buffer {
   return buf;
 }
 
-/** A full protobuf body for one object (magic, Unknown, the object's message). */
-export function encodeObject(message: Message, apiVersion: string, kind: string, body: string | JsonObject): Buffer {
+/**
+ * A full protobuf body for one object (magic, Unknown, the object's message). `parsed`: the
+ * stored body as an object, where the caller has it already (see encodedState).
+ */
+export function encodeObject(message: Message, apiVersion: string, kind: string, body: string | JsonObject, parsed?: () => unknown): Buffer {
   const tm = typeMetaOf(apiVersion, kind);
   if (typeof body !== 'string') return envelope(tm, encodePlain(message, body));
-  const hit = encoded(message, body);
-  return hit ? whole(hit, tm) : envelope(tm, encodePlain(message, JSON.parse(body) as JsonObject));
+  const hit = encoded(message, body, parsed);
+  return hit ? whole(hit, tm) : envelope(tm, encodePlain(message, (parsed ? parsed() : JSON.parse(body)) as JsonObject));
 }
 
 /**

@@ -96,7 +96,7 @@ function responder(d: { kind: string; listKind: string; group: string; version: 
   };
   const stored = (reply: FastifyReply, state: StoredBody): FastifyReply => {
     const answer: StoredAnswer = answersInProtobuf(reply.request.headers.accept, message)
-      ? { media: 'protobuf', latin1: encodeStored(message, typeMeta, state) }
+      ? { media: 'protobuf', encoding: encodeStored(message, typeMeta, state) }
       : { media: 'json', text: state.body };
     return sendStored(reply, answer, settled());
   };

@@ -5,7 +5,7 @@
 // A GET of a stored object leaves through sendStored: its body is already text, kept or cached,
 // and the answer is written to the socket in one piece with its head.
 import type { FastifyReply } from 'fastify';
-import { protobufContentType } from './protobuf/envelope.js';
+import { protobufContentType, type StoredEncoding } from './protobuf/envelope.js';
 
 export function wantsPretty(query: Record<string, unknown> | undefined, userAgent: string | undefined): boolean {
   const p = query?.pretty;
@@ -29,8 +29,7 @@ export function sendJson(reply: FastifyReply, value: unknown): FastifyReply {
  * Sends a protobuf body (magic, runtime.Unknown, the message), as encoded by api/protobuf. The
  * body leaves through the serializer, as a JSON body does: handed to send() itself, a Buffer is
  * first asked whether it is a stream, a web stream or a fetch Response, and those failed property
- * lookups on a typed array cost a GET about 1,300 instructions (callgrind), most of what
- * separated a protobuf GET from a JSON one.
+ * lookups on a typed array cost an answer about 1,300 instructions (callgrind).
  */
 export function sendProtobuf(reply: FastifyReply, body: Buffer): FastifyReply {
   // fastify's types say a serializer returns a string; its onSend path takes a Buffer as well.
@@ -40,8 +39,8 @@ export function sendProtobuf(reply: FastifyReply, body: Buffer): FastifyReply {
     .send('');
 }
 
-/** A stored object's body ready to send: its JSON, or its protobuf encoding one byte a character. */
-export type StoredAnswer = { media: 'json'; text: string } | { media: 'protobuf'; latin1: string };
+/** A stored object's body ready to send: its JSON, or its cached protobuf encoding. */
+export type StoredAnswer = { media: 'json'; text: string } | { media: 'protobuf'; encoding: StoredEncoding };
 
 /**
  * Answers a GET with a stored object's body, written to the socket together with the response
@@ -65,11 +64,11 @@ export function sendStored(reply: FastifyReply, answer: StoredAnswer, settled: b
   }
   reply.hijack();
   // latin1 keeps one character one byte; Node prepends the head to a string body in its encoding.
-  reply.raw.writeHead(reply.statusCode, { 'content-type': protobufContentType, 'content-length': answer.latin1.length });
-  reply.raw.end(answer.latin1, 'latin1');
+  reply.raw.writeHead(reply.statusCode, { 'content-type': protobufContentType, 'content-length': answer.encoding.bytes.length });
+  reply.raw.end(answer.encoding.latin1, 'latin1');
   return reply;
 }
 
 function sendStoredThroughFastify(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
-  return answer.media === 'json' ? sendJson(reply, answer.text) : sendProtobuf(reply, Buffer.from(answer.latin1, 'latin1'));
+  return answer.media === 'json' ? sendJson(reply, answer.text) : sendProtobuf(reply, answer.encoding.bytes);
 }

@@ -1,6 +1,6 @@
 // A GET of a stored object is written straight to the socket (api/respond.ts sendStored) unless
 // fastify's send path would add something. These tests hold the direct answer to what fastify's
-// path answers: the same headers, HEAD, warnings, and no object before it is durable.
+// path answers: the same headers, bodies, HEAD and warnings.
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';

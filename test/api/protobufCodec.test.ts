@@ -374,8 +374,12 @@ describe('protobuf codec: against kube generated.proto (protobufjs)', () => {
     });
     const fresh = (st: { body: string }) => encodeObject(m, 'v1', 'Service', JSON.parse(st.body) as Json);
     const tm = typeMetaOf('v1', 'Service');
-    // A GET's encoding is one byte a character, to go out with the response head.
-    const get = (st: ReturnType<typeof state>) => Buffer.from(encodeStored(m, tm, st), 'latin1');
+    // A GET's encoding is also kept one byte a character, to go out with the response head.
+    const get = (st: ReturnType<typeof state>) => {
+      const e = encodeStored(m, tm, st);
+      assert.deepEqual(Buffer.from(e.latin1, 'latin1'), e.bytes);
+      return e.bytes;
+    };
     const older = state(7, 'old');
     const newer = state(8, 'new');
     // A GET (by uid and resourceVersion) and a LIST or watch (from the body's text) share entries.

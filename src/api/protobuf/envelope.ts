@@ -157,8 +157,17 @@ interface Encoded {
   /** Magic + Unknown around it (a GET's body, a watch event's object), and the typeMeta it was made with. */
   whole?: Buffer;
   typeMeta?: Buffer;
-  /** `whole` as a latin1 string, for the direct GET answer (api/respond.ts sendStored). */
-  wholeLatin1?: string;
+  /** `whole` with its latin1 string, made for the first GET of it (encodeStored). */
+  forGet?: StoredEncoding;
+}
+
+/**
+ * A GET's protobuf body: its bytes, and the same bytes as a latin1 string (one byte a
+ * character), which api/respond.ts sendStored writes with the response head in one piece.
+ */
+export interface StoredEncoding {
+  readonly bytes: Buffer;
+  readonly latin1: string;
 }
 
 /**
@@ -300,21 +309,20 @@ export function encodeObject(message: Message, apiVersion: string, kind: string,
 }
 
 /**
- * A GET's full protobuf body for a stored state, one byte a character (latin1): the string is
- * written with the response head in one piece. `typeMeta` comes from typeMetaOf, once per route:
- * the hot path reads no text and builds no string.
+ * A GET's full protobuf body for a stored state. `typeMeta` comes from typeMetaOf, once per
+ * route: the hot path reads no text and builds no string.
  */
-export function encodeStored(message: Message, typeMeta: Buffer, stored: StoredBody): string {
+export function encodeStored(message: Message, typeMeta: Buffer, stored: StoredBody): StoredEncoding {
   const hit = encodedState(message, stored.uid, stored.resourceVersion, stored.body);
   const bytes = whole(hit, typeMeta);
-  return (hit.wholeLatin1 ??= bytes.toString('latin1'));
+  if (hit.forGet?.bytes !== bytes) hit.forGet = { bytes, latin1: bytes.toString('latin1') };
+  return hit.forGet;
 }
 
 function whole(hit: Encoded, tm: Buffer): Buffer {
   if (hit.typeMeta !== tm || !hit.whole) {
     hit.whole = envelope(tm, hit.bare);
     hit.typeMeta = tm;
-    hit.wholeLatin1 = undefined;
   }
   return hit.whole;
 }
